@@ -1,0 +1,29 @@
+using System.Globalization;
+using CsvHelper;
+
+namespace Multiprocess.Benchmarks.Harness;
+
+/// <summary>Writes a suite's rows to results/&lt;suite&gt;.csv with CsvHelper, filling in ratios against each case's baseline.</summary>
+public static class ResultsWriter
+{
+    /// <summary>Fills <see cref="ResultRow.Ratio"/> (baseline median / row median) for every row whose case has a baseline row.</summary>
+    public static void FillRatios(IList<ResultRow> rows)
+    {
+        foreach (var row in rows)
+        {
+            var baseline = rows.FirstOrDefault(r => r.Case == row.Case && r.Implementation == row.Baseline);
+            row.Ratio = baseline is null || row.MedianNs <= 0 ? double.NaN : baseline.MedianNs / row.MedianNs;
+        }
+    }
+
+    /// <summary>Writes the rows; returns the path written.</summary>
+    public static string Write(string directory, string suite, IEnumerable<ResultRow> rows)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, suite + ".csv");
+        using var writer = new StreamWriter(path);
+        using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture);
+        csv.WriteRecords(rows);
+        return path;
+    }
+}

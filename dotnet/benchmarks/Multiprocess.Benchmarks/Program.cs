@@ -1,0 +1,118 @@
+using System.Globalization;
+using Multiprocess.Benchmarks.Harness;
+using Multiprocess.TestUtilities;
+
+namespace Multiprocess.Benchmarks;
+
+/// <summary>
+/// <c>multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12]</c>: runs suites side by side with their
+/// peers and writes results/&lt;suite&gt;.csv. Full runs are on demand; CI runs <c>--smoke</c>, which proves each
+/// case works and writes nothing unless --out is given.
+/// </summary>
+public static class Program
+{
+    /// <summary>Runs the suites named on the command line.</summary>
+    public static int Main(string[] args)
+    {
+        var suites = typeof(Program).Assembly.GetTypes()
+            .Where(t => typeof(IBenchmarkSuite).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+            .Select(t => (IBenchmarkSuite)Activator.CreateInstance(t)!)
+            .OrderBy(s => s.Name, StringComparer.Ordinal)
+            .ToList();
+
+        var smoke = args.Contains("--smoke");
+        var outDir = Option(args, "--out");
+        var version = Option(args, "--python") ?? "3.12";
+        var names = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal)
+                                         && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal) || args[i - 1] == "--smoke"))
+                        .ToList();
+        if (names.Count == 0)
+        {
+            Console.Error.WriteLine("usage: multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12]");
+            Console.Error.WriteLine("suites: " + string.Join(", ", suites.Select(s => s.Name)));
+            return 2;
+        }
+
+        var selected = names.Contains("all") ? suites : suites.Where(s => names.Contains(s.Name)).ToList();
+        var unknown = names.Where(n => n != "all" && suites.All(s => s.Name != n)).ToList();
+        if (unknown.Count > 0)
+        {
+            Console.Error.WriteLine($"unknown suite(s): {string.Join(", ", unknown)}; known: {string.Join(", ", suites.Select(s => s.Name))}");
+            return 2;
+        }
+
+        if (!smoke && outDir is null)
+        {
+            outDir = Path.Combine(RepoRoot(), "dotnet", "benchmarks", "results");
+        }
+
+        var context = new BenchContext(
+            smoke,
+            PythonInterpreters.Get(version),
+            version,
+            "multiprocess-bench " + string.Join(' ', args),
+            Path.Combine(AppContext.BaseDirectory, "python"));
+
+        var failed = 0;
+        foreach (var suite in selected)
+        {
+            Console.WriteLine($"== {suite.Name}{(smoke ? " (smoke)" : "")}");
+            try
+            {
+                var rows = suite.Run(context).ToList();
+                var stamp = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+                foreach (var r in rows)
+                {
+                    r.Suite = suite.Name;
+                    r.Command = context.Command;
+                    r.Timestamp = stamp;
+                }
+
+                ResultsWriter.FillRatios(rows);
+                foreach (var r in rows)
+                {
+                    Console.WriteLine(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"  {r.Case,-34} {r.Implementation,-22} min {Format(r.MinNs),10}  median {Format(r.MedianNs),10}  {r.OpsPerSec,12:N0} ops/s{(r.MBPerSec > 0 ? $"  {r.MBPerSec,9:N1} MB/s" : "")}  ratio {r.Ratio,6:F2} vs {r.Baseline}"));
+                }
+
+                if (outDir is not null)
+                {
+                    Console.WriteLine("  -> " + ResultsWriter.Write(outDir, suite.Name, rows));
+                }
+            }
+            catch (Exception e)
+            {
+                failed++;
+                Console.Error.WriteLine($"suite {suite.Name} failed: {e}");
+            }
+        }
+
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static string Format(double ns) => ns switch
+    {
+        >= 1e9 => (ns / 1e9).ToString("F2", CultureInfo.InvariantCulture) + " s",
+        >= 1e6 => (ns / 1e6).ToString("F2", CultureInfo.InvariantCulture) + " ms",
+        >= 1e3 => (ns / 1e3).ToString("F2", CultureInfo.InvariantCulture) + " µs",
+        _ => ns.ToString("F0", CultureInfo.InvariantCulture) + " ns",
+    };
+
+    private static string? Option(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Multiprocess.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? Directory.GetCurrentDirectory();
+    }
+}

@@ -1,0 +1,37 @@
+"""Timing helpers shared by the Python peer scripts; the same method as Harness/Sampler.cs.
+
+Each script prints one JSON line per measured case:
+{"case": ..., "impl": ..., "min_ns": ..., "median_ns": ..., "samples": N, "ops": N}
+"""
+import json
+import statistics
+import sys
+import time
+
+SMOKE = "--smoke" in sys.argv
+
+
+def samples(full):
+    return 2 if SMOKE else full
+
+
+def ops(full):
+    return max(1, min(full, 10)) if SMOKE else full
+
+
+def measure(batch, ops_per_sample, n_samples, warmup=1):
+    """Time batch(ops_per_sample) n_samples times; return per-op ns (min, median)."""
+    for _ in range(warmup):
+        batch(ops_per_sample)
+    per_op = []
+    for _ in range(n_samples):
+        t0 = time.perf_counter_ns()
+        batch(ops_per_sample)
+        per_op.append((time.perf_counter_ns() - t0) / ops_per_sample)
+    return min(per_op), statistics.median(per_op), n_samples, ops_per_sample
+
+
+def report(case, impl, result):
+    mn, med, n, k = result
+    print(json.dumps({"case": case, "impl": impl, "min_ns": mn, "median_ns": med,
+                      "samples": n, "ops": k}), flush=True)

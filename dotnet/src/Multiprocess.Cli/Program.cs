@@ -1,0 +1,56 @@
+using System.Reflection;
+
+namespace Multiprocess.Cli;
+
+/// <summary>
+/// Entry point of the <c>multiprocess</c> command: dispatches to the <see cref="ICommand"/> named by the first
+/// argument.
+/// </summary>
+public static class Program
+{
+    /// <summary>Dispatches to the named subcommand.</summary>
+    /// <param name="args">The command line: a subcommand name then its arguments.</param>
+    /// <returns>The exit status.</returns>
+    public static int Main(string[] args)
+    {
+        var commands = typeof(Program).Assembly.GetTypes()
+            .Where(t => typeof(ICommand).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+            .Select(t => (ICommand)Activator.CreateInstance(t)!)
+            .ToDictionary(c => c.Name, StringComparer.Ordinal);
+
+        if (args.Length == 0 || args[0] is "-h" or "--help" || !commands.TryGetValue(args[0], out var command))
+        {
+            var known = args.Length == 0 || args[0] is "-h" or "--help";
+            var output = known ? Console.Out : Console.Error;
+            if (!known)
+            {
+                output.WriteLine($"multiprocess: unknown command '{args[0]}'");
+            }
+
+            output.WriteLine("usage: multiprocess <command> [args...]");
+            foreach (var c in commands.Values.OrderBy(c => c.Name, StringComparer.Ordinal))
+            {
+                output.WriteLine($"  {c.Name,-10} {c.Summary}");
+            }
+
+            return known ? 0 : 2;
+        }
+
+        return command.Run(args[1..]);
+    }
+}
+
+/// <summary><c>multiprocess version</c>: prints the engine version.</summary>
+internal sealed class VersionCommand : ICommand
+{
+    public string Name => "version";
+
+    public string Summary => "print the engine version";
+
+    public int Run(string[] args)
+    {
+        var version = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        Console.WriteLine(version?.Split('+')[0]);
+        return 0;
+    }
+}

@@ -1,0 +1,56 @@
+"""Shared fixtures of the interop suite: the peer library under test, the engine's command-line program.
+
+The suite runs once per interpreter (tox.ini). MP_PEER_LIB selects the Python peer library: `multiprocessing`
+(the stdlib) or `multiprocess` (uqfoundation's dill-based fork, Debian's package, CPython 3.10–3.13).
+"""
+import importlib
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+REPO = pathlib.Path(os.environ.get("MULTIPROCESS_REPO", pathlib.Path(__file__).resolve().parent.parent))
+PEER_LIB = os.environ.get("MP_PEER_LIB", "multiprocessing")
+
+
+def _cli_path():
+    explicit = os.environ.get("MULTIPROCESS_CLI")
+    if explicit:
+        return explicit
+    return str(REPO / "dotnet" / "src" / "Multiprocess.Cli" / "bin" / "Release" / "net10.0" / "multiprocess")
+
+
+CLI = _cli_path()
+
+
+@pytest.fixture(scope="session")
+def mp():
+    """The peer library: `multiprocessing` or `multiprocess`."""
+    return importlib.import_module(PEER_LIB)
+
+
+@pytest.fixture(scope="session")
+def peer_lib():
+    return PEER_LIB
+
+
+@pytest.fixture(scope="session")
+def cli():
+    """Path of the built `multiprocess` command; a missing build is a failure, not a skip."""
+    if not os.path.exists(CLI):
+        pytest.fail(f"the engine's command is not built: {CLI} (run scripts/setup.sh)")
+    return CLI
+
+
+def run_cli(*args, input=None, timeout=60, check=True):
+    """Runs `multiprocess ARGS...` and returns the CompletedProcess (bytes)."""
+    proc = subprocess.run([CLI, *args], input=input, capture_output=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"multiprocess {' '.join(args)} exited {proc.returncode}: {proc.stderr.decode(errors='replace')}")
+    return proc
+
+
+def pytest_report_header(config):
+    return f"peer: {PEER_LIB} on CPython {sys.version.split()[0]} ({sys.executable}); engine command: {CLI}"

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Prepares a machine for building and testing: Debian packages (when missing and we are root), the .NET build,
+# and the folder of symlinks that lets the pyenv interpreters use Debian's pytest (and multiprocess/dill).
+# Idempotent; safe to run on every test run.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+
+# python3-pytest & co: pytest for every pyenv interpreter; tox: the version matrix; python3-multiprocess and
+# python3-dill: the `multiprocess` peer; exceptiongroup/tomli: pytest's own needs on 3.8–3.10.
+apt_packages=(python3-pytest python3-exceptiongroup python3-tomli tox python3-multiprocess python3-dill python3-wheel hyperfine)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing Debian packages: ${missing[*]} (run as root or: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+fi
+
+# pytest from Debian under the pyenv interpreters (see ../shared/notes/environment.md).
+dist=/usr/lib/python3/dist-packages
+shim="$here/.cache/pyshim"
+rm -rf "$shim"; mkdir -p "$shim/pytest" "$shim/multiprocess"
+for m in pytest _pytest pluggy iniconfig packaging attr attrs py.py exceptiongroup tomli; do
+  [ -e "$dist/$m" ] && ln -s "$dist/$m" "$shim/pytest/$m"
+done
+for m in multiprocess _multiprocess dill; do
+  ln -s "$dist/$m" "$shim/multiprocess/$m"
+done
+
+# The engine, the command and the tests, Release.
+if [ "${MULTIPROCESS_SKIP_BUILD:-0}" != 1 ]; then
+  dotnet build Multiprocess.sln -c Release -nologo -v q -clp:NoSummary
+fi

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test: the .NET suites (NUnit) and the interop suites (pytest, once per CPython 3.8–3.13 and once
+# for Debian's `multiprocess`, through tox). Ends with one line `N passed, N failed, N skipped` and exits
+# non-zero when anything failed or nothing ran.
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+source scripts/pythons.sh || { echo "0 passed, 1 failed"; exit 1; }
+logs="$here/.cache/test-logs"; rm -rf "$logs"; mkdir -p "$logs"
+status=0
+
+echo "== .NET tests"
+dotnet test Multiprocess.sln -c Release --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$logs/dotnet.log" | grep -E "^\s*(Failed|Skipped) |Passed!|Failed!|error" || true
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+
+echo "== interop tests (tox: ${TOXENV:-all envs})"
+VIRTUALENV_NO_SEED=1 tox -c tox.ini ${TOX_ARGS:-} 2>&1 | tee "$logs/tox.log" | grep -E "^(py|mp)[0-9]*[: ]|passed|failed|error|ERROR" || true
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+
+python3 scripts/summarize.py "$logs/dotnet.log" "$logs/tox.log" || status=1
+exit $status
