@@ -1,0 +1,444 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using Multiprocess.Internal;
+using Multiprocess.ResourceTracking;
+
+namespace Multiprocess.Synchronize;
+
+/// <summary>
+/// A named POSIX semaphore shared with CPython's <c>_multiprocessing.SemLock</c> (protocols.md §5): the base of
+/// <see cref="Lock"/>, <see cref="RLock"/>, <see cref="Semaphore"/> and <see cref="BoundedSemaphore"/>. A C# process
+/// and Python processes that open the same <c>/mp-…</c> name wait on one semaphore.
+/// </summary>
+/// <remarks>
+/// <para>The semaphore value is shared; the acquisition count and owner thread are per process (per object), as in
+/// CPython, where they identify the owner by process and thread. The creator owns the name: it registers it with the
+/// resource tracker and unlinks it on <see cref="Dispose()"/>, when collected, or at process exit (CPython's
+/// finalizer); processes that <see cref="Rebuild"/> it never unlink it.</para>
+/// <para>C# never forks, so every SemLock has a name (CPython's spawn/forkserver contexts). A Python lock from the
+/// default fork context has no name and cannot be shared this way; create it with
+/// <c>multiprocessing.get_context('spawn').Lock()</c>.</para>
+/// </remarks>
+public class SemLock : IDisposable
+{
+    /// <summary>CPython's <c>SEM_VALUE_MAX</c> on Linux (glibc: INT_MAX), the maxvalue of a <see cref="Semaphore"/>.</summary>
+    public const int SemValueMax = LibcSem.SEM_VALUE_MAX;
+
+    // tempfile._RandomNameSequence: 8 characters of this alphabet after "/mp-".
+    private const string NameCharacters = "abcdefghijklmnopqrstuvwxyz0123456789_";
+    private const string NamePrefix = "/mp-";
+    private const int NameAttempts = 100;
+    private const uint Mode = 0x180; // 0o600
+
+    // Names this process created and has not unlinked yet: unlinked at exit as CPython's exitpriority-0 finalizer does.
+    private static readonly ConcurrentDictionary<string, ResourceTracker?> s_owned = new(StringComparer.Ordinal);
+
+    private readonly SemaphoreHandle _handle;
+    private readonly ResourceTracker? _tracker;
+    private readonly bool _owner;
+    private int _count;
+    private int _lastThread;
+
+    static SemLock() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        foreach (var (name, tracker) in s_owned)
+        {
+            Cleanup(name, tracker);
+        }
+    };
+
+    /// <summary>Creates a semaphore under a fresh <c>/mp-XXXXXXXX</c> name (O_CREAT|O_EXCL, mode 0600), registered with
+    /// the resource tracker when <paramref name="track"/>.</summary>
+    /// <param name="kind">The kind.</param>
+    /// <param name="value">The initial value.</param>
+    /// <param name="maxValue">The value above which <see cref="Release"/> refuses (checked, racily, as CPython does).</param>
+    /// <param name="track">Register with <see cref="ResourceTracker.Default"/>, so that the name is removed even if this
+    /// process is killed.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative or above
+    /// <paramref name="maxValue"/>.</exception>
+    /// <exception cref="IOException">No free name after 100 attempts, or sem_open failed.</exception>
+    protected SemLock(SemLockKind kind, int value, int maxValue, bool track = true)
+        : this(kind, value, maxValue, track ? ResourceTracker.Default : null)
+    {
+    }
+
+    /// <summary>Creates a semaphore registered with <paramref name="tracker"/> (null: untracked).</summary>
+    private protected SemLock(SemLockKind kind, int value, int maxValue, ResourceTracker? tracker)
+    {
+        if (kind is not (SemLockKind.RecursiveMutex or SemLockKind.Semaphore))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "unrecognized kind");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(value);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(value, maxValue);
+        Kind = kind;
+        MaxValue = maxValue;
+        for (var attempt = 0; ; attempt++)
+        {
+            var name = MakeName();
+            var sem = LibcSem.SemOpen(name, LibcShm.O_CREAT | LibcShm.O_EXCL, Mode, (uint)value);
+            if (sem != IntPtr.Zero)
+            {
+                _handle = new SemaphoreHandle(sem);
+                Name = name;
+                break;
+            }
+
+            var errno = ThrowHelper.LastErrno;
+            if (errno != Errno.EEXIST)
+            {
+                ThrowHelper.ThrowOSError(errno, name);
+            }
+
+            if (attempt + 1 == NameAttempts)
+            {
+                throw new IOException("cannot find name for semaphore");
+            }
+        }
+
+        _owner = true;
+        _tracker = tracker;
+        s_owned[Name] = tracker;
+        try
+        {
+            tracker?.Register(Name, ResourceTracker.SemaphoreType);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Wraps a semaphore another process created (see <see cref="Rebuild"/>).</summary>
+    private protected SemLock(SemLockKind kind, int maxValue, string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var sem = LibcSem.SemOpen(name, 0);
+        if (sem == IntPtr.Zero)
+        {
+            ThrowHelper.ThrowLastOSError(name);
+        }
+
+        _handle = new SemaphoreHandle(sem);
+        Kind = kind;
+        MaxValue = maxValue;
+        Name = name;
+    }
+
+    /// <summary>Finalizes: the creator unlinks the name, as CPython's finalizer does when the object is collected.</summary>
+    ~SemLock() => Dispose(disposing: false);
+
+    /// <summary>Gets the kind.</summary>
+    public SemLockKind Kind { get; }
+
+    /// <summary>Gets the maximum value (1 for locks, <see cref="SemValueMax"/> for a plain semaphore).</summary>
+    public int MaxValue { get; }
+
+    /// <summary>Gets the semaphore name as CPython's <c>SemLock.name</c> shows it, slash included (<c>/mp-abcd1234</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>Gets the <c>sem_t*</c> of this process (CPython pickles it as <c>handle</c>; only the name matters across
+    /// processes).</summary>
+    public IntPtr Handle => _handle.Pointer;
+
+    /// <summary>Gets how many acquisitions this process holds (CPython's <c>_count()</c>; for an RLock, the recursion
+    /// depth).</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Gets whether the calling thread holds this lock (CPython's <c>_is_mine()</c>).</summary>
+    public bool IsMine => Volatile.Read(ref _count) > 0 && Volatile.Read(ref _lastThread) == Environment.CurrentManagedThreadId;
+
+    /// <summary>Gets whether this process created the semaphore (and so unlinks it).</summary>
+    public bool IsOwner => _owner;
+
+    /// <summary>Opens a semaphore another process (C# or Python) created, by name (CPython's
+    /// <c>SemLock._rebuild(handle, kind, maxvalue, name)</c>).</summary>
+    /// <param name="kind">The kind from the pickled state.</param>
+    /// <param name="maxValue">The maxvalue from the pickled state.</param>
+    /// <param name="name">The name, e.g. <c>/mp-abcd1234</c>.</param>
+    /// <returns>A SemLock on the same semaphore; it does not own the name.</returns>
+    /// <exception cref="FileNotFoundException">No semaphore has that name (it was unlinked, or it came from a fork
+    /// context).</exception>
+    /// <exception cref="IOException">Another OS error.</exception>
+    public static SemLock Rebuild(SemLockKind kind, int maxValue, string name) => new(kind, maxValue, name);
+
+    /// <summary>Removes a semaphore name (CPython's <c>_multiprocessing.sem_unlink</c>); processes that have it open
+    /// keep using it. Unregisters nothing.</summary>
+    /// <param name="name">The name, e.g. <c>/mp-abcd1234</c>.</param>
+    /// <exception cref="FileNotFoundException">No semaphore has that name.</exception>
+    /// <exception cref="IOException">Another OS error.</exception>
+    public static void UnlinkByName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (LibcSem.SemUnlink(name) < 0)
+        {
+            ThrowHelper.ThrowLastOSError(name);
+        }
+    }
+
+    /// <summary>Acquires (CPython <c>acquire(block=True, timeout=None)</c>).</summary>
+    /// <param name="block">Wait if the value is zero; false tries once.</param>
+    /// <param name="timeout">The longest wait when blocking; null or <see cref="Timeout.InfiniteTimeSpan"/> waits
+    /// forever; other negative values count as zero, as in CPython.</param>
+    /// <returns>Whether it was acquired.</returns>
+    /// <exception cref="ObjectDisposedException">This object was disposed.</exception>
+    /// <exception cref="IOException">The semaphore call failed.</exception>
+    public bool Acquire(bool block = true, TimeSpan? timeout = null)
+    {
+        var thread = Environment.CurrentManagedThreadId;
+        if (Kind == SemLockKind.RecursiveMutex && _count > 0 && _lastThread == thread)
+        {
+            _count++;
+            return true;
+        }
+
+        var added = false;
+        _handle.DangerousAddRef(ref added);
+        try
+        {
+            var sem = _handle.Pointer;
+            int r, errno;
+            do
+            {
+                r = LibcSem.SemTryWait(sem);
+                errno = r < 0 ? Marshal.GetLastPInvokeError() : 0;
+            }
+            while (r < 0 && errno == Errno.EINTR);
+
+            if (r < 0 && errno == Errno.EAGAIN && block)
+            {
+                (r, errno) = Wait(sem, timeout);
+            }
+
+            if (r < 0)
+            {
+                if (errno is Errno.EAGAIN or Errno.ETIMEDOUT)
+                {
+                    return false;
+                }
+
+                ThrowHelper.ThrowOSError(errno, Name);
+            }
+        }
+        finally
+        {
+            _handle.DangerousRelease();
+        }
+
+        // The owner thread is recorded before the count becomes visible, so no other thread can see itself as owner.
+        Volatile.Write(ref _lastThread, thread);
+        Interlocked.Increment(ref _count);
+        return true;
+    }
+
+    /// <summary>Releases (CPython <c>release()</c>).</summary>
+    /// <exception cref="SynchronizationLockException">An RLock not held by the calling thread ("attempt to release
+    /// recursive lock not owned by thread").</exception>
+    /// <exception cref="SemaphoreFullException">The value is already at <see cref="MaxValue"/> ("semaphore or lock
+    /// released too many times").</exception>
+    /// <exception cref="ObjectDisposedException">This object was disposed.</exception>
+    /// <exception cref="IOException">The semaphore call failed.</exception>
+    public void Release()
+    {
+        var added = false;
+        if (Kind == SemLockKind.RecursiveMutex)
+        {
+            if (!IsMine)
+            {
+                throw new SynchronizationLockException("attempt to release recursive lock not owned by thread");
+            }
+
+            if (_count > 1)
+            {
+                _count--;
+                return;
+            }
+
+            // Last level: give up ownership before the semaphore can be taken by another thread.
+            Volatile.Write(ref _lastThread, 0);
+            Volatile.Write(ref _count, 0);
+            _handle.DangerousAddRef(ref added);
+            try
+            {
+                if (LibcSem.SemPost(_handle.Pointer) < 0)
+                {
+                    var errno = ThrowHelper.LastErrno;
+                    _lastThread = Environment.CurrentManagedThreadId;
+                    _count = 1;
+                    ThrowHelper.ThrowOSError(errno, Name);
+                }
+            }
+            finally
+            {
+                _handle.DangerousRelease();
+            }
+
+            return;
+        }
+
+        _handle.DangerousAddRef(ref added);
+        try
+        {
+            // Not an absolute guarantee that the value stays within maxvalue (CPython's own caveat).
+            if (LibcSem.SemGetValue(_handle.Pointer, out var value) < 0)
+            {
+                ThrowHelper.ThrowLastOSError(Name);
+            }
+
+            if (value >= MaxValue)
+            {
+                throw new SemaphoreFullException("semaphore or lock released too many times");
+            }
+
+            if (LibcSem.SemPost(_handle.Pointer) < 0)
+            {
+                ThrowHelper.ThrowLastOSError(Name);
+            }
+        }
+        finally
+        {
+            _handle.DangerousRelease();
+        }
+
+        Interlocked.Decrement(ref _count);
+    }
+
+    /// <summary>Acquires, waiting as long as it takes, and returns a scope that releases on dispose
+    /// (<c>using (lk.EnterScope()) { … }</c>, Python's <c>with lk:</c>).</summary>
+    /// <returns>The scope.</returns>
+    public Scope EnterScope()
+    {
+        Acquire();
+        return new Scope(this);
+    }
+
+    /// <summary>The semaphore's current value (CPython's <c>_get_value()</c>).</summary>
+    /// <returns>The value.</returns>
+    /// <exception cref="IOException">sem_getvalue failed.</exception>
+    public int GetValue()
+    {
+        var added = false;
+        _handle.DangerousAddRef(ref added);
+        try
+        {
+            if (LibcSem.SemGetValue(_handle.Pointer, out var value) < 0)
+            {
+                ThrowHelper.ThrowLastOSError(Name);
+            }
+
+            return value;
+        }
+        finally
+        {
+            _handle.DangerousRelease();
+        }
+    }
+
+    /// <summary>Whether the value is zero (CPython's <c>_is_zero()</c>).</summary>
+    /// <returns>Whether it is zero.</returns>
+    public bool IsZero() => GetValue() == 0;
+
+    /// <summary>The pickled state CPython exchanges: <c>(handle, kind, maxvalue, name)</c>.</summary>
+    /// <returns>The state.</returns>
+    public (long Handle, SemLockKind Kind, int MaxValue, string Name) GetState() => (Handle, Kind, MaxValue, Name);
+
+    /// <summary>Closes this process's handle; the creator also unlinks the name and unregisters it.</summary>
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Closes the handle and, for the creator, unlinks the name.</summary>
+    /// <param name="disposing">Whether called from <see cref="Dispose()"/>.</param>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (_owner && s_owned.TryRemove(Name, out _))
+        {
+            Cleanup(Name, _tracker);
+        }
+
+        if (disposing)
+        {
+            _handle?.Dispose();
+        }
+    }
+
+    /// <summary>Describes the owner as CPython's reprs do: this thread, None, SomeOtherThread or SomeOtherProcess.</summary>
+    private protected string OwnerDescription()
+    {
+        try
+        {
+            return IsMine ? $"pid {Environment.ProcessId}|thread {Environment.CurrentManagedThreadId}"
+                : GetValue() == 1 ? "None"
+                : Count > 0 ? "SomeOtherThread"
+                : "SomeOtherProcess";
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            return "unknown";
+        }
+    }
+
+    private static (int Result, int Errno) Wait(IntPtr sem, TimeSpan? timeout)
+    {
+        int r, errno;
+        if (timeout is null || timeout == Timeout.InfiniteTimeSpan)
+        {
+            do
+            {
+                r = LibcSem.SemWait(sem);
+                errno = r < 0 ? Marshal.GetLastPInvokeError() : 0;
+            }
+            while (r < 0 && errno == Errno.EINTR);
+            return (r, errno);
+        }
+
+        // One absolute deadline, so EINTR retries do not stretch the wait.
+        var deadline = LibcSem.Timespec.MonotonicDeadline(timeout.Value < TimeSpan.Zero ? TimeSpan.Zero : timeout.Value);
+        do
+        {
+            r = LibcSem.SemClockWait(sem, LibcSem.CLOCK_MONOTONIC, deadline);
+            errno = r < 0 ? Marshal.GetLastPInvokeError() : 0;
+        }
+        while (r < 0 && errno == Errno.EINTR);
+        return (r, errno);
+    }
+
+    private static void Cleanup(string name, ResourceTracker? tracker)
+    {
+        LibcSem.SemUnlink(name);
+        try
+        {
+            tracker?.Unregister(name, ResourceTracker.SemaphoreType);
+        }
+        catch (IOException)
+        {
+            // The tracker is gone (e.g. at exit); it has nothing left to clean for this name anyway.
+        }
+    }
+
+    private static string MakeName()
+    {
+        Span<char> chars = stackalloc char[8];
+        for (var i = 0; i < chars.Length; i++)
+        {
+            chars[i] = NameCharacters[Random.Shared.Next(NameCharacters.Length)];
+        }
+
+        return NamePrefix + new string(chars);
+    }
+
+    /// <summary>Holds the lock until disposed.</summary>
+    public readonly struct Scope : IDisposable
+    {
+        private readonly SemLock? _lock;
+
+        internal Scope(SemLock semLock) => _lock = semLock;
+
+        /// <summary>Releases the lock.</summary>
+        public void Dispose() => _lock?.Release();
+    }
+}
