@@ -16,6 +16,12 @@ public sealed class Lock : SemLock
     {
     }
 
+    /// <summary>Creates an unlocked lock registered with <paramref name="tracker"/> (null: untracked).</summary>
+    internal Lock(ResourceTracking.ResourceTracker? tracker)
+        : base(SemLockKind.Semaphore, 1, 1, tracker)
+    {
+    }
+
     private Lock(string name)
         : base(SemLockKind.Semaphore, 1, name)
     {

@@ -1,0 +1,107 @@
+using Multiprocess.Internal;
+using Multiprocess.ResourceTracking;
+using Multiprocess.Shm;
+using Multiprocess.TestUtilities;
+using SyncLock = Multiprocess.Synchronize.Lock;
+
+namespace Multiprocess.Tests.ResourceTracking;
+
+/// <summary>
+/// The engine's tracker serving CPython children through <c>tracker_fd</c>, and CPython's tracker serving C#: holders
+/// die (SIGKILL included), the tracker unlinks everything and warns in CPython's words, nothing stays in /dev/shm.
+/// </summary>
+[TestFixture]
+[CancelAfter(30_000)]
+public sealed class ResourceTrackerInteropTests
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(15);
+
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    public void EngineTracker_CSharpAndKilledPythonChild_EverythingUnlinkedWithWarnings(string version)
+    {
+        using var tracker = TrackerProcess.Start(ResourceTrackerLauncher.Engine(EngineCommands.Cli));
+
+        // A C# holder registers a segment and a semaphore and "dies" (never unregisters).
+        var shm = new SharedMemory(null, create: true, size: 4096, tracker.Client);
+        shm.Close();
+        var sem = new SyncLock(tracker.Client);
+        GC.SuppressFinalize(sem);
+
+        // A CPython child handed the tracker's fd, as spawn_main(tracker_fd=N) does, creates both kinds and is killed.
+        string pyShm, pySem;
+        using (var py = PythonRepl.Start(version, inheritFds: [tracker.Fd]))
+        {
+            py.Exec($$"""
+                import multiprocessing as mp
+                from multiprocessing import shared_memory, resource_tracker
+                resource_tracker._resource_tracker._fd = {{tracker.Fd}}
+                s = shared_memory.SharedMemory(create=True, size=100)
+                lk = mp.get_context('spawn').Lock()
+                """);
+            pyShm = py.Eval("s._name").Trim('\'');
+            pySem = py.Eval("lk._semlock.name").Trim('\'');
+            py.Kill();
+        }
+
+        var names = new[] { "/" + shm.Name, sem.Name, pyShm, pySem };
+        Assert.That(names.All(Exists), Is.True, "all four exist before the tracker ends");
+        var (code, stderr) = tracker.Finish(s_timeout);
+        Assert.That(code, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain("There appear to be 2 leaked semaphore objects to clean up at shutdown"));
+        Assert.That(stderr, Does.Contain("There appear to be 2 leaked shared_memory objects to clean up at shutdown"));
+        Assert.That(names.Where(Exists), Is.Empty, stderr);
+    }
+
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    public void CPythonTracker_CSharpHolderGone_UnlinksAndWarnsInItsVersionsWords(string version)
+    {
+        using var tracker = TrackerProcess.Start(ResourceTrackerLauncher.Python(PythonInterpreters.Get(version)));
+        var shm = new SharedMemory(null, create: true, size: 64, tracker.Client);
+        shm.Close();
+        var sem = new SyncLock(tracker.Client);
+        GC.SuppressFinalize(sem);
+        var kept = new SharedMemory(null, create: true, size: 64, tracker.Client);
+        kept.Close();
+        kept.Unlink(); // unregistered properly: no warning for it
+
+        var (code, stderr) = tracker.Finish(s_timeout);
+        var names = version == "3.13" ? $": {{'/{shm.Name}'}}" : "\n";
+        Assert.That(stderr, Does.Contain($"UserWarning: resource_tracker: There appear to be 1 leaked shared_memory objects to clean up at shutdown{names}"));
+        Assert.That(stderr, Does.Contain("There appear to be 1 leaked semaphore objects"));
+        Assert.That(stderr, Does.Not.Contain(kept.Name));
+        Assert.That(code, Is.EqualTo(version == "3.13" ? 1 : 0), stderr);
+        Assert.That(Exists("/" + shm.Name) || Exists(sem.Name), Is.False);
+    }
+
+    [Test]
+    public void EngineTracker_IgnoresSigtermAndSigint()
+    {
+        using var tracker = TrackerProcess.Start(ResourceTrackerLauncher.Engine(EngineCommands.Cli));
+        tracker.Client.Register("/psm_sig00000", "dummy");
+        Thread.Sleep(300); // past .NET start-up, with its handlers in place
+        LibcSpawn.Kill(tracker.Pid, LibcSpawn.SIGTERM);
+        LibcSpawn.Kill(tracker.Pid, LibcSpawn.SIGINT);
+        Thread.Sleep(100);
+        Assert.That(PosixSpawn.Wait(tracker.Pid, noHang: true), Is.Null, "still running");
+        tracker.Client.Unregister("/psm_sig00000", "dummy");
+        Assert.That(tracker.Finish(s_timeout), Is.EqualTo((0, "")));
+    }
+
+    [Test]
+    public void Client_TrackerDied_RelaunchesAndKeepsWorking()
+    {
+        var client = new ResourceTracker { Launcher = ResourceTrackerLauncher.Engine(EngineCommands.Cli) };
+        client.Register("/psm_relaunch", "dummy");
+        var first = client.Pid!.Value;
+        LibcSpawn.Kill(first, LibcSpawn.SIGKILL);
+        PosixSpawn.Wait(first);
+        client.Register("/psm_relaunch", "dummy");
+        Assert.That(client.Pid, Is.Not.EqualTo(first));
+        client.Unregister("/psm_relaunch", "dummy");
+        client.Stop();
+        Assert.That(client.ExitCode, Is.EqualTo(0));
+    }
+
+    private static bool Exists(string name) =>
+        File.Exists(name.StartsWith("/mp-", StringComparison.Ordinal) ? "/dev/shm/sem." + name[1..] : "/dev/shm" + name);
+}
