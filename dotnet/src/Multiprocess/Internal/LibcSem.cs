@@ -43,6 +43,22 @@ internal static partial class LibcSem
     [LibraryImport(LibcShm.Libc, EntryPoint = "sem_getvalue", SetLastError = true)]
     internal static partial int SemGetValue(IntPtr sem, out int value);
 
+    // The uncontended path: calls that never block (trywait and getvalue are one atomic operation on the sem_t; post
+    // adds a FUTEX_WAKE syscall only when someone sleeps), so the GC transition can be skipped (it costs more than the
+    // call), and errno is read right after a failure with Marshal.GetLastSystemError (nothing runs in between).
+
+    [LibraryImport(LibcShm.Libc, EntryPoint = "sem_trywait")]
+    [SuppressGCTransition]
+    internal static partial int SemTryWaitFast(IntPtr sem);
+
+    [LibraryImport(LibcShm.Libc, EntryPoint = "sem_post")]
+    [SuppressGCTransition]
+    internal static partial int SemPostFast(IntPtr sem);
+
+    [LibraryImport(LibcShm.Libc, EntryPoint = "sem_getvalue")]
+    [SuppressGCTransition]
+    internal static partial int SemGetValueFast(IntPtr sem, out int value);
+
     [LibraryImport(LibcShm.Libc, EntryPoint = "clock_gettime", SetLastError = true)]
     internal static partial int ClockGetTime(int clock, out Timespec time);
 

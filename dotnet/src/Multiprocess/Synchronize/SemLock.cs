@@ -33,7 +33,11 @@ public class SemLock : IDisposable
     // Names this process created and has not unlinked yet: unlinked at exit as CPython's exitpriority-0 finalizer does.
     private static readonly ConcurrentDictionary<string, ResourceTracker?> s_owned = new(StringComparer.Ordinal);
 
+    // The sem_t* is closed by its SafeHandle's finalizer, once nothing can be inside a call on it; Dispose only unlinks
+    // the name (creator) and refuses further calls. The hot paths use the raw pointer without reference counting.
     private readonly SemaphoreHandle _handle;
+    private readonly IntPtr _sem;
+    private volatile bool _disposed;
     private readonly ResourceTracker? _tracker;
     private readonly bool _owner;
     private int _count;
@@ -81,6 +85,7 @@ public class SemLock : IDisposable
             if (sem != IntPtr.Zero)
             {
                 _handle = new SemaphoreHandle(sem);
+                _sem = sem;
                 Name = name;
                 break;
             }
@@ -122,6 +127,7 @@ public class SemLock : IDisposable
         }
 
         _handle = new SemaphoreHandle(sem);
+        _sem = sem;
         Kind = kind;
         MaxValue = maxValue;
         Name = name;
@@ -141,7 +147,7 @@ public class SemLock : IDisposable
 
     /// <summary>Gets the <c>sem_t*</c> of this process (CPython pickles it as <c>handle</c>; only the name matters across
     /// processes).</summary>
-    public IntPtr Handle => _handle.Pointer;
+    public IntPtr Handle => _sem;
 
     /// <summary>Gets how many acquisitions this process holds (CPython's <c>_count()</c>; for an RLock, the recursion
     /// depth).</summary>
@@ -194,42 +200,32 @@ public class SemLock : IDisposable
             return true;
         }
 
-        var added = false;
-        _handle.DangerousAddRef(ref added);
-        try
+        ThrowIfDisposed();
+        while (LibcSem.SemTryWaitFast(_sem) < 0)
         {
-            var sem = _handle.Pointer;
-            int r, errno;
-            do
+            var errno = Marshal.GetLastSystemError();
+            if (errno == Errno.EINTR)
             {
-                r = LibcSem.SemTryWait(sem);
-                errno = r < 0 ? Marshal.GetLastPInvokeError() : 0;
-            }
-            while (r < 0 && errno == Errno.EINTR);
-
-            if (r < 0 && errno == Errno.EAGAIN && block)
-            {
-                (r, errno) = Wait(sem, timeout);
+                continue;
             }
 
-            if (r < 0)
+            if (errno != Errno.EAGAIN)
             {
-                if (errno is Errno.EAGAIN or Errno.ETIMEDOUT)
-                {
-                    return false;
-                }
-
                 ThrowHelper.ThrowOSError(errno, Name);
             }
-        }
-        finally
-        {
-            _handle.DangerousRelease();
+
+            if (!block || !Wait(timeout))
+            {
+                return false;
+            }
+
+            break;
         }
 
         // The owner thread is recorded before the count becomes visible, so no other thread can see itself as owner.
         Volatile.Write(ref _lastThread, thread);
         Interlocked.Increment(ref _count);
+        GC.KeepAlive(this);
         return true;
     }
 
@@ -242,7 +238,7 @@ public class SemLock : IDisposable
     /// <exception cref="IOException">The semaphore call failed.</exception>
     public void Release()
     {
-        var added = false;
+        ThrowIfDisposed();
         if (Kind == SemLockKind.RecursiveMutex)
         {
             if (!IsMine)
@@ -259,50 +255,36 @@ public class SemLock : IDisposable
             // Last level: give up ownership before the semaphore can be taken by another thread.
             Volatile.Write(ref _lastThread, 0);
             Volatile.Write(ref _count, 0);
-            _handle.DangerousAddRef(ref added);
-            try
+            if (LibcSem.SemPostFast(_sem) < 0)
             {
-                if (LibcSem.SemPost(_handle.Pointer) < 0)
-                {
-                    var errno = ThrowHelper.LastErrno;
-                    _lastThread = Environment.CurrentManagedThreadId;
-                    _count = 1;
-                    ThrowHelper.ThrowOSError(errno, Name);
-                }
-            }
-            finally
-            {
-                _handle.DangerousRelease();
+                var errno = Marshal.GetLastSystemError();
+                _lastThread = Environment.CurrentManagedThreadId;
+                _count = 1;
+                ThrowHelper.ThrowOSError(errno, Name);
             }
 
+            GC.KeepAlive(this);
             return;
         }
 
-        _handle.DangerousAddRef(ref added);
-        try
+        // Not an absolute guarantee that the value stays within maxvalue (CPython's own caveat).
+        if (LibcSem.SemGetValueFast(_sem, out var value) < 0)
         {
-            // Not an absolute guarantee that the value stays within maxvalue (CPython's own caveat).
-            if (LibcSem.SemGetValue(_handle.Pointer, out var value) < 0)
-            {
-                ThrowHelper.ThrowLastOSError(Name);
-            }
-
-            if (value >= MaxValue)
-            {
-                throw new SemaphoreFullException("semaphore or lock released too many times");
-            }
-
-            if (LibcSem.SemPost(_handle.Pointer) < 0)
-            {
-                ThrowHelper.ThrowLastOSError(Name);
-            }
+            ThrowHelper.ThrowOSError(Marshal.GetLastSystemError(), Name);
         }
-        finally
+
+        if (value >= MaxValue)
         {
-            _handle.DangerousRelease();
+            throw new SemaphoreFullException("semaphore or lock released too many times");
+        }
+
+        if (LibcSem.SemPostFast(_sem) < 0)
+        {
+            ThrowHelper.ThrowOSError(Marshal.GetLastSystemError(), Name);
         }
 
         Interlocked.Decrement(ref _count);
+        GC.KeepAlive(this);
     }
 
     /// <summary>Acquires, waiting as long as it takes, and returns a scope that releases on dispose
@@ -319,21 +301,14 @@ public class SemLock : IDisposable
     /// <exception cref="IOException">sem_getvalue failed.</exception>
     public int GetValue()
     {
-        var added = false;
-        _handle.DangerousAddRef(ref added);
-        try
+        ThrowIfDisposed();
+        if (LibcSem.SemGetValueFast(_sem, out var value) < 0)
         {
-            if (LibcSem.SemGetValue(_handle.Pointer, out var value) < 0)
-            {
-                ThrowHelper.ThrowLastOSError(Name);
-            }
+            ThrowHelper.ThrowOSError(Marshal.GetLastSystemError(), Name);
+        }
 
-            return value;
-        }
-        finally
-        {
-            _handle.DangerousRelease();
-        }
+        GC.KeepAlive(this);
+        return value;
     }
 
     /// <summary>Whether the value is zero (CPython's <c>_is_zero()</c>).</summary>
@@ -344,26 +319,25 @@ public class SemLock : IDisposable
     /// <returns>The state.</returns>
     public (long Handle, SemLockKind Kind, int MaxValue, string Name) GetState() => (Handle, Kind, MaxValue, Name);
 
-    /// <summary>Closes this process's handle; the creator also unlinks the name and unregisters it.</summary>
+    /// <summary>Ends this object's use: the creator unlinks the name and unregisters it; later calls throw
+    /// <see cref="ObjectDisposedException"/>. The handle itself is closed when the object is collected.</summary>
     public void Dispose()
     {
         Dispose(disposing: true);
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Closes the handle and, for the creator, unlinks the name.</summary>
+    /// <summary>For the creator, unlinks the name; marks the object disposed.</summary>
     /// <param name="disposing">Whether called from <see cref="Dispose()"/>.</param>
     protected virtual void Dispose(bool disposing)
     {
+        _disposed = true;
         if (_owner && s_owned.TryRemove(Name, out _))
         {
             Cleanup(Name, _tracker);
         }
 
-        if (disposing)
-        {
-            _handle?.Dispose();
-        }
+        GC.KeepAlive(_handle);
     }
 
     /// <summary>Describes the owner as CPython's reprs do: this thread, None, SomeOtherThread or SomeOtherProcess.</summary>
@@ -382,29 +356,45 @@ public class SemLock : IDisposable
         }
     }
 
-    private static (int Result, int Errno) Wait(IntPtr sem, TimeSpan? timeout)
+    /// <summary>The blocking part of acquire: sem_wait, or sem_clockwait to one absolute deadline (so EINTR retries
+    /// do not stretch the wait). Returns false on timeout.</summary>
+    private bool Wait(TimeSpan? timeout)
     {
         int r, errno;
         if (timeout is null || timeout == Timeout.InfiniteTimeSpan)
         {
             do
             {
-                r = LibcSem.SemWait(sem);
+                r = LibcSem.SemWait(_sem);
                 errno = r < 0 ? Marshal.GetLastPInvokeError() : 0;
             }
             while (r < 0 && errno == Errno.EINTR);
-            return (r, errno);
+        }
+        else
+        {
+            var deadline = LibcSem.Timespec.MonotonicDeadline(timeout.Value < TimeSpan.Zero ? TimeSpan.Zero : timeout.Value);
+            do
+            {
+                r = LibcSem.SemClockWait(_sem, LibcSem.CLOCK_MONOTONIC, deadline);
+                errno = r < 0 ? Marshal.GetLastPInvokeError() : 0;
+            }
+            while (r < 0 && errno == Errno.EINTR);
         }
 
-        // One absolute deadline, so EINTR retries do not stretch the wait.
-        var deadline = LibcSem.Timespec.MonotonicDeadline(timeout.Value < TimeSpan.Zero ? TimeSpan.Zero : timeout.Value);
-        do
+        if (r < 0 && errno is not (Errno.ETIMEDOUT or Errno.EAGAIN))
         {
-            r = LibcSem.SemClockWait(sem, LibcSem.CLOCK_MONOTONIC, deadline);
-            errno = r < 0 ? Marshal.GetLastPInvokeError() : 0;
+            ThrowHelper.ThrowOSError(errno, Name);
         }
-        while (r < 0 && errno == Errno.EINTR);
-        return (r, errno);
+
+        return r == 0;
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (_disposed)
+        {
+            ThrowHelper.ThrowObjectDisposed(Name);
+        }
     }
 
     private static void Cleanup(string name, ResourceTracker? tracker)
