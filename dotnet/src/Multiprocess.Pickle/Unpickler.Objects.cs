@@ -199,7 +199,7 @@ internal sealed partial class Unpickler
         {
             if (!KnownReducers.TryReduce(g, args, out result))
             {
-                result = _options.Registry.IsException(g) ? new PyException(g, args) : Track(new PyReduce(g, args));
+                result = _options.Registry.IsException(g) ? new PyException(KnownExceptions.ResolveOSError(g, args), args) : Track(new PyReduce(g, args));
             }
         }
         else if (callable is PyReduce)

@@ -132,7 +132,7 @@ internal sealed partial class Unpickler
 
         if (body == "nan")
         {
-            return double.NaN;
+            return PositiveNaN; // float('nan'): the quiet NaN with the sign bit clear (double.NaN has it set)
         }
 
         if (body.Length == 0 || !body.All(c => char.IsAsciiDigit(c) || c is '.' or 'e' or '+' or '-' or '_')
@@ -143,6 +143,8 @@ internal sealed partial class Unpickler
 
         return d;
     }
+
+    private static readonly object PositiveNaN = BitConverter.Int64BitsToDouble(0x7FF8000000000000);
 
     private long ParseMemoIndex(ReadOnlySpan<byte> line, byte op, int offset)
     {
