@@ -59,8 +59,8 @@ internal sealed partial class Pickler
 
         if (_protocol >= 4)
         {
-            SaveGlobalName(g.Module);
-            SaveGlobalName(g.Name);
+            SaveGlobalName(g.Module, isModule: true);
+            SaveGlobalName(g.Name, isModule: false);
             WriteByte(Opcodes.STACK_GLOBAL);
         }
         else if (g.Name.Contains('.', StringComparison.Ordinal))
@@ -102,11 +102,13 @@ internal sealed partial class Pickler
         _globalMemo[key] = WritePut();
     }
 
-    /// <summary>Module and qualname strings of STACK_GLOBAL: CPython's are interned, so equal names share one memo entry.</summary>
-    private void SaveGlobalName(string s)
+    /// <summary>
+    /// Module and qualname strings of STACK_GLOBAL, memoized as CPython's are: module names by content, since every
+    /// class of a module shares that module's <c>__name__</c> object; qualnames are distinct objects, written afresh.
+    /// </summary>
+    private void SaveGlobalName(string s, bool isModule)
     {
-        _nameMemo ??= new Dictionary<string, int>(StringComparer.Ordinal);
-        if (_memo.TryGetValue(s, out var index) || _nameMemo.TryGetValue(s, out index))
+        if (isModule && _nameMemo is not null && _nameMemo.TryGetValue(s, out var index))
         {
             WriteGet(index);
         }
@@ -114,8 +116,10 @@ internal sealed partial class Pickler
         {
             SaveStr(s);
             index = WritePut();
-            _memo[s] = index;
-            _nameMemo[s] = index;
+            if (isModule)
+            {
+                (_nameMemo ??= new Dictionary<string, int>(StringComparer.Ordinal))[s] = index;
+            }
         }
 
         OpcodeBoundary();
