@@ -26,6 +26,9 @@ public sealed class BoundedSemaphore : Semaphore
     /// <exception cref="FileNotFoundException">No semaphore has that name.</exception>
     public static BoundedSemaphore Rebuild(string name, int maxValue) => new(maxValue, name);
 
+    /// <inheritdoc/>
+    public override string PythonClassName => "BoundedSemaphore";
+
     /// <summary>CPython's repr: <c>&lt;BoundedSemaphore(value=1, maxvalue=1)&gt;</c>.</summary>
     /// <returns>The text.</returns>
     public override string ToString() => $"<BoundedSemaphore(value={ValueText()}, maxvalue={MaxValue})>";

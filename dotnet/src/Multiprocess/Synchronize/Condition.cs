@@ -18,7 +18,7 @@ namespace Multiprocess.Synchronize;
 ///   5. re-acquire the lock count times        drain wait_semaphore (timeouts that raced)
 /// </code>
 /// </remarks>
-public sealed class Condition : IDisposable
+public sealed partial class Condition : IDisposable
 {
     private readonly bool _ownsSemaphores;
     private readonly bool _ownsLock;

@@ -4,7 +4,7 @@ namespace Multiprocess.Synchronize;
 /// An event shared across processes, built as CPython's <c>multiprocessing.Event</c>: a <see cref="Condition"/> over a
 /// <see cref="Lock"/> and a flag <see cref="Semaphore"/> whose value is 1 while set.
 /// </summary>
-public sealed class Event : IDisposable
+public sealed partial class Event : IDisposable
 {
     private readonly bool _owns;
 

@@ -34,6 +34,9 @@ public sealed class Lock : SemLock
     /// <exception cref="FileNotFoundException">No semaphore has that name.</exception>
     public static Lock Rebuild(string name) => new(name);
 
+    /// <inheritdoc/>
+    public override string PythonClassName => "Lock";
+
     /// <summary>CPython's repr: <c>&lt;Lock(owner=None)&gt;</c>.</summary>
     /// <returns>The text.</returns>
     public override string ToString() => $"<Lock(owner={OwnerDescription()})>";

@@ -26,6 +26,9 @@ public sealed class RLock : SemLock
     /// <exception cref="FileNotFoundException">No semaphore has that name.</exception>
     public static RLock Rebuild(string name) => new(name);
 
+    /// <inheritdoc/>
+    public override string PythonClassName => "RLock";
+
     /// <summary>CPython's repr: <c>&lt;RLock(None, 0)&gt;</c>.</summary>
     /// <returns>The text.</returns>
     public override string ToString()

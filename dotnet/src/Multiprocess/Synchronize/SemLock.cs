@@ -14,12 +14,12 @@ namespace Multiprocess.Synchronize;
 /// <para>The semaphore value is shared; the acquisition count and owner thread are per process (per object), as in
 /// CPython, where they identify the owner by process and thread. The creator owns the name: it registers it with the
 /// resource tracker and unlinks it on <see cref="Dispose()"/>, when collected, or at process exit (CPython's
-/// finalizer); processes that <see cref="Rebuild"/> it never unlink it.</para>
+/// finalizer); processes that <see cref="Rebuild(SemLockKind, int, string)"/> it never unlink it.</para>
 /// <para>C# never forks, so every SemLock has a name (CPython's spawn/forkserver contexts). A Python lock from the
 /// default fork context has no name and cannot be shared this way; create it with
 /// <c>multiprocessing.get_context('spawn').Lock()</c>.</para>
 /// </remarks>
-public class SemLock : IDisposable
+public partial class SemLock : IDisposable
 {
     /// <summary>CPython's <c>SEM_VALUE_MAX</c> on Linux (glibc: INT_MAX), the maxvalue of a <see cref="Semaphore"/>.</summary>
     public const int SemValueMax = LibcSem.SEM_VALUE_MAX;
@@ -116,7 +116,7 @@ public class SemLock : IDisposable
         }
     }
 
-    /// <summary>Wraps a semaphore another process created (see <see cref="Rebuild"/>).</summary>
+    /// <summary>Wraps a semaphore another process created (see <see cref="Rebuild(SemLockKind, int, string)"/>).</summary>
     private protected SemLock(SemLockKind kind, int maxValue, string name)
     {
         ArgumentNullException.ThrowIfNull(name);

@@ -33,6 +33,9 @@ public class Semaphore : SemLock
     /// <exception cref="FileNotFoundException">No semaphore has that name.</exception>
     public static Semaphore Rebuild(string name) => new(SemValueMax, name);
 
+    /// <inheritdoc/>
+    public override string PythonClassName => "Semaphore";
+
     /// <summary>CPython's repr: <c>&lt;Semaphore(value=1)&gt;</c>.</summary>
     /// <returns>The text.</returns>
     public override string ToString() => $"<Semaphore(value={ValueText()})>";
