@@ -117,6 +117,48 @@ public sealed class PickleInteropTests
         lk.Release();
     }
 
+    [TestCase("3.10")]
+    [TestCase("3.13")]
+    public void DillFork_LockAndSegmentPickledBothWays(string version)
+    {
+        // Debian's multiprocess 0.70 (the dill-based fork) pickles the same shapes under the package name "multiprocess".
+        var shim = Path.Combine(EngineCommands.RepoRoot, ".cache", "pyshim", "multiprocess");
+        if (!Directory.Exists(Path.Combine(shim, "multiprocess")))
+        {
+            Assert.Ignore($"multiprocess is not set up in {shim} (scripts/setup.sh)");
+        }
+
+        var registry = new PyTypeRegistry();
+        SharedObjectReducers.Register(registry, "multiprocess", track: false);
+        using var py = PythonRepl.Start(version, environment: new Dictionary<string, string> { ["PYTHONPATH"] = shim });
+        py.Exec(PythonPrelude.Code.Replace("multiprocessing", "multiprocess", StringComparison.Ordinal));
+        py.Exec(PicklePrelude.Replace("multiprocessing", "multiprocess", StringComparison.Ordinal));
+        Assert.That(py.Eval("mp.__name__"), Is.EqualTo("'multiprocess'"));
+
+        using var lk = new SyncLock(track: false);
+        using var shm = SharedMemory.Create(16, track: false);
+        try
+        {
+            var lockHex = Convert.ToHexStringLower(PickleSerializer.Dumps(lk, new PickleOptions { Registry = registry }));
+            py.Exec($"lk = loads('{lockHex}'); s = loads('{Convert.ToHexStringLower(PickleSerializer.Dumps(shm, new PickleOptions { Registry = registry }))}')");
+            Assert.That(py.Eval("(type(lk).__module__, s.size)"), Is.EqualTo("('multiprocess.synchronize', 16)"));
+            Assert.That(lk.Acquire(false), Is.True);
+            Assert.That(py.Eval("lk.acquire(False)"), Is.EqualTo("False"));
+            lk.Release();
+
+            py.Exec("rl = ctx.RLock(); rl.acquire()");
+            using var rl = (RLock)PickleSerializer.Loads(Convert.FromHexString(py.Eval("dumps(rl)").Trim('\'')), new UnpickleOptions { Registry = registry })!;
+            Assert.That(rl.Acquire(false), Is.False);
+            py.Exec("rl.release(); s.close()");
+            Assert.That(rl.Acquire(false), Is.True);
+            rl.Release();
+        }
+        finally
+        {
+            shm.Unlink();
+        }
+    }
+
     [Test]
     public void Rebuild_ForkContextLock_ExplainsWhy()
     {
