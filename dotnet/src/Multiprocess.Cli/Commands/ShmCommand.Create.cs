@@ -48,7 +48,13 @@ internal sealed partial class ShmCommand
         {
             return Fail($"segment '{name}' already exists");
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or OverflowException or IOException or UnauthorizedAccessException)
+        catch (ArgumentException e)
+        {
+            // The first line, without .NET's " (Parameter 'size')" suffix: the user did not call a method.
+            var message = e.Message.Split('\n')[0];
+            return Fail(e.ParamName is null ? message : message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal));
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or IOException or UnauthorizedAccessException)
         {
             return Fail(e.Message);
         }

@@ -147,6 +147,9 @@ public sealed class ResourceTracker : IDisposable
         if (!string.IsNullOrEmpty(inherited)
             && int.TryParse(inherited, NumberStyles.None, CultureInfo.InvariantCulture, out var fd))
         {
+            // Consumed here, like spawn_main's tracker_fd argument: our own children get the fd only when passed
+            // explicitly, so they must not see a number that means nothing in them.
+            Environment.SetEnvironmentVariable(FdVariable, null);
             return FromFd(fd);
         }
 
