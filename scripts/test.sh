@@ -12,7 +12,7 @@ logs="$here/.cache/test-logs"; rm -rf "$logs"; mkdir -p "$logs"
 status=0
 
 echo "== .NET tests"
-dotnet test Multiprocess.sln -c Release --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$logs/dotnet.log" | grep -E "^\s*(Failed|Skipped) |Passed!|Failed!|error" || true
+dotnet test Multiprocess.sln -c Release --no-build -nologo 2>&1 | tee "$logs/dotnet.log" | grep -E "^\s*(Failed|Skipped) |Passed!|Failed!|error" || true
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
 echo "== interop tests (tox: ${TOXENV:-all envs})"
