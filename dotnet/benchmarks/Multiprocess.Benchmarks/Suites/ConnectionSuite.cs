@@ -28,7 +28,7 @@ public sealed class ConnectionSuite : IBenchmarkSuite
     private const int ConnectOps = 300;
     private const int ConnectSamples = 5;
 
-    private static readonly TimeSpan PeerTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan s_peerTimeout = TimeSpan.FromMinutes(5);
 
     /// <inheritdoc/>
     public string Name => "connection";
@@ -124,7 +124,7 @@ public sealed class ConnectionSuite : IBenchmarkSuite
         }
         finally
         {
-            if (!process.WaitForExit(PeerTimeout))
+            if (!process.WaitForExit(s_peerTimeout))
             {
                 process.Kill();
             }
@@ -155,7 +155,7 @@ public sealed class ConnectionSuite : IBenchmarkSuite
     }
 
     private static IEnumerable<ResultRow> DriveFromPython(BenchContext context, string impl, string[] peer) =>
-        PythonPeer.Run(context, "bench_connection.py", ["drive", "--impl", impl, "--peer", .. peer], PeerTimeout)
+        PythonPeer.Run(context, "bench_connection.py", ["drive", "--impl", impl, "--peer", .. peer], s_peerTimeout)
             .Select(r => ResultRow.From("connection", r.Case, r.Impl, r.Stats, BytesOf(r.Case)));
 
     private static long BytesOf(string @case) => @case switch
@@ -213,7 +213,7 @@ public sealed class ConnectionSuite : IBenchmarkSuite
     }
 
     private static IEnumerable<ResultRow> PythonConnects(BenchContext context, ConnectionAddress address, string hex, string impl) =>
-        PythonPeer.Run(context, "bench_connection.py", ["connect-rate", address.ToString(), "--authkey-hex", hex, "--impl", impl], PeerTimeout)
+        PythonPeer.Run(context, "bench_connection.py", ["connect-rate", address.ToString(), "--authkey-hex", hex, "--impl", impl], s_peerTimeout)
             .Select(r => ResultRow.From("connection", r.Case, r.Impl, r.Stats));
 
     /// <summary>Starts a server and waits for its READY line.</summary>
