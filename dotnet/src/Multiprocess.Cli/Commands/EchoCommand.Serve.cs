@@ -5,13 +5,15 @@ namespace Multiprocess.Cli.Commands;
 
 /// <summary>
 /// <c>echo serve</c>: one accept thread per address (blocking accept(2): no epoll hop), each connection's handshake
-/// and session on a pool thread with the synchronous API (lowest latency), until SIGINT or SIGTERM. A failing client
-/// is logged and dropped; the server goes on. Sessions block their thread, so the pool is told up front to keep
-/// enough threads (starting a thread per connection cost 0.3–0.7 ms here; a pool thread is reused).
+/// and session on a thread of its own with the synchronous API (lowest latency), until SIGINT or SIGTERM. A failing
+/// client is logged and dropped; the server goes on. Sessions block their thread: the first 64 at a time run on pool
+/// threads, kept ready up front (starting a thread cost 0.3–0.7 ms per connection here; a pool thread is reused), any
+/// beyond that on new threads, since the pool adds threads only slowly once all of them block.
 /// </summary>
 internal sealed partial class EchoCommand
 {
     private const int MinSessionThreads = 64;
+    private static int s_activeSessions;
 
     private static int Serve(Options options)
     {
@@ -78,7 +80,14 @@ internal sealed partial class EchoCommand
             }
 
             var peer = listener.LastAccepted?.ToString() ?? $"a client of {listener.Address}";
-            ThreadPool.UnsafeQueueUserWorkItem(_ => ServeOne(connection, authKey, peer), null);
+            if (Interlocked.Increment(ref s_activeSessions) <= MinSessionThreads)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(_ => ServeOne(connection, authKey, peer), null);
+            }
+            else
+            {
+                new Thread(() => ServeOne(connection, authKey, peer)) { IsBackground = true, Name = "echo " + peer }.Start();
+            }
         }
     }
     private static void ServeOne(Connection.Connection connection, byte[]? authKey, string peer)
@@ -106,6 +115,7 @@ internal sealed partial class EchoCommand
         finally
         {
             connection.Close();
+            Interlocked.Decrement(ref s_activeSessions);
         }
     }
 }
