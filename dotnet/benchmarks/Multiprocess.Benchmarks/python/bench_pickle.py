@@ -1,5 +1,7 @@
 """CPython side of the `pickle` benchmark suite: times the C pickler (pickle.dumps/loads) on the same payloads as
-Suites/PickleSuite.cs, with bench_common's method, and prints one JSON line per (case, operation)."""
+Suites/PickleSuite.cs, with bench_common's method, and prints one JSON line per (case, operation).
+
+Arguments: payload names to run (default: all), so the suite can interleave CPython and C# case by case."""
 import os
 import pickle
 import sys
@@ -21,10 +23,16 @@ def payloads():
 
 
 def main():
+    wanted = [a for a in sys.argv[1:] if not a.startswith("--")]
     for name, (value, proto, n) in payloads().items():
+        if wanted and name not in wanted:
+            continue
         data = pickle.dumps(value, proto)
         report("dumps " + name, IMPL, measure(lambda k: [pickle.dumps(value, proto) for _ in range(k)], ops(n), samples(15)))
         report("loads " + name, IMPL, measure(lambda k: [pickle.loads(data) for _ in range(k)], ops(n), samples(15)))
+
+    if wanted and "bytearray_64MiB_out_of_band" not in wanted:
+        return
 
     # 64 MiB bytearray out of band (protocol 5): only NEXT_BUFFER travels; the buffer is handed over, not copied.
     big = pickle.PickleBuffer(bytearray(64 * 1024 * 1024))

@@ -11,6 +11,7 @@ internal sealed class IdentityMemo
 {
     private object?[] _keys = new object?[32];
     private int[] _values = new int[32];
+    private int[] _used = new int[16];    // slots filled, so Clear costs the entries used, not the table size
     private int _count;
 
     public int Count => _count;
@@ -58,7 +59,12 @@ internal sealed class IdentityMemo
             {
                 keys[i] = key;
                 _values[i] = value;
-                _count++;
+                if (_count == _used.Length)
+                {
+                    Array.Resize(ref _used, _used.Length * 2);
+                }
+
+                _used[_count++] = i;
                 return;
             }
 
@@ -72,17 +78,22 @@ internal sealed class IdentityMemo
         }
     }
 
-    /// <summary>Forgets every entry; a table grown large is dropped rather than cleared.</summary>
+    /// <summary>Forgets every entry: clears only the slots used; a table that grew very large is dropped.</summary>
     public void Clear()
     {
-        if (_keys.Length > 4096)
+        if (_keys.Length > 16384)
         {
             _keys = new object?[32];
             _values = new int[32];
+            _used = new int[16];
         }
-        else if (_count > 0)
+        else
         {
-            Array.Clear(_keys);
+            var keys = _keys;
+            foreach (var slot in _used.AsSpan(0, _count))
+            {
+                keys[slot] = null;
+            }
         }
 
         _count = 0;
@@ -110,7 +121,7 @@ internal sealed class IdentityMemo
         var oldValues = _values;
         _keys = new object?[oldKeys.Length * 2];
         _values = new int[oldKeys.Length * 2];
-        _count = 0;
+        _count = 0;  // Set refills _used as it re-inserts
         for (var j = 0; j < oldKeys.Length; j++)
         {
             if (oldKeys[j] is { } k)
