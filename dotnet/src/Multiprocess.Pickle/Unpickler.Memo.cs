@@ -4,7 +4,7 @@ namespace Multiprocess.Pickle;
 /// 4000000000 must not allocate 32 GB).</content>
 internal sealed partial class Unpickler
 {
-    private object?[] _memo = new object?[16];
+    private Slot[] _memo = new Slot[16];
     private int[] _memoDepths = new int[16];
     private int _memoCount;           // entries set: what MEMOIZE uses as its key, as the C unpickler does
     private long _lastMemoKey = -1;
@@ -12,7 +12,7 @@ internal sealed partial class Unpickler
 
     private void MemoPut(long key, byte op, int offset)
     {
-        var value = _stack[_sp - 1];
+        var value = _stack[_sp - 1].Value;
         var depth = _depths[_sp - 1];
         _lastMemoKey = key;
         if (key < _memo.Length)
@@ -22,9 +22,10 @@ internal sealed partial class Unpickler
                 CountNewEntry(op, offset);
             }
 
-            _memo[key] = value;
+            _memo[key].Value = value;
             _memoDepths[key] = depth;
             MarkSet(key);
+            _memoHigh = (int)Math.Max(_memoHigh, key + 1);
             return;
         }
 
@@ -36,9 +37,10 @@ internal sealed partial class Unpickler
             Array.Resize(ref _memoDepths, size);
             Array.Resize(ref _setBits, (size + 63) / 64);
             CountNewEntry(op, offset);
-            _memo[key] = value;
+            _memo[key].Value = value;
             _memoDepths[key] = depth;
             MarkSet(key);
+            _memoHigh = (int)Math.Max(_memoHigh, key + 1);
             return;
         }
 
@@ -51,11 +53,33 @@ internal sealed partial class Unpickler
         _sparseMemo[key] = (value, depth);
     }
 
+    private int _memoHigh;            // one past the highest array slot written, for clearing
+
+    private void ResetMemo()
+    {
+        if (_memo.Length > 4096)
+        {
+            _memo = new Slot[16];
+            _memoDepths = new int[16];
+            _setBits = new ulong[1];
+        }
+        else if (_memoHigh > 0)
+        {
+            Array.Clear(_memo, 0, _memoHigh);
+            Array.Clear(_setBits, 0, (_memoHigh + 63) / 64);
+        }
+
+        _memoHigh = 0;
+        _memoCount = 0;
+        _lastMemoKey = -1;
+        _sparseMemo = null;
+    }
+
     private void MemoGet(long key, byte op, int offset)
     {
         if (key < _memo.Length && IsSet(key))
         {
-            Push(_memo[key], _memoDepths[key], op, offset);
+            Push(_memo[key].Value, _memoDepths[key], op, offset);
             return;
         }
 
@@ -76,9 +100,9 @@ internal sealed partial class Unpickler
             return;
         }
 
-        if (_lastMemoKey < _memo.Length && ReferenceEquals(_memo[_lastMemoKey], old))
+        if (_lastMemoKey < _memo.Length && ReferenceEquals(_memo[_lastMemoKey].Value, old))
         {
-            _memo[_lastMemoKey] = replacement;
+            _memo[_lastMemoKey].Value = replacement;
         }
         else if (_sparseMemo is not null && _sparseMemo.TryGetValue(_lastMemoKey, out var e) && ReferenceEquals(e.Value, old))
         {

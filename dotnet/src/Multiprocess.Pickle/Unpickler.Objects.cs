@@ -7,6 +7,26 @@ internal sealed partial class Unpickler
 {
     private static readonly PyGlobal s_uuidClass = new("uuid", "UUID");
 
+    private List<PyReduce>? _orphanCalls;
+
+    /// <summary>
+    /// A call whose result was popped ran for its side effect (dill's postprocessing): attach it to the object it
+    /// follows, the nearest reduce value below it on the stack, so the pickler replays it at the same point.
+    /// </summary>
+    private void KeepDiscardedCall(PyReduce call)
+    {
+        for (var i = _sp - 1; i >= 0; i--)
+        {
+            if (_stack[i].Value is PyReduce owner && !ReferenceEquals(owner, call))
+            {
+                (owner.PostCalls ??= []).Add(call);
+                return;
+            }
+        }
+
+        (_orphanCalls ??= []).Add(call);
+    }
+
     /// <summary>APPEND/APPENDS: stack[from..] onto the list (or list-like object) at stack[from - 1].</summary>
     private void Append(int from, byte op, int offset)
     {
@@ -15,10 +35,15 @@ internal sealed partial class Unpickler
             throw Error("unpickling stack underflow (no list to append to)", op, offset);
         }
 
-        var items = _stack.AsSpan(from, _sp - from);
-        switch (_stack[from - 1])
+        var items = StackSpan(from, _sp - from);
+        switch (_stack[from - 1].Value)
         {
             case List<object?> list:
+                if (list.Count == 0 && items.Length == 1000)
+                {
+                    PresizeList(list, items.Length);
+                }
+
                 list.AddRange(items);
                 break;
             case PyReduce r:
@@ -30,6 +55,18 @@ internal sealed partial class Unpickler
 
         GrowDepth(from, op, offset);
         Truncate(from);
+    }
+
+    /// <summary>
+    /// A first APPENDS batch of 1000 (CPython's batch size) means a long list: size it from the bytes the batch took
+    /// and the input left, so it is not regrown (and copied, and put on the large object heap) ten times. The guess is
+    /// capped at 16 batches, so a mis-guess costs at most a bounded amount of spare capacity.
+    /// </summary>
+    private void PresizeList(List<object?> list, int batch)
+    {
+        var bytesPerItem = Math.Max(1.0, (_opStart - _lastMarkOffset - 1) / (double)batch);
+        var more = (int)Math.Min((_inputLength - _opStart) / bytesPerItem, 15.0 * batch);
+        list.EnsureCapacity(batch + more);
     }
 
     /// <summary>SETITEM/SETITEMS: key/value pairs at stack[from..] into the dict (or object) at stack[from - 1].</summary>
@@ -45,12 +82,13 @@ internal sealed partial class Unpickler
             throw Error($"odd number of items ({_sp - from}) for SETITEMS", op, offset);
         }
 
-        switch (_stack[from - 1])
+        switch (_stack[from - 1].Value)
         {
             case PyDict dict:
+                dict.EnsureCapacity((_sp - from) / 2);
                 for (var i = from; i < _sp; i += 2)
                 {
-                    dict.SetItem(_stack[i], _stack[i + 1]);
+                    dict.SetItem(_stack[i].Value, _stack[i + 1].Value);
                 }
 
                 break;
@@ -58,7 +96,7 @@ internal sealed partial class Unpickler
                 r.DictItems ??= new List<KeyValuePair<object?, object?>>((_sp - from) / 2);
                 for (var i = from; i < _sp; i += 2)
                 {
-                    r.DictItems.Add(new(_stack[i], _stack[i + 1]));
+                    r.DictItems.Add(new(_stack[i].Value, _stack[i + 1].Value));
                 }
 
                 break;
@@ -77,14 +115,14 @@ internal sealed partial class Unpickler
             throw Error("unpickling stack underflow (no set to add to)", op, offset);
         }
 
-        if (_stack[from - 1] is not PySet set)
+        if (_stack[from - 1].Value is not PySet set)
         {
-            throw Error($"ADDITEMS needs a set, not a '{PyRepr.TypeName(_stack[from - 1])}'", op, offset);
+            throw Error($"ADDITEMS needs a set, not a '{PyRepr.TypeName(_stack[from - 1].Value)}'", op, offset);
         }
 
         for (var i = from; i < _sp; i++)
         {
-            set.Add(_stack[i]);
+            set.Add(_stack[i].Value);
         }
 
         GrowDepth(from, op, offset);
@@ -169,13 +207,13 @@ internal sealed partial class Unpickler
     private void ReadOnlyBuffer(byte op, int offset)
     {
         Need(1, op, offset);
-        switch (_stack[_sp - 1])
+        switch (_stack[_sp - 1].Value)
         {
             case PickleBuffer pb:
-                _stack[_sp - 1] = pb.AsReadOnly();
+                _stack[_sp - 1].Value = pb.AsReadOnly();
                 break;
             case PyByteArray ba:
-                _stack[_sp - 1] = new PickleBuffer((ReadOnlyMemory<byte>)ba.Memory);
+                _stack[_sp - 1].Value = new PickleBuffer((ReadOnlyMemory<byte>)ba.Memory);
                 break;
             case byte[]:
                 break;
@@ -187,12 +225,12 @@ internal sealed partial class Unpickler
     private void Reduce(byte op, int offset)
     {
         Need(2, op, offset);
-        if (_stack[_sp - 1] is not PyTuple args)
+        if (_stack[_sp - 1].Value is not PyTuple args)
         {
-            throw Error($"REDUCE arguments must be a tuple, not '{PyRepr.TypeName(_stack[_sp - 1])}'", op, offset);
+            throw Error($"REDUCE arguments must be a tuple, not '{PyRepr.TypeName(_stack[_sp - 1].Value)}'", op, offset);
         }
 
-        var callable = _stack[_sp - 2];
+        var callable = _stack[_sp - 2].Value;
         var depth = Math.Max(_depths[_sp - 1], _depths[_sp - 2]);
         object? result;
         if (callable is PyGlobal g)
@@ -211,44 +249,44 @@ internal sealed partial class Unpickler
             throw Error($"'{PyRepr.TypeName(callable)}' object is not callable", op, offset);
         }
 
-        _stack[--_sp] = null;
-        _stack[_sp - 1] = result;
+        _stack[--_sp].Value = null;
+        _stack[_sp - 1].Value = result;
         _depths[_sp - 1] = CheckDepth(depth + 1, op, offset);
     }
 
     private void NewObj(byte op, int offset)
     {
         Need(2, op, offset);
-        if (_stack[_sp - 1] is not PyTuple args)
+        if (_stack[_sp - 1].Value is not PyTuple args)
         {
-            throw Error($"NEWOBJ expected an arg tuple, not '{PyRepr.TypeName(_stack[_sp - 1])}'", op, offset);
+            throw Error($"NEWOBJ expected an arg tuple, not '{PyRepr.TypeName(_stack[_sp - 1].Value)}'", op, offset);
         }
 
-        var cls = CheckClass(_stack[_sp - 2], op, offset);
+        var cls = CheckClass(_stack[_sp - 2].Value, op, offset);
         var depth = Math.Max(_depths[_sp - 1], _depths[_sp - 2]);
-        _stack[--_sp] = null;
-        _stack[_sp - 1] = Track(new PyReduce(PyReduceKind.NewObj, cls, args));
+        _stack[--_sp].Value = null;
+        _stack[_sp - 1].Value = Track(new PyReduce(PyReduceKind.NewObj, cls, args));
         _depths[_sp - 1] = CheckDepth(depth + 1, op, offset);
     }
 
     private void NewObjEx(byte op, int offset)
     {
         Need(3, op, offset);
-        if (_stack[_sp - 1] is not PyDict kwargs)
+        if (_stack[_sp - 1].Value is not PyDict kwargs)
         {
-            throw Error($"NEWOBJ_EX kwargs must be a dict, not '{PyRepr.TypeName(_stack[_sp - 1])}'", op, offset);
+            throw Error($"NEWOBJ_EX kwargs must be a dict, not '{PyRepr.TypeName(_stack[_sp - 1].Value)}'", op, offset);
         }
 
-        if (_stack[_sp - 2] is not PyTuple args)
+        if (_stack[_sp - 2].Value is not PyTuple args)
         {
-            throw Error($"NEWOBJ_EX args must be a tuple, not '{PyRepr.TypeName(_stack[_sp - 2])}'", op, offset);
+            throw Error($"NEWOBJ_EX args must be a tuple, not '{PyRepr.TypeName(_stack[_sp - 2].Value)}'", op, offset);
         }
 
-        var cls = CheckClass(_stack[_sp - 3], op, offset);
+        var cls = CheckClass(_stack[_sp - 3].Value, op, offset);
         var depth = Math.Max(_depths[_sp - 1], Math.Max(_depths[_sp - 2], _depths[_sp - 3]));
-        _stack[--_sp] = null;
-        _stack[--_sp] = null;
-        _stack[_sp - 1] = Track(new PyReduce(PyReduceKind.NewObjEx, cls, args, kwargs));
+        _stack[--_sp].Value = null;
+        _stack[--_sp].Value = null;
+        _stack[_sp - 1].Value = Track(new PyReduce(PyReduceKind.NewObjEx, cls, args, kwargs));
         _depths[_sp - 1] = CheckDepth(depth + 1, op, offset);
     }
 
@@ -256,7 +294,7 @@ internal sealed partial class Unpickler
     private void Instantiate(object? cls, int argsFrom, byte op, int offset)
     {
         CheckClass(cls, op, offset);
-        var args = _sp == argsFrom ? PyTuple.Empty : new PyTuple(_stack.AsSpan(argsFrom, _sp - argsFrom).ToArray());
+        var args = _sp == argsFrom ? PyTuple.Empty : new PyTuple(StackSpan(argsFrom, _sp - argsFrom).ToArray());
         var depth = MaxDepth(argsFrom);
         Truncate(argsFrom);
         Push(Track(new PyReduce(PyReduceKind.Obj, cls, args)), depth + 1, op, offset);
@@ -268,12 +306,12 @@ internal sealed partial class Unpickler
     private void Build(byte op, int offset)
     {
         Need(2, op, offset);
-        var state = _stack[_sp - 1];
+        var state = _stack[_sp - 1].Value;
         var stateDepth = _depths[_sp - 1];
-        _stack[--_sp] = null;
-        if (_stack[_sp - 1] is not PyReduce inst)
+        _stack[--_sp].Value = null;
+        if (_stack[_sp - 1].Value is not PyReduce inst)
         {
-            throw Error($"BUILD on a '{PyRepr.TypeName(_stack[_sp - 1])}' object, which has no __dict__ or __setstate__", op, offset);
+            throw Error($"BUILD on a '{PyRepr.TypeName(_stack[_sp - 1].Value)}' object, which has no __dict__ or __setstate__", op, offset);
         }
 
         if (inst.State is PyDict existing && state is PyDict more)
@@ -294,7 +332,7 @@ internal sealed partial class Unpickler
         if (inst.ClassGlobal is { } cls && cls.Equals(s_uuidClass) && inst.Args.Count is 0 or 3 && inst.ListItems is null && inst.DictItems is null
             && state is PyDict { Count: 1 } d && d.TryGetValue("int", out var n) && KnownReducers.TryGuid(n, out var guid))
         {
-            _stack[_sp - 1] = guid;
+            _stack[_sp - 1].Value = guid;
             MemoReplaceLast(inst, guid);
         }
     }

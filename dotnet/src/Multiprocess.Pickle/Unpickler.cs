@@ -11,37 +11,99 @@ namespace Multiprocess.Pickle;
 /// </summary>
 internal sealed partial class Unpickler
 {
-    private readonly UnpickleOptions _options;
-    private readonly PickleSecurity _security;
-    private readonly int _maxDepth;
+    [ThreadStatic]
+    private static Unpickler? t_cached;
 
-    private object?[] _stack = new object?[16];
+    private UnpickleOptions _options = UnpickleOptions.Default;
+    private PickleSecurity _security = PickleSecurity.Default;
+    private int _maxDepth;
+
+    private Slot[] _stack = new Slot[16];
     private int[] _depths = new int[16];
     private int _sp;
     private int[] _marks = new int[8];
+    private int[] _markOffsets = new int[8];   // input offset of each MARK, to size lists from their first batch
+    private int _lastMarkOffset;
+    private int _inputLength;
     private int _markCount;
     private int _fence;               // stack index of the innermost mark (0 when none)
     private int _protocol;
     private IEnumerator<PickleBuffer>? _buffers;
 
-    public Unpickler(UnpickleOptions options)
+    private Unpickler()
     {
-        _options = options;
-        _security = options.Security;
-        _maxDepth = _security.MaxDepth;
+    }
+
+    /// <summary>Takes this thread's idle unpickler (or a new one) set up for <paramref name="options"/>.</summary>
+    public static Unpickler Rent(UnpickleOptions options)
+    {
+        var u = t_cached ?? new Unpickler();
+        t_cached = null;
+        u._options = options;
+        u._security = options.Security;
+        u._maxDepth = options.Security.MaxDepth;
+        return u;
+    }
+
+    /// <summary>Clears every reference the last load left and parks the unpickler for this thread's next call.</summary>
+    public void Return()
+    {
+        if (_stack.Length > 4096)
+        {
+            _stack = new Slot[16];
+            _depths = new int[16];
+        }
+        else
+        {
+            Array.Clear(_stack, 0, _sp);
+        }
+
+        _sp = 0;
+        _markCount = 0;
+        _fence = 0;
+        _protocol = 0;
+        _buffers?.Dispose();
+        _buffers = null;
+        _pending = null;
+        _orphanCalls = null;
+        ResetMemo();
+        _options = UnpickleOptions.Default;
+        t_cached = this;
     }
 
     public object? Load(ReadOnlySpan<byte> data, out int bytesConsumed)
     {
         var reader = new PickleReader(data);
-        byte op = 0;
-        var start = 0;
+        _inputLength = data.Length;
         try
         {
-            while (true)
+            return Execute(ref reader, out bytesConsumed);
+        }
+        catch (EndOfStreamException e) when (e.Data["pickle.offset"] is null)
+        {
+            var wrapped = new EndOfStreamException($"{e.Message} (opcode {Opcodes.Describe(_op)} at offset {_opStart})", e);
+            wrapped.Data["pickle.offset"] = _opStart;
+            throw wrapped;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidCastException or FormatException or OverflowException
+                                      or InvalidOperationException or KeyNotFoundException or InsufficientExecutionStackException
+                                      or NotSupportedException)
+        {
+            throw new UnpicklingException(e.Message, _op, _opStart, e);
+        }
+    }
+
+    // The opcode being executed and its offset, for error messages (kept in fields so the hot loop has no EH region).
+    private byte _op;
+    private int _opStart;
+
+    private object? Execute(ref PickleReader reader, out int bytesConsumed)
+    {
+        while (true)
+        {
+            var start = _opStart = reader.Position;
+            var op = _op = reader.ReadByte();
             {
-                start = reader.Position;
-                op = reader.ReadByte();
                 switch (op)
                 {
                     case Opcodes.PROTO:
@@ -59,6 +121,11 @@ internal sealed partial class Unpickler
                     case Opcodes.STOP:
                         bytesConsumed = reader.Position;
                         var result = Pop(op, start);
+                        if (_orphanCalls is not null && result is PyReduce root)
+                        {
+                            (root.PostCalls ??= []).AddRange(_orphanCalls);
+                        }
+
                         return HasPendingBindings ? FinishBindings(result) : result;
 
                     // ---- constants and numbers
@@ -175,7 +242,7 @@ internal sealed partial class Unpickler
                         {
                             Need(1, op, start);
                             var d = _depths[_sp - 1];
-                            _stack[_sp - 1] = new PyTuple([_stack[_sp - 1]]);
+                            _stack[_sp - 1].Value = new PyTuple([_stack[_sp - 1].Value]);
                             _depths[_sp - 1] = CheckDepth(d + 1, op, start);
                             break;
                         }
@@ -184,9 +251,9 @@ internal sealed partial class Unpickler
                         {
                             Need(2, op, start);
                             var d = Math.Max(_depths[_sp - 1], _depths[_sp - 2]);
-                            var t = new PyTuple([_stack[_sp - 2], _stack[_sp - 1]]);
-                            _stack[--_sp] = null;
-                            _stack[_sp - 1] = t;
+                            var t = new PyTuple([_stack[_sp - 2].Value, _stack[_sp - 1].Value]);
+                            _stack[--_sp].Value = null;
+                            _stack[_sp - 1].Value = t;
                             _depths[_sp - 1] = CheckDepth(d + 1, op, start);
                             break;
                         }
@@ -195,10 +262,10 @@ internal sealed partial class Unpickler
                         {
                             Need(3, op, start);
                             var d = Math.Max(_depths[_sp - 1], Math.Max(_depths[_sp - 2], _depths[_sp - 3]));
-                            var t = new PyTuple([_stack[_sp - 3], _stack[_sp - 2], _stack[_sp - 1]]);
-                            _stack[--_sp] = null;
-                            _stack[--_sp] = null;
-                            _stack[_sp - 1] = t;
+                            var t = new PyTuple([_stack[_sp - 3].Value, _stack[_sp - 2].Value, _stack[_sp - 1].Value]);
+                            _stack[--_sp].Value = null;
+                            _stack[--_sp].Value = null;
+                            _stack[_sp - 1].Value = t;
                             _depths[_sp - 1] = CheckDepth(d + 1, op, start);
                             break;
                         }
@@ -206,7 +273,7 @@ internal sealed partial class Unpickler
                     case Opcodes.TUPLE:
                         {
                             var m = PopMark(op, start);
-                            var items = _sp == m ? [] : _stack.AsSpan(m, _sp - m).ToArray();
+                            var items = _sp == m ? [] : StackSpan(m, _sp - m).ToArray();
                             var d = MaxDepth(m);
                             Truncate(m);
                             Push(items.Length == 0 ? PyTuple.Empty : new PyTuple(items), d == 0 && items.Length == 0 ? 0 : d + 1, op, start);
@@ -217,7 +284,7 @@ internal sealed partial class Unpickler
                         {
                             var m = PopMark(op, start);
                             var list = new List<object?>(_sp - m);
-                            list.AddRange(_stack.AsSpan(m, _sp - m));
+                            list.AddRange(StackSpan(m, _sp - m));
                             var d = MaxDepth(m);
                             Truncate(m);
                             Push(list, d + 1, op, start);
@@ -235,7 +302,7 @@ internal sealed partial class Unpickler
                             var dict = new PyDict((_sp - m) / 2);
                             for (var i = m; i < _sp; i += 2)
                             {
-                                dict.SetItem(_stack[i], _stack[i + 1]);
+                                dict.SetItem(_stack[i].Value, _stack[i + 1].Value);
                             }
 
                             var d = MaxDepth(m);
@@ -250,7 +317,7 @@ internal sealed partial class Unpickler
                             var set = PyFrozenSet.CreateForLoad(_sp - m);
                             for (var i = m; i < _sp; i++)
                             {
-                                set.AddForLoad(_stack[i]);
+                                set.AddForLoad(_stack[i].Value);
                             }
 
                             var d = MaxDepth(m);
@@ -284,7 +351,12 @@ internal sealed partial class Unpickler
                     case Opcodes.POP:
                         if (_sp > _fence)
                         {
-                            _stack[--_sp] = null;
+                            var popped = _stack[--_sp].Value;
+                            _stack[_sp].Value = null;
+                            if (popped is PyReduce { Kind: PyReduceKind.Reduce } call and not PyException)
+                            {
+                                KeepDiscardedCall(call);
+                            }
                         }
                         else if (_markCount > 0)
                         {
@@ -301,7 +373,7 @@ internal sealed partial class Unpickler
                         break;
                     case Opcodes.DUP:
                         Need(1, op, start);
-                        Push(_stack[_sp - 1], _depths[_sp - 1], op, start);
+                        Push(_stack[_sp - 1].Value, _depths[_sp - 1], op, start);
                         break;
                     case Opcodes.MEMOIZE:
                         Need(1, op, start);
@@ -333,13 +405,13 @@ internal sealed partial class Unpickler
                     case Opcodes.STACK_GLOBAL:
                         {
                             Need(2, op, start);
-                            if (_stack[_sp - 1] is not string name || _stack[_sp - 2] is not string module)
+                            if (_stack[_sp - 1].Value is not string name || _stack[_sp - 2].Value is not string module)
                             {
                                 throw Error("STACK_GLOBAL requires str module and name", op, start);
                             }
 
-                            _stack[--_sp] = null;
-                            _stack[_sp - 1] = FindClass(module, name, op, start);
+                            _stack[--_sp].Value = null;
+                            _stack[_sp - 1].Value = FindClass(module, name, op, start);
                             _depths[_sp - 1] = 0;
                             break;
                         }
@@ -391,11 +463,11 @@ internal sealed partial class Unpickler
                                 throw Error("OBJ needs a class after the mark", op, start);
                             }
 
-                            var cls = _stack[m];
+                            var cls = _stack[m].Value;
                             Instantiate(cls, m + 1, op, start);
-                            _stack[m] = _stack[m + 1];
+                            _stack[m].Value = _stack[m + 1].Value;
                             _depths[m] = _depths[m + 1];
-                            _stack[--_sp] = null;
+                            _stack[--_sp].Value = null;
                             break;
                         }
 
@@ -405,8 +477,8 @@ internal sealed partial class Unpickler
                     case Opcodes.BINPERSID:
                         {
                             Need(1, op, start);
-                            var pid = _stack[--_sp];
-                            _stack[_sp] = null;
+                            var pid = _stack[--_sp].Value;
+                            _stack[_sp].Value = null;
                             Push(PersistentLoad(pid, op, start));
                             break;
                         }
@@ -416,167 +488,7 @@ internal sealed partial class Unpickler
                 }
             }
         }
-        catch (EndOfStreamException e) when (e.Data["pickle.offset"] is null)
-        {
-            var wrapped = new EndOfStreamException($"{e.Message} (opcode {Opcodes.Describe(op)} at offset {start})", e);
-            wrapped.Data["pickle.offset"] = start;
-            throw wrapped;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidCastException or FormatException or OverflowException
-                                      or InvalidOperationException or KeyNotFoundException or InsufficientExecutionStackException
-                                      or NotSupportedException)
-        {
-            throw new UnpicklingException(e.Message, op, start, e);
-        }
     }
 
     private static UnpicklingException Error(string message, byte op, int offset) => new(message, op, offset);
-
-    // ---- stack helpers
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Push(object? value)
-    {
-        if (_sp == _stack.Length)
-        {
-            GrowStack();
-        }
-
-        _depths[_sp] = 0;
-        _stack[_sp++] = value;
-    }
-
-    private void Push(object? value, int depth, byte op, int offset)
-    {
-        if (_sp == _stack.Length)
-        {
-            GrowStack();
-        }
-
-        _depths[_sp] = CheckDepth(depth, op, offset);
-        _stack[_sp++] = value;
-    }
-
-    private void GrowStack()
-    {
-        Array.Resize(ref _stack, _stack.Length * 2);
-        Array.Resize(ref _depths, _depths.Length * 2);
-    }
-
-    private object? Pop(byte op, int offset)
-    {
-        Need(1, op, offset);
-        var v = _stack[--_sp];
-        _stack[_sp] = null;
-        return v;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Need(int count, byte op, int offset)
-    {
-        if (_sp - _fence < count)
-        {
-            ThrowUnderflow(op, offset);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ThrowUnderflow(byte op, int offset) =>
-        throw Error(_sp == 0 || _markCount == 0 ? "unpickling stack underflow" : "unpickling stack underflow (item expected after the mark)", op, offset);
-
-    private int CheckDepth(int depth, byte op, int offset)
-    {
-        if (depth > _maxDepth)
-        {
-            throw Error($"nesting depth {depth} exceeds the limit {_maxDepth} (PickleSecurity.MaxDepth)", op, offset);
-        }
-
-        return depth;
-    }
-
-    private int MaxDepth(int from)
-    {
-        var d = 0;
-        for (var i = from; i < _sp; i++)
-        {
-            d = Math.Max(d, _depths[i]);
-        }
-
-        return d;
-    }
-
-    private void Truncate(int newSize)
-    {
-        Array.Clear(_stack, newSize, _sp - newSize);
-        _sp = newSize;
-    }
-
-    private void PushMark()
-    {
-        if (_markCount == _marks.Length)
-        {
-            Array.Resize(ref _marks, _marks.Length * 2);
-        }
-
-        _marks[_markCount++] = _sp;
-        _fence = _sp;
-    }
-
-    private int PopMark(byte op, int offset)
-    {
-        if (_markCount == 0)
-        {
-            throw Error("could not find MARK", op, offset);
-        }
-
-        var m = _marks[--_markCount];
-        _fence = _markCount > 0 ? _marks[_markCount - 1] : 0;
-        return m;
-    }
-
-    // ---- ints
-
-    private static readonly object BoxedTrue = true;
-    private static readonly object BoxedFalse = false;
-    private static readonly object[] s_smallInts = CreateSmallInts();
-
-    private static object[] CreateSmallInts()
-    {
-        var a = new object[1024 + 5];
-        for (var i = 0; i < a.Length; i++)
-        {
-            a[i] = (long)(i - 5);
-        }
-
-        return a;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static object BoxInt(long value) =>
-        (ulong)(value + 5) < (ulong)s_smallInts.Length ? s_smallInts[value + 5] : value;
-
-    /// <summary>pickle.decode_long: little-endian two's complement of any length; 0 bytes is 0.</summary>
-    internal static object DecodeLong(ReadOnlySpan<byte> bytes)
-    {
-        switch (bytes.Length)
-        {
-            case 0:
-                return BoxInt(0);
-            case <= 8:
-                {
-                    Span<byte> buf = stackalloc byte[8];
-                    bytes.CopyTo(buf);
-                    if ((bytes[^1] & 0x80) != 0)
-                    {
-                        buf[bytes.Length..].Fill(0xFF);
-                    }
-
-                    return BoxInt(BinaryPrimitives.ReadInt64LittleEndian(buf));
-                }
-
-            default:
-                var big = new BigInteger(bytes, isUnsigned: false, isBigEndian: false);
-                return big >= long.MinValue && big <= long.MaxValue ? BoxInt((long)big) : big;
-        }
-    }
 }

@@ -20,10 +20,20 @@ internal sealed class PyHashTable
 
     public PyHashTable(int capacity)
     {
+        if (capacity <= 0)
+        {
+            // Empty dicts are common (kwargs, fresh containers): no arrays until the first insert.
+            _entries = [];
+            _buckets = s_noBuckets;
+            return;
+        }
+
         var size = capacity <= 4 ? 4 : (int)BitOperations.RoundUpToPowerOf2((uint)capacity);
         _entries = new Entry[size];
         _buckets = new int[size];
     }
+
+    private static readonly int[] s_noBuckets = [0];
 
     public int Count => _count - _deletedCount;
 
@@ -143,6 +153,16 @@ internal sealed class PyHashTable
         return false;
     }
 
+    /// <summary>Makes room for <paramref name="additional"/> more entries in one step (SETITEMS knows its batch size).</summary>
+    public void EnsureCapacity(int additional)
+    {
+        var needed = _count + additional;
+        if (needed > _entries.Length)
+        {
+            Rebuild((int)BitOperations.RoundUpToPowerOf2((uint)needed));
+        }
+    }
+
     public void Clear()
     {
         Array.Clear(_entries, 0, _count);
@@ -155,7 +175,7 @@ internal sealed class PyHashTable
     private void Grow()
     {
         // Deleted slots are squeezed out first; only grow when live entries fill at least half.
-        var size = Count * 2 >= _entries.Length ? _entries.Length * 2 : _entries.Length;
+        var size = _entries.Length == 0 ? 4 : Count * 2 >= _entries.Length ? _entries.Length * 2 : _entries.Length;
         if (size > Array.MaxLength)
         {
             throw new InvalidOperationException("Python dict or set grew beyond the maximum array length");

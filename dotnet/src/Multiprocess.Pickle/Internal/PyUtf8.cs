@@ -70,6 +70,13 @@ internal static class PyUtf8
             return true;
         }
 
+        if (bytes.Length <= 64 && System.Text.Ascii.IsValid(bytes))
+        {
+            // Short ASCII (keys, names, most manager strings): widen directly, no decoder set-up.
+            value = WidenAscii(bytes);
+            return true;
+        }
+
         try
         {
             value = s_strict.GetString(bytes);
@@ -78,6 +85,21 @@ internal static class PyUtf8
         catch (DecoderFallbackException)
         {
             return TryDecodeSlow(bytes, out value);
+        }
+    }
+
+    private static unsafe string WidenAscii(ReadOnlySpan<byte> bytes)
+    {
+        fixed (byte* p = bytes)
+        {
+            return string.Create(bytes.Length, (IntPtr)p, static (chars, ptr) =>
+            {
+                var src = new ReadOnlySpan<byte>((byte*)ptr, chars.Length);
+                for (var i = 0; i < src.Length; i++)
+                {
+                    chars[i] = (char)src[i];
+                }
+            });
         }
     }
 

@@ -159,6 +159,9 @@ public sealed class PyDict : IDictionary<object?, object?>, IReadOnlyDictionary<
     /// <returns>The repr text.</returns>
     public override string ToString() => PyRepr.Repr(this);
 
+    /// <summary>Makes room for more items before a batch (SETITEMS).</summary>
+    internal void EnsureCapacity(int additional) => _table.EnsureCapacity(additional);
+
     /// <summary>Adds a key the unpickler has already hashed; overwrites like <c>d[k] = v</c>.</summary>
     internal void SetItem(object? key, object? value) => _table.Set(key, value, overwrite: true);
 
