@@ -16,7 +16,7 @@ public sealed class PickleOptions
     /// Gets the persistent-id hook (<c>Pickler.persistent_id</c>): return non-null to write that id (BINPERSID)
     /// instead of the object. <see cref="PyPersistentId"/> values are always written as persistent ids.
     /// </summary>
-    public Func<object, object?>? PersistentId { get; init; }
+    public Func<object?, object?>? PersistentId { get; init; }
 
     /// <summary>Gets the .NET ↔ Python class bindings used to reduce registered types.</summary>
     public PyTypeRegistry Registry { get; init; } = PyTypeRegistry.Default;

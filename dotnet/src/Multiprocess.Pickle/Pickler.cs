@@ -1,17 +1,248 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Multiprocess.Pickle;
 
-/// <summary>The object-level writer (stub; implementation follows).</summary>
-internal sealed class Pickler(PickleOptions options) : IDisposable
+/// <summary>
+/// The object-level writer, shaped after CPython's C pickler (Modules/_pickle.c) so builtin values come out byte for
+/// byte the same: the same opcode choices, memoization (MEMOIZE after each memoizable object, BINGET on repeats and
+/// recursion), batching of APPENDS/SETITEMS/ADDITEMS by 1000, and framing (FRAME headers committed at opcode
+/// boundaries once a frame reaches 64 KiB; payloads of 64 KiB and more written outside frames).
+/// </summary>
+internal sealed partial class Pickler : IDisposable
 {
-    public PickleOptions Options { get; } = options;
+    private const int FrameSizeTarget = 64 * 1024;   // _pickle.c FRAME_SIZE_TARGET
+    private const int FrameSizeMin = 4;              // frames shorter than this are not worth their 9-byte header
+    private const int FrameHeaderSize = 9;           // FRAME opcode + uint64 length
+    private const int BatchSize = 1000;              // _pickle.c BATCHSIZE
 
-    public byte[] DumpToArray(object? value) => throw new NotImplementedException();
+    private readonly PickleOptions _options;
+    private readonly int _protocol;
+    private readonly bool _framing;
+    private readonly int _maxDepth;
 
-    public void Dump(IBufferWriter<byte> output, object? value) => throw new NotImplementedException();
+    private byte[] _buffer;
+    private int _pos;
+    private int _frameStart = -1;
+    private bool _framingNow;
+    private IBufferWriter<byte>? _writer;
+    private List<(int Position, ReadOnlyMemory<byte> Payload)>? _payloads;
+    private long _payloadBytes;
+    private int _depth;
+
+    public Pickler(PickleOptions options)
+    {
+        _options = options;
+        _protocol = options.Protocol;
+        if (_protocol is < 2 or > Opcodes.HighestProtocol)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _protocol, "pickle protocol must be 2, 3, 4 or 5");
+        }
+
+        _framing = _protocol >= 4;
+        _maxDepth = options.Security.MaxDepth;
+        _buffer = ArrayPool<byte>.Shared.Rent(256);
+    }
+
+    public byte[] DumpToArray(object? value)
+    {
+        DumpCore(value);
+
+        // Assemble: buffered bytes with the large payloads (kept by reference, never copied before now) spliced in.
+        var result = GC.AllocateUninitializedArray<byte>(checked((int)(_pos + _payloadBytes)));
+        if (_payloads is null)
+        {
+            _buffer.AsSpan(0, _pos).CopyTo(result);
+            return result;
+        }
+
+        int from = 0, to = 0;
+        foreach (var (position, payload) in _payloads)
+        {
+            _buffer.AsSpan(from, position - from).CopyTo(result.AsSpan(to));
+            to += position - from;
+            payload.Span.CopyTo(result.AsSpan(to));
+            to += payload.Length;
+            from = position;
+        }
+
+        _buffer.AsSpan(from, _pos - from).CopyTo(result.AsSpan(to));
+        return result;
+    }
+
+    public void Dump(IBufferWriter<byte> output, object? value)
+    {
+        _writer = output;
+        DumpCore(value);
+        Flush();
+    }
 
     public void Dispose()
     {
+        var b = _buffer;
+        _buffer = [];
+        if (b.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(b);
+        }
+    }
+
+    private void DumpCore(object? value)
+    {
+        // PROTO goes before the first frame, as in _pickle.c dump().
+        Span<byte> proto = [Opcodes.PROTO, (byte)_protocol];
+        WriteRaw(proto);
+        _framingNow = _framing;
+        try
+        {
+            Save(value);
+        }
+        catch (InsufficientExecutionStackException e)
+        {
+            throw new PicklingException($"the value nests too deeply to pickle (maximum recursion depth exceeded at depth {_depth})", e);
+        }
+
+        WriteByte(Opcodes.STOP);
+        CommitFrame();
+    }
+
+    // ---- output: a buffer with frame headers patched in place
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Span<byte> Reserve(int count)
+    {
+        if (_framingNow && _frameStart < 0)
+        {
+            StartFrame();
+        }
+
+        if (_buffer.Length - _pos < count)
+        {
+            Grow(count);
+        }
+
+        var span = _buffer.AsSpan(_pos, count);
+        _pos += count;
+        return span;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void WriteByte(byte b)
+    {
+        if (_framingNow && _frameStart < 0)
+        {
+            StartFrame();
+        }
+
+        if (_pos == _buffer.Length)
+        {
+            Grow(1);
+        }
+
+        _buffer[_pos++] = b;
+    }
+
+    private void WriteBytes(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Reserve(bytes.Length));
+
+    private void WriteRaw(ReadOnlySpan<byte> bytes)
+    {
+        if (_buffer.Length - _pos < bytes.Length)
+        {
+            Grow(bytes.Length);
+        }
+
+        bytes.CopyTo(_buffer.AsSpan(_pos));
+        _pos += bytes.Length;
+    }
+
+    private void StartFrame()
+    {
+        if (_buffer.Length - _pos < FrameHeaderSize)
+        {
+            Grow(FrameHeaderSize);
+        }
+
+        _frameStart = _pos;
+        _pos += FrameHeaderSize;
+    }
+
+    private void Grow(int needed)
+    {
+        var size = Math.Max(_buffer.Length * 2, _pos + needed);
+        var bigger = ArrayPool<byte>.Shared.Rent(size);
+        _buffer.AsSpan(0, _pos).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = bigger;
+    }
+
+    /// <summary>_Pickler_CommitFrame: fill in the open frame's header, or drop the header if the frame is tiny.</summary>
+    private void CommitFrame()
+    {
+        if (_frameStart < 0)
+        {
+            return;
+        }
+
+        var length = _pos - _frameStart - FrameHeaderSize;
+        if (length >= FrameSizeMin)
+        {
+            _buffer[_frameStart] = Opcodes.FRAME;
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(_buffer.AsSpan(_frameStart + 1), (ulong)length);
+        }
+        else
+        {
+            _buffer.AsSpan(_frameStart + FrameHeaderSize, length).CopyTo(_buffer.AsSpan(_frameStart));
+            _pos -= FrameHeaderSize;
+        }
+
+        _frameStart = -1;
+        if (_writer is not null && _pos >= FrameSizeTarget)
+        {
+            Flush();
+        }
+    }
+
+    /// <summary>_Pickler_OpcodeBoundary: after each object, a frame that reached 64 KiB is committed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void OpcodeBoundary()
+    {
+        if (_frameStart >= 0 && _pos - _frameStart - FrameHeaderSize >= FrameSizeTarget)
+        {
+            CommitFrame();
+        }
+    }
+
+    /// <summary>_Pickler_write_bytes: a header then a payload; payloads of 64 KiB or more go outside any frame, uncopied.</summary>
+    private void WriteHeaderAndPayload(ReadOnlySpan<byte> header, ReadOnlyMemory<byte> payload)
+    {
+        if (payload.Length < FrameSizeTarget)
+        {
+            var span = Reserve(header.Length + payload.Length);
+            header.CopyTo(span);
+            payload.Span.CopyTo(span[header.Length..]);
+            return;
+        }
+
+        CommitFrame();
+        WriteRaw(header);
+        if (_writer is not null)
+        {
+            Flush();
+            _writer.Write(payload.Span);
+        }
+        else
+        {
+            (_payloads ??= []).Add((_pos, payload));
+            _payloadBytes += payload.Length;
+        }
+    }
+
+    private void Flush()
+    {
+        if (_writer is not null && _pos > 0 && _frameStart < 0)
+        {
+            _writer.Write(_buffer.AsSpan(0, _pos));
+            _pos = 0;
+        }
     }
 }

@@ -42,7 +42,7 @@ public static partial class PyRepr
                     return;
                 case PyByteArray ba:
                     sb.Append("bytearray(");
-                    WriteBytes(sb, ba.Span);
+                    WriteBytes(sb, ba.Span, alwaysEscapeSingleQuote: true);
                     sb.Append(')');
                     return;
                 case Complex c:
@@ -298,6 +298,21 @@ public static partial class PyRepr
 
         private void WriteReduce(PyReduce r)
         {
+            // managers.Token defines __repr__; the servers print it.
+            if (r is { State: PyTuple { Count: 3 } ts } && r.ClassGlobal is { Name: "Token", Module: "multiprocessing.managers" or "multiprocess.managers" }
+                && Enter(r))
+            {
+                sb.Append("Token(typeid=");
+                Write(ts[0]);
+                sb.Append(", address=");
+                Write(ts[1]);
+                sb.Append(", id=");
+                Write(ts[2]);
+                sb.Append(')');
+                _active.Remove(r);
+                return;
+            }
+
             if (r.ClassGlobal is { } cls)
             {
                 sb.Append('<').Append(cls.FullName).Append(" object at ").Append(FakeAddress(r)).Append('>');
@@ -406,13 +421,14 @@ public static partial class PyRepr
         sb.Append(quote);
     }
 
-    internal static void WriteBytes(StringBuilder sb, ReadOnlySpan<byte> bytes)
+    internal static void WriteBytes(StringBuilder sb, ReadOnlySpan<byte> bytes, bool alwaysEscapeSingleQuote = false)
     {
+        // bytes_repr picks the quote like str; bytearray_repr also always escapes a single quote.
         var quote = bytes.Contains((byte)'\'') && !bytes.Contains((byte)'"') ? '"' : '\'';
         sb.Append('b').Append(quote);
         foreach (var b in bytes)
         {
-            if (b == quote || b == '\\')
+            if (b == quote || b == '\\' || (alwaysEscapeSingleQuote && b == '\''))
             {
                 sb.Append('\\').Append((char)b);
             }

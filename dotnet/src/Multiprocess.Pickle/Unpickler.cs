@@ -1,9 +1,582 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
 namespace Multiprocess.Pickle;
 
-/// <summary>The object-level reader (stub; implementation follows).</summary>
-internal sealed class Unpickler(UnpickleOptions options)
+/// <summary>
+/// The object-level reader: CPython's Unpickler (Modules/_pickle.c load_*) as one loop over a span, with a flat
+/// object stack, a mark stack of offsets, and an array-backed memo. Python values are produced per the README
+/// mapping; nothing is imported, called or instantiated except registered bindings.
+/// </summary>
+internal sealed partial class Unpickler
 {
-    public UnpickleOptions Options { get; } = options;
+    private readonly UnpickleOptions _options;
+    private readonly PickleSecurity _security;
+    private readonly int _maxDepth;
 
-    public object? Load(ReadOnlySpan<byte> data, out int bytesConsumed) => throw new NotImplementedException();
+    private object?[] _stack = new object?[16];
+    private int[] _depths = new int[16];
+    private int _sp;
+    private int[] _marks = new int[8];
+    private int _markCount;
+    private int _fence;               // stack index of the innermost mark (0 when none)
+    private int _protocol;
+    private IEnumerator<PickleBuffer>? _buffers;
+
+    public Unpickler(UnpickleOptions options)
+    {
+        _options = options;
+        _security = options.Security;
+        _maxDepth = _security.MaxDepth;
+    }
+
+    public object? Load(ReadOnlySpan<byte> data, out int bytesConsumed)
+    {
+        var reader = new PickleReader(data);
+        byte op = 0;
+        var start = 0;
+        try
+        {
+            while (true)
+            {
+                start = reader.Position;
+                op = reader.ReadByte();
+                switch (op)
+                {
+                    case Opcodes.PROTO:
+                        _protocol = reader.ReadByte();
+                        if (_protocol > Opcodes.HighestProtocol)
+                        {
+                            throw Error($"unsupported pickle protocol: {_protocol}", op, start);
+                        }
+
+                        break;
+                    case Opcodes.FRAME:
+                        // Like the C unpickler: the frame must fit in the input; opcodes may still straddle frames.
+                        reader.Require(reader.ReadUInt64());
+                        break;
+                    case Opcodes.STOP:
+                        bytesConsumed = reader.Position;
+                        var result = Pop(op, start);
+                        return HasPendingBindings ? FinishBindings(result) : result;
+
+                    // ---- constants and numbers
+                    case Opcodes.NONE:
+                        Push(null);
+                        break;
+                    case Opcodes.NEWTRUE:
+                        Push(BoxedTrue);
+                        break;
+                    case Opcodes.NEWFALSE:
+                        Push(BoxedFalse);
+                        break;
+                    case Opcodes.BININT1:
+                        Push(BoxInt(reader.ReadByte()));
+                        break;
+                    case Opcodes.BININT2:
+                        Push(BoxInt(reader.ReadUInt16()));
+                        break;
+                    case Opcodes.BININT:
+                        Push(BoxInt(reader.ReadInt32()));
+                        break;
+                    case Opcodes.LONG1:
+                        Push(DecodeLong(reader.ReadSpan(reader.ReadByte())));
+                        break;
+                    case Opcodes.LONG4:
+                        {
+                            var n = reader.ReadInt32();
+                            if (n < 0)
+                            {
+                                throw Error($"LONG pickle has negative byte count {n}", op, start);
+                            }
+
+                            Push(DecodeLong(reader.ReadSpan(n)));
+                            break;
+                        }
+
+                    case Opcodes.BINFLOAT:
+                        Push(reader.ReadDouble());
+                        break;
+                    case Opcodes.INT:
+                        Push(ParseInt(reader.ReadLine(), op, start));
+                        break;
+                    case Opcodes.LONG:
+                        Push(ParseLong(reader.ReadLine(), op, start));
+                        break;
+                    case Opcodes.FLOAT:
+                        Push(ParseFloat(reader.ReadLine(), op, start));
+                        break;
+
+                    // ---- strings and bytes
+                    case Opcodes.SHORT_BINUNICODE:
+                        Push(DecodeUtf8(reader.ReadSpan(reader.ReadByte()), op, start));
+                        break;
+                    case Opcodes.BINUNICODE:
+                        Push(DecodeUtf8(reader.ReadSpan((ulong)reader.ReadUInt32()), op, start));
+                        break;
+                    case Opcodes.BINUNICODE8:
+                        Push(DecodeUtf8(reader.ReadSpan(reader.ReadUInt64()), op, start));
+                        break;
+                    case Opcodes.UNICODE:
+                        Push(DecodeRawUnicodeEscape(reader.ReadLine()));
+                        break;
+                    case Opcodes.SHORT_BINBYTES:
+                        Push(reader.ReadSpan(reader.ReadByte()).ToArray());
+                        break;
+                    case Opcodes.BINBYTES:
+                        Push(reader.ReadSpan((ulong)reader.ReadUInt32()).ToArray());
+                        break;
+                    case Opcodes.BINBYTES8:
+                        Push(reader.ReadSpan(reader.ReadUInt64()).ToArray());
+                        break;
+                    case Opcodes.BYTEARRAY8:
+                        Push(new PyByteArray(reader.ReadSpan(reader.ReadUInt64()).ToArray().AsMemory()));
+                        break;
+                    case Opcodes.SHORT_BINSTRING:
+                        Push(DecodePy2String(reader.ReadSpan(reader.ReadByte()), op, start));
+                        break;
+                    case Opcodes.BINSTRING:
+                        {
+                            var n = reader.ReadInt32();
+                            if (n < 0)
+                            {
+                                throw Error($"BINSTRING pickle has negative byte count {n}", op, start);
+                            }
+
+                            Push(DecodePy2String(reader.ReadSpan(n), op, start));
+                            break;
+                        }
+
+                    case Opcodes.STRING:
+                        Push(DecodePy2String(ParseQuotedString(reader.ReadLine(), op, start), op, start));
+                        break;
+                    case Opcodes.NEXT_BUFFER:
+                        Push(NextBuffer(op, start));
+                        break;
+                    case Opcodes.READONLY_BUFFER:
+                        ReadOnlyBuffer(op, start);
+                        break;
+
+                    // ---- containers
+                    case Opcodes.EMPTY_LIST:
+                        Push(new List<object?>());
+                        break;
+                    case Opcodes.EMPTY_DICT:
+                        Push(new PyDict());
+                        break;
+                    case Opcodes.EMPTY_TUPLE:
+                        Push(PyTuple.Empty);
+                        break;
+                    case Opcodes.EMPTY_SET:
+                        Push(new PySet());
+                        break;
+                    case Opcodes.TUPLE1:
+                        {
+                            Need(1, op, start);
+                            var d = _depths[_sp - 1];
+                            _stack[_sp - 1] = new PyTuple([_stack[_sp - 1]]);
+                            _depths[_sp - 1] = CheckDepth(d + 1, op, start);
+                            break;
+                        }
+
+                    case Opcodes.TUPLE2:
+                        {
+                            Need(2, op, start);
+                            var d = Math.Max(_depths[_sp - 1], _depths[_sp - 2]);
+                            var t = new PyTuple([_stack[_sp - 2], _stack[_sp - 1]]);
+                            _stack[--_sp] = null;
+                            _stack[_sp - 1] = t;
+                            _depths[_sp - 1] = CheckDepth(d + 1, op, start);
+                            break;
+                        }
+
+                    case Opcodes.TUPLE3:
+                        {
+                            Need(3, op, start);
+                            var d = Math.Max(_depths[_sp - 1], Math.Max(_depths[_sp - 2], _depths[_sp - 3]));
+                            var t = new PyTuple([_stack[_sp - 3], _stack[_sp - 2], _stack[_sp - 1]]);
+                            _stack[--_sp] = null;
+                            _stack[--_sp] = null;
+                            _stack[_sp - 1] = t;
+                            _depths[_sp - 1] = CheckDepth(d + 1, op, start);
+                            break;
+                        }
+
+                    case Opcodes.TUPLE:
+                        {
+                            var m = PopMark(op, start);
+                            var items = _sp == m ? [] : _stack.AsSpan(m, _sp - m).ToArray();
+                            var d = MaxDepth(m);
+                            Truncate(m);
+                            Push(items.Length == 0 ? PyTuple.Empty : new PyTuple(items), d == 0 && items.Length == 0 ? 0 : d + 1, op, start);
+                            break;
+                        }
+
+                    case Opcodes.LIST:
+                        {
+                            var m = PopMark(op, start);
+                            var list = new List<object?>(_sp - m);
+                            list.AddRange(_stack.AsSpan(m, _sp - m));
+                            var d = MaxDepth(m);
+                            Truncate(m);
+                            Push(list, d + 1, op, start);
+                            break;
+                        }
+
+                    case Opcodes.DICT:
+                        {
+                            var m = PopMark(op, start);
+                            if (((_sp - m) & 1) != 0)
+                            {
+                                throw Error($"odd number of items ({_sp - m}) for DICT", op, start);
+                            }
+
+                            var dict = new PyDict((_sp - m) / 2);
+                            for (var i = m; i < _sp; i += 2)
+                            {
+                                dict.SetItem(_stack[i], _stack[i + 1]);
+                            }
+
+                            var d = MaxDepth(m);
+                            Truncate(m);
+                            Push(dict, d + 1, op, start);
+                            break;
+                        }
+
+                    case Opcodes.FROZENSET:
+                        {
+                            var m = PopMark(op, start);
+                            var set = PyFrozenSet.CreateForLoad(_sp - m);
+                            for (var i = m; i < _sp; i++)
+                            {
+                                set.AddForLoad(_stack[i]);
+                            }
+
+                            var d = MaxDepth(m);
+                            Truncate(m);
+                            Push(set, d + 1, op, start);
+                            break;
+                        }
+
+                    case Opcodes.APPEND:
+                        Need(2, op, start);
+                        Append(_sp - 1, op, start);
+                        break;
+                    case Opcodes.APPENDS:
+                        Append(PopMark(op, start), op, start);
+                        break;
+                    case Opcodes.SETITEM:
+                        Need(3, op, start);
+                        SetItems(_sp - 2, op, start);
+                        break;
+                    case Opcodes.SETITEMS:
+                        SetItems(PopMark(op, start), op, start);
+                        break;
+                    case Opcodes.ADDITEMS:
+                        AddItems(PopMark(op, start), op, start);
+                        break;
+
+                    // ---- stack and memo
+                    case Opcodes.MARK:
+                        PushMark();
+                        break;
+                    case Opcodes.POP:
+                        if (_sp > _fence)
+                        {
+                            _stack[--_sp] = null;
+                        }
+                        else if (_markCount > 0)
+                        {
+                            PopMark(op, start);
+                        }
+                        else
+                        {
+                            throw Error("unpickling stack underflow", op, start);
+                        }
+
+                        break;
+                    case Opcodes.POP_MARK:
+                        Truncate(PopMark(op, start));
+                        break;
+                    case Opcodes.DUP:
+                        Need(1, op, start);
+                        Push(_stack[_sp - 1], _depths[_sp - 1], op, start);
+                        break;
+                    case Opcodes.MEMOIZE:
+                        Need(1, op, start);
+                        MemoPut(_memoCount, op, start);
+                        break;
+                    case Opcodes.BINPUT:
+                        Need(1, op, start);
+                        MemoPut(reader.ReadByte(), op, start);
+                        break;
+                    case Opcodes.LONG_BINPUT:
+                        Need(1, op, start);
+                        MemoPut(reader.ReadUInt32(), op, start);
+                        break;
+                    case Opcodes.PUT:
+                        Need(1, op, start);
+                        MemoPut(ParseMemoIndex(reader.ReadLine(), op, start), op, start);
+                        break;
+                    case Opcodes.BINGET:
+                        MemoGet(reader.ReadByte(), op, start);
+                        break;
+                    case Opcodes.LONG_BINGET:
+                        MemoGet(reader.ReadUInt32(), op, start);
+                        break;
+                    case Opcodes.GET:
+                        MemoGet(ParseMemoIndex(reader.ReadLine(), op, start), op, start);
+                        break;
+
+                    // ---- objects
+                    case Opcodes.STACK_GLOBAL:
+                        {
+                            Need(2, op, start);
+                            if (_stack[_sp - 1] is not string name || _stack[_sp - 2] is not string module)
+                            {
+                                throw Error("STACK_GLOBAL requires str module and name", op, start);
+                            }
+
+                            _stack[--_sp] = null;
+                            _stack[_sp - 1] = FindClass(module, name, op, start);
+                            _depths[_sp - 1] = 0;
+                            break;
+                        }
+
+                    case Opcodes.GLOBAL:
+                        {
+                            var module = DecodeUtf8(reader.ReadLine(), op, start);
+                            var name = DecodeUtf8(reader.ReadLine(), op, start);
+                            Push(FindClass(module, name, op, start));
+                            break;
+                        }
+
+                    case Opcodes.EXT1:
+                        Push(Extension(reader.ReadByte(), op, start));
+                        break;
+                    case Opcodes.EXT2:
+                        Push(Extension(reader.ReadUInt16(), op, start));
+                        break;
+                    case Opcodes.EXT4:
+                        Push(Extension(reader.ReadInt32(), op, start));
+                        break;
+                    case Opcodes.REDUCE:
+                        Reduce(op, start);
+                        break;
+                    case Opcodes.NEWOBJ:
+                        NewObj(op, start);
+                        break;
+                    case Opcodes.NEWOBJ_EX:
+                        NewObjEx(op, start);
+                        break;
+                    case Opcodes.BUILD:
+                        Build(op, start);
+                        break;
+                    case Opcodes.INST:
+                        {
+                            var module = DecodeUtf8(reader.ReadLine(), op, start);
+                            var name = DecodeUtf8(reader.ReadLine(), op, start);
+                            var cls = FindClass(module, name, op, start);
+                            var m = PopMark(op, start);
+                            Instantiate(cls, m, op, start);
+                            break;
+                        }
+
+                    case Opcodes.OBJ:
+                        {
+                            var m = PopMark(op, start);
+                            if (_sp == m)
+                            {
+                                throw Error("OBJ needs a class after the mark", op, start);
+                            }
+
+                            var cls = _stack[m];
+                            Instantiate(cls, m + 1, op, start);
+                            _stack[m] = _stack[m + 1];
+                            _depths[m] = _depths[m + 1];
+                            _stack[--_sp] = null;
+                            break;
+                        }
+
+                    case Opcodes.PERSID:
+                        Push(PersistentLoad(DecodeAscii(reader.ReadLine(), op, start), op, start));
+                        break;
+                    case Opcodes.BINPERSID:
+                        {
+                            Need(1, op, start);
+                            var pid = _stack[--_sp];
+                            _stack[_sp] = null;
+                            Push(PersistentLoad(pid, op, start));
+                            break;
+                        }
+
+                    default:
+                        throw Error("invalid load key", op, start);
+                }
+            }
+        }
+        catch (EndOfStreamException e) when (e.Data["pickle.offset"] is null)
+        {
+            var wrapped = new EndOfStreamException($"{e.Message} (opcode {Opcodes.Describe(op)} at offset {start})", e);
+            wrapped.Data["pickle.offset"] = start;
+            throw wrapped;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidCastException or FormatException or OverflowException
+                                      or InvalidOperationException or KeyNotFoundException or InsufficientExecutionStackException
+                                      or NotSupportedException)
+        {
+            throw new UnpicklingException(e.Message, op, start, e);
+        }
+    }
+
+    private static UnpicklingException Error(string message, byte op, int offset) => new(message, op, offset);
+
+    // ---- stack helpers
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Push(object? value)
+    {
+        if (_sp == _stack.Length)
+        {
+            GrowStack();
+        }
+
+        _depths[_sp] = 0;
+        _stack[_sp++] = value;
+    }
+
+    private void Push(object? value, int depth, byte op, int offset)
+    {
+        if (_sp == _stack.Length)
+        {
+            GrowStack();
+        }
+
+        _depths[_sp] = CheckDepth(depth, op, offset);
+        _stack[_sp++] = value;
+    }
+
+    private void GrowStack()
+    {
+        Array.Resize(ref _stack, _stack.Length * 2);
+        Array.Resize(ref _depths, _depths.Length * 2);
+    }
+
+    private object? Pop(byte op, int offset)
+    {
+        Need(1, op, offset);
+        var v = _stack[--_sp];
+        _stack[_sp] = null;
+        return v;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Need(int count, byte op, int offset)
+    {
+        if (_sp - _fence < count)
+        {
+            ThrowUnderflow(op, offset);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowUnderflow(byte op, int offset) =>
+        throw Error(_sp == 0 || _markCount == 0 ? "unpickling stack underflow" : "unpickling stack underflow (item expected after the mark)", op, offset);
+
+    private int CheckDepth(int depth, byte op, int offset)
+    {
+        if (depth > _maxDepth)
+        {
+            throw Error($"nesting depth {depth} exceeds the limit {_maxDepth} (PickleSecurity.MaxDepth)", op, offset);
+        }
+
+        return depth;
+    }
+
+    private int MaxDepth(int from)
+    {
+        var d = 0;
+        for (var i = from; i < _sp; i++)
+        {
+            d = Math.Max(d, _depths[i]);
+        }
+
+        return d;
+    }
+
+    private void Truncate(int newSize)
+    {
+        Array.Clear(_stack, newSize, _sp - newSize);
+        _sp = newSize;
+    }
+
+    private void PushMark()
+    {
+        if (_markCount == _marks.Length)
+        {
+            Array.Resize(ref _marks, _marks.Length * 2);
+        }
+
+        _marks[_markCount++] = _sp;
+        _fence = _sp;
+    }
+
+    private int PopMark(byte op, int offset)
+    {
+        if (_markCount == 0)
+        {
+            throw Error("could not find MARK", op, offset);
+        }
+
+        var m = _marks[--_markCount];
+        _fence = _markCount > 0 ? _marks[_markCount - 1] : 0;
+        return m;
+    }
+
+    // ---- ints
+
+    private static readonly object BoxedTrue = true;
+    private static readonly object BoxedFalse = false;
+    private static readonly object[] s_smallInts = CreateSmallInts();
+
+    private static object[] CreateSmallInts()
+    {
+        var a = new object[1024 + 5];
+        for (var i = 0; i < a.Length; i++)
+        {
+            a[i] = (long)(i - 5);
+        }
+
+        return a;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static object BoxInt(long value) =>
+        (ulong)(value + 5) < (ulong)s_smallInts.Length ? s_smallInts[value + 5] : value;
+
+    /// <summary>pickle.decode_long: little-endian two's complement of any length; 0 bytes is 0.</summary>
+    internal static object DecodeLong(ReadOnlySpan<byte> bytes)
+    {
+        switch (bytes.Length)
+        {
+            case 0:
+                return BoxInt(0);
+            case <= 8:
+                {
+                    Span<byte> buf = stackalloc byte[8];
+                    bytes.CopyTo(buf);
+                    if ((bytes[^1] & 0x80) != 0)
+                    {
+                        buf[bytes.Length..].Fill(0xFF);
+                    }
+
+                    return BoxInt(BinaryPrimitives.ReadInt64LittleEndian(buf));
+                }
+
+            default:
+                var big = new BigInteger(bytes, isUnsigned: false, isBigEndian: false);
+                return big >= long.MinValue && big <= long.MaxValue ? BoxInt((long)big) : big;
+        }
+    }
 }

@@ -37,6 +37,9 @@ public sealed class PyGlobal : IEquatable<PyGlobal>
     /// <summary>Gets the qualified name within the module.</summary>
     public string Name { get; }
 
+    /// <summary>Gets or sets how the unpickler turns a call of this global into a natural value (known stdlib callables only).</summary>
+    internal KnownReducers.Reducer? Reducer { get; init; }
+
     /// <summary>Gets <c>module.name</c>.</summary>
     public string FullName => Module + "." + Name;
 

@@ -45,6 +45,24 @@ internal static class KnownExceptions
         ("decimal", "InvalidOperation"), ("decimal", "DivisionByZero"), ("decimal", "Overflow"),
     }.ToFrozenSet();
 
+    // OSError.__new__ picks a subclass from errno (Objects/exceptions.c errnomap; Linux numbers).
+    private static readonly FrozenDictionary<long, string> s_errnoMap = new Dictionary<long, string>
+    {
+        [11] = "BlockingIOError", [114] = "BlockingIOError", [115] = "BlockingIOError", // EAGAIN, EALREADY, EINPROGRESS
+        [10] = "ChildProcessError", [32] = "BrokenPipeError", [108] = "BrokenPipeError", // ECHILD, EPIPE, ESHUTDOWN
+        [103] = "ConnectionAbortedError", [111] = "ConnectionRefusedError", [104] = "ConnectionResetError",
+        [17] = "FileExistsError", [2] = "FileNotFoundError", [21] = "IsADirectoryError", [20] = "NotADirectoryError",
+        [4] = "InterruptedError", [13] = "PermissionError", [1] = "PermissionError", [3] = "ProcessLookupError",
+        [110] = "TimeoutError",
+    }.ToFrozenDictionary();
+
+    /// <summary>Calling builtins.OSError(errno, strerror, ...) gives the errno's subclass, as CPython does.</summary>
+    public static PyGlobal ResolveOSError(PyGlobal type, PyTuple args) =>
+        type.Module is "builtins" && type.Name is "OSError" or "IOError" or "EnvironmentError"
+        && args.Count is >= 2 and <= 5 && args[0] is long errno && s_errnoMap.TryGetValue(errno, out var name)
+            ? new PyGlobal("builtins", name)
+            : type;
+
     public static bool Contains(string module, string name) =>
         (module is "builtins" or "exceptions" && s_builtins.Contains(name)) || s_others.Contains((module, name));
 }
