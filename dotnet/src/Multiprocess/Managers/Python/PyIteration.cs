@@ -60,16 +60,13 @@ internal static class PyIteration
     private static bool TryReduced(PyReduce reduce, out List<object?> items)
     {
         items = null!;
-        if (reduce.Kind != PyReduceKind.Reduce || reduce.Callable is not PyGlobal g)
+        if (reduce.Kind != PyReduceKind.Reduce)
         {
             return false;
         }
 
-        if (g.Is("builtins", "range") && reduce.Args.Count == 3)
+        if (BuiltinTypes.TryRange(reduce, out var start, out var stop, out var step))
         {
-            var start = PyValues.AsIndex(reduce.Args[0]);
-            var stop = PyValues.AsIndex(reduce.Args[1]);
-            var step = PyValues.AsIndex(reduce.Args[2]);
             items = [];
             for (var i = start; step > 0 ? i < stop : i > stop; i += step)
             {
@@ -77,6 +74,11 @@ internal static class PyIteration
             }
 
             return true;
+        }
+
+        if (reduce.Callable is not PyGlobal g)
+        {
+            return false;
         }
 
         if (g.Is("array", "array") && SharedArray.TryFromReduce(reduce, out var array))

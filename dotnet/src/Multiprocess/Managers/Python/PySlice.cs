@@ -12,7 +12,7 @@ internal readonly record struct PySlice(long Start, long Stop, long Step, int Le
     public static bool IsSlice(object? value, out PyReduce reduce)
     {
         reduce = null!;
-        if (value is PyReduce { Kind: PyReduceKind.Reduce, Callable: PyGlobal g } r && g.Is("builtins", "slice") && r.Args.Count is >= 1 and <= 3)
+        if (value is PyReduce { Kind: PyReduceKind.Reduce } r && BuiltinTypes.Is(r.Callable, "slice") && r.Args.Count is >= 1 and <= 3)
         {
             reduce = r;
             return true;
