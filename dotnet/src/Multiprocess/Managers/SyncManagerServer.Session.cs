@@ -207,21 +207,14 @@ public sealed partial class SyncManagerServer
             }
         }
 
-        /// <summary>Whether the client hung up: the socket polls readable with nothing to read (EOF) or in error.</summary>
+        /// <summary>Whether the client hung up (one poll(2); see <see cref="PeerProbe"/>).</summary>
         private bool PeerGone()
         {
-            var socket = _socket;
-            if (socket is null)
-            {
-                return false;
-            }
-
             try
             {
-                return socket.Poll(0, SelectMode.SelectError)
-                       || (socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0);
+                return _socket is not null && PeerProbe.IsGone((int)_socket.SafeHandle.DangerousGetHandle());
             }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            catch (ObjectDisposedException)
             {
                 return true;
             }

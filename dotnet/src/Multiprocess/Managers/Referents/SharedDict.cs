@@ -17,12 +17,9 @@ internal sealed partial class SharedDict : Referent, IIterableReferent
         "has_key", "items", "keys", "pop", "popitem", "setdefault", "update", "values",
     ];
 
-    private static readonly PySignature s_init = new("dict", ["iterable"], [PySignature.Required], positionalOnly: true);
-    private static readonly PySignature s_key = new("__getitem__", ["key"], [PySignature.Required], positionalOnly: true);
     private static readonly PySignature s_setitem = new("__setitem__", ["key", "value"], [PySignature.Required, PySignature.Required], positionalOnly: true);
     private static readonly PySignature s_get = new("get", ["key", "default"], [PySignature.Required, null], positionalOnly: true);
     private static readonly PySignature s_setdefault = new("setdefault", ["key", "default"], [PySignature.Required, null], positionalOnly: true);
-    private static readonly PySignature s_update = new("update", ["other"], [PySignature.Required]);
     private static readonly object s_missing = new();
 
     private readonly PyDict _dict;

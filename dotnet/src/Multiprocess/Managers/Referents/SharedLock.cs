@@ -11,8 +11,10 @@ internal sealed class SharedLock : Referent, ILockReferent
     private static readonly PySignature s_release = PySignature.None("release");
 
     private readonly object _gate = new();
-    private readonly WaitList _waiters = new();
+    private readonly HandoffQueue _waiters;
     private bool _locked;
+
+    public SharedLock() => _waiters = new HandoffQueue(_gate);
 
     public override object? CallMethod(string name, PyTuple args, PyDict kwargs, SharedCallContext context)
     {
@@ -37,19 +39,24 @@ internal sealed class SharedLock : Referent, ILockReferent
 
     public bool Acquire(SharedCallContext context, bool blocking, Deadline deadline)
     {
+        LinkedListNode<Waiter> node;
         lock (_gate)
         {
-            while (_locked)
+            if (!_locked)
             {
-                if (!blocking || !_waiters.Wait(_gate, context, deadline) && _locked)
-                {
-                    return false;
-                }
+                _locked = true;
+                return true;
             }
 
-            _locked = true;
-            return true;
+            if (!blocking || deadline.Expired)
+            {
+                return false;
+            }
+
+            node = _waiters.Enqueue(context, 1);
         }
+
+        return _waiters.Await(node, context, deadline, () => Release(context));
     }
 
     public void Release(SharedCallContext context)
@@ -61,8 +68,15 @@ internal sealed class SharedLock : Referent, ILockReferent
                 throw PyErrors.RuntimeError("release unlocked lock");
             }
 
-            _locked = false;
-            _waiters.Notify(1);
+            // Hand the lock to the oldest waiter (it stays locked), or free it.
+            if (_waiters.Dequeue() is { } next)
+            {
+                next.Signal();
+            }
+            else
+            {
+                _locked = false;
+            }
         }
     }
 

@@ -12,9 +12,11 @@ internal sealed class SharedRLock : Referent, ILockReferent
     private static readonly PySignature s_release = PySignature.None("release");
 
     private readonly object _gate = new();
-    private readonly WaitList _waiters = new();
+    private readonly HandoffQueue _waiters;
     private SharedCallContext? _owner;
     private long _count;
+
+    public SharedRLock() => _waiters = new HandoffQueue(_gate);
 
     public override object? CallMethod(string name, PyTuple args, PyDict kwargs, SharedCallContext context)
     {
@@ -50,8 +52,7 @@ internal sealed class SharedRLock : Referent, ILockReferent
 
             if (--_count == 0)
             {
-                _owner = null;
-                _waiters.Notify(1);
+                HandOver();
             }
         }
     }
@@ -67,8 +68,7 @@ internal sealed class SharedRLock : Referent, ILockReferent
 
             var count = _count;
             _count = 0;
-            _owner = null;
-            _waiters.Notify(1);
+            HandOver();
             return count;
         }
     }
@@ -96,6 +96,7 @@ internal sealed class SharedRLock : Referent, ILockReferent
 
     private bool AcquireCount(SharedCallContext context, bool blocking, Deadline deadline, long count)
     {
+        LinkedListNode<Waiter> node;
         lock (_gate)
         {
             if (_owner == context)
@@ -104,17 +105,43 @@ internal sealed class SharedRLock : Referent, ILockReferent
                 return true;
             }
 
-            while (_owner is not null)
+            if (_owner is null)
             {
-                if (!blocking || !_waiters.Wait(_gate, context, deadline) && _owner is not null)
-                {
-                    return false;
-                }
+                _owner = context;
+                _count = count;
+                return true;
             }
 
-            _owner = context;
-            _count = count;
-            return true;
+            if (!blocking || deadline.Expired)
+            {
+                return false;
+            }
+
+            node = _waiters.Enqueue(context, count);
+        }
+
+        return _waiters.Await(node, context, deadline, () =>
+        {
+            lock (_gate)
+            {
+                _count = 0;
+                HandOver();
+            }
+        });
+    }
+
+    /// <summary>Gives the free lock to the oldest waiter with the count it asked for, or leaves it free (caller holds the gate).</summary>
+    private void HandOver()
+    {
+        if (_waiters.Dequeue() is { } next)
+        {
+            _owner = next.Context;
+            _count = next.Count;
+            next.Signal();
+        }
+        else
+        {
+            _owner = null;
         }
     }
 }

@@ -14,7 +14,7 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
     private static readonly PySignature s_release = new("release", ["n"], [1L]);
 
     private readonly object _gate = new();
-    private readonly WaitList _waiters = new();
+    private readonly HandoffQueue _waiters;
     private readonly bool _bounded;
     private readonly long _initial;
     private long _value;
@@ -24,6 +24,7 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
         _value = value;
         _initial = value;
         _bounded = bounded;
+        _waiters = new HandoffQueue(_gate);
     }
 
     /// <summary><c>Semaphore(value=1)</c> / <c>BoundedSemaphore(value=1)</c>.</summary>
@@ -68,21 +69,24 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
 
     public bool Acquire(SharedCallContext context, bool blocking, Deadline deadline)
     {
+        LinkedListNode<Waiter> node;
         lock (_gate)
         {
-            while (_value == 0)
+            if (_value > 0)
             {
-                if (!blocking || deadline.Expired)
-                {
-                    return false;
-                }
-
-                _waiters.Wait(_gate, context, deadline);
+                _value--;
+                return true;
             }
 
-            _value--;
-            return true;
+            if (!blocking || deadline.Expired)
+            {
+                return false;
+            }
+
+            node = _waiters.Enqueue(context, 1);
         }
+
+        return _waiters.Await(node, context, deadline, () => ReleaseN(1));
     }
 
     public void Release(SharedCallContext context) => ReleaseN(1);
@@ -128,8 +132,13 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
                 throw PyErrors.ValueError("Semaphore released too many times");
             }
 
+            // Each released unit goes straight to a waiter if there is one.
+            for (; n > 0 && _waiters.Dequeue() is { } next; n--)
+            {
+                next.Signal();
+            }
+
             _value += n;
-            _waiters.Notify((int)Math.Min(n, int.MaxValue));
         }
     }
 }

@@ -42,6 +42,21 @@ internal sealed class WaitList
 
     public void NotifyAll() => Notify(int.MaxValue);
 
+    /// <summary>Removes and returns the oldest waiter without waking it (caller holds the guard).</summary>
+    public Waiter? TakeFirst()
+    {
+        if (_waiters.First is not { } first)
+        {
+            return null;
+        }
+
+        _waiters.RemoveFirst();
+        return first.Value;
+    }
+
+    /// <summary>Removes a waiter still in the list (caller holds the guard).</summary>
+    public void Remove(LinkedListNode<Waiter> node) => _waiters.Remove(node);
+
     /// <summary>
     /// Condition-variable wait with a <see cref="Monitor"/> as the lock: the caller holds <paramref name="gate"/>
     /// exactly once; it is released while asleep and held again on return (also when this throws).

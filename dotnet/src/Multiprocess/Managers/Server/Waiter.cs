@@ -12,6 +12,12 @@ internal sealed class Waiter
 
     private readonly object _gate = new();
     private bool _signaled;
+
+    /// <summary>Gets or sets who waits, for locks that hand ownership straight to a waiter.</summary>
+    public SharedCallContext? Context { get; set; }
+
+    /// <summary>Gets or sets how much the waiter asked for (an RLock's recursion count to restore).</summary>
+    public long Count { get; set; }
     private bool _aborted;
 
     /// <summary>Wakes the waiter as notified; false if it was already.</summary>
