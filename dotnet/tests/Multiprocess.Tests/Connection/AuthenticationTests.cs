@@ -15,7 +15,7 @@ namespace Multiprocess.Tests.Connection;
 [CancelAfter(20_000)]
 public partial class AuthenticationTests(SyncOrAsync mode)
 {
-    private static readonly byte[] Key = "secret key"u8.ToArray();
+    private static readonly byte[] s_key = "secret key"u8.ToArray();
     private MpConnection _connection = null!;
     private ScriptedPeer _peer = null!;
 
@@ -38,7 +38,7 @@ public partial class AuthenticationTests(SyncOrAsync mode)
         var message = RandomNumberGenerator.GetBytes(20);
         _peer.SendFrame([.. ScriptedPeer.Challenge, .. message]);
 
-        Assert.That(_peer.ReceiveFrame(), Is.EqualTo(ScriptedPeer.Hmac("md5", Key, message)));
+        Assert.That(_peer.ReceiveFrame(), Is.EqualTo(ScriptedPeer.Hmac("md5", s_key, message)));
         _peer.SendFrame("#WELCOME#");
         await task;
     }
@@ -54,7 +54,7 @@ public partial class AuthenticationTests(SyncOrAsync mode)
         byte[] message = [.. Encoding.ASCII.GetBytes("{" + digest + "}"), .. RandomNumberGenerator.GetBytes(40)];
         _peer.SendFrame([.. ScriptedPeer.Challenge, .. message]);
 
-        byte[] expected = [.. Encoding.ASCII.GetBytes("{" + digest + "}"), .. ScriptedPeer.Hmac(digest, Key, message)];
+        byte[] expected = [.. Encoding.ASCII.GetBytes("{" + digest + "}"), .. ScriptedPeer.Hmac(digest, s_key, message)];
         Assert.That(_peer.ReceiveFrame(), Is.EqualTo(expected));
         _peer.SendFrame("#WELCOME#");
         await task;
@@ -125,7 +125,7 @@ public partial class AuthenticationTests(SyncOrAsync mode)
         Assert.That(challenge, Has.Length.EqualTo(59));
         Assert.That(Encoding.ASCII.GetString(challenge, 0, 19), Is.EqualTo("#CHALLENGE#{sha256}"));
         var message = challenge[11..];
-        _peer.SendFrame([.. "{sha256}"u8.ToArray(), .. ScriptedPeer.Hmac("sha256", Key, message)]);
+        _peer.SendFrame([.. "{sha256}"u8.ToArray(), .. ScriptedPeer.Hmac("sha256", s_key, message)]);
         Assert.That(_peer.ReceiveText(), Is.EqualTo("#WELCOME#"));
         await task;
     }
@@ -140,8 +140,8 @@ public partial class AuthenticationTests(SyncOrAsync mode)
         var task = Deliver();
         var message = _peer.ReceiveFrame()[11..];
         byte[] answer = digest == "legacy-md5"
-            ? ScriptedPeer.Hmac("md5", Key, message)          // what a 3.8–3.11 client sends: 16 raw bytes
-            : [.. Encoding.ASCII.GetBytes("{" + digest + "}"), .. ScriptedPeer.Hmac(digest, Key, message)];
+            ? ScriptedPeer.Hmac("md5", s_key, message)          // what a 3.8–3.11 client sends: 16 raw bytes
+            : [.. Encoding.ASCII.GetBytes("{" + digest + "}"), .. ScriptedPeer.Hmac(digest, s_key, message)];
         _peer.SendFrame(answer);
 
         Assert.That(_peer.ReceiveText(), Is.EqualTo("#WELCOME#"));
@@ -270,7 +270,7 @@ public partial class AuthenticationTests(SyncOrAsync mode)
         // Sync: an infinite timeout waits until the peer acts (here it closes); async: until the token fires.
         if (mode == SyncOrAsync.Sync)
         {
-            var task = Task.Run(() => Authentication.AnswerChallenge(_connection, Key, Timeout.InfiniteTimeSpan));
+            var task = Task.Run(() => Authentication.AnswerChallenge(_connection, s_key, Timeout.InfiniteTimeSpan));
             Assert.That(task.Wait(200), Is.False);
             _peer.Close();
             Assert.That(async () => await task, Throws.TypeOf<EndOfStreamException>());
@@ -278,22 +278,22 @@ public partial class AuthenticationTests(SyncOrAsync mode)
         }
 
         using var cts = new CancellationTokenSource(200);
-        Assert.That(async () => await Authentication.AnswerChallengeAsync(_connection, Key, Timeout.InfiniteTimeSpan, cts.Token),
+        Assert.That(async () => await Authentication.AnswerChallengeAsync(_connection, s_key, Timeout.InfiniteTimeSpan, cts.Token),
             Throws.InstanceOf<OperationCanceledException>());
     }
 
     [Test]
     public void DeliverChallenge_UnknownDigestName_ThrowsArgumentException()
     {
-        Assert.That(() => Authentication.DeliverChallenge(_connection, Key, "sha1"),
+        Assert.That(() => Authentication.DeliverChallenge(_connection, s_key, "sha1"),
             Throws.ArgumentException.With.Message.Contains("'sha1'"));
     }
 
     private Task Answer(TimeSpan? timeout = null) => mode == SyncOrAsync.Sync
-        ? Task.Run(() => Authentication.AnswerChallenge(_connection, Key, timeout))
-        : Authentication.AnswerChallengeAsync(_connection, Key, timeout).AsTask();
+        ? Task.Run(() => Authentication.AnswerChallenge(_connection, s_key, timeout))
+        : Authentication.AnswerChallengeAsync(_connection, s_key, timeout).AsTask();
 
     private Task Deliver() => mode == SyncOrAsync.Sync
-        ? Task.Run(() => Authentication.DeliverChallenge(_connection, Key))
-        : Authentication.DeliverChallengeAsync(_connection, Key).AsTask();
+        ? Task.Run(() => Authentication.DeliverChallenge(_connection, s_key))
+        : Authentication.DeliverChallengeAsync(_connection, s_key).AsTask();
 }
