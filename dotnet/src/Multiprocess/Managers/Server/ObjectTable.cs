@@ -36,11 +36,7 @@ internal sealed class ObjectTable
     {
         var original = made ?? new DataReferent(null);
         var obj = original as ISharedObject ?? new ReflectedObject(original);
-        var exposed = new List<string>(type.Exposed ?? obj.PublicMethods());
-        if (type.MethodToTypeid is not null)
-        {
-            exposed.AddRange(type.MethodToTypeid.Keys);
-        }
+        var exposed = type.FixedExposed ?? ExposedNames.Build(obj.PublicMethods(), type.MethodToTypeid);
 
         string ident;
         lock (_mutex)
@@ -51,12 +47,12 @@ internal sealed class ObjectTable
                 _identOf[original] = ident;
             }
 
-            _idToObj[ident] = new SharedEntry(ident, type.TypeId, original, obj, [.. exposed], type.MethodToTypeid);
+            _idToObj[ident] = new SharedEntry(ident, type.TypeId, original, obj, exposed.Set, type.MethodToTypeid);
             _idToRefcount.TryAdd(ident, 0);
         }
 
         Incref(ident);
-        return (ident, new PyTuple([.. exposed]));
+        return (ident, exposed.Tuple);
     }
 
     /// <summary>Finds the object a method call names: <c>id_to_obj</c>, then <c>id_to_local_proxy_obj</c>.</summary>
