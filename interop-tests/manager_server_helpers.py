@@ -4,6 +4,8 @@ started as a subprocess, and stock Python managers connected to it.
 The server is started with the test process's own authkey, as a Python manager would be, so that proxies sent to
 child processes (which use `current_process().authkey`) can connect back.
 """
+import contextlib
+import faulthandler
 import os
 import signal
 import subprocess
@@ -15,6 +17,16 @@ import time
 from conftest import CLI, PEER_LIB
 
 TIMEOUT = 20.0
+
+
+@contextlib.contextmanager
+def watchdog(seconds=120):
+    """Fails the whole run (traceback of every thread, exit) instead of hanging if a test does not finish in time."""
+    faulthandler.dump_traceback_later(seconds, exit=True)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 def from_cli(text):

@@ -15,7 +15,7 @@ from collections import OrderedDict, namedtuple
 
 import pytest
 
-from manager_server_helpers import ServerProcess, dispatch
+from manager_server_helpers import watchdog, ServerProcess, dispatch
 
 
 
@@ -575,3 +575,9 @@ def test_every_address_family(peer_lib, mp):
             assert q.get()["family"] == family
         finally:
             s.stop()
+
+
+@pytest.fixture(autouse=True)
+def _watchdog():
+    with watchdog(120):
+        yield

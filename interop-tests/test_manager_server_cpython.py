@@ -9,8 +9,10 @@ import importlib
 import sys
 import unittest
 
+import pytest
+
 from conftest import PEER_LIB
-from manager_server_helpers import ServerProcess
+from manager_server_helpers import watchdog, ServerProcess
 
 mp = importlib.import_module(PEER_LIB)
 
@@ -117,3 +119,9 @@ def test_skipped_classes_exist_and_are_manager_typed():
         base = getattr(T, name, None)
         assert base is not None and "manager" in getattr(base, "ALLOWED_TYPES", ()), name
     print(f"not run against the C# server: {SKIPPED_CLASSES}")
+
+
+@pytest.fixture(autouse=True)
+def _watchdog():
+    with watchdog(120):
+        yield

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from conftest import CLI, run_cli
-from manager_server_helpers import TIMEOUT, ServerProcess, dispatch
+from manager_server_helpers import watchdog, TIMEOUT, ServerProcess, dispatch
 
 
 @pytest.fixture(scope="module")
@@ -265,3 +265,9 @@ def test_command_line_errors():
         assert busy.returncode == 1 and b"Could not listen" in busy.stderr
     finally:
         taken.stop()
+
+
+@pytest.fixture(autouse=True)
+def _watchdog():
+    with watchdog(120):
+        yield

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from manager_server_helpers import ServerProcess
+from manager_server_helpers import watchdog, ServerProcess
 
 SOAK = os.environ.get("MULTIPROCESS_SOAK") == "1"
 DURATION = 60.0 if SOAK else 10.0
@@ -114,3 +114,9 @@ def server_for_soak(peer_lib):
     s = ServerProcess("abstract" if peer_lib == "multiprocess" else "unix")
     yield s
     s.stop()
+
+
+@pytest.fixture(autouse=True)
+def _watchdog():
+    with watchdog(DURATION + 180):
+        yield
