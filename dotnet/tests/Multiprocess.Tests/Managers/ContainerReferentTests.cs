@@ -178,4 +178,42 @@ public class ContainerReferentTests
         Assert.That(_h.Return(c, v, "get"), Is.EqualTo("not an int"));
         Assert.That(_h.Return(c, v, "__str__"), Is.EqualTo("Value('i', 'not an int')"));
     }
+
+    [Test]
+    public void ContainersReadingEachOther_FromTwoClientsAtOnce_DoNotDeadlock()
+    {
+        var a = _h.Create("list", new List<object?> { 1L });
+        var b = _h.Create("list", new List<object?> { 2L });
+        var d = _h.Create("dict");
+        var e = _h.Create("dict");
+        var pa = ServerHarness.ProxyOf("list", a);
+        var pb = ServerHarness.ProxyOf("list", b);
+        var pd = ServerHarness.ProxyOf("dict", d);
+        var pe = ServerHarness.ProxyOf("dict", e);
+        void Loop(string name, Action<Multiprocess.Managers.SharedCallContext> body)
+        {
+            var c = _h.NewClient(name);
+            for (var i = 0; i < 2000; i++)
+            {
+                body(c);
+            }
+        }
+
+        var t1 = Task.Run(() => Loop("one", c =>
+        {
+            _h.Return(c, a, "extend", pb);
+            _h.Return(c, a, "__delitem__", new PyReduce(new PyGlobal("builtins", "slice"), PyTuple.Create(1L, null, null)));
+            _h.Return(c, d, "update", pe);
+        }));
+        var t2 = Task.Run(() => Loop("two", c =>
+        {
+            _h.Return(c, b, "extend", pa);
+            _h.Return(c, b, "__delitem__", new PyReduce(new PyGlobal("builtins", "slice"), PyTuple.Create(1L, null, null)));
+            _h.Return(c, e, "update", pd);
+        }));
+        Assert.That(Task.WaitAll([t1, t2], 20_000), Is.True, "deadlock");
+        var c = _h.NewClient();
+        _h.Return(c, a, "extend", pa);                       // l.extend(l) sees the items from before the call
+        Assert.That(_h.Return(c, a, "#GETVALUE"), Is.EqualTo(new List<object?> { 1L, 1L }));
+    }
 }

@@ -70,6 +70,14 @@ internal sealed class ServerHarness : IDisposable
         return (PyException)reply[1]!;
     }
 
+    /// <summary>A pickled proxy of one of this server's objects, as a client passes it in a request.</summary>
+    public static PyReduce ProxyOf(string typeId, string ident) =>
+        new(new PyGlobal("multiprocessing.managers", "RebuildProxy"), PyTuple.Create(
+            new PyGlobal("multiprocessing.managers", "AutoProxy"),
+            PyReduce.NewObj(new PyGlobal("multiprocessing.managers", "Token"), state: PyTuple.Create(typeId, null, ident)),
+            "pickle",
+            new PyDict()));
+
     public void Dispose()
     {
         _stop.Cancel();

@@ -46,6 +46,20 @@ internal static class PyIteration
         throw PyErrors.TypeError($"'{PyRepr.TypeName(iterable)}' object is not iterable");
     }
 
+    /// <summary>
+    /// Replaces a proxy of one of this server's containers by a copy of its contents (a dict by a dict, others by a
+    /// list), so a method can use it while holding only its own lock: two objects that read each other at once
+    /// (<c>a.extend(b)</c> while <c>b.extend(a)</c>) then cannot deadlock. Other values pass through.
+    /// </summary>
+    public static object? Materialize(object? value, SharedCallContext context) => value is PyReduce
+        ? context.Resolve(value) switch
+        {
+            SharedDict dict => dict.GetValue(),
+            IIterableReferent referent => referent.Snapshot(),
+            _ => value,
+        }
+        : value;
+
     private static List<object?> Ints(ReadOnlySpan<byte> bytes)
     {
         var result = new List<object?>(bytes.Length);

@@ -157,11 +157,12 @@ internal sealed partial class SharedDict : Referent, IIterableReferent
                     throw PyErrors.TypeError($"update expected at most 1 argument, got {args.Count}");
                 }
 
+                var other = args.Count == 1 ? PyIteration.Materialize(args[0], context) : null;
                 lock (_dict)
                 {
                     if (args.Count == 1)
                     {
-                        Update(_dict, args[0], context, "dictionary update");
+                        Update(_dict, other, context, "dictionary update");
                     }
 
                     foreach (var (k, v) in kwargs)

@@ -36,7 +36,7 @@ internal sealed partial class SharedList
         }
 
         var s = PySlice.Resolve(slice, _items.Count);
-        var source = ReferenceEquals(context.Resolve(value), this) ? [.. _items] : SliceSource(value, context);
+        var source = SliceSource(value, context);
         if (s.Step == 1)
         {
             // Plain slice: replace [start, stop) with any number of items.

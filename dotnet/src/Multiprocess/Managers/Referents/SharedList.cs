@@ -51,6 +51,14 @@ internal sealed partial class SharedList : Referent, IIterableReferent
             throw PyErrors.TypeError($"{name}() takes no keyword arguments");
         }
 
+        // Copy proxies of this server's containers before taking the lock (see PyIteration.Materialize).
+        if (name is "extend" or "__setitem__" && args.Count > 0)
+        {
+            var items = args.ToArray();
+            items[^1] = PyIteration.Materialize(items[^1], context);
+            args = new PyTuple(items);
+        }
+
         lock (_items)
         {
             return name switch
@@ -118,8 +126,7 @@ internal sealed partial class SharedList : Referent, IIterableReferent
 
     private object? Extend(object? iterable, SharedCallContext context)
     {
-        // l.extend(l) must see the items as they were before the call.
-        _items.AddRange(ReferenceEquals(context.Resolve(iterable), this) ? [.. _items] : PyIteration.ToList(iterable, context));
+        _items.AddRange(PyIteration.ToList(iterable, context));
         return null;
     }
 
