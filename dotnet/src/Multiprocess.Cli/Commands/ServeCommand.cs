@@ -1,0 +1,216 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Multiprocess.Managers;
+
+namespace Multiprocess.Cli.Commands;
+
+/// <summary>
+/// <c>multiprocess serve --address ADDRESS (--authkey-hex HEX | --authkey-file PATH | --authkey-env VAR |
+/// --authkey-stdin) [--backlog N] [--verbose] [--no-tcp-quickack] [--spin-us N]</c>: runs a
+/// <see cref="SyncManagerServer"/> that stock Python clients reach with <c>SyncManager(address, authkey).connect()</c>.
+/// </summary>
+/// <remarks>
+/// Prints <c>READY &lt;address&gt;</c> on stdout once listening (the bound address, e.g. the port picked for
+/// <c>:0</c>), logs connections and errors on stderr, and exits 0 on SIGINT/SIGTERM or when a client calls
+/// <c>shutdown</c>; 1 if it cannot listen, 2 for bad arguments. The key is best not put on a command line (which
+/// <c>ps</c> shows): <c>--authkey-hex</c> is meant for tests; a file, an environment variable or stdin keep it private.
+/// A key file holds the raw bytes, or hex when it starts with <c>hex:</c>.
+/// </remarks>
+internal sealed class ServeCommand : ICommand
+{
+    private const string Usage =
+        "usage: multiprocess serve --address ADDRESS (--authkey-hex HEX | --authkey-file PATH | --authkey-env VAR | --authkey-stdin)\n"
+        + "                          [--backlog N] [--verbose] [--no-tcp-quickack] [--spin-us N] [--no-shared-memory]\n"
+        + "ADDRESS: host:port | [v6addr]:port | /path/with/slash | @abstract-name";
+
+    public string Name => "serve";
+
+    public string Summary => "run a SyncManager server for stock Python clients";
+
+    public int Run(string[] args)
+    {
+        if (args.Length > 0 && args[0] is "-h" or "--help")
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
+
+        if (!TryParse(args, out var address, out var key, out var options, out var error))
+        {
+            Console.Error.WriteLine($"multiprocess serve: {error}");
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        options.Log = Console.Error;
+        using var server = new SyncManagerServer(address, key, options);
+        try
+        {
+            server.Start();
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"multiprocess serve: {e.Message}");
+            return 1;
+        }
+
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            ThreadPool.QueueUserWorkItem(_ => server.Shutdown());
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        Console.Out.WriteLine("READY " + server.Address);
+        Console.Out.Flush();
+        server.WaitForShutdown();
+        return 0;
+    }
+
+    private static bool TryParse(string[] args, out string address, out byte[] key, out SyncManagerServerOptions options, out string error)
+    {
+        address = "";
+        key = [];
+        options = new SyncManagerServerOptions();
+        error = "";
+        byte[]? authKey = null;
+        var keySources = 0;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var a = args[i];
+            var hasValue = i + 1 < args.Length;
+            switch (a)
+            {
+                case "--address" when hasValue:
+                    address = args[++i];
+                    break;
+                case "--authkey-hex" when hasValue:
+                    keySources++;
+                    if (!TryHex(args[++i], out authKey))
+                    {
+                        error = $"--authkey-hex '{args[i]}' is not an even number of hex digits";
+                        return false;
+                    }
+
+                    break;
+                case "--authkey-file" when hasValue:
+                    keySources++;
+                    var path = args[++i];
+                    try
+                    {
+                        authKey = FromFile(File.ReadAllBytes(path));
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        error = $"--authkey-file '{path}': {e.Message}";
+                        return false;
+                    }
+
+                    break;
+                case "--authkey-env" when hasValue:
+                    keySources++;
+                    var name = args[++i];
+                    var value = Environment.GetEnvironmentVariable(name);
+                    if (value is null || !TryHex(value, out authKey))
+                    {
+                        error = $"--authkey-env: the environment variable '{name}' {(value is null ? "is not set" : "is not hex")}";
+                        return false;
+                    }
+
+                    break;
+                case "--authkey-stdin":
+                    keySources++;
+                    var line = Console.In.ReadLine();
+                    if (line is null || !TryHex(line.Trim(), out authKey))
+                    {
+                        error = "--authkey-stdin: expected one line of hex on stdin";
+                        return false;
+                    }
+
+                    break;
+                case "--backlog" when hasValue:
+                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out var backlog))
+                    {
+                        error = $"--backlog '{args[i]}' is not a non-negative number";
+                        return false;
+                    }
+
+                    options.Backlog = backlog;
+                    break;
+                case "--spin-us" when hasValue:
+                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out var spin))
+                    {
+                        error = $"--spin-us '{args[i]}' is not a non-negative number";
+                        return false;
+                    }
+
+                    options.SpinDuration = TimeSpan.FromMicroseconds(spin);
+                    break;
+                case "--verbose":
+                    options.Verbose = true;
+                    break;
+                case "--no-tcp-quickack":
+                    options.TcpQuickAck = false;
+                    break;
+                case "--no-shared-memory":
+                    options.SharedMemory = false;
+                    break;
+                default:
+                    error = a.StartsWith("--", StringComparison.Ordinal) ? $"unknown or incomplete option '{a}'" : $"unexpected argument '{a}'";
+                    return false;
+            }
+        }
+
+        if (address.Length == 0)
+        {
+            error = "missing --address";
+            return false;
+        }
+
+        if (keySources != 1 || authKey is null)
+        {
+            error = keySources == 0 ? "missing the key: give one of --authkey-hex, --authkey-file, --authkey-env, --authkey-stdin" : "give only one --authkey-* option";
+            return false;
+        }
+
+        if (!Connection.ConnectionAddress.TryParse(address, out _))
+        {
+            try
+            {
+                Connection.ConnectionAddress.Parse(address);
+            }
+            catch (FormatException e)
+            {
+                error = e.Message;
+            }
+
+            return false;
+        }
+
+        key = authKey;
+        return true;
+    }
+
+    private static bool TryHex(string text, out byte[]? bytes)
+    {
+        try
+        {
+            bytes = Convert.FromHexString(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            bytes = null;
+            return false;
+        }
+    }
+
+    /// <summary>A key file: raw bytes, or <c>hex:</c> followed by hex digits (trailing whitespace ignored).</summary>
+    private static byte[] FromFile(byte[] content)
+    {
+        var text = Encoding.ASCII.GetString(content);
+        return text.StartsWith("hex:", StringComparison.Ordinal) && TryHex(text[4..].Trim(), out var key) ? key! : content;
+    }
+}

@@ -1,0 +1,77 @@
+namespace Multiprocess.Managers;
+
+/// <summary>
+/// Waiters of a lock-like object that is handed over directly: a release gives ownership to the oldest waiter
+/// instead of freeing it, so a client that releases and at once re-acquires queues behind the others (FIFO, no
+/// barging) and no waiter is woken only to find the lock taken again. A waiter that cannot use what it was given
+/// (its client hung up, the server stops) gives it back.
+/// </summary>
+internal sealed class HandoffQueue(object gate)
+{
+    private readonly WaitList _waiters = new();
+
+    public int Count => _waiters.Count;
+
+    /// <summary>Adds a waiter (caller holds the gate).</summary>
+    public LinkedListNode<Waiter> Enqueue(SharedCallContext context, long count)
+    {
+        var node = _waiters.Enqueue();
+        node.Value.Context = context;
+        node.Value.Count = count;
+        return node;
+    }
+
+    /// <summary>Takes the oldest waiter to hand ownership to (caller holds the gate), or null.</summary>
+    public Waiter? Dequeue() => _waiters.TakeFirst();
+
+    /// <summary>
+    /// Sleeps (without the gate) until ownership is handed over (true) or the deadline passes (false).
+    /// <paramref name="giveBack"/> releases what was handed over when the call is abandoned.
+    /// </summary>
+    /// <exception cref="SessionAbortedException">The client hung up or the server is stopping.</exception>
+    public bool Await(LinkedListNode<Waiter> node, SharedCallContext context, Deadline deadline, Action giveBack)
+    {
+        try
+        {
+            node.Value.Block(context, deadline);
+        }
+        catch (SessionAbortedException)
+        {
+            if (!Withdraw(node))
+            {
+                giveBack();
+            }
+
+            throw;
+        }
+
+        if (Withdraw(node))
+        {
+            return false;
+        }
+
+        // A client killed while it slept must not keep a lock nobody can release.
+        if (context.IsPeerGone())
+        {
+            giveBack();
+            throw new SessionAbortedException();
+        }
+
+        return true;
+    }
+
+    /// <summary>Removes a waiter that was not handed ownership; false if it was (too late to withdraw).</summary>
+    private bool Withdraw(LinkedListNode<Waiter> node)
+    {
+        lock (gate)
+        {
+            if (node.List is null)
+            {
+                return false;
+            }
+
+            _waiters.Remove(node);
+            return true;
+        }
+    }
+}

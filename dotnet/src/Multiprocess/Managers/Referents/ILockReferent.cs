@@ -1,0 +1,24 @@
+namespace Multiprocess.Managers;
+
+/// <summary>
+/// What <c>threading.Condition</c> needs of its lock (<c>acquire</c>, <c>release</c>, <c>_release_save</c>,
+/// <c>_acquire_restore</c>, <c>_is_owned</c>), with ownership meaning the client connection.
+/// </summary>
+internal interface ILockReferent
+{
+    bool Acquire(SharedCallContext context, bool blocking, Deadline deadline);
+
+    void Release(SharedCallContext context);
+
+    /// <summary>Releases completely, returning what <see cref="AcquireRestore"/> needs (an RLock's count).</summary>
+    object? ReleaseSave(SharedCallContext context);
+
+    void AcquireRestore(SharedCallContext context, object? state);
+
+    bool IsOwned(SharedCallContext context);
+
+    /// <summary>The <c>acquire(...)</c> method with the lock's own Python signature.</summary>
+    object? CallAcquire(Pickle.PyTuple args, Pickle.PyDict kwargs, SharedCallContext context);
+
+    string Repr();
+}

@@ -1,0 +1,107 @@
+using Multiprocess.Pickle;
+
+namespace Multiprocess.Managers;
+
+/// <summary>
+/// <c>threading.Lock</c> (type id <c>Lock</c>, AcquirerProxy): not owned, so any client may release it, as in
+/// CPython. A client blocked in <c>acquire</c> blocks only its own connection.
+/// </summary>
+internal sealed class SharedLock : Referent, ILockReferent
+{
+    private static readonly PySignature s_release = PySignature.None("release");
+
+    private readonly object _gate = new();
+    private readonly HandoffQueue _waiters;
+    private bool _locked;
+
+    public SharedLock() => _waiters = new HandoffQueue(_gate);
+
+    public override object? CallMethod(string name, PyTuple args, PyDict kwargs, SharedCallContext context)
+    {
+        switch (name)
+        {
+            case "acquire":
+                return CallAcquire(args, kwargs, context);
+            case "release":
+                s_release.BindNone(args, kwargs);
+                Release(context);
+                return null;
+            default:
+                throw NoSuchMethod("_thread.lock", name);
+        }
+    }
+
+    public object? CallAcquire(PyTuple args, PyDict kwargs, SharedCallContext context)
+    {
+        var (blocking, deadline) = LockArguments.Acquire(args, kwargs);
+        return Acquire(context, blocking, deadline);
+    }
+
+    public bool Acquire(SharedCallContext context, bool blocking, Deadline deadline)
+    {
+        LinkedListNode<Waiter> node;
+        lock (_gate)
+        {
+            if (!_locked)
+            {
+                _locked = true;
+                return true;
+            }
+
+            if (!blocking || deadline.Expired)
+            {
+                return false;
+            }
+
+            node = _waiters.Enqueue(context, 1);
+        }
+
+        return _waiters.Await(node, context, deadline, () => Release(context));
+    }
+
+    public void Release(SharedCallContext context)
+    {
+        lock (_gate)
+        {
+            if (!_locked)
+            {
+                throw PyErrors.RuntimeError("release unlocked lock");
+            }
+
+            // Hand the lock to the oldest waiter (it stays locked), or free it.
+            if (_waiters.Dequeue() is { } next)
+            {
+                next.Signal();
+            }
+            else
+            {
+                _locked = false;
+            }
+        }
+    }
+
+    public object? ReleaseSave(SharedCallContext context)
+    {
+        Release(context);
+        return null;
+    }
+
+    public void AcquireRestore(SharedCallContext context, object? state) => Acquire(context, blocking: true, Deadline.Never);
+
+    public bool IsOwned(SharedCallContext context)
+    {
+        // threading.Condition._is_owned for a plain lock: "owned" means somebody holds it.
+        lock (_gate)
+        {
+            return _locked;
+        }
+    }
+
+    public override string Repr()
+    {
+        lock (_gate)
+        {
+            return $"<{(_locked ? "locked" : "unlocked")} _thread.lock object at {Address}>";
+        }
+    }
+}

@@ -1,0 +1,245 @@
+using Multiprocess.Pickle;
+
+namespace Multiprocess.Managers;
+
+/// <summary>
+/// <c>queue.Queue(maxsize=0)</c> (type ids <c>Queue</c> and <c>JoinableQueue</c>, AutoProxy), CPython 3.13's
+/// algorithm including <c>shutdown(immediate=False)</c>: three conditions over one mutex, items kept as unpickled
+/// values so they come back as stored. A blocked <c>get</c> whose client dies never takes an item.
+/// </summary>
+internal sealed class SharedQueue : Referent
+{
+    /// <summary>What CPython 3.13's <c>public_methods(queue.Queue())</c> returns (3.8–3.12 lack <c>shutdown</c>).</summary>
+    public static readonly string[] Exposed =
+        ["empty", "full", "get", "get_nowait", "join", "put", "put_nowait", "qsize", "shutdown", "task_done"];
+
+    private static readonly PySignature s_init = new("Queue", ["maxsize"], [0L]);
+    private static readonly PySignature s_put = new("put", ["item", "block", "timeout"], [PySignature.Required, true, null]);
+    private static readonly PySignature s_putNowait = new("put_nowait", ["item"], [PySignature.Required]);
+    private static readonly PySignature s_get = new("get", ["block", "timeout"], [true, null]);
+    private static readonly PySignature s_shutdown = new("shutdown", ["immediate"], [false]);
+    private static readonly PySignature s_getNowait = PySignature.None("get_nowait");
+    private static readonly PySignature s_qsize = PySignature.None("qsize");
+    private static readonly PySignature s_empty = PySignature.None("empty");
+    private static readonly PySignature s_full = PySignature.None("full");
+    private static readonly PySignature s_taskDone = PySignature.None("task_done");
+    private static readonly PySignature s_join = PySignature.None("join");
+
+    private readonly object _mutex = new();
+    private readonly WaitList _notEmpty = new();
+    private readonly WaitList _notFull = new();
+    private readonly WaitList _allTasksDone = new();
+    private readonly Queue<object?> _items = new();
+    private readonly long _maxsize;
+    private long _unfinishedTasks;
+    private bool _isShutdown;
+
+    private SharedQueue(long maxsize) => _maxsize = maxsize;
+
+    public static SharedQueue Create(PyTuple args, PyDict kwargs)
+    {
+        var maxsize = s_init.Bind(args, kwargs)[0];
+        return new SharedQueue(maxsize is double d ? (long)d : PyValues.AsIndex(maxsize));
+    }
+
+    public override IEnumerable<string> PublicMethods() => Exposed;
+
+    public override object? CallMethod(string name, PyTuple args, PyDict kwargs, SharedCallContext context)
+    {
+        switch (name)
+        {
+            case "put":
+                var p = s_put.Bind(args, kwargs);
+                Put(context, p[0], PyValues.IsTrue(p[1]), p[2]);
+                return null;
+            case "put_nowait":
+                Put(context, s_putNowait.Bind(args, kwargs)[0], block: false, timeout: null);
+                return null;
+            case "get":
+                var g = s_get.Bind(args, kwargs);
+                return Get(context, PyValues.IsTrue(g[0]), g[1]);
+            case "get_nowait":
+                s_getNowait.BindNone(args, kwargs);
+                return Get(context, block: false, timeout: null);
+            case "qsize":
+                s_qsize.BindNone(args, kwargs);
+                lock (_mutex)
+                {
+                    return (long)_items.Count;
+                }
+
+            case "empty":
+                s_empty.BindNone(args, kwargs);
+                lock (_mutex)
+                {
+                    return _items.Count == 0;
+                }
+
+            case "full":
+                s_full.BindNone(args, kwargs);
+                lock (_mutex)
+                {
+                    return _maxsize > 0 && _items.Count >= _maxsize;
+                }
+
+            case "task_done":
+                s_taskDone.BindNone(args, kwargs);
+                TaskDone();
+                return null;
+            case "join":
+                s_join.BindNone(args, kwargs);
+                Join(context);
+                return null;
+            case "shutdown":
+                Shutdown(PyValues.IsTrue(s_shutdown.Bind(args, kwargs)[0]));
+                return null;
+            default:
+                throw NoSuchMethod("Queue", name);
+        }
+    }
+
+    public override string Repr() => $"<queue.Queue object at {Address}>";
+
+    private static double? CheckTimeout(object? timeout)
+    {
+        var t = PyValues.AsTimeout(timeout);
+        return t < 0 ? throw PyErrors.ValueError("'timeout' must be a non-negative number") : t;
+    }
+
+    private void Put(SharedCallContext context, object? item, bool block, object? timeout)
+    {
+        lock (_mutex)
+        {
+            if (_isShutdown)
+            {
+                throw PyErrors.QueueShutDown();
+            }
+
+            if (_maxsize > 0)
+            {
+                if (!block)
+                {
+                    if (_items.Count >= _maxsize)
+                    {
+                        throw PyErrors.QueueFull();
+                    }
+                }
+                else
+                {
+                    var deadline = Deadline.FromSeconds(CheckTimeout(timeout));
+                    while (_items.Count >= _maxsize)
+                    {
+                        if (deadline.Expired)
+                        {
+                            throw PyErrors.QueueFull();
+                        }
+
+                        _notFull.Wait(_mutex, context, deadline);
+                        if (_isShutdown)
+                        {
+                            throw PyErrors.QueueShutDown();
+                        }
+                    }
+                }
+            }
+
+            _items.Enqueue(item);
+            _unfinishedTasks++;
+            _notEmpty.Notify(1);
+        }
+    }
+
+    private object? Get(SharedCallContext context, bool block, object? timeout)
+    {
+        lock (_mutex)
+        {
+            if (_isShutdown && _items.Count == 0)
+            {
+                throw PyErrors.QueueShutDown();
+            }
+
+            if (!block)
+            {
+                if (_items.Count == 0)
+                {
+                    throw PyErrors.QueueEmpty();
+                }
+            }
+            else
+            {
+                var deadline = Deadline.FromSeconds(CheckTimeout(timeout));
+                while (_items.Count == 0)
+                {
+                    if (deadline.Expired)
+                    {
+                        throw PyErrors.QueueEmpty();
+                    }
+
+                    _notEmpty.Wait(_mutex, context, deadline);
+                    if (_isShutdown && _items.Count == 0)
+                    {
+                        throw PyErrors.QueueShutDown();
+                    }
+                }
+            }
+
+            var item = _items.Dequeue();
+            _notFull.Notify(1);
+            return item;
+        }
+    }
+
+    private void TaskDone()
+    {
+        lock (_mutex)
+        {
+            var unfinished = _unfinishedTasks - 1;
+            if (unfinished <= 0)
+            {
+                if (unfinished < 0)
+                {
+                    throw PyErrors.ValueError("task_done() called too many times");
+                }
+
+                _allTasksDone.NotifyAll();
+            }
+
+            _unfinishedTasks = unfinished;
+        }
+    }
+
+    private void Join(SharedCallContext context)
+    {
+        lock (_mutex)
+        {
+            while (_unfinishedTasks != 0)
+            {
+                _allTasksDone.Wait(_mutex, context, Deadline.Never);
+            }
+        }
+    }
+
+    private void Shutdown(bool immediate)
+    {
+        lock (_mutex)
+        {
+            _isShutdown = true;
+            if (immediate)
+            {
+                while (_items.Count > 0)
+                {
+                    _items.Dequeue();
+                    if (_unfinishedTasks > 0)
+                    {
+                        _unfinishedTasks--;
+                    }
+                }
+
+                _allTasksDone.NotifyAll();
+            }
+
+            _notEmpty.NotifyAll();
+            _notFull.NotifyAll();
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using Multiprocess.Pickle;
+
+namespace Multiprocess.Managers;
+
+/// <summary>
+/// <c>threading.RLock</c> (type id <c>RLock</c>, AcquirerProxy). In CPython's server the owner is the thread serving
+/// the client's connection; here it is that connection (<see cref="SharedCallContext"/>): the same process and
+/// thread may re-acquire, anybody else waits, and only the owner may release.
+/// </summary>
+internal sealed class SharedRLock : Referent, ILockReferent
+{
+    private static readonly PySignature s_release = PySignature.None("release");
+
+    private readonly object _gate = new();
+    private readonly HandoffQueue _waiters;
+    private SharedCallContext? _owner;
+    private long _count;
+
+    public SharedRLock() => _waiters = new HandoffQueue(_gate);
+
+    public override object? CallMethod(string name, PyTuple args, PyDict kwargs, SharedCallContext context)
+    {
+        switch (name)
+        {
+            case "acquire":
+                return CallAcquire(args, kwargs, context);
+            case "release":
+                s_release.BindNone(args, kwargs);
+                Release(context);
+                return null;
+            default:
+                throw NoSuchMethod("_thread.RLock", name);
+        }
+    }
+
+    public object? CallAcquire(PyTuple args, PyDict kwargs, SharedCallContext context)
+    {
+        var (blocking, deadline) = LockArguments.Acquire(args, kwargs);
+        return Acquire(context, blocking, deadline);
+    }
+
+    public bool Acquire(SharedCallContext context, bool blocking, Deadline deadline) => AcquireCount(context, blocking, deadline, 1);
+
+    public void Release(SharedCallContext context)
+    {
+        lock (_gate)
+        {
+            if (_owner != context || _count == 0)
+            {
+                throw PyErrors.RuntimeError("cannot release un-acquired lock");
+            }
+
+            if (--_count == 0)
+            {
+                HandOver();
+            }
+        }
+    }
+
+    public object? ReleaseSave(SharedCallContext context)
+    {
+        lock (_gate)
+        {
+            if (_owner != context || _count == 0)
+            {
+                throw PyErrors.RuntimeError("cannot release un-acquired lock");
+            }
+
+            var count = _count;
+            _count = 0;
+            HandOver();
+            return count;
+        }
+    }
+
+    public void AcquireRestore(SharedCallContext context, object? state) =>
+        AcquireCount(context, blocking: true, Deadline.Never, (long)state!);
+
+    public bool IsOwned(SharedCallContext context)
+    {
+        lock (_gate)
+        {
+            return _owner == context && _count > 0;
+        }
+    }
+
+    public override string Repr()
+    {
+        lock (_gate)
+        {
+            return _owner is null
+                ? $"<unlocked _thread.RLock object owner=0 count=0 at {Address}>"
+                : $"<locked _thread.RLock object owner={_owner.ThreadIdent} count={_count} at {Address}>";
+        }
+    }
+
+    private bool AcquireCount(SharedCallContext context, bool blocking, Deadline deadline, long count)
+    {
+        LinkedListNode<Waiter> node;
+        lock (_gate)
+        {
+            if (_owner == context)
+            {
+                _count += count;
+                return true;
+            }
+
+            if (_owner is null)
+            {
+                _owner = context;
+                _count = count;
+                return true;
+            }
+
+            if (!blocking || deadline.Expired)
+            {
+                return false;
+            }
+
+            node = _waiters.Enqueue(context, count);
+        }
+
+        return _waiters.Await(node, context, deadline, () =>
+        {
+            lock (_gate)
+            {
+                _count = 0;
+                HandOver();
+            }
+        });
+    }
+
+    /// <summary>Gives the free lock to the oldest waiter with the count it asked for, or leaves it free (caller holds the gate).</summary>
+    private void HandOver()
+    {
+        if (_waiters.Dequeue() is { } next)
+        {
+            _owner = next.Context;
+            _count = next.Count;
+            next.Signal();
+        }
+        else
+        {
+            _owner = null;
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using Multiprocess.Pickle;
+
+namespace Multiprocess.Managers;
+
+/// <summary>
+/// <c>threading.Semaphore</c> and <c>threading.BoundedSemaphore</c> (type ids <c>Semaphore</c>,
+/// <c>BoundedSemaphore</c>; AcquirerProxy), CPython's algorithm: <c>acquire(blocking=True, timeout=None)</c>,
+/// <c>release(n=1)</c>.
+/// </summary>
+internal sealed class SharedSemaphore : Referent, ILockReferent
+{
+    private static readonly PySignature s_init = new("Semaphore", ["value"], [1L]);
+    private static readonly PySignature s_acquire = new("acquire", ["blocking", "timeout"], [true, null]);
+    private static readonly PySignature s_release = new("release", ["n"], [1L]);
+
+    private readonly object _gate = new();
+    private readonly HandoffQueue _waiters;
+    private readonly bool _bounded;
+    private readonly long _initial;
+    private long _value;
+
+    private SharedSemaphore(long value, bool bounded)
+    {
+        _value = value;
+        _initial = value;
+        _bounded = bounded;
+        _waiters = new HandoffQueue(_gate);
+    }
+
+    /// <summary><c>Semaphore(value=1)</c> / <c>BoundedSemaphore(value=1)</c>.</summary>
+    public static SharedSemaphore Create(PyTuple args, PyDict kwargs, bool bounded)
+    {
+        var value = PyValues.AsIndex(s_init.Bind(args, kwargs)[0]);
+        if (value < 0)
+        {
+            throw PyErrors.ValueError("semaphore initial value must be >= 0");
+        }
+
+        return new SharedSemaphore(value, bounded);
+    }
+
+    public override object? CallMethod(string name, PyTuple args, PyDict kwargs, SharedCallContext context)
+    {
+        switch (name)
+        {
+            case "acquire":
+                return CallAcquire(args, kwargs, context);
+            case "release":
+                var n = PyValues.AsIndex(s_release.Bind(args, kwargs)[0]);
+                ReleaseN(n);
+                return null;
+            default:
+                throw NoSuchMethod(_bounded ? "BoundedSemaphore" : "Semaphore", name);
+        }
+    }
+
+    public object? CallAcquire(PyTuple args, PyDict kwargs, SharedCallContext context)
+    {
+        var a = s_acquire.Bind(args, kwargs);
+        var blocking = PyValues.IsTrue(a[0]);
+        var timeout = PyValues.AsTimeout(a[1]);
+        if (!blocking && timeout is not null)
+        {
+            throw PyErrors.ValueError("can't specify timeout for non-blocking acquire");
+        }
+
+        return Acquire(context, blocking, Deadline.FromSeconds(timeout));
+    }
+
+    public bool Acquire(SharedCallContext context, bool blocking, Deadline deadline)
+    {
+        LinkedListNode<Waiter> node;
+        lock (_gate)
+        {
+            if (_value > 0)
+            {
+                _value--;
+                return true;
+            }
+
+            if (!blocking || deadline.Expired)
+            {
+                return false;
+            }
+
+            node = _waiters.Enqueue(context, 1);
+        }
+
+        return _waiters.Await(node, context, deadline, () => ReleaseN(1));
+    }
+
+    public void Release(SharedCallContext context) => ReleaseN(1);
+
+    public object? ReleaseSave(SharedCallContext context)
+    {
+        ReleaseN(1);
+        return null;
+    }
+
+    public void AcquireRestore(SharedCallContext context, object? state) => Acquire(context, blocking: true, Deadline.Never);
+
+    public bool IsOwned(SharedCallContext context)
+    {
+        // threading.Condition._is_owned's fallback: owned unless a non-blocking acquire succeeds.
+        lock (_gate)
+        {
+            return _value == 0;
+        }
+    }
+
+    public override string Repr()
+    {
+        lock (_gate)
+        {
+            return _bounded
+                ? $"<threading.BoundedSemaphore at {Address}: value={_value}/{_initial}>"
+                : $"<threading.Semaphore at {Address}: value={_value}>";
+        }
+    }
+
+    private void ReleaseN(long n)
+    {
+        if (n < 1)
+        {
+            throw PyErrors.ValueError("n must be one or more");
+        }
+
+        lock (_gate)
+        {
+            if (_bounded && _value + n > _initial)
+            {
+                throw PyErrors.ValueError("Semaphore released too many times");
+            }
+
+            // Each released unit goes straight to a waiter if there is one.
+            for (; n > 0 && _waiters.Dequeue() is { } next; n--)
+            {
+                next.Signal();
+            }
+
+            _value += n;
+        }
+    }
+}

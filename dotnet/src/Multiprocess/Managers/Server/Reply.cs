@@ -1,0 +1,58 @@
+using Multiprocess.Pickle;
+
+namespace Multiprocess.Managers;
+
+/// <summary>
+/// The reply kinds of CPython's manager server (spec §3.2–3.3): <c>('#RETURN', value)</c>, <c>('#ERROR',
+/// exception)</c>, <c>('#PROXY', (exposed, token))</c>, <c>('#TRACEBACK', text)</c>, <c>('#UNSERIALIZABLE', text)</c>.
+/// Traceback texts end with the Python exception line a client's RemoteError shows.
+/// </summary>
+internal static class Reply
+{
+    public const string ReturnKind = "#RETURN";
+    public const string ErrorKind = "#ERROR";
+    public const string ProxyKind = "#PROXY";
+    public const string TracebackKind = "#TRACEBACK";
+    public const string UnserializableKind = "#UNSERIALIZABLE";
+
+    public static PyTuple ReturnNone { get; } = PyTuple.Create(ReturnKind, null);
+
+    public static PyTuple Return(object? value) => value is null ? ReturnNone : PyTuple.Create(ReturnKind, value);
+
+    public static PyTuple Error(PyException exception) => PyTuple.Create(ErrorKind, exception);
+
+    public static PyTuple Proxy(PyTuple exposed, PyReduce token) => PyTuple.Create(ProxyKind, PyTuple.Create(exposed, token));
+
+    public static PyTuple Traceback(string function, Exception exception) =>
+        PyTuple.Create(TracebackKind, TracebackText(function, ErrorLine(exception)));
+
+    public static PyTuple Traceback(string function, string errorLine) =>
+        PyTuple.Create(TracebackKind, TracebackText(function, errorLine));
+
+    public static PyTuple Unserializable(string function, string errorLine) =>
+        PyTuple.Create(UnserializableKind, TracebackText(function, errorLine));
+
+    /// <summary>A <c>format_exc()</c>-shaped text: the client prints it inside its RemoteError.</summary>
+    public static string TracebackText(string function, string errorLine) =>
+        $"Traceback (most recent call last):\n  File \"<C# manager server>\", in {function}\n{errorLine}\n";
+
+    /// <summary>The last line of a Python traceback for an exception: <c>KeyError: 'x'</c>, <c>_queue.Empty</c>.</summary>
+    public static string ErrorLine(Exception exception) => ErrorLine(ToPython(exception));
+
+    public static string ErrorLine(PyException e)
+    {
+        var name = e.Type.Module is "builtins" or "exceptions" ? e.Type.Name : e.Type.FullName;
+        var message = e.Message;
+        return message.Length == 0 ? name : $"{name}: {message}";
+    }
+
+    /// <summary>The Python exception a server-side failure stands for.</summary>
+    public static PyException ToPython(Exception exception) => exception switch
+    {
+        PyRaisedException raised => raised.Value,
+        KeyNotFoundException key => PyException.Builtin("KeyError", key.Message),
+        UnpicklingException u => PyException.Create("_pickle", "UnpicklingError", u.Message),
+        EndOfStreamException eos => PyException.Create("_pickle", "UnpicklingError", "pickle data was truncated: " + eos.Message),
+        _ => PyException.FromException(exception),
+    };
+}

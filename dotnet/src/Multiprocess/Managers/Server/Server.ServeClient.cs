@@ -1,0 +1,94 @@
+using Multiprocess.Pickle;
+
+namespace Multiprocess.Managers;
+
+/// <summary>One request of a persistent proxy connection (spec §3.3): CPython's <c>Server.serve_client</c> loop body.</summary>
+internal sealed partial class Server
+{
+    /// <summary>Calls the method a request names and builds the reply.</summary>
+    /// <param name="request">The unpickled request <c>(ident, methodname, args, kwds)</c>.</param>
+    /// <param name="context">The client's connection.</param>
+    /// <exception cref="SessionAbortedException">The call was blocked and the client hung up (no reply is possible).</exception>
+    public PyTuple ServeRequest(object? request, SharedCallContext context)
+    {
+        object? methodName = null;
+        SharedEntry? entry = null;
+        try
+        {
+            var (ident, method, args, kwargs) = Unpack(request);
+            methodName = method;
+            if (ident is not string id || !Objects.TryGet(id, out entry))
+            {
+                throw new PyRaisedException(PyException.Builtin("KeyError", ident));
+            }
+
+            if (method is not string name || !entry.Exposed.Contains(name) || !entry.Object.HasMethod(name))
+            {
+                return Fallback(entry, method);
+            }
+
+            object? result;
+            try
+            {
+                result = entry.Object.CallMethod(name, args, kwargs, context);
+            }
+            catch (PyRaisedException e)
+            {
+                return Reply.Error(e.Value);
+            }
+            catch (Exception e) when (e is not SessionAbortedException and not UnserializableException)
+            {
+                return Reply.Error(PyException.FromException(e));
+            }
+
+            if (entry.MethodToTypeid is not null && entry.MethodToTypeid.TryGetValue(name, out var typeId) && typeId.Length > 0)
+            {
+                var (rident, rexposed) = CreateFromResult(typeId, result, context);
+                return Reply.Proxy(rexposed, Proxies.Token(typeId, Address, rident));
+            }
+
+            return Reply.Return(result);
+        }
+        catch (UnserializableException e)
+        {
+            return Reply.Unserializable("serve_client", e.PythonError);
+        }
+        catch (Exception e) when (e is not SessionAbortedException and not OutOfMemoryException)
+        {
+            return Reply.Traceback("serve_client", e);
+        }
+    }
+
+    /// <summary>
+    /// CPython's <c>fallback_mapping</c>, used when the method is not exposed or missing: <c>__str__</c>,
+    /// <c>__repr__</c> and <c>#GETVALUE</c> work on every object; anything else is a remote AttributeError.
+    /// </summary>
+    private static PyTuple Fallback(SharedEntry entry, object? method) => method switch
+    {
+        "__str__" => Reply.Return(entry.Object.Str()),
+        "__repr__" => Reply.Return(entry.Object.Repr()),
+        "#GETVALUE" => Reply.Return(entry.Object.GetValue()),
+        string name when entry.Exposed.Contains(name) => Reply.Traceback(
+            "serve_client", $"AttributeError: '{TypeName(entry)}' object has no attribute '{name}'"),
+        _ => Reply.Traceback(
+            "serve_client",
+            $"AttributeError: method {PyRepr.Repr(method)} of <class '{TypeName(entry)}'> object is not in exposed={ExposedRepr(entry)}"),
+    };
+
+    private static string TypeName(SharedEntry entry) => entry.Object switch
+    {
+        SharedDict => "dict",
+        SharedList => "list",
+        SharedIterator => "dict_keyiterator",
+        SharedQueue => "queue.Queue",
+        SharedArray => "array.array",
+        SharedNamespace => "multiprocessing.managers.Namespace",
+        SharedValue => "multiprocessing.managers.Value",
+        DataReferent d => PyRepr.TypeName(d.Value),
+        ReflectedObject r => r.Target.GetType().FullName ?? r.Target.GetType().Name,
+        _ => entry.TypeId,
+    };
+
+    private static string ExposedRepr(SharedEntry entry) =>
+        "{" + string.Join(", ", entry.Exposed.Order(StringComparer.Ordinal).Select(n => PyRepr.Repr(n))) + "}";
+}

@@ -1,0 +1,61 @@
+using Multiprocess.Pickle;
+
+namespace Multiprocess.Managers;
+
+/// <summary>
+/// <c>SyncManager</c>'s registry (spec §3.7), with each proxy type's <c>_exposed_</c> as CPython registers it and the
+/// objects built in C#. <c>Pool</c> and <c>AsyncResult</c> would run Python functions: they are refused with a
+/// clear error.
+/// </summary>
+internal static class SyncManagerTypes
+{
+    private static readonly string[] s_acquirer = ["acquire", "release"];
+
+    public static void RegisterAll(Server server)
+    {
+        Add(server, "Queue", (a, k, _) => SharedQueue.Create(a, k), null);
+        Add(server, "JoinableQueue", (a, k, _) => SharedQueue.Create(a, k), null);
+        Add(server, "Event", (a, k, _) => NoArgs("Event", a, k, new SharedEvent()), ["is_set", "set", "clear", "wait"]);
+        Add(server, "Lock", (a, k, _) => NoArgs("Lock", a, k, new SharedLock()), s_acquirer);
+        Add(server, "RLock", (a, k, _) => NoArgs("RLock", a, k, new SharedRLock()), s_acquirer);
+        Add(server, "Semaphore", (a, k, _) => SharedSemaphore.Create(a, k, bounded: false), s_acquirer);
+        Add(server, "BoundedSemaphore", (a, k, _) => SharedSemaphore.Create(a, k, bounded: true), s_acquirer);
+        Add(server, "Condition", CreateCondition, ["acquire", "release", "wait", "notify", "notify_all"]);
+        Add(server, "Barrier", (a, k, _) => SharedBarrier.Create(a, k), ["__getattribute__", "wait", "abort", "reset"]);
+        Add(server, "Pool", (_, _, _) => throw PyErrors.NotImplementedError(
+            "the C# manager server cannot run a multiprocessing.Pool (its workers run Python functions); start a Pool in the client"),
+            ["apply", "apply_async", "close", "imap", "imap_unordered", "join", "map", "map_async", "starmap", "starmap_async", "terminate"]);
+        Add(server, "list", (a, k, c) => SharedList.Create(a, k, c), SharedList.Exposed);
+        server.Register(new TypeIdEntry("dict", (a, k, c) => SharedDict.Create(a, k, c), SharedDict.Exposed,
+            new Dictionary<string, string> { ["__iter__"] = "Iterator" }));
+        Add(server, "Value", (a, k, _) => SharedValue.Create(a, k), SharedValue.Exposed);
+        Add(server, "Array", (a, k, c) => SharedArray.Create(a, k, c), SharedArray.Exposed);
+        Add(server, "Namespace", (a, k, _) => SharedNamespace.Create(a, k), SharedNamespace.Exposed);
+        server.Register(new TypeIdEntry("Iterator", null, SharedIterator.Exposed, null));
+        server.Register(new TypeIdEntry("AsyncResult", null, null, null));
+    }
+
+    private static void Add(Server server, string typeId, Func<PyTuple, PyDict, SharedCallContext?, object?> factory, string[]? exposed) =>
+        server.Register(new TypeIdEntry(typeId, factory, exposed, null));
+
+    private static T NoArgs<T>(string name, PyTuple args, PyDict kwargs, T value)
+    {
+        PySignature.None(name).BindNone(args, kwargs);
+        return value;
+    }
+
+    /// <summary><c>threading.Condition(lock=None)</c>: the lock, if given, must be a lock proxy of this server.</summary>
+    private static SharedCondition CreateCondition(PyTuple args, PyDict kwargs, SharedCallContext? context)
+    {
+        var a = new PySignature("Condition", ["lock"], [null]).Bind(args, kwargs);
+        if (a[0] is null)
+        {
+            return new SharedCondition(null);
+        }
+
+        return context?.Resolve(a[0]) is ILockReferent lockReferent
+            ? new SharedCondition(lockReferent)
+            : throw PyErrors.TypeError(
+                $"Condition(lock={PyRepr.Repr(a[0])}): the lock must be a Lock, RLock or Semaphore proxy of this manager");
+    }
+}

@@ -1,0 +1,85 @@
+namespace Multiprocess.Managers;
+
+/// <summary>
+/// One blocked call: the per-waiter lock of CPython's <c>threading.Condition</c> (its <c>_waiters</c> deque holds one
+/// per sleeping thread), so <c>notify(n)</c> wakes exactly n callers. While asleep it wakes every
+/// <see cref="PeerCheckInterval"/> to see whether its client hung up, so a dead client's call ends.
+/// </summary>
+internal sealed class Waiter
+{
+    /// <summary>How often a blocked call checks its client's socket (also the bound on how long a dead client's call lingers).</summary>
+    public static int PeerCheckInterval { get; set; } = 1000;
+
+    private readonly object _gate = new();
+    private bool _signaled;
+
+    /// <summary>Gets or sets who waits, for locks that hand ownership straight to a waiter.</summary>
+    public SharedCallContext? Context { get; set; }
+
+    /// <summary>Gets or sets how much the waiter asked for (an RLock's recursion count to restore).</summary>
+    public long Count { get; set; }
+    private bool _aborted;
+
+    /// <summary>Wakes the waiter as notified; false if it was already.</summary>
+    public bool Signal()
+    {
+        lock (_gate)
+        {
+            if (_signaled)
+            {
+                return false;
+            }
+
+            _signaled = true;
+            Monitor.Pulse(_gate);
+            return true;
+        }
+    }
+
+    /// <summary>Wakes the waiter to fail with <see cref="SessionAbortedException"/>.</summary>
+    public void Abort()
+    {
+        lock (_gate)
+        {
+            _aborted = true;
+            Monitor.Pulse(_gate);
+        }
+    }
+
+    /// <summary>Sleeps until signaled (true) or the deadline (false).</summary>
+    /// <exception cref="SessionAbortedException">The client hung up or the server is stopping.</exception>
+    public bool Block(SharedCallContext context, Deadline deadline)
+    {
+        context.SetWaiter(this);
+        try
+        {
+            lock (_gate)
+            {
+                while (!_signaled)
+                {
+                    if (_aborted || context.Aborted)
+                    {
+                        throw new SessionAbortedException();
+                    }
+
+                    var ms = deadline.RemainingMilliseconds(PeerCheckInterval);
+                    if (ms == 0)
+                    {
+                        return false;
+                    }
+
+                    if (!Monitor.Wait(_gate, ms) && !_signaled && context.IsPeerGone())
+                    {
+                        throw new SessionAbortedException();
+                    }
+                }
+
+                return true;
+            }
+        }
+        finally
+        {
+            context.SetWaiter(null);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+namespace Multiprocess.Managers;
+
+/// <summary>
+/// The client connection a call arrives on. CPython serves each connection on its own thread, so what a
+/// <c>threading.RLock</c> calls its owner is, here, this object: one per connection (one per client process
+/// and thread, since stock proxies keep one connection per thread).
+/// </summary>
+public sealed class SharedCallContext
+{
+    private static long s_nextThreadIdent = 139_900_000_000_000;
+
+    private readonly Func<bool>? _peerGone;
+    private readonly Func<object?, ISharedObject?>? _resolve;
+    private volatile Waiter? _waiter;
+    private volatile bool _aborted;
+
+    /// <summary>Initializes a new instance of the <see cref="SharedCallContext"/> class.</summary>
+    /// <param name="clientName">The name the client sent with <c>accept_connection</c>.</param>
+    /// <param name="serverStopping">Cancelled when the server stops.</param>
+    /// <param name="peerGone">Tells whether the client has hung up (polled while a call blocks); null if unknown.</param>
+    /// <param name="resolve">Finds this server's object behind a proxy passed in a request.</param>
+    internal SharedCallContext(string clientName, CancellationToken serverStopping, Func<bool>? peerGone, Func<object?, ISharedObject?>? resolve)
+    {
+        _resolve = resolve;
+        ClientName = clientName;
+        ServerStopping = serverStopping;
+        _peerGone = peerGone;
+        ThreadIdent = Interlocked.Add(ref s_nextThreadIdent, 4_096);
+    }
+
+    /// <summary>Gets the name the client gave its connection: <c>&lt;process name&gt;</c> or <c>&lt;process name&gt;|&lt;thread name&gt;</c>.</summary>
+    public string ClientName { get; }
+
+    /// <summary>Gets a token cancelled when the server stops; long-running methods should observe it.</summary>
+    public CancellationToken ServerStopping { get; }
+
+    /// <summary>Gets the number shown as <c>owner=</c> in an RLock's repr: this connection stands for CPython's serving thread.</summary>
+    internal long ThreadIdent { get; }
+
+    /// <summary>Gets whether the connection is being torn down (client gone or server stopping).</summary>
+    internal bool Aborted => _aborted || ServerStopping.IsCancellationRequested;
+
+    /// <summary>Returns this server's shared object behind a proxy value, or null.</summary>
+    internal ISharedObject? Resolve(object? value) => value is Pickle.PyReduce && _resolve is not null ? _resolve(value) : null;
+
+    /// <summary>Asks whether the client has hung up; cheap (one poll) but not free: used only after blocking.</summary>
+    internal bool IsPeerGone() => _aborted || (_peerGone?.Invoke() ?? false);
+
+    /// <summary>Wakes the call blocked on this connection, if any, and fails it and every later wait.</summary>
+    internal void Abort()
+    {
+        _aborted = true;
+        _waiter?.Abort();
+    }
+
+    /// <summary>Records the waiter a blocking call sleeps on, so <see cref="Abort"/> can wake it.</summary>
+    internal void SetWaiter(Waiter? waiter)
+    {
+        _waiter = waiter;
+        if (waiter is not null && Aborted)
+        {
+            waiter.Abort();
+        }
+    }
+}

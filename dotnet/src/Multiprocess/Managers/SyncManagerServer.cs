@@ -1,0 +1,213 @@
+using System.Globalization;
+using System.Text;
+using Multiprocess.Connection;
+using Multiprocess.Pickle;
+
+namespace Multiprocess.Managers;
+
+/// <summary>
+/// A manager server that stock Python clients use unchanged: <c>SyncManager(address, authkey).connect()</c>, then
+/// <c>m.dict()</c>, <c>m.Queue()</c>, <c>m.Lock()</c>... It speaks CPython's manager protocol (protocols.md §3) on
+/// every supported address family, serves every SyncManager type id (<c>Pool</c> excepted) and SharedMemoryManager's
+/// segment tracking, and hosts your own C# objects under type ids of your choice (<see cref="Register"/>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Threads: one accept thread, and one thread per connection as CPython has, taken from a pool of idle workers (the
+/// three one-shot connections behind every <c>m.dict()</c> reuse threads). A call that blocks (<c>Queue.get</c>,
+/// <c>Lock.acquire</c>, <c>Event.wait</c>...) blocks only its own client; if that client dies while it waits the
+/// call ends without taking anything.
+/// </para>
+/// <para>All members are thread-safe. <see cref="Shutdown"/> (or a client's <c>shutdown</c>) stops the server; it cannot be restarted.</para>
+/// </remarks>
+/// <example><code>
+/// using var server = new SyncManagerServer("127.0.0.1:50000", authkey);
+/// server.Start();
+/// Console.WriteLine(server.Address);     // 127.0.0.1:50000
+/// server.WaitForShutdown();              // until a client calls shutdown, or server.Shutdown()
+/// </code></example>
+public sealed partial class SyncManagerServer : IDisposable
+{
+    private readonly byte[] _authKey;
+    private readonly ConnectionAddress _requested;
+    private readonly SyncManagerServerOptions _options;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ManualResetEventSlim _stopped = new(false);
+    private readonly Server _server;
+    private readonly object _lifecycle = new();
+    private Listener? _listener;
+    private Thread? _accepter;
+    private int _state; // 0 new, 1 started, 2 stopped
+
+    /// <summary>Initializes a new instance of the <see cref="SyncManagerServer"/> class (not listening yet: see <see cref="Start"/>).</summary>
+    /// <param name="address">Where to listen: <c>host:port</c> (port 0 picks one), <c>[v6addr]:port</c>, a path containing <c>/</c>, or <c>@name</c> (abstract).</param>
+    /// <param name="authKey">The key clients must know (the manager's <c>authkey</c>).</param>
+    /// <param name="options">Tuning and logging; null for the defaults.</param>
+    /// <exception cref="FormatException"><paramref name="address"/> is not an address.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="address"/> or <paramref name="authKey"/> is null.</exception>
+    public SyncManagerServer(string address, byte[] authKey, SyncManagerServerOptions? options = null)
+        : this(ConnectionAddress.Parse(address ?? throw new ArgumentNullException(nameof(address))), authKey, options)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="SyncManagerServer"/> class (not listening yet: see <see cref="Start"/>).</summary>
+    /// <param name="address">Where to listen; null picks a fresh AF_UNIX path, as a Python manager does.</param>
+    /// <param name="authKey">The key clients must know.</param>
+    /// <param name="options">Tuning and logging; null for the defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="authKey"/> is null.</exception>
+    public SyncManagerServer(ConnectionAddress? address, byte[] authKey, SyncManagerServerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(authKey);
+        _authKey = (byte[])authKey.Clone();
+        _requested = address ?? ConnectionAddress.Arbitrary(ConnectionFamily.Unix);
+        _options = options ?? new SyncManagerServerOptions();
+        _server = new Server(_stop.Token) { Segments = _options.SharedMemory ? new SegmentTracker() : null };
+        _server.ShutdownRequested += () => Log("shutdown requested by a client");
+    }
+
+    /// <summary>Gets the address in the command line's text form; after <see cref="Start"/> the bound one (e.g. the port picked for <c>:0</c>).</summary>
+    public string Address => (_listener?.Address ?? _requested).ToString();
+
+    /// <summary>Gets the bound address, or the requested one before <see cref="Start"/>.</summary>
+    public ConnectionAddress BoundAddress => _listener?.Address ?? _requested;
+
+    /// <summary>Gets a value indicating whether the server has stopped (after <see cref="Shutdown"/> or a client's <c>shutdown</c>).</summary>
+    public bool IsStopped => Volatile.Read(ref _state) == 2;
+
+    /// <summary>Gets the number of shared objects with external references (the clients' <c>_number_of_objects()</c>).</summary>
+    public int NumberOfObjects => _server.Objects.NumberOfObjects;
+
+    /// <summary>Gets the number of connections being served right now (proxy connections and one-shot requests).</summary>
+    public int ActiveConnections => Volatile.Read(ref _activeConnections);
+
+    /// <summary>Starts listening and serving; returns at once.</summary>
+    /// <exception cref="IOException">The address could not be bound.</exception>
+    /// <exception cref="InvalidOperationException">The server was already started or stopped.</exception>
+    public void Start()
+    {
+        lock (_lifecycle)
+        {
+            if (_state != 0)
+            {
+                throw new InvalidOperationException($"The manager server on '{Address}' was already {(_state == 1 ? "started" : "stopped")}");
+            }
+
+            _listener = new Listener(_requested, _options.Backlog);
+            _server.Address = PythonAddress(_listener.Address);
+            _server.IsOwnAddress = IsOwnAddress;
+            _accepter = new Thread(AcceptLoop) { IsBackground = true, Name = "manager accepter " + _listener.Address };
+            _state = 1;
+            _accepter.Start();
+        }
+
+        Log($"serving at {_listener.Address}");
+    }
+
+    /// <summary>
+    /// Registers a type id that clients create with <c>manager.&lt;typeid&gt;(*args, **kwds)</c> (after
+    /// <c>MyManager.register('&lt;typeid&gt;')</c> on their side). The object may implement <see cref="ISharedObject"/>;
+    /// any other object's public methods are called by reflection (<c>get_count</c> calls <c>GetCount</c>).
+    /// </summary>
+    /// <param name="typeId">The type id; replaces an existing registration (also a SyncManager one).</param>
+    /// <param name="factory">Makes an object from the client's positional and keyword arguments; null for a type id only returned by methods (see <paramref name="methodToTypeid"/>).</param>
+    /// <param name="exposed">The method names clients may call; null for all public methods (snake_case).</param>
+    /// <param name="methodToTypeid">Methods whose result is returned as a new proxy of the given type id (CPython's <c>method_to_typeid</c>).</param>
+    /// <exception cref="ArgumentException"><paramref name="typeId"/> is empty, or a method_to_typeid entry is empty.</exception>
+    public void Register(string typeId, Func<PyTuple, PyDict, object?>? factory, IEnumerable<string>? exposed = null, IReadOnlyDictionary<string, string>? methodToTypeid = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(typeId);
+        if (methodToTypeid is not null && methodToTypeid.Any(kv => string.IsNullOrEmpty(kv.Key) || string.IsNullOrEmpty(kv.Value)))
+        {
+            throw new ArgumentException("method_to_typeid maps method names to type ids; neither may be empty", nameof(methodToTypeid));
+        }
+
+        _server.Register(new TypeIdEntry(
+            typeId,
+            factory is null ? null : (a, k, _) => factory(a, k),
+            exposed?.ToArray(),
+            methodToTypeid is null ? null : new Dictionary<string, string>(methodToTypeid, StringComparer.Ordinal)));
+    }
+
+    /// <summary>Blocks until the server stops.</summary>
+    /// <param name="timeout">How long to wait; null waits for ever.</param>
+    /// <returns>Whether it stopped in time.</returns>
+    public bool WaitForShutdown(TimeSpan? timeout = null) => _stopped.Wait(timeout ?? Timeout.InfiniteTimeSpan);
+
+    /// <summary>
+    /// Stops the server: closes the listener and every client connection, ends blocked calls, unlinks the shared
+    /// memory segments clients registered. Shared objects are dropped. Calling it again does nothing.
+    /// </summary>
+    public void Shutdown()
+    {
+        lock (_lifecycle)
+        {
+            if (_state == 2)
+            {
+                return;
+            }
+
+            _state = 2;
+        }
+
+        _stop.Cancel();
+        _listener?.Close();
+        AbortSessions();
+        var failed = _server.Segments?.UnlinkAll() ?? [];
+        foreach (var name in failed)
+        {
+            Log($"could not unlink shared memory segment '{name}'");
+        }
+
+        _accepter?.Join(TimeSpan.FromSeconds(5));
+        WaitForWorkers(TimeSpan.FromSeconds(5));
+        Log("stopped");
+        _stopped.Set();
+    }
+
+    /// <summary>Stops the server (<see cref="Shutdown"/>).</summary>
+    public void Dispose()
+    {
+        Shutdown();
+        _stop.Dispose();
+    }
+
+    /// <summary>Returns the address in the form Python tokens carry: <c>(host, port)</c>, a path str, or <c>b'\0name'</c>.</summary>
+    internal static object PythonAddress(ConnectionAddress address) => address switch
+    {
+        InetAddress inet => PyTuple.Create(inet.Host, (long)inet.Port),
+        UnixPathAddress path => path.Path,
+        UnixAbstractAddress abs => Encoding.UTF8.GetBytes("\0" + abs.Name),
+        _ => address.ToString(),
+    };
+
+    /// <summary>Whether an address a client wrote in a token reaches this server (it may spell it differently).</summary>
+    private bool IsOwnAddress(object? address)
+    {
+        var bound = _listener?.Address;
+        return (bound, address) switch
+        {
+            (InetAddress inet, PyTuple { Count: 2 } t) => t[1] is long port && port == inet.Port,
+            (UnixPathAddress path, string s) => s == path.Path,
+            (UnixPathAddress path, byte[] b) => Encoding.UTF8.GetString(b) == path.Path,
+            (UnixAbstractAddress abs, string s) => s == "\0" + abs.Name || s == "@" + abs.Name,
+            (UnixAbstractAddress abs, byte[] b) => Encoding.UTF8.GetString(b) == "\0" + abs.Name,
+            _ => false,
+        };
+    }
+
+    private void Log(string message)
+    {
+        var log = _options.Log;
+        if (log is null)
+        {
+            return;
+        }
+
+        var line = string.Create(CultureInfo.InvariantCulture, $"{DateTime.Now:HH:mm:ss.fff} manager {Address}: {message}");
+        lock (log)
+        {
+            log.WriteLine(line);
+            log.Flush();
+        }
+    }
+}

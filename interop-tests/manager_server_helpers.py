@@ -1,0 +1,117 @@
+"""Helpers of the manager-server interop tests: the engine's `multiprocess serve` (the C# SyncManager server)
+started as a subprocess, and stock Python managers connected to it.
+
+The server is started with the test process's own authkey, as a Python manager would be, so that proxies sent to
+child processes (which use `current_process().authkey`) can connect back.
+"""
+import contextlib
+import faulthandler
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from conftest import CLI, PEER_LIB
+
+TIMEOUT = 20.0
+
+
+@contextlib.contextmanager
+def watchdog(seconds=120):
+    """Fails the whole run (traceback of every thread, exit) instead of hanging if a test does not finish in time."""
+    faulthandler.dump_traceback_later(seconds, exit=True)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+
+
+def from_cli(text):
+    """The CLI's text form as a Python address: (host, port), path, or '\\0name'."""
+    if text.startswith("@"):
+        return "\0" + text[1:]
+    if "/" in text:
+        return text
+    host, port = text.rsplit(":", 1)
+    return (host.strip("[]"), int(port))
+
+
+def cli_address(family):
+    """A fresh address of the family, in the CLI's text form."""
+    if family == "inet":
+        return "127.0.0.1:0"
+    if family == "inet6":
+        return "[::1]:0"
+    if family == "unix":
+        folder = tempfile.mkdtemp(prefix="mgr-test-")
+        return os.path.join(folder, "manager.sock")
+    return f"@mgr-test-{os.getpid()}-{time.monotonic_ns()}"
+
+
+class ServerProcess:
+    """`multiprocess serve` running in the background; `address` is the Python form clients pass to SyncManager."""
+
+    def __init__(self, family="unix", authkey=None, extra=()):
+        mp = __import__(PEER_LIB)
+        self.authkey = bytes(mp.current_process().authkey) if authkey is None else authkey
+        self.stderr = tempfile.TemporaryFile()
+        args = [CLI, "serve", "--address", cli_address(family), "--authkey-hex", self.authkey.hex(), *extra]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.stderr)
+        line = self._readline(TIMEOUT)
+        if not line.startswith(b"READY "):
+            self.stop()
+            raise AssertionError(f"multiprocess serve did not start: {line!r}; stderr: {self.log()}")
+        self.text = line[6:].decode().strip()
+        self.address = from_cli(self.text)
+
+    def _readline(self, timeout):
+        result = []
+        t = threading.Thread(target=lambda: result.append(self.proc.stdout.readline()), daemon=True)
+        t.start()
+        t.join(timeout)
+        return result[0] if result else b""
+
+    def manager(self, cls=None):
+        """A stock manager connected to the server."""
+        mp = __import__(PEER_LIB + ".managers").managers
+        m = (cls or mp.SyncManager)(self.address, self.authkey)
+        m.connect()
+        return m
+
+    def log(self):
+        self.stderr.seek(0)
+        return self.stderr.read().decode(errors="replace")
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+        return self.proc.returncode
+
+
+def dispatch(mp, address, authkey, funcname, args=()):
+    """A one-shot request (what BaseManager does for create/incref/decref/...)."""
+    managers = __import__(PEER_LIB + ".managers").managers
+    conn = mp.connection.Client(address, authkey=authkey)
+    try:
+        return managers.dispatch(conn, None, funcname, args)
+    finally:
+        conn.close()
+
+
+def run_python(code, timeout=TIMEOUT, env=None):
+    """Runs a snippet in a fresh interpreter of this test's version with this test's peer library."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=timeout, env=full_env)

@@ -1,0 +1,583 @@
+"""Stock Python manager clients (this interpreter's multiprocessing, or multiprocess) against the C# SyncManager
+server (`multiprocess serve`): every SyncManager type id and method, values kept losslessly, errors raised as the
+same Python exceptions, reference counts as CPython keeps them."""
+import array
+import datetime
+import decimal
+import fractions
+import gc
+import queue
+import sys
+import threading
+import time
+import uuid
+from collections import OrderedDict, namedtuple
+
+import pytest
+
+from manager_server_helpers import watchdog, ServerProcess, dispatch
+
+
+
+class Point:
+    """A class only the clients know: the server keeps its instances as data."""
+
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def __eq__(self, other):
+        return isinstance(other, Point) and (self.x, self.y) == (other.x, other.y)
+
+
+Pair = namedtuple("Pair", "a b")
+
+
+@pytest.fixture(scope="module")
+def server(peer_lib):
+    # multiprocess defaults to abstract addresses on Linux, the stdlib to paths: test each peer on its default.
+    s = ServerProcess("abstract" if peer_lib == "multiprocess" else "unix")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def m(server):
+    return server.manager()
+
+
+def remote_error(mp):
+    return __import__(mp.__name__ + ".managers").managers.RemoteError
+
+
+# ---------------------------------------------------------------- dict
+
+
+def test_dict_item_methods(m):
+    d = m.dict({"a": 1}, b=2)
+    d["c"] = 3
+    assert d["a"] == 1 and d["b"] == 2 and len(d) == 3
+    assert "c" in d and "z" not in d
+    del d["c"]
+    assert d.get("c") is None and d.get("c", 7) == 7
+    assert d.setdefault("e", 5) == 5 and d.setdefault("e", 6) == 5
+    assert d.pop("e") == 5 and d.pop("e", "gone") == "gone"
+    d.update({"f": 6}, g=7)
+    d.update([("h", 8)])
+    assert d.keys() == ["a", "b", "f", "g", "h"]
+    assert d.values() == [1, 2, 6, 7, 8]
+    assert d.items() == [("a", 1), ("b", 2), ("f", 6), ("g", 7), ("h", 8)]
+    assert d.popitem() == ("h", 8)
+    assert d.copy() == {"a": 1, "b": 2, "f": 6, "g": 7}
+    assert d._getvalue() == {"a": 1, "b": 2, "f": 6, "g": 7}
+    assert [k for k in d] == ["a", "b", "f", "g"]
+    assert str(d) == repr({"a": 1, "b": 2, "f": 6, "g": 7})
+    d.clear()
+    assert len(d) == 0 and d.copy() == {}
+
+
+def test_dict_errors_are_the_python_exceptions(m, mp):
+    d = m.dict()
+    with pytest.raises(KeyError) as e:
+        d["missing"]
+    assert e.value.args == ("missing",)
+    with pytest.raises(KeyError):
+        del d["missing"]
+    with pytest.raises(KeyError, match="popitem"):
+        d.popitem()
+    with pytest.raises(KeyError):
+        d.pop(42)
+    with pytest.raises(TypeError, match="unhashable type: 'list'"):
+        d[[1, 2]] = 1
+    with pytest.raises(TypeError, match="unhashable"):
+        d[(1, [2])] = 1
+    with pytest.raises(ValueError, match="has length 3; 2 is required"):
+        d.update([(1, 2, 3)])
+
+
+def test_dict_keys_follow_python_equality(m):
+    d = m.dict()
+    d[1] = "int"
+    d[1.0] = "float"
+    d[True] = "bool"
+    assert d.copy() == {1: "bool"} and type(d.keys()[0]) is int
+    d["x"] = "str"
+    d[b"x"] = "bytes"
+    d[(1, "a")] = "tuple"
+    d[frozenset({1, 2})] = "frozenset"
+    d[None] = "none"
+    d[2 ** 80] = "big"
+    d[-0.0] = "zero"
+    assert d[0] == "zero" and d[(1.0, "a")] == "tuple" and d[frozenset({2, 1})] == "frozenset"
+    assert d["x"] == "str" and d[b"x"] == "bytes" and d[None] == "none" and d[2 ** 80] == "big"
+    assert len(d) == 8
+
+
+def test_dict_key_of_user_class_is_a_clear_error(m):
+    d = m.dict()
+    with pytest.raises(TypeError, match="cannot hash a 'Point' object"):
+        d[Point(1, 2)] = 1
+    with pytest.raises(TypeError, match="cannot hash"):
+        d[("k", Point(1, 2))] = 1
+
+
+def test_dict_iteration_is_an_iterator_proxy(m, mp):
+    d = m.dict(a=1, b=2)
+    it = iter(d)
+    assert type(it).__name__ == "IteratorProxy"
+    assert next(it) == "a"
+    d["a"] = 10                      # values may change while iterating
+    assert next(it) == "b"
+    with pytest.raises(StopIteration):
+        next(it)
+    it = iter(d)
+    next(it)
+    d["c"] = 3
+    with pytest.raises(RuntimeError, match="changed size during iteration"):
+        next(it)
+    with pytest.raises(remote_error(mp), match="has no attribute 'send'"):
+        iter(d).send(None)
+
+
+def test_dict_has_key_is_exposed_but_missing_as_in_python3(m, mp):
+    # multiprocess's DictProxy exposes has_key; a Python 3 dict has none: CPython's server answers with a traceback.
+    d = m.dict(a=1)
+    with pytest.raises(remote_error(mp), match="has no attribute 'has_key'"):
+        d._callmethod("has_key", ("a",))
+
+
+# ---------------------------------------------------------------- list
+
+
+def test_list_methods(m):
+    lst = m.list([3, 1, 2])
+    lst.append(4)
+    lst.extend([5, 6])
+    lst.insert(0, 0)
+    assert lst[:] == [0, 3, 1, 2, 4, 5, 6] and len(lst) == 7
+    assert lst.pop() == 6 and lst.pop(0) == 0
+    lst.remove(4)
+    assert lst.index(2) == 2 and lst.count(1) == 1 and 5 in lst
+    lst.sort()
+    assert lst[:] == [1, 2, 3, 5]
+    lst.sort(reverse=True)
+    assert lst[:] == [5, 3, 2, 1]
+    lst.reverse()
+    assert lst._getvalue() == [1, 2, 3, 5]
+    assert list(reversed(lst)) == [5, 3, 2, 1]
+    assert lst + [9] == [1, 2, 3, 5, 9]
+    assert lst * 2 == [1, 2, 3, 5] * 2 and 2 * lst == [1, 2, 3, 5] * 2
+    lst += [7]
+    lst *= 2
+    assert lst[:] == [1, 2, 3, 5, 7] * 2
+    assert list(lst) == [1, 2, 3, 5, 7] * 2   # __iter__ falls back to __getitem__ until IndexError
+    assert str(lst) == repr([1, 2, 3, 5, 7] * 2)
+
+
+def test_list_slices(m):
+    lst = m.list(range(10))
+    assert lst[2:5] == [2, 3, 4] and lst[::3] == [0, 3, 6, 9] and lst[::-1] == list(range(9, -1, -1))
+    assert lst[-2] == 8
+    lst[1:3] = ["a", "b", "c"]
+    assert lst[:4] == [0, "a", "b", "c"]
+    lst[::2] = [None] * 6
+    del lst[1::2]
+    assert lst[:] == [None] * 6
+    with pytest.raises(ValueError, match="sequence of size 1 to extended slice of size 3"):
+        lst[::2] = [1]
+    del lst[:]
+    assert len(lst) == 0
+
+
+def test_list_errors(m):
+    lst = m.list([1])
+    with pytest.raises(IndexError, match="list index out of range"):
+        lst[5]
+    with pytest.raises(IndexError, match="assignment index out of range"):
+        lst[5] = 0
+    with pytest.raises(IndexError, match="pop index out of range"):
+        lst.pop(3)
+    with pytest.raises(ValueError, match="not in list"):
+        lst.remove(9)
+    with pytest.raises(ValueError, match="'x' is not in list"):
+        lst.index("x")
+    with pytest.raises(TypeError, match="must be integers or slices, not str"):
+        lst["a"]
+    with pytest.raises(TypeError, match='can only concatenate list \\(not "tuple"\\)'):
+        lst + (1,)
+    with pytest.raises(TypeError, match="'<' not supported between instances of 'str' and 'int'"):
+        lst.append("s")
+        lst.sort()
+    assert lst[:] == [1, "s"]            # a failed sort leaves the list as it was
+    with pytest.raises(IndexError, match="pop from empty list"):
+        m.list().pop()
+
+
+def test_list_sort_orders_like_python(m):
+    values = [3, 2.5, True, -1, 10 ** 20, 0.0, False]
+    lst = m.list(values)
+    lst.sort()
+    assert lst[:] == sorted(values)
+    words = ["b", "a", "\U0001F600", "\uffff", "A", ""]
+    lst = m.list(words)
+    lst.sort()
+    assert lst[:] == sorted(words)       # code point order, not UTF-16 order
+    tuples = [(1, "b"), (1, "a"), (0, "z"), (1,)]
+    lst = m.list(tuples)
+    lst.sort(reverse=True)
+    assert lst[:] == sorted(tuples, reverse=True)
+
+
+# ---------------------------------------------------------------- values
+
+
+def test_values_round_trip_losslessly(m, peer_lib):
+    values = [
+        None, True, 0, -1, 2 ** 100, -(2 ** 70), 1.5, float("inf"), -0.0, 1 + 2j, "text \u00e9\U0001F600", b"\x00\xff",
+        bytearray(b"ba"), (1, (2, 3)), [1, [2, {"k": {3}}]], {1, 2}, frozenset({"f"}), {"nested": {"x": [1]}},
+        datetime.datetime(2024, 2, 29, 12, 30, 1, 123456), datetime.date(1999, 12, 31), datetime.timedelta(days=-1, seconds=5),
+        datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc), decimal.Decimal("1.10"), decimal.Decimal("NaN"),
+        uuid.UUID(int=12345), fractions.Fraction(3, 4), OrderedDict(a=1, b=2), Point(1, [2]), Pair(1, "b"),
+        ValueError("bad", 2), range(1, 9, 2), array.array("i", [1, 2]), slice(1, None, 2), Ellipsis,
+    ]
+    if peer_lib == "multiprocess":
+        values.append(lambda x: x + 1)   # dill pickles functions by value; the server keeps the bytes' meaning
+    lst = m.list()
+    for v in values:
+        lst.append(v)
+    back = lst[:]
+    for original, returned in zip(values, back):
+        if callable(original) and not isinstance(original, type):
+            assert returned(1) == 2
+        elif isinstance(original, Exception):
+            assert type(returned) is type(original) and returned.args == original.args
+        elif isinstance(original, decimal.Decimal) and original.is_nan():
+            assert type(returned) is decimal.Decimal and returned.is_nan()
+        else:
+            assert returned == original and type(returned) is type(original), (original, returned)
+    assert repr(back[-2 if peer_lib == "multiprocess" else -1]) == "Ellipsis"
+
+
+def test_value(m):
+    v = m.Value("i", 5)
+    assert v.value == 5 and v.get() == 5
+    v.value = "anything"                  # server-side Value ignores the typecode, as CPython's
+    v.set([1])
+    assert v.value == [1]
+    assert str(v) == "Value('i', [1])"
+    got = v._getvalue()
+    assert type(got).__name__ == "Value" and got.value == [1]
+
+
+def test_array(m, mp):
+    a = m.Array("i", [1, 2, 3])
+    assert len(a) == 3 and a[1] == 2 and a[-1] == 3
+    a[0] = 10
+    assert a[:] == array.array("i", [10, 2, 3])
+    a[0:2] = array.array("i", [7])
+    assert a._getvalue() == array.array("i", [7, 3])
+    with pytest.raises(OverflowError, match="signed integer is greater than maximum"):
+        a[0] = 2 ** 40
+    with pytest.raises(TypeError, match="cannot be interpreted as an integer"):
+        a[0] = 1.5
+    with pytest.raises(IndexError, match="array index out of range"):
+        a[10]
+    with pytest.raises(TypeError, match="can only assign array"):
+        a[0:1] = [1]
+    f = m.Array("f", [0.1])
+    assert f[0] == array.array("f", [0.1])[0]   # rounded to float32 as CPython's
+    assert str(m.Array("d", [1, 2.5])) == "array('d', [1.0, 2.5])"
+    with pytest.raises(remote_error(mp), match="bad typecode"):
+        m.Array("z", [1])
+
+
+def test_namespace(m, mp):
+    ns = m.Namespace(a=1)
+    ns.b = [2]
+    ns._private = "local"                # underscore names live on the proxy
+    assert ns.a == 1 and ns.b == [2] and ns._private == "local"
+    del ns.a
+    with pytest.raises(AttributeError):
+        ns.a
+    assert not hasattr(ns, "a") and hasattr(ns, "b")
+    ns._callmethod("__setattr__", ("_hidden", 1))
+    assert str(ns) == "Namespace(b=[2])"
+    got = ns._getvalue()
+    assert type(got).__name__ == "Namespace" and got.b == [2]
+
+
+# ---------------------------------------------------------------- queues
+
+
+def test_queue(m):
+    q = m.Queue()
+    for i in range(3):
+        q.put(i)
+    assert q.qsize() == 3 and not q.empty() and not q.full()
+    assert [q.get(), q.get_nowait(), q.get(timeout=1)] == [0, 1, 2]
+    assert q.empty()
+    with pytest.raises(queue.Empty):
+        q.get_nowait()
+    t = time.monotonic()
+    with pytest.raises(queue.Empty):
+        q.get(timeout=0.2)
+    assert 0.15 < time.monotonic() - t < 5
+    with pytest.raises(ValueError, match="non-negative"):
+        q.get(timeout=-1)
+    bounded = m.Queue(2)
+    bounded.put(1)
+    bounded.put_nowait(2)
+    assert bounded.full()
+    with pytest.raises(queue.Full):
+        bounded.put(3, timeout=0.05)
+    with pytest.raises(queue.Full):
+        bounded.put_nowait(3)
+
+
+def test_joinable_queue_task_done_and_join(m):
+    q = m.JoinableQueue()
+    q.put("job")
+    done = []
+
+    def worker():
+        q.get()
+        time.sleep(0.1)
+        q.task_done()
+        done.append(1)
+
+    t = threading.Thread(target=worker)
+    t.start()
+    q.join()                              # blocks only this client until task_done
+    t.join(5)
+    assert done == [1]
+    with pytest.raises(ValueError, match="task_done\\(\\) called too many times"):
+        q.task_done()
+
+
+def test_queue_exposes_what_cpython_313_computes(m):
+    q = m.Queue()
+    assert sorted(q._exposed_) == ["empty", "full", "get", "get_nowait", "join", "put", "put_nowait", "qsize",
+                                   "shutdown", "task_done"]
+
+
+@pytest.mark.skipif(sys.version_info < (3, 13), reason="queue.ShutDown exists from Python 3.13 on")
+def test_queue_shutdown(m):
+    q = m.Queue()
+    q.put(1)
+    q.shutdown()
+    with pytest.raises(queue.ShutDown):
+        q.put(2)
+    assert q.get() == 1
+    with pytest.raises(queue.ShutDown):
+        q.get()
+
+
+def test_blocking_get_blocks_only_its_own_client(m):
+    q = m.Queue()
+    d = m.dict()
+    got = []
+    t = threading.Thread(target=lambda: got.append(q.get(timeout=10)))
+    t.start()                                      # its own connection, blocked in the server
+    time.sleep(0.1)
+    start = time.monotonic()
+    for i in range(50):
+        d[i] = i
+    assert time.monotonic() - start < 2 and len(d) == 50
+    q.put("wake")
+    t.join(5)
+    assert got == ["wake"]
+
+
+# ---------------------------------------------------------------- synchronization
+
+
+def test_lock(m):
+    lock = m.Lock()
+    assert lock.acquire() is True
+    assert lock.acquire(False) is False
+    t = time.monotonic()
+    assert lock.acquire(True, 0.2) is False
+    assert time.monotonic() - t >= 0.15
+    result = []
+    th = threading.Thread(target=lambda: result.append(lock.release()))   # plain locks are not owned
+    th.start()
+    th.join(5)
+    assert result == [None]
+    with pytest.raises(RuntimeError, match="release unlocked lock"):
+        lock.release()
+    with lock:
+        assert "locked" in str(lock)
+    assert str(lock).startswith("<unlocked _thread.lock object at 0x")
+
+
+def test_rlock_is_owned_by_the_client_connection(m):
+    rlock = m.RLock()
+    assert rlock.acquire() and rlock.acquire()           # re-entrant for the same thread (connection)
+    assert "count=2" in str(rlock)
+    errors = []
+
+    def other():
+        try:
+            rlock.release()
+        except RuntimeError as e:
+            errors.append(str(e))
+        errors.append(rlock.acquire(timeout=0.1))
+
+    th = threading.Thread(target=other)
+    th.start()
+    th.join(5)
+    assert errors == ["cannot release un-acquired lock", False]
+    rlock.release()
+    rlock.release()
+    with pytest.raises(RuntimeError):
+        rlock.release()
+
+
+def test_semaphores(m):
+    s = m.Semaphore(2)
+    assert s.acquire() and s.acquire() and s.acquire(False) is False
+    assert s.acquire(timeout=0.1) is False
+    s.release()
+    assert "value=1" in str(s)
+    b = m.BoundedSemaphore(1)
+    with pytest.raises(ValueError, match="released too many times"):
+        b.release()
+    with pytest.raises(ValueError, match="can't specify timeout"):
+        s.acquire(False, 1)
+
+
+def test_event(m):
+    e = m.Event()
+    assert e.is_set() is False and e.wait(0.05) is False
+    th = threading.Timer(0.1, e.set)
+    th.start()
+    assert e.wait(5) is True and e.is_set()
+    e.clear()
+    assert not e.is_set()
+    th.join()
+
+
+def test_condition(m):
+    c = m.Condition()
+    items = m.list()
+
+    def producer():
+        with c:
+            items.append(1)
+            c.notify()
+
+    with pytest.raises(RuntimeError, match="un-acquired lock"):
+        c.wait(0.01)
+    with c:
+        threading.Timer(0.05, producer).start()
+        assert c.wait_for(lambda: len(items) == 1, timeout=5)
+        assert c.wait(0.05) is False
+    with pytest.raises(RuntimeError, match="cannot notify on un-acquired lock"):
+        c.notify()
+
+
+def test_condition_over_a_lock_proxy(m):
+    lock = m.Lock()
+    c = m.Condition(lock)
+    with c:
+        assert "locked _thread.lock" in str(lock)
+        c.notify_all()
+    assert "unlocked" in str(lock)
+
+
+def test_barrier(m, mp):
+    b = m.Barrier(3, timeout=5)
+    assert b.parties == 3 and b.n_waiting == 0 and b.broken is False
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(b.wait())) for _ in range(2)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 5
+    while b.n_waiting < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    results.append(b.wait())
+    for t in threads:
+        t.join(5)
+    assert sorted(results) == [0, 1, 2]
+    with pytest.raises(threading.BrokenBarrierError):
+        b.wait(0.05)
+    assert b.broken
+    b.reset()
+    assert not b.broken
+    b.abort()
+    with pytest.raises(threading.BrokenBarrierError):
+        b.wait()
+
+
+# ---------------------------------------------------------------- protocol
+
+
+def test_nested_proxies_and_reference_counts(m):
+    gc.collect()
+    base = m._number_of_objects()
+    inner = m.dict(k="v")
+    outer = m.list([inner])
+    assert m._number_of_objects() == base + 2
+    assert outer[0]["k"] == "v"                     # a proxy comes back and works
+    outer[0]["k2"] = 2
+    assert inner["k2"] == 2
+    gc.collect()
+    assert m._number_of_objects() == base + 2
+    del inner
+    gc.collect()
+    # The dict lives on inside the server (held by the list), as CPython's id_to_local_proxy_obj keeps it.
+    assert m._number_of_objects() == base + 1
+    assert outer[0]["k"] == "v"
+    del outer
+    gc.collect()
+    assert m._number_of_objects() == base
+
+
+def test_debug_info_and_exposed(m, mp, server):
+    d = m.dict(a=1)
+    info = m._debug_info()
+    assert f"  {d._token.id}:       refcount=1\n    {{'a': 1}}" in info
+    methods = dispatch(mp, server.address, server.authkey, "get_methods", (d._token,))
+    assert "__iter__" in methods and "update" in methods
+    ident, exposed = dispatch(mp, server.address, server.authkey, "create", ("dict",))
+    assert exposed.count("__iter__") == 2 and "has_key" in exposed
+    dispatch(mp, server.address, server.authkey, "decref", (ident,))
+    with pytest.raises(remote_error(mp), match="KeyError"):
+        dispatch(mp, server.address, server.authkey, "decref", (ident,))
+    with pytest.raises(remote_error(mp), match="'nonsense' unrecognized"):
+        dispatch(mp, server.address, server.authkey, "nonsense")
+    with pytest.raises(remote_error(mp), match="KeyError: 'NoSuchType'"):
+        dispatch(mp, server.address, server.authkey, "create", ("NoSuchType",))
+
+
+def test_unexposed_method_and_unpicklable_value(m, mp):
+    d = m.dict()
+    with pytest.raises(remote_error(mp), match="is not in exposed"):
+        d._callmethod("__class__")
+    with pytest.raises(remote_error(mp), match="(?s)Unserializable message.*cannot pickle '_thread.lock'"):
+        m.Queue()._getvalue()
+    assert m.Event()._callmethod("__str__").startswith("<threading.Event at 0x")
+
+
+def test_pool_is_refused_clearly(m, mp):
+    with pytest.raises(remote_error(mp), match="cannot run a multiprocessing.Pool"):
+        m.Pool(2)
+
+
+def test_every_address_family(peer_lib, mp):
+    # Not IPv6: a stock Client maps every (host, port) tuple to AF_INET.
+    for family in ["inet", "unix", "abstract"]:
+        s = ServerProcess(family)
+        try:
+            mm = s.manager()
+            d = mm.dict(family=family)
+            q = mm.Queue()
+            q.put(d)
+            assert q.get()["family"] == family
+        finally:
+            s.stop()
+
+
+@pytest.fixture(autouse=True)
+def _watchdog():
+    with watchdog(120):
+        yield
