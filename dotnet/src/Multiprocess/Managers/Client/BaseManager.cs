@@ -171,6 +171,7 @@ public partial class BaseManager : IDisposable, IAsyncDisposable
             // Python's proxies decref at exit (finalizers with exitpriority 10); do the same for clients not disposed.
             AppDomain.CurrentDomain.ProcessExit += (_, _) =>
             {
+                DecrefWorker.Drain(TimeSpan.FromSeconds(2));
                 foreach (var (manager, _) in s_live)
                 {
                     manager.Dispose();

@@ -49,7 +49,7 @@ internal static class ManagerProtocol
         {
             case Error:
                 // The exception instance itself: KeyError('x') → KeyNotFoundException, queue.Empty → TimeoutException, ...
-                return result switch
+                return DillForms.NormalizeException(result) switch
                 {
                     PyException e => e.ToException(),
                     PyReduce r when r.ClassGlobal is not null && r.Kind != PyReduceKind.NewObjEx => PyException.FromReduce(r).ToException(),

@@ -16,6 +16,7 @@ import time
 lib, family, authkey = sys.argv[1], sys.argv[2], sys.argv[3].encode()
 mp = importlib.import_module(lib)
 managers = importlib.import_module(lib + ".managers")
+reduction = importlib.import_module(lib + ".reduction")
 # Proxies that C# sends arrive here as Python proxies; they call back with this process's authkey.
 mp.current_process().authkey = authkey
 
@@ -34,6 +35,9 @@ class Inspector:
 
     def call(self, obj, method, *args):
         return getattr(obj, method)(*args)
+
+    def dumps(self, obj):
+        return bytes(reduction.ForkingPickler.dumps(obj))
 
     def make_lambda(self):
         return {"f": lambda x: x + 1, "n": 41}
@@ -89,7 +93,10 @@ print(text, flush=True)
 
 
 def watch_stdin():
-    sys.stdin.read()
+    # os.read, not sys.stdin.read(): a thread blocked inside sys.stdin holds its buffer lock, and a Pool worker
+    # forked meanwhile deadlocks when its bootstrap closes sys.stdin.
+    while os.read(0, 4096):
+        pass
     while not hasattr(server, "stop_event"):
         time.sleep(0.05)
     server.stop_event.set()

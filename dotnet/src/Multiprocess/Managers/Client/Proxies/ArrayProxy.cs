@@ -36,7 +36,7 @@ public sealed class ArrayProxy : BaseProxy
 
     /// <summary>
     /// Returns a copy of the items in one call: the array arrives as <c>array._array_reconstructor(array,
-    /// typecode, mformat_code, bytes)</c> and is decoded here.
+    /// typecode, mformat_code, bytes)</c> (or <c>array.array(typecode, list)</c>) and is decoded here.
     /// </summary>
     /// <returns>The items.</returns>
     /// <exception cref="NotSupportedException">The array's machine format is unknown.</exception>
@@ -63,17 +63,43 @@ public sealed class ArrayProxy : BaseProxy
     public async ValueTask SetItemAsync(int index, object? value, CancellationToken cancellationToken = default) =>
         await CallMethodAsync("__setitem__", PyTuple.Create((long)index, value), cancellationToken: cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Decodes <c>_array_reconstructor(cls, typecode, mformat_code, items)</c> (arraymodule.c machine formats 0–21).</summary>
+    /// <summary>
+    /// Decodes the pickled array: <c>array.array(typecode, bytes)</c> (what managers send: machine bytes of the
+    /// manager's platform, little-endian here), <c>array.array(typecode, list)</c>, or
+    /// <c>_array_reconstructor(cls, typecode, mformat_code, bytes)</c> (arraymodule.c machine formats 0–21).
+    /// </summary>
     internal static List<object?> Decode(object? value)
     {
+        if (value is PyReduce { Kind: PyReduceKind.Reduce, Args: { Count: 2 } a2 } r2 && r2.Callable is PyGlobal { Module: "array", Name: "array" } && a2[0] is string code)
+        {
+            switch (a2[1])
+            {
+                case List<object?> items0:
+                    return items0;
+                case byte[] raw:
+                    // arraymodule.c descriptors on LP64 Linux: b/B 1, u/w 4 (wchar_t, Py_UCS4), h/H 2, i/I 4, l/L/q/Q 8, f 4, d 8
+                    var (size, kind) = code switch
+                    {
+                        "b" => (1, 's'), "B" => (1, 'u'),
+                        "h" => (2, 's'), "H" => (2, 'u'),
+                        "i" => (4, 's'), "I" => (4, 'u'),
+                        "l" or "q" => (8, 's'), "L" or "Q" => (8, 'u'),
+                        "f" => (4, 'f'), "d" => (8, 'f'),
+                        "u" or "w" => (4, 'c'),
+                        _ => throw new NotSupportedException($"Unknown array typecode '{code}'"),
+                    };
+                    return DecodeAll(raw, size, kind, bigEndian: !BitConverter.IsLittleEndian, signedByte: code == "b");
+            }
+        }
+
         if (value is not PyReduce { Args.Count: 4 } r || r.Callable is not PyGlobal { Name: "_array_reconstructor" }
             || r.Args[2] is not long format || r.Args[3] is not byte[] bytes)
         {
-            throw new NotSupportedException($"Expected array._array_reconstructor(array, typecode, mformat_code, bytes), got {PyRepr.Repr(value)}");
+            throw new NotSupportedException($"Expected a pickled array.array, got {PyRepr.Repr(value)}");
         }
 
-        // arraymodule.c enum machine_format_code: size and signedness per code; even codes are little-endian from 2 on.
-        var (size, kind) = format switch
+        // arraymodule.c enum machine_format_code: size and signedness per code; from 2 on, even codes are little-endian.
+        var (itemSize, itemKind) = format switch
         {
             0 => (1, 'u'),
             1 => (1, 's'),
@@ -86,17 +112,21 @@ public sealed class ArrayProxy : BaseProxy
             20 or 21 => (4, 'c'),
             _ => throw new NotSupportedException($"Unknown array machine format code {format}"),
         };
-        var bigEndian = format >= 2 && format % 2 == 1;
+        return DecodeAll(bytes, itemSize, itemKind, bigEndian: format >= 2 && format % 2 == 1, signedByte: format == 1);
+    }
+
+    private static List<object?> DecodeAll(byte[] bytes, int size, char kind, bool bigEndian, bool signedByte)
+    {
         var items = new List<object?>(bytes.Length / size);
         for (var i = 0; i + size <= bytes.Length; i += size)
         {
-            items.Add(DecodeItem(bytes.AsSpan(i, size), kind, bigEndian, format));
+            items.Add(DecodeItem(bytes.AsSpan(i, size), kind, bigEndian, signedByte));
         }
 
         return items;
     }
 
-    private static object DecodeItem(ReadOnlySpan<byte> b, char kind, bool bigEndian, long format)
+    private static object DecodeItem(ReadOnlySpan<byte> b, char kind, bool bigEndian, bool signedByte)
     {
         if (kind == 'c')
         {
@@ -117,7 +147,7 @@ public sealed class ArrayProxy : BaseProxy
         switch (b.Length)
         {
             case 1:
-                return format == 1 ? (long)(sbyte)b[0] : (long)b[0];
+                return signedByte ? (long)(sbyte)b[0] : (long)b[0];
             case 2:
                 var u16 = bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(b) : BinaryPrimitives.ReadUInt16LittleEndian(b);
                 return signed ? (long)(short)u16 : (long)u16;

@@ -50,7 +50,7 @@ public sealed partial class DictProxy
     /// <returns>The items in insertion order.</returns>
     public List<KeyValuePair<object?, object?>> Items()
     {
-        var items = (List<object?>)CallMethod("items")!;
+        var items = DillForms.AsList(CallMethod("items"));
         return items.ConvertAll(static i => { var t = (PyTuple)i!; return new KeyValuePair<object?, object?>(t[0], t[1]); });
     }
 

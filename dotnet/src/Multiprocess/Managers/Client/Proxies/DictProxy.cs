@@ -25,10 +25,10 @@ public sealed partial class DictProxy : BaseProxy, IDictionary<object?, object?>
     public bool IsReadOnly => false;
 
     /// <summary>Gets a snapshot of the keys (<c>keys()</c>, copied as a list).</summary>
-    public ICollection<object?> Keys => (List<object?>)CallMethod("keys")!;
+    public ICollection<object?> Keys => DillForms.AsList(CallMethod("keys"));
 
     /// <summary>Gets a snapshot of the values (<c>values()</c>, copied as a list).</summary>
-    public ICollection<object?> Values => (List<object?>)CallMethod("values")!;
+    public ICollection<object?> Values => DillForms.AsList(CallMethod("values"));
 
     /// <inheritdoc/>
     protected override string PythonProxyClass => "DictProxy";

@@ -9,7 +9,7 @@ namespace Multiprocess.Managers;
 /// <c>iter(dict)</c>, <c>Pool.imap</c> and <c>imap_unordered</c> return. Each item is one <c>__next__</c> call;
 /// the end arrives as a StopIteration error. Enumerable once, like a Python iterator.
 /// </summary>
-public sealed class IteratorProxy : BaseProxy, IEnumerable<object?>, IAsyncEnumerable<object?>
+public sealed class IteratorProxy : BaseProxy, IEnumerable<object?>
 {
     /// <summary>Initializes a new instance of the <see cref="IteratorProxy"/> class.</summary>
     /// <param name="args">What the manager passes to proxy factories.</param>
@@ -93,10 +93,13 @@ public sealed class IteratorProxy : BaseProxy, IEnumerable<object?>, IAsyncEnume
     /// <inheritdoc/>
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>Enumerates the remaining items asynchronously.</summary>
+    /// <summary>
+    /// Enumerates the remaining items asynchronously (<c>await foreach (var x in it.ReadAllAsync())</c>). A method
+    /// rather than <see cref="IAsyncEnumerable{T}"/>, so LINQ on the proxy is not ambiguous.
+    /// </summary>
     /// <param name="cancellationToken">Cancels the enumeration.</param>
-    /// <returns>The enumerator.</returns>
-    public async IAsyncEnumerator<object?> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+    /// <returns>The items.</returns>
+    public async IAsyncEnumerable<object?> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         while (true)
         {
