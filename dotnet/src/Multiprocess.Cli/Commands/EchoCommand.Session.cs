@@ -30,7 +30,7 @@ internal sealed partial class EchoCommand
     internal static SessionEnd RunSession(Connection.Connection connection, out string detail)
     {
         detail = "";
-        var sink = new DiscardingWriter();
+        DiscardingWriter? sink = null;    // 1 MiB: only for sessions that sink
         while (true)
         {
             byte[] modeBytes;
@@ -54,6 +54,7 @@ internal sealed partial class EchoCommand
                     return SessionEnd.Normal;
                 case var s when TryParseSink(s, out var count):
                     long total = 0;
+                    sink ??= new DiscardingWriter();
                     for (long i = 0; i < count; i++)
                     {
                         total += connection.RecvBytes(sink);

@@ -30,7 +30,7 @@ internal sealed partial class EchoCommand : ICommand
     {
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
-            Console.WriteLine(Usage);
+            (args.Length == 0 ? Console.Error : Console.Out).WriteLine(Usage);
             return args.Length == 0 ? 1 : 0;
         }
 

@@ -63,7 +63,7 @@ public sealed partial class Connection : IWaitable
                 _eofSeen = true;
             }
 
-            _receiveEnd += n;
+            AfterFill(n);
             return true;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -10,6 +10,7 @@ public sealed partial class Connection
     private int _receiveStart;
     private int _receiveEnd;
     private bool _eofSeen;
+    private bool _growReceiveBuffer;
     private bool _midMessage;
     private long _messagesReceived;
     private long _streamOffset;
@@ -204,7 +205,7 @@ public sealed partial class Connection
         destination = destination[TakeBuffered(destination)..];
         while (!destination.IsEmpty)
         {
-            if (destination.Length < ReceiveBufferSize / 2)
+            if (destination.Length < ReadAheadThreshold)
             {
                 // A short tail: read ahead, so the next header usually comes with it.
                 FillReceiveBuffer(transport, deadline, inHeader: false, messageLength);
@@ -236,12 +237,32 @@ public sealed partial class Connection
             OnEndOfStream(inHeader, messageLength);
         }
 
+        AfterFill(n);
+    }
+
+    /// <summary>Payload tails shorter than this are read through the read-ahead buffer, longer ones straight into place.</summary>
+    private int ReadAheadThreshold => Math.Max(InitialReceiveBufferSize, (_receiveBuffer?.Length ?? 0) / 2);
+
+    /// <summary>Counts a fill; a read that filled all the room there was means more is coming: grow (once) for the next.</summary>
+    private void AfterFill(int n)
+    {
+        _growReceiveBuffer |= _receiveEnd + n == _receiveBuffer!.Length && _receiveBuffer.Length < ReceiveBufferSize;
         _receiveEnd += n;
     }
 
     private byte[] PrepareReceiveBuffer()
     {
-        var buffer = _receiveBuffer ??= GC.AllocateUninitializedArray<byte>(ReceiveBufferSize);
+        var buffer = _receiveBuffer ??= GC.AllocateUninitializedArray<byte>(InitialReceiveBufferSize);
+        if (_growReceiveBuffer)
+        {
+            _growReceiveBuffer = false;
+            var bigger = GC.AllocateUninitializedArray<byte>(ReceiveBufferSize);
+            Buffer.BlockCopy(buffer, _receiveStart, bigger, 0, _receiveEnd - _receiveStart);
+            _receiveEnd -= _receiveStart;
+            _receiveStart = 0;
+            _receiveBuffer = buffer = bigger;
+        }
+
         if (_receiveStart == _receiveEnd)
         {
             _receiveStart = _receiveEnd = 0;

@@ -166,7 +166,7 @@ public sealed partial class Connection
         destination = destination[TakeBuffered(destination.Span)..];
         while (!destination.IsEmpty)
         {
-            if (destination.Length < ReceiveBufferSize / 2)
+            if (destination.Length < ReadAheadThreshold)
             {
                 await FillReceiveBufferAsync(transport, inHeader: false, messageLength, cancellationToken).ConfigureAwait(false);
                 destination = destination[TakeBuffered(destination.Span)..];
@@ -196,6 +196,6 @@ public sealed partial class Connection
             OnEndOfStream(inHeader, messageLength);
         }
 
-        _receiveEnd += n;
+        AfterFill(n);
     }
 }

@@ -19,7 +19,7 @@ public sealed partial class Connection
         var transport = CheckWritable();
         if (buffer.Length <= SmallMessageLimit)
         {
-            var frame = SendBuffer;
+            var frame = SendBuffer(buffer.Length);
             var headerLength = Framing.WriteHeader(frame, buffer.Length);
             buffer.CopyTo(frame.AsSpan(headerLength));
             transport.Write(frame.AsSpan(0, headerLength + buffer.Length)); // 4-byte header + payload
@@ -65,7 +65,7 @@ public sealed partial class Connection
         var transport = CheckWritable();
         if (buffer.Length <= SmallMessageLimit)
         {
-            var frame = SendBuffer;
+            var frame = SendBuffer((int)buffer.Length);
             var headerLength = Framing.WriteHeader(frame, buffer.Length);
             buffer.CopyTo(frame.AsSpan(headerLength));
             transport.Write(frame.AsSpan(0, headerLength + (int)buffer.Length));
@@ -93,7 +93,7 @@ public sealed partial class Connection
         var transport = CheckWritable();
         if (buffer.Length <= SmallMessageLimit)
         {
-            var frame = SendBuffer;
+            var frame = SendBuffer(buffer.Length);
             var headerLength = Framing.WriteHeader(frame, buffer.Length);
             buffer.Span.CopyTo(frame.AsSpan(headerLength));
             await transport.WriteAsync(frame.AsMemory(0, headerLength + buffer.Length), cancellationToken).ConfigureAwait(false);
@@ -146,8 +146,19 @@ public sealed partial class Connection
         }
     }
 
-    /// <summary>Room for a header and a small payload, allocated on the first small send.</summary>
-    private byte[] SendBuffer => _sendBuffer ??= GC.AllocateUninitializedArray<byte>(Framing.LongHeaderLength + SmallMessageLimit);
+    /// <summary>Room for a header and <paramref name="payloadLength"/> (≤ 16 KiB) bytes: grows by doubling from 512, so short-lived connections stay small.</summary>
+    private byte[] SendBuffer(int payloadLength)
+    {
+        var needed = Framing.ShortHeaderLength + payloadLength;
+        var buffer = _sendBuffer;
+        if (buffer is null || buffer.Length < needed)
+        {
+            var size = Math.Max(needed, Math.Min(Math.Max(512, (buffer?.Length ?? 0) * 2), Framing.LongHeaderLength + SmallMessageLimit));
+            _sendBuffer = buffer = GC.AllocateUninitializedArray<byte>(size);
+        }
+
+        return buffer;
+    }
 
     private static byte[] Header(long length)
     {

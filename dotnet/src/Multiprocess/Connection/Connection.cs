@@ -13,8 +13,8 @@ namespace Multiprocess.Connection;
 /// receiving while another sends is fine (the two directions share nothing).
 /// </para>
 /// <para>
-/// Unlike CPython, the receive side reads ahead into a 64 KiB buffer, so a small message costs one read(2) instead of
-/// two. <see cref="Poll()"/> and <see cref="Wait"/> count buffered input as readable. Code that reads the fd itself
+/// Unlike CPython, the receive side reads ahead into a buffer (4 KiB, growing to 64 KiB), so a small message costs
+/// one read(2) instead of two. <see cref="Poll()"/> and <see cref="Wait"/> count buffered input as readable. Code that reads the fd itself
 /// (fd passing with SCM_RIGHTS) must first check <see cref="HasBufferedInput"/> is false; in every multiprocessing
 /// exchange the peer sends nothing unasked before such a read, so nothing is buffered then.
 /// </para>
@@ -25,8 +25,14 @@ namespace Multiprocess.Connection;
 /// </remarks>
 public sealed partial class Connection : IDisposable
 {
-    /// <summary>Bytes read ahead per read(2).</summary>
+    /// <summary>The most bytes read ahead per read(2).</summary>
     internal const int ReceiveBufferSize = 64 * 1024;
+
+    /// <summary>
+    /// The read-ahead buffer starts this small (a handshake-only connection never needs more) and grows to
+    /// <see cref="ReceiveBufferSize"/> the first time a read fills it.
+    /// </summary>
+    internal const int InitialReceiveBufferSize = 4 * 1024;
 
     /// <summary>
     /// Payloads up to this size are copied behind their header and written with one write(2): split writes of small

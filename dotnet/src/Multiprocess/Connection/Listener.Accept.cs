@@ -33,13 +33,30 @@ public sealed partial class Listener
         }
 
         Socket accepted;
-        try
+        while (true)
         {
-            accepted = socket.Accept();
-        }
-        catch (SocketException e)
-        {
-            throw AcceptError(e);
+            try
+            {
+                accepted = socket.Accept();
+                break;
+            }
+            catch (SocketException e) when (_socket is null)
+            {
+                // Closed by another thread while blocked: .NET reports that as EINTR.
+                throw new ObjectDisposedException(nameof(Listener), $"The listener on '{Address}' was closed while accepting ({e.SocketErrorCode})");
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.Interrupted)
+            {
+                // A signal, not a close: accept again (PEP 475).
+            }
+            catch (SocketException e)
+            {
+                throw AcceptError(e);
+            }
+            catch (ObjectDisposedException)
+            {
+                throw new ObjectDisposedException(nameof(Listener), $"The listener on '{Address}' was closed while accepting");
+            }
         }
 
         var connection = Adopt(accepted);
@@ -104,6 +121,10 @@ public sealed partial class Listener
         try
         {
             accepted = await socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException e) when (_socket is null)
+        {
+            throw new ObjectDisposedException(nameof(Listener), $"The listener on '{Address}' was closed while accepting ({e.SocketErrorCode})");
         }
         catch (SocketException e)
         {

@@ -13,6 +13,7 @@ public sealed class SocketTransport : IConnectionTransport
 {
     private readonly Socket _socket;
     private readonly int _fd;
+    private volatile bool _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="SocketTransport"/> class over a connected socket, taking ownership of it.</summary>
     /// <param name="socket">A connected stream socket, or a socket object over a pipe fd.</param>
@@ -53,6 +54,10 @@ public sealed class SocketTransport : IConnectionTransport
         {
             return _socket.Receive(buffer);
         }
+        catch (SocketException) when (_disposed)
+        {
+            throw ThrowHelper.TransportClosed("recv", _fd);
+        }
         catch (SocketException e)
         {
             throw ThrowHelper.TransportError("recv", _fd, e);
@@ -69,6 +74,10 @@ public sealed class SocketTransport : IConnectionTransport
         try
         {
             return await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException) when (_disposed)
+        {
+            throw ThrowHelper.TransportClosed("recv", _fd);
         }
         catch (SocketException e)
         {
@@ -92,6 +101,10 @@ public sealed class SocketTransport : IConnectionTransport
                 buffer = buffer[n..];
             }
         }
+        catch (SocketException) when (_disposed)
+        {
+            throw ThrowHelper.TransportClosed("send", _fd);
+        }
         catch (SocketException e)
         {
             throw ThrowHelper.TransportError("send", _fd, e);
@@ -113,6 +126,10 @@ public sealed class SocketTransport : IConnectionTransport
                 buffer = buffer[n..];
             }
         }
+        catch (SocketException) when (_disposed)
+        {
+            throw ThrowHelper.TransportClosed("send", _fd);
+        }
         catch (SocketException e)
         {
             throw ThrowHelper.TransportError("send", _fd, e);
@@ -127,5 +144,9 @@ public sealed class SocketTransport : IConnectionTransport
     public bool Poll(TimeSpan timeout) => SocketNative.PollReadable(_fd, Deadline.From(timeout));
 
     /// <inheritdoc/>
-    public void Dispose() => _socket.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        _socket.Dispose();
+    }
 }

@@ -63,8 +63,8 @@ internal struct SpinPolicy
                 return true;
             }
 
-            // A short pause between polls keeps the sibling hyper-thread (and the syscall path) less busy.
-            Thread.SpinWait(8);
+            // sched_yield: on a busy machine the peer (or anyone) may need this core more than we do.
+            Thread.Yield();
         }
         while (Stopwatch.GetTimestamp() < end);
 
