@@ -20,7 +20,7 @@ public static class PickleSerializer
     /// <exception cref="ArgumentOutOfRangeException">The protocol is not 2–5.</exception>
     public static byte[] Dumps(object? value, PickleOptions? options = null)
     {
-        using var pickler = new Pickler(options ?? PickleOptions.Default);
+        using var pickler = Pickler.Rent(options ?? PickleOptions.Default);
         return pickler.DumpToArray(value);
     }
 
@@ -33,7 +33,7 @@ public static class PickleSerializer
     public static void Dump(IBufferWriter<byte> output, object? value, PickleOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(output);
-        using var pickler = new Pickler(options ?? PickleOptions.Default);
+        using var pickler = Pickler.Rent(options ?? PickleOptions.Default);
         pickler.Dump(output, value);
     }
 
@@ -81,7 +81,14 @@ public static class PickleSerializer
     /// <exception cref="EndOfStreamException">The pickle is truncated.</exception>
     public static object? Load(ReadOnlySpan<byte> data, out int bytesConsumed, UnpickleOptions? options = null)
     {
-        var unpickler = new Unpickler(options ?? UnpickleOptions.Default);
-        return unpickler.Load(data, out bytesConsumed);
+        var unpickler = Unpickler.Rent(options ?? UnpickleOptions.Default);
+        try
+        {
+            return unpickler.Load(data, out bytesConsumed);
+        }
+        finally
+        {
+            unpickler.Return();
+        }
     }
 }

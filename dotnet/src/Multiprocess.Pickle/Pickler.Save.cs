@@ -10,14 +10,14 @@ namespace Multiprocess.Pickle;
 /// <content>save(): dispatch by type, the memo, and the builtin scalar and container writers.</content>
 internal sealed partial class Pickler
 {
-    private readonly Dictionary<object, int> _memo = new(ReferenceEqualityComparer.Instance);
+    private readonly IdentityMemo _memo = new();
     private Dictionary<(string, string), int>? _globalMemo;
     private Dictionary<string, int>? _nameMemo;
     private int _memoNext;
 
     private void Save(object? obj)
     {
-        if (_options.PersistentId is not null && SavePersistent(obj))
+        if (_hasPersistentId && SavePersistent(obj))
         {
             OpcodeBoundary();
             return;
@@ -172,10 +172,7 @@ internal sealed partial class Pickler
         }
     }
 
-    private void MemoPut(object obj)
-    {
-        _memo[obj] = WritePut();
-    }
+    private void MemoPut(object obj) => _memo.Set(obj, WritePut());
 
     private int WritePut()
     {
@@ -200,15 +197,23 @@ internal sealed partial class Pickler
         return index;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Enter()
     {
         if (++_depth > _maxDepth)
         {
-            throw new PicklingException($"the value nests deeper than {_maxDepth} containers (PickleSecurity.MaxDepth)");
+            ThrowTooDeep();
         }
 
-        RuntimeHelpers.EnsureSufficientExecutionStack();
+        // Each level uses a bounded amount of stack, so checking every 32 levels is enough.
+        if ((_depth & 31) == 0)
+        {
+            RuntimeHelpers.EnsureSufficientExecutionStack();
+        }
     }
+
+    private void ThrowTooDeep() =>
+        throw new PicklingException($"the value nests deeper than {_maxDepth} containers (PickleSecurity.MaxDepth)");
 
     // ---- scalars
 
@@ -283,7 +288,21 @@ internal sealed partial class Pickler
 
     private void SaveStr(string s)
     {
-        var n = s.Length <= 85 && System.Text.Ascii.IsValid(s) ? s.Length : PyUtf8.GetByteCount(s);
+        if (s.Length <= 0xff && _protocol >= 4)
+        {
+            // Most strings are short ASCII: copy them straight in, falling back when a char is not ASCII.
+            var span = Reserve(2 + s.Length);
+            if (s.Length <= 16 ? NarrowShortAscii(s, span[2..]) : System.Text.Ascii.FromUtf16(s, span[2..], out _) == System.Buffers.OperationStatus.Done)
+            {
+                span[0] = Opcodes.SHORT_BINUNICODE;
+                span[1] = (byte)s.Length;
+                return;
+            }
+
+            _pos -= 2 + s.Length;
+        }
+
+        var n = PyUtf8.GetByteCount(s);
         Span<byte> header = stackalloc byte[9];
         int h;
         if (_protocol >= 4 && n <= 0xff)
@@ -310,6 +329,23 @@ internal sealed partial class Pickler
         var payload = GC.AllocateUninitializedArray<byte>(n);
         PyUtf8.Encode(s, payload);
         WriteHeaderAndPayload(header[..h], payload);
+    }
+
+    /// <summary>Copies a short ASCII string byte by byte (cheaper than the vectorized call for a few chars).</summary>
+    private static bool NarrowShortAscii(string s, Span<byte> destination)
+    {
+        for (var i = 0; i < s.Length; i++)
+        {
+            var c = s[i];
+            if (c >= 0x80)
+            {
+                return false;
+            }
+
+            destination[i] = (byte)c;
+        }
+
+        return true;
     }
 
     private void SaveBytes(ReadOnlyMemory<byte> data, object memoKey)
@@ -444,12 +480,15 @@ internal sealed partial class Pickler
         Enter();
         if (n <= 3)
         {
+            // Only an item that can contain the tuple (a container or object) can have memoized it meanwhile.
+            var scalarsOnly = true;
             foreach (var item in items)
             {
+                scalarsOnly &= item is null or string or long or double or bool;
                 Save(item);
             }
 
-            if (_memo.TryGetValue(memoKey, out var index))
+            if (!scalarsOnly && _memo.TryGetValue(memoKey, out var index))
             {
                 // The tuple was reached through its own items (recursion): drop the items, fetch it from the memo.
                 Reserve(n).Fill(Opcodes.POP);
@@ -663,7 +702,7 @@ internal sealed partial class Pickler
         Save(converted);
         if (_memo.TryGetValue(converted, out var index))
         {
-            _memo[original] = index;
+            _memo.Set(original, index);
         }
     }
 }

@@ -16,10 +16,13 @@ internal sealed partial class Pickler : IDisposable
     private const int FrameHeaderSize = 9;           // FRAME opcode + uint64 length
     private const int BatchSize = 1000;              // _pickle.c BATCHSIZE
 
-    private readonly PickleOptions _options;
-    private readonly int _protocol;
-    private readonly bool _framing;
-    private readonly int _maxDepth;
+    [ThreadStatic]
+    private static Pickler? t_cached;
+
+    private PickleOptions _options = PickleOptions.Default;
+    private int _protocol;
+    private bool _framing;
+    private int _maxDepth;
 
     private byte[] _buffer;
     private int _pos;
@@ -29,19 +32,28 @@ internal sealed partial class Pickler : IDisposable
     private List<(int Position, ReadOnlyMemory<byte> Payload)>? _payloads;
     private long _payloadBytes;
     private int _depth;
+    private int _limit;                      // write fast path bound: the buffer end, or 0 when a frame must start first
+    private int _commitAt = int.MaxValue;    // buffer position at which the open frame reaches 64 KiB
+    private bool _hasPersistentId;
 
-    public Pickler(PickleOptions options)
+    private Pickler() => _buffer = ArrayPool<byte>.Shared.Rent(256);
+
+    /// <summary>Takes this thread's idle pickler (or a new one) set up for <paramref name="options"/>; give it back with Dispose.</summary>
+    public static Pickler Rent(PickleOptions options)
     {
-        _options = options;
-        _protocol = options.Protocol;
-        if (_protocol is < 2 or > Opcodes.HighestProtocol)
+        if (options.Protocol is < 2 or > Opcodes.HighestProtocol)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), _protocol, "pickle protocol must be 2, 3, 4 or 5");
+            throw new ArgumentOutOfRangeException(nameof(options), options.Protocol, "pickle protocol must be 2, 3, 4 or 5");
         }
 
-        _framing = _protocol >= 4;
-        _maxDepth = options.Security.MaxDepth;
-        _buffer = ArrayPool<byte>.Shared.Rent(256);
+        var p = t_cached ?? new Pickler();
+        t_cached = null;
+        p._options = options;
+        p._hasPersistentId = options.PersistentId is not null;
+        p._protocol = options.Protocol;
+        p._framing = options.Protocol >= 4;
+        p._maxDepth = options.Security.MaxDepth;
+        return p;
     }
 
     public byte[] DumpToArray(object? value)
@@ -77,14 +89,31 @@ internal sealed partial class Pickler : IDisposable
         Flush();
     }
 
+    /// <summary>Resets the pickler and parks it for this thread's next call (dropping large buffers).</summary>
     public void Dispose()
     {
-        var b = _buffer;
-        _buffer = [];
-        if (b.Length > 0)
+        _memo.Clear();
+        _memoNext = 0;
+        _globalMemo = null;
+        _nameMemo = null;
+        _utc = null;
+        _pos = 0;
+        _frameStart = -1;
+        _commitAt = int.MaxValue;
+        _framingNow = false;
+        _limit = 0;
+        _writer = null;
+        _payloads = null;
+        _payloadBytes = 0;
+        _depth = 0;
+        _options = PickleOptions.Default;
+        if (_buffer.Length > 64 * 1024)
         {
-            ArrayPool<byte>.Shared.Return(b);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = ArrayPool<byte>.Shared.Rent(256);
         }
+
+        t_cached = this;
     }
 
     private void DumpCore(object? value)
@@ -93,6 +122,7 @@ internal sealed partial class Pickler : IDisposable
         Span<byte> proto = [Opcodes.PROTO, (byte)_protocol];
         WriteRaw(proto);
         _framingNow = _framing;
+        UpdateLimit();
         try
         {
             Save(value);
@@ -111,6 +141,35 @@ internal sealed partial class Pickler : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Span<byte> Reserve(int count)
     {
+        var pos = _pos;
+        if (pos + count > _limit)
+        {
+            ReserveSlow(count);
+            pos = _pos;
+        }
+
+        _pos = pos + count;
+        return _buffer.AsSpan(pos, count);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void WriteByte(byte b)
+    {
+        var pos = _pos;
+        if (pos + 1 > _limit)
+        {
+            ReserveSlow(1);
+            pos = _pos;
+        }
+
+        _buffer[pos] = b;
+        _pos = pos + 1;
+    }
+
+    /// <summary>Opens a frame if one is due, and makes room for <paramref name="count"/> bytes.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReserveSlow(int count)
+    {
         if (_framingNow && _frameStart < 0)
         {
             StartFrame();
@@ -121,26 +180,10 @@ internal sealed partial class Pickler : IDisposable
             Grow(count);
         }
 
-        var span = _buffer.AsSpan(_pos, count);
-        _pos += count;
-        return span;
+        UpdateLimit();
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void WriteByte(byte b)
-    {
-        if (_framingNow && _frameStart < 0)
-        {
-            StartFrame();
-        }
-
-        if (_pos == _buffer.Length)
-        {
-            Grow(1);
-        }
-
-        _buffer[_pos++] = b;
-    }
+    private void UpdateLimit() => _limit = _framingNow && _frameStart < 0 ? 0 : _buffer.Length;
 
     private void WriteBytes(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Reserve(bytes.Length));
 
@@ -153,6 +196,7 @@ internal sealed partial class Pickler : IDisposable
 
         bytes.CopyTo(_buffer.AsSpan(_pos));
         _pos += bytes.Length;
+        UpdateLimit();
     }
 
     private void StartFrame()
@@ -163,7 +207,9 @@ internal sealed partial class Pickler : IDisposable
         }
 
         _frameStart = _pos;
+        _commitAt = _frameStart + FrameHeaderSize + FrameSizeTarget;
         _pos += FrameHeaderSize;
+        UpdateLimit();
     }
 
     private void Grow(int needed)
@@ -173,6 +219,7 @@ internal sealed partial class Pickler : IDisposable
         _buffer.AsSpan(0, _pos).CopyTo(bigger);
         ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = bigger;
+        UpdateLimit();
     }
 
     /// <summary>_Pickler_CommitFrame: fill in the open frame's header, or drop the header if the frame is tiny.</summary>
@@ -196,6 +243,8 @@ internal sealed partial class Pickler : IDisposable
         }
 
         _frameStart = -1;
+        _commitAt = int.MaxValue;
+        UpdateLimit();
         if (_writer is not null && _pos >= FrameSizeTarget)
         {
             Flush();
@@ -206,7 +255,7 @@ internal sealed partial class Pickler : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void OpcodeBoundary()
     {
-        if (_frameStart >= 0 && _pos - _frameStart - FrameHeaderSize >= FrameSizeTarget)
+        if (_pos >= _commitAt)
         {
             CommitFrame();
         }
@@ -243,6 +292,7 @@ internal sealed partial class Pickler : IDisposable
         {
             _writer.Write(_buffer.AsSpan(0, _pos));
             _pos = 0;
+            UpdateLimit();
         }
     }
 }

@@ -25,6 +25,7 @@ internal sealed partial class Unpickler
             _memo[key] = value;
             _memoDepths[key] = depth;
             MarkSet(key);
+            _memoHigh = (int)Math.Max(_memoHigh, key + 1);
             return;
         }
 
@@ -39,6 +40,7 @@ internal sealed partial class Unpickler
             _memo[key] = value;
             _memoDepths[key] = depth;
             MarkSet(key);
+            _memoHigh = (int)Math.Max(_memoHigh, key + 1);
             return;
         }
 
@@ -49,6 +51,28 @@ internal sealed partial class Unpickler
         }
 
         _sparseMemo[key] = (value, depth);
+    }
+
+    private int _memoHigh;            // one past the highest array slot written, for clearing
+
+    private void ResetMemo()
+    {
+        if (_memo.Length > 4096)
+        {
+            _memo = new object?[16];
+            _memoDepths = new int[16];
+            _setBits = new ulong[1];
+        }
+        else if (_memoHigh > 0)
+        {
+            Array.Clear(_memo, 0, _memoHigh);
+            Array.Clear(_setBits, 0, (_memoHigh + 63) / 64);
+        }
+
+        _memoHigh = 0;
+        _memoCount = 0;
+        _lastMemoKey = -1;
+        _sparseMemo = null;
     }
 
     private void MemoGet(long key, byte op, int offset)

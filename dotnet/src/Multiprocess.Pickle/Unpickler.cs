@@ -11,9 +11,12 @@ namespace Multiprocess.Pickle;
 /// </summary>
 internal sealed partial class Unpickler
 {
-    private readonly UnpickleOptions _options;
-    private readonly PickleSecurity _security;
-    private readonly int _maxDepth;
+    [ThreadStatic]
+    private static Unpickler? t_cached;
+
+    private UnpickleOptions _options = UnpickleOptions.Default;
+    private PickleSecurity _security = PickleSecurity.Default;
+    private int _maxDepth;
 
     private object?[] _stack = new object?[16];
     private int[] _depths = new int[16];
@@ -24,24 +27,79 @@ internal sealed partial class Unpickler
     private int _protocol;
     private IEnumerator<PickleBuffer>? _buffers;
 
-    public Unpickler(UnpickleOptions options)
+    private Unpickler()
     {
-        _options = options;
-        _security = options.Security;
-        _maxDepth = _security.MaxDepth;
+    }
+
+    /// <summary>Takes this thread's idle unpickler (or a new one) set up for <paramref name="options"/>.</summary>
+    public static Unpickler Rent(UnpickleOptions options)
+    {
+        var u = t_cached ?? new Unpickler();
+        t_cached = null;
+        u._options = options;
+        u._security = options.Security;
+        u._maxDepth = options.Security.MaxDepth;
+        return u;
+    }
+
+    /// <summary>Clears every reference the last load left and parks the unpickler for this thread's next call.</summary>
+    public void Return()
+    {
+        if (_stack.Length > 4096)
+        {
+            _stack = new object?[16];
+            _depths = new int[16];
+        }
+        else
+        {
+            Array.Clear(_stack, 0, _sp);
+        }
+
+        _sp = 0;
+        _markCount = 0;
+        _fence = 0;
+        _protocol = 0;
+        _buffers?.Dispose();
+        _buffers = null;
+        _pending = null;
+        _orphanCalls = null;
+        ResetMemo();
+        _options = UnpickleOptions.Default;
+        t_cached = this;
     }
 
     public object? Load(ReadOnlySpan<byte> data, out int bytesConsumed)
     {
         var reader = new PickleReader(data);
-        byte op = 0;
-        var start = 0;
         try
         {
-            while (true)
+            return Execute(ref reader, out bytesConsumed);
+        }
+        catch (EndOfStreamException e) when (e.Data["pickle.offset"] is null)
+        {
+            var wrapped = new EndOfStreamException($"{e.Message} (opcode {Opcodes.Describe(_op)} at offset {_opStart})", e);
+            wrapped.Data["pickle.offset"] = _opStart;
+            throw wrapped;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidCastException or FormatException or OverflowException
+                                      or InvalidOperationException or KeyNotFoundException or InsufficientExecutionStackException
+                                      or NotSupportedException)
+        {
+            throw new UnpicklingException(e.Message, _op, _opStart, e);
+        }
+    }
+
+    // The opcode being executed and its offset, for error messages (kept in fields so the hot loop has no EH region).
+    private byte _op;
+    private int _opStart;
+
+    private object? Execute(ref PickleReader reader, out int bytesConsumed)
+    {
+        while (true)
+        {
+            var start = _opStart = reader.Position;
+            var op = _op = reader.ReadByte();
             {
-                start = reader.Position;
-                op = reader.ReadByte();
                 switch (op)
                 {
                     case Opcodes.PROTO:
@@ -59,6 +117,11 @@ internal sealed partial class Unpickler
                     case Opcodes.STOP:
                         bytesConsumed = reader.Position;
                         var result = Pop(op, start);
+                        if (_orphanCalls is not null && result is PyReduce root)
+                        {
+                            (root.PostCalls ??= []).AddRange(_orphanCalls);
+                        }
+
                         return HasPendingBindings ? FinishBindings(result) : result;
 
                     // ---- constants and numbers
@@ -284,7 +347,12 @@ internal sealed partial class Unpickler
                     case Opcodes.POP:
                         if (_sp > _fence)
                         {
-                            _stack[--_sp] = null;
+                            var popped = _stack[--_sp];
+                            _stack[_sp] = null;
+                            if (popped is PyReduce { Kind: PyReduceKind.Reduce } call and not PyException)
+                            {
+                                KeepDiscardedCall(call);
+                            }
                         }
                         else if (_markCount > 0)
                         {
@@ -416,18 +484,6 @@ internal sealed partial class Unpickler
                 }
             }
         }
-        catch (EndOfStreamException e) when (e.Data["pickle.offset"] is null)
-        {
-            var wrapped = new EndOfStreamException($"{e.Message} (opcode {Opcodes.Describe(op)} at offset {start})", e);
-            wrapped.Data["pickle.offset"] = start;
-            throw wrapped;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidCastException or FormatException or OverflowException
-                                      or InvalidOperationException or KeyNotFoundException or InsufficientExecutionStackException
-                                      or NotSupportedException)
-        {
-            throw new UnpicklingException(e.Message, op, start, e);
-        }
     }
 
     private static UnpicklingException Error(string message, byte op, int offset) => new(message, op, offset);
@@ -538,22 +594,25 @@ internal sealed partial class Unpickler
 
     private static readonly object BoxedTrue = true;
     private static readonly object BoxedFalse = false;
-    private static readonly object[] s_smallInts = CreateSmallInts();
 
-    private static object[] CreateSmallInts()
-    {
-        var a = new object[1024 + 5];
-        for (var i = 0; i < a.Length; i++)
-        {
-            a[i] = (long)(i - 5);
-        }
-
-        return a;
-    }
+    // Boxed ints -5 … 65535 (what BININT1/BININT2 can carry), made on first use and shared: like CPython's small-int
+    // cache, it spares lists of small numbers one allocation per element. Racing threads may box a value twice;
+    // harmless, since ints are never compared by identity.
+    private static readonly object?[] s_intCache = new object?[65536 + 5];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static object BoxInt(long value) =>
-        (ulong)(value + 5) < (ulong)s_smallInts.Length ? s_smallInts[value + 5] : value;
+    internal static object BoxInt(long value)
+    {
+        if ((ulong)(value + 5) < (ulong)s_intCache.Length)
+        {
+            return s_intCache[value + 5] ?? CacheInt(value);
+        }
+
+        return value;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static object CacheInt(long value) => s_intCache[value + 5] = value;
 
     /// <summary>pickle.decode_long: little-endian two's complement of any length; 0 bytes is 0.</summary>
     internal static object DecodeLong(ReadOnlySpan<byte> bytes)
