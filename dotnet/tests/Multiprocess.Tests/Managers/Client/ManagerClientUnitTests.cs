@@ -2,7 +2,7 @@ using Multiprocess.Connection;
 using Multiprocess.Managers;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Tests.Managers.Client;
+namespace Multiprocess.Tests.ManagerClient;
 
 /// <summary>The pure parts of the manager client: addresses, tokens, tracebacks, array decoding, dill forms.</summary>
 public sealed class ManagerClientUnitTests

@@ -1,6 +1,6 @@
 using Multiprocess.Managers;
 
-namespace Multiprocess.Tests.Managers.Client;
+namespace Multiprocess.Tests.ManagerClient;
 
 /// <summary>One Python manager the client tests run against: a CPython version, the library, the socket family.</summary>
 /// <param name="Version">The CPython minor version, e.g. "3.12".</param>

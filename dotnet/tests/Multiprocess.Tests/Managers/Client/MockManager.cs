@@ -3,7 +3,7 @@ using Multiprocess.Connection;
 using Multiprocess.Managers;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Tests.Managers.Client;
+namespace Multiprocess.Tests.ManagerClient;
 
 /// <summary>
 /// A scripted manager in this process (style.md §5: failure paths against mock peers): authenticates as a manager

@@ -1,7 +1,7 @@
 using Multiprocess.Managers;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Tests.Managers.Client;
+namespace Multiprocess.Tests.ManagerClient;
 
 /// <summary>The manager client against a scripted manager: the exact public-function sequence and the replies no CPython manager sends.</summary>
 public sealed class MockManagerTests

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Multiprocess.Connection;
 using Multiprocess.TestUtilities;
 
-namespace Multiprocess.Tests.Managers.Client;
+namespace Multiprocess.Tests.ManagerClient;
 
 /// <summary>
 /// A Python manager server process (manager_server.py): SyncManager plus the test type ids, serving in its own

@@ -1,4 +1,4 @@
-namespace Multiprocess.Tests.Managers.Client;
+namespace Multiprocess.Tests.ManagerClient;
 
 /// <summary>Paths in the repository the manager client tests use (found from the test assembly's folder).</summary>
 public static class RepoPaths

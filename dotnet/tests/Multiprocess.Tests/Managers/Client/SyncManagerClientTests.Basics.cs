@@ -2,7 +2,7 @@ using Multiprocess.Connection;
 using Multiprocess.Managers;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Tests.Managers.Client;
+namespace Multiprocess.Tests.ManagerClient;
 
 public sealed partial class SyncManagerClientTests
 {

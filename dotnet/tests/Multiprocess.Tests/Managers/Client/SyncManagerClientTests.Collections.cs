@@ -1,7 +1,7 @@
 using Multiprocess.Managers;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Tests.Managers.Client;
+namespace Multiprocess.Tests.ManagerClient;
 
 public sealed partial class SyncManagerClientTests
 {

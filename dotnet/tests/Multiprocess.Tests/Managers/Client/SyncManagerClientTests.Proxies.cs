@@ -3,7 +3,7 @@ using Multiprocess.Managers;
 using Multiprocess.Pickle;
 using Multiprocess.TestUtilities;
 
-namespace Multiprocess.Tests.Managers.Client;
+namespace Multiprocess.Tests.ManagerClient;
 
 public sealed partial class SyncManagerClientTests
 {

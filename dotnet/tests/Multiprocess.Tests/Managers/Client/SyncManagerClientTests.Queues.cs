@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Multiprocess.Managers;
 
-namespace Multiprocess.Tests.Managers.Client;
+namespace Multiprocess.Tests.ManagerClient;
 
 public sealed partial class SyncManagerClientTests
 {

@@ -1,7 +1,7 @@
 using Multiprocess.Managers;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Tests.Managers.Client;
+namespace Multiprocess.Tests.ManagerClient;
 
 /// <summary>
 /// The C# manager client against real Python managers: every CPython 3.8–3.13 over AF_INET and AF_UNIX, and
