@@ -36,6 +36,15 @@ public partial class BaseManager
         Volatile.Write(ref _state, (int)ManagerState.Shutdown);
     }
 
+    /// <summary>Starts a batch of proxy calls sent back to back on one connection (see <see cref="ManagerBatch"/>).</summary>
+    /// <returns>An empty batch.</returns>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
+    public ManagerBatch Batch()
+    {
+        ThrowIfDisposed();
+        return new ManagerBatch(this);
+    }
+
     /// <summary>
     /// Calls one of the manager's public functions over its own connection (managers.py <c>dispatch(conn, None,
     /// funcname, args, kwds)</c>), e.g. <c>track_segment</c> of a SharedMemoryManager.

@@ -108,7 +108,7 @@ public abstract partial class BaseProxy
         return await HandleReplyAsync(reply, methodName, cancellationToken).ConfigureAwait(false);
     }
 
-    private object? HandleReply(object? reply, string methodName)
+    internal object? HandleReply(object? reply, string methodName)
     {
         var what = new CallDescription(methodName, Token);
         var (kind, result) = ManagerProtocol.ReadReply(reply, what);
@@ -125,7 +125,7 @@ public abstract partial class BaseProxy
         throw ManagerProtocol.ConvertToError(kind, result, what);
     }
 
-    private ValueTask<object?> HandleReplyAsync(object? reply, string methodName, CancellationToken cancellationToken)
+    internal ValueTask<object?> HandleReplyAsync(object? reply, string methodName, CancellationToken cancellationToken)
     {
         var what = new CallDescription(methodName, Token);
         var (kind, result) = ManagerProtocol.ReadReply(reply, what);

@@ -4,46 +4,58 @@ namespace Multiprocess.Managers;
 /// Collects the proxies rebuilt while one reply is unpickled, so they are increfed after the unpickler returns
 /// (on a separate one-shot connection each, as <c>RebuildProxy</c> does) and, for asynchronous calls, without
 /// blocking. Outside a scope (a user unpickling with <see cref="BaseManager.TypeRegistry"/>) they are increfed at once.
+/// Nothing is allocated for the usual reply that holds no proxy.
 /// </summary>
-internal sealed class ProxyRebuildScope
+internal readonly struct ProxyRebuildScope
 {
     [ThreadStatic]
-    private static ProxyRebuildScope? t_current;
+    private static bool t_active;
 
-    private ProxyRebuildScope? _previous;
-    private List<BaseProxy>? _pending;
+    [ThreadStatic]
+    private static List<BaseProxy>? t_pending;
 
-    public bool IsEmpty => _pending is null;
+    private readonly bool _previousActive;
+    private readonly List<BaseProxy>? _previousPending;
 
+    private ProxyRebuildScope(bool previousActive, List<BaseProxy>? previousPending)
+    {
+        _previousActive = previousActive;
+        _previousPending = previousPending;
+    }
+
+    /// <summary>Starts collecting on this thread (the unpickler runs synchronously inside).</summary>
     public static ProxyRebuildScope Begin()
     {
-        var scope = new ProxyRebuildScope { _previous = t_current };
-        t_current = scope;
+        var scope = new ProxyRebuildScope(t_active, t_pending);
+        t_active = true;
+        t_pending = null;
         return scope;
     }
 
     /// <summary>Defers the incref of <paramref name="proxy"/> to the current scope; false when there is none.</summary>
     public static bool TryDefer(BaseProxy proxy)
     {
-        if (t_current is not { } scope)
+        if (!t_active)
         {
             return false;
         }
 
-        (scope._pending ??= []).Add(proxy);
+        (t_pending ??= []).Add(proxy);
         return true;
     }
 
-    public void End() => t_current = _previous;
+    /// <summary>Stops collecting and returns the rebuilt proxies, or null when there were none.</summary>
+    public List<BaseProxy>? End()
+    {
+        var pending = t_pending;
+        t_active = _previousActive;
+        t_pending = _previousPending;
+        return pending;
+    }
 
     /// <summary>Increfs every rebuilt proxy; if one fails, the ones already increfed are released again and the error is thrown.</summary>
-    public void IncrefAll()
+    public static void IncrefAll(List<BaseProxy> pending)
     {
-        if (_pending is not { } pending)
-        {
-            return;
-        }
-
         for (var i = 0; i < pending.Count; i++)
         {
             try
@@ -59,13 +71,8 @@ internal sealed class ProxyRebuildScope
     }
 
     /// <summary>The asynchronous <see cref="IncrefAll"/>.</summary>
-    public async ValueTask IncrefAllAsync(CancellationToken cancellationToken)
+    public static async ValueTask IncrefAllAsync(List<BaseProxy> pending, CancellationToken cancellationToken)
     {
-        if (_pending is not { } pending)
-        {
-            return;
-        }
-
         for (var i = 0; i < pending.Count; i++)
         {
             try
@@ -81,14 +88,11 @@ internal sealed class ProxyRebuildScope
     }
 
     /// <summary>Drops the rebuilt proxies when the reply failed to unpickle: none was increfed, so none decrefs.</summary>
-    public void DisposeAll()
+    public static void Abandon(List<BaseProxy>? pending)
     {
-        if (_pending is { } pending)
+        foreach (var proxy in pending ?? [])
         {
-            foreach (var proxy in pending)
-            {
-                proxy.Abandon();
-            }
+            proxy.Abandon();
         }
     }
 
