@@ -1,0 +1,33 @@
+namespace Multiprocess.Managers;
+
+/// <summary>How a <see cref="BaseManager"/> client talks to its manager.</summary>
+public sealed class ManagerOptions
+{
+    /// <summary>Gets the defaults: a <c>multiprocessing</c> manager, one connection per thread, no call timeout.</summary>
+    public static ManagerOptions Default { get; } = new();
+
+    /// <summary>Gets which Python package runs the manager (the class names proxies are pickled with).</summary>
+    public ManagerLibrary Library { get; init; } = ManagerLibrary.Multiprocessing;
+
+    /// <summary>Gets how persistent connections are kept (per thread, as Python, or pooled).</summary>
+    public ManagerConnectionMode ConnectionMode { get; init; } = ManagerConnectionMode.PerThread;
+
+    /// <summary>Gets the limit on each connection's authkey handshake; null is the connection layer's default (20 s).</summary>
+    public TimeSpan? HandshakeTimeout { get; init; }
+
+    /// <summary>
+    /// Gets how long a call waits for its reply before giving up with a <see cref="TimeoutException"/> (the
+    /// connection is then closed, since the late reply would put it out of step). Infinite by default, as in
+    /// Python: a blocking <c>get()</c> on an empty queue waits for ever. Method timeouts (<c>get(timeout=…)</c>)
+    /// are the manager's and need no call timeout.
+    /// </summary>
+    public TimeSpan CallTimeout { get; init; } = Timeout.InfiniteTimeSpan;
+
+    /// <summary>
+    /// Gets how long a synchronous call polls for its reply before it sleeps (<see cref="Connection.Connection.SpinDuration"/>;
+    /// adaptive, so calls that wait long stop polling). A CPython manager answers a simple call in 20–60 µs, and
+    /// catching the reply by polling saves a thread wake-up (~20 µs here) per call. Null keeps the connection
+    /// default (50 µs, or <c>MULTIPROCESS_SPIN_US</c>); zero blocks at once, as Python's client does.
+    /// </summary>
+    public TimeSpan? ReceiveSpin { get; init; }
+}
