@@ -1,0 +1,258 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Multiprocess.Benchmarks.Harness;
+using Multiprocess.Connection;
+using MpConnection = Multiprocess.Connection.Connection;
+
+namespace Multiprocess.Benchmarks.Suites;
+
+/// <summary>
+/// <c>connection</c>: <c>multiprocessing.connection</c> between two processes over an AF_UNIX Listener, the same
+/// message pattern for every pairing (driver ↔ peer): 100-byte round trips, one-way 1 MiB and 64 MiB messages into
+/// a <c>sink N</c> session, and authenticated connects per second. The peer is <c>multiprocess echo connect</c>
+/// (C#) or python/bench_connection.py <c>peer</c> (CPython); the CPython driver is bench_connection.py
+/// <c>drive</c>. Baseline: CPython ↔ CPython. Implementation labels read "driver↔peer" (client→server for connects).
+/// </summary>
+public sealed class ConnectionSuite : IBenchmarkSuite
+{
+    // Keep in step with python/bench_connection.py.
+    private const int PingSize = 100;
+    private const int PingOps = 20_000;
+    private const int PingSamples = 7;
+    private const int Mib1Ops = 256;
+    private const int Mib1Samples = 5;
+    private const int Mib64Ops = 4;
+    private const int Mib64Samples = 5;
+    private const int ConnectOps = 300;
+    private const int ConnectSamples = 5;
+
+    private static readonly TimeSpan PeerTimeout = TimeSpan.FromMinutes(5);
+
+    /// <inheritdoc/>
+    public string Name => "connection";
+
+    /// <inheritdoc/>
+    public IEnumerable<ResultRow> Run(BenchContext context)
+    {
+        var cli = FindCli();
+        var py = "CPython " + context.PythonVersion;
+        var script = Path.Combine(context.ScriptDirectory, "bench_connection.py");
+        string[] csPeer = [cli, "echo", "connect"];
+        string[] pyPeer = [context.Python, script, "peer"];
+        var baseline = $"{py}↔{py}";
+
+        var rows = new List<ResultRow>();
+        rows.AddRange(DriveFromCSharp(context, "C#↔C#", csPeer, spin: true));
+        rows.AddRange(DriveFromCSharp(context, "C#↔C# (spin off)", csPeer, spin: false));
+        rows.AddRange(DriveFromCSharp(context, $"C#↔{py}", pyPeer, spin: true));
+        rows.AddRange(DriveFromPython(context, $"{py}↔C#", csPeer));
+        rows.AddRange(DriveFromPython(context, baseline, pyPeer));
+        rows.AddRange(ConnectRates(context, cli, py));
+
+        foreach (var row in rows)
+        {
+            row.Baseline = baseline;
+        }
+
+        ResultsWriter.FillRatios(rows);
+        foreach (var row in rows.Where(r => r.Implementation == "C#↔C#"))
+        {
+            var goal = row.Case switch
+            {
+                "round trip 100 B" => 2.0,
+                "one-way 64 MiB" => 1.5,
+                _ => 0,
+            };
+            if (goal > 0)
+            {
+                row.Note = string.Create(CultureInfo.InvariantCulture, $"goal ≥{goal:F1}× {baseline}: {(row.Ratio >= goal ? "met" : "not met")} ({row.Ratio:F2}×)");
+            }
+        }
+
+        return rows;
+    }
+
+    private static IEnumerable<ResultRow> DriveFromCSharp(BenchContext context, string impl, string[] peer, bool spin)
+    {
+        var key = RandomNumberGenerator.GetBytes(32);
+        using var listener = new Listener(ConnectionAddress.Arbitrary(ConnectionFamily.Unix), authKey: key);
+        var psi = new ProcessStartInfo(peer[0]) { UseShellExecute = false };
+        foreach (var a in peer.Skip(1).Append(listener.Address.ToString()).Append("--authkey-hex").Append(Convert.ToHexString(key)))
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        if (!spin)
+        {
+            psi.Environment["MULTIPROCESS_SPIN_US"] = "0";
+        }
+
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {peer[0]}");
+        var rows = new List<ResultRow>();
+        try
+        {
+            using var c = listener.Accept(TimeSpan.FromSeconds(30));
+            if (!spin)
+            {
+                c.SpinDuration = TimeSpan.Zero;
+            }
+
+            foreach (var (label, size, ops, samples) in new[] { ("one-way 1 MiB", 1 << 20, Mib1Ops, Mib1Samples), ("one-way 64 MiB", 64 << 20, Mib64Ops, Mib64Samples) })
+            {
+                var payload = RandomNumberGenerator.GetBytes(size);
+                var stats = Sampler.Measure(n => OneWay(c, payload, n), context.Ops(ops), context.Samples(samples));
+                rows.Add(ResultRow.From("connection", label, impl, stats, size));
+            }
+
+            var message = RandomNumberGenerator.GetBytes(PingSize);
+            c.SendBytes("echo"u8);
+            var ping = Sampler.Measure(
+                n =>
+                {
+                    for (long i = 0; i < n; i++)
+                    {
+                        c.SendBytes(message);
+                        c.RecvBytes();
+                    }
+                },
+                context.Ops(PingOps),
+                context.Samples(PingSamples));
+            rows.Add(ResultRow.From("connection", "round trip 100 B", impl, ping));
+            c.SendBytes([]);
+        }
+        finally
+        {
+            if (!process.WaitForExit(PeerTimeout))
+            {
+                process.Kill();
+            }
+        }
+
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"peer {string.Join(' ', peer)} exited {process.ExitCode}");
+        }
+
+        return rows;
+    }
+
+    private static void OneWay(MpConnection c, byte[] payload, long n)
+    {
+        c.SendBytes(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"sink {n}")));
+        for (long i = 0; i < n; i++)
+        {
+            c.SendBytes(payload);
+        }
+
+        var reply = Encoding.ASCII.GetString(c.RecvBytes());
+        var expected = string.Create(CultureInfo.InvariantCulture, $"ok {n * payload.Length}");
+        if (reply != expected)
+        {
+            throw new InvalidOperationException($"sink replied '{reply}', expected '{expected}'");
+        }
+    }
+
+    private static IEnumerable<ResultRow> DriveFromPython(BenchContext context, string impl, string[] peer) =>
+        PythonPeer.Run(context, "bench_connection.py", ["drive", "--impl", impl, "--peer", .. peer], PeerTimeout)
+            .Select(r => ResultRow.From("connection", r.Case, r.Impl, r.Stats, BytesOf(r.Case)));
+
+    private static long BytesOf(string @case) => @case switch
+    {
+        "one-way 1 MiB" => 1 << 20,
+        "one-way 64 MiB" => 64 << 20,
+        _ => 0,
+    };
+
+    /// <summary>Authenticated connects per second: each client (C#, CPython) against each server (C# echo serve, CPython Listener).</summary>
+    private static IEnumerable<ResultRow> ConnectRates(BenchContext context, string cli, string py)
+    {
+        var key = RandomNumberGenerator.GetBytes(32);
+        var hex = Convert.ToHexString(key);
+        var folder = Directory.CreateTempSubdirectory("bench-conn-");
+        var rows = new List<ResultRow>();
+        try
+        {
+            var csAddress = new UnixPathAddress(Path.Combine(folder.FullName, "cs.sock"));
+            var pyAddress = new UnixPathAddress(Path.Combine(folder.FullName, "py.sock"));
+
+            using (var server = StartServer(cli, ["echo", "serve", csAddress.ToString(), "--authkey-hex", hex], redirectStdin: false))
+            {
+                rows.Add(MeasureConnects(context, csAddress, key, "C#↔C#"));
+                rows.AddRange(PythonConnects(context, csAddress, hex, $"{py}↔C#"));
+                server.Kill();
+            }
+
+            using (var server = StartServer(context.Python, [Path.Combine(context.ScriptDirectory, "bench_connection.py"), "serve", pyAddress.ToString(), "--authkey-hex", hex], redirectStdin: true))
+            {
+                rows.Add(MeasureConnects(context, pyAddress, key, $"C#↔{py}"));
+                rows.AddRange(PythonConnects(context, pyAddress, hex, $"{py}↔{py}"));
+                server.StandardInput.Close();
+                if (!server.WaitForExit(TimeSpan.FromSeconds(10)))
+                {
+                    server.Kill();
+                }
+            }
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+
+        return rows;
+    }
+
+    private static ResultRow MeasureConnects(BenchContext context, ConnectionAddress address, byte[] key, string impl)
+    {
+        var stats = Sampler.Measure(
+            () => Client.Connect(address, key).Dispose(),
+            context.Ops(ConnectOps),
+            context.Samples(ConnectSamples));
+        return ResultRow.From("connection", "connect+auth", impl, stats);
+    }
+
+    private static IEnumerable<ResultRow> PythonConnects(BenchContext context, ConnectionAddress address, string hex, string impl) =>
+        PythonPeer.Run(context, "bench_connection.py", ["connect-rate", address.ToString(), "--authkey-hex", hex, "--impl", impl], PeerTimeout)
+            .Select(r => ResultRow.From("connection", r.Case, r.Impl, r.Stats));
+
+    /// <summary>Starts a server and waits for its READY line.</summary>
+    private static Process StartServer(string exe, string[] args, bool redirectStdin)
+    {
+        var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardInput = redirectStdin };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {exe}");
+        var ready = process.StandardOutput.ReadLineAsync();
+        if (!ready.Wait(TimeSpan.FromSeconds(30)) || ready.Result?.StartsWith("READY", StringComparison.Ordinal) != true)
+        {
+            process.Kill();
+            throw new InvalidOperationException($"{exe} {string.Join(' ', args)} did not report READY");
+        }
+
+        return process;
+    }
+
+    private static string FindCli()
+    {
+        var explicitPath = Environment.GetEnvironmentVariable("MULTIPROCESS_CLI");
+        if (!string.IsNullOrEmpty(explicitPath))
+        {
+            return explicitPath;
+        }
+
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Multiprocess.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        var cli = Path.Combine(dir?.FullName ?? ".", "dotnet", "src", "Multiprocess.Cli", "bin", "Release", "net10.0", "multiprocess");
+        return File.Exists(cli)
+            ? cli
+            : throw new InvalidOperationException($"the multiprocess command is not built at {cli}: dotnet build Multiprocess.sln -c Release");
+    }
+}

@@ -1,0 +1,152 @@
+using System.Net.Sockets;
+using Multiprocess.Internal;
+
+namespace Multiprocess.Connection;
+
+/// <summary>
+/// A transport over a <see cref="Socket"/>: a connected stream socket (AF_UNIX, AF_INET, AF_INET6) or a pipe fd
+/// (.NET's socket layer reads and writes non-socket fds with read(2)/write(2), and its async engine polls them too).
+/// Errors surface as <see cref="IOException"/> naming the operation and the fd, the <see cref="SocketException"/>
+/// inside.
+/// </summary>
+public sealed class SocketTransport : IConnectionTransport
+{
+    private readonly Socket _socket;
+    private readonly int _fd;
+    private volatile bool _disposed;
+
+    /// <summary>Initializes a new instance of the <see cref="SocketTransport"/> class over a connected socket, taking ownership of it.</summary>
+    /// <param name="socket">A connected stream socket, or a socket object over a pipe fd.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="socket"/> is null.</exception>
+    public SocketTransport(Socket socket)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        _socket = socket;
+        _fd = (int)socket.SafeHandle.DangerousGetHandle();
+    }
+
+    /// <summary>Gets the socket (for socket options; do not read or write it directly, the connection buffers input).</summary>
+    public Socket Socket => _socket;
+
+    /// <inheritdoc/>
+    public int Handle => _fd;
+
+    /// <summary>Wraps an fd (a socket or a pipe end) this process owns, taking ownership of it.</summary>
+    /// <param name="fd">The file descriptor.</param>
+    /// <returns>The transport.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fd"/> is negative.</exception>
+    /// <exception cref="IOException">The fd is not open.</exception>
+    public static SocketTransport FromHandle(int fd)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(fd);
+
+        // Inherited fds may lack FD_CLOEXEC (children would inherit them) and may be O_NONBLOCK if the peer
+        // that created them used them asynchronously (notes/native.md).
+        SocketNative.SetCloseOnExec(fd);
+        var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true)) { Blocking = true };
+        return new SocketTransport(socket);
+    }
+
+    /// <inheritdoc/>
+    public int Read(Span<byte> buffer)
+    {
+        try
+        {
+            return _socket.Receive(buffer);
+        }
+        catch (SocketException) when (_disposed)
+        {
+            throw ThrowHelper.TransportClosed("recv", _fd);
+        }
+        catch (SocketException e)
+        {
+            throw ThrowHelper.TransportError("recv", _fd, e);
+        }
+        catch (ObjectDisposedException)
+        {
+            throw ThrowHelper.TransportClosed("recv", _fd);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException) when (_disposed)
+        {
+            throw ThrowHelper.TransportClosed("recv", _fd);
+        }
+        catch (SocketException e)
+        {
+            throw ThrowHelper.TransportError("recv", _fd, e);
+        }
+        catch (ObjectDisposedException)
+        {
+            throw ThrowHelper.TransportClosed("recv", _fd);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Write(ReadOnlySpan<byte> buffer)
+    {
+        try
+        {
+            // A blocking Send loops until every byte is written.
+            while (!buffer.IsEmpty)
+            {
+                var n = _socket.Send(buffer);
+                buffer = buffer[n..];
+            }
+        }
+        catch (SocketException) when (_disposed)
+        {
+            throw ThrowHelper.TransportClosed("send", _fd);
+        }
+        catch (SocketException e)
+        {
+            throw ThrowHelper.TransportError("send", _fd, e);
+        }
+        catch (ObjectDisposedException)
+        {
+            throw ThrowHelper.TransportClosed("send", _fd);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!buffer.IsEmpty)
+            {
+                var n = await _socket.SendAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                buffer = buffer[n..];
+            }
+        }
+        catch (SocketException) when (_disposed)
+        {
+            throw ThrowHelper.TransportClosed("send", _fd);
+        }
+        catch (SocketException e)
+        {
+            throw ThrowHelper.TransportError("send", _fd, e);
+        }
+        catch (ObjectDisposedException)
+        {
+            throw ThrowHelper.TransportClosed("send", _fd);
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool Poll(TimeSpan timeout) => SocketNative.PollReadable(_fd, Deadline.From(timeout));
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _disposed = true;
+        _socket.Dispose();
+    }
+}

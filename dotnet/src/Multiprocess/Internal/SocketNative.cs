@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Multiprocess.Internal;
+
+/// <summary>
+/// The few libc calls the connection layer needs that .NET does not expose: socketpair(2), pipe2(2), poll(2) over
+/// arbitrary fds, and FD_CLOEXEC. Constants are Linux's (identical on x86-64 and arm64).
+/// </summary>
+internal static unsafe partial class SocketNative
+{
+    public const int AF_UNIX = 1;
+    public const int SOCK_STREAM = 1;
+    public const int SOCK_CLOEXEC = 0x80000;
+    public const int O_CLOEXEC = 0x80000;
+    public const short POLLIN = 0x001;
+    public const int SOL_SOCKET = 1;
+    public const int SO_REUSEADDR = 2;
+    public const int EINTR = 4;
+    public const int F_GETFD = 1;
+    public const int F_SETFD = 2;
+    public const int FD_CLOEXEC = 1;
+
+    private const string LibC = "libc.so.6";
+
+    /// <summary>struct pollfd.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport(LibC, EntryPoint = "socketpair", SetLastError = true)]
+    private static partial int SocketPairNative(int domain, int type, int protocol, int* sv);
+
+    [LibraryImport(LibC, EntryPoint = "pipe2", SetLastError = true)]
+    private static partial int Pipe2Native(int* fds, int flags);
+
+    [LibraryImport(LibC, EntryPoint = "poll", SetLastError = true)]
+    private static partial int PollNative(PollFd* fds, nuint nfds, int timeout);
+
+    [LibraryImport(LibC, EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int FcntlNative(int fd, int cmd, int arg);
+
+    [LibraryImport(LibC, EntryPoint = "close", SetLastError = true)]
+    private static partial int CloseNative(int fd);
+
+    /// <summary>socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): what Python's <c>socket.socketpair()</c> makes.</summary>
+    public static (int First, int Second) SocketPair()
+    {
+        int* sv = stackalloc int[2];
+        if (SocketPairNative(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        {
+            ThrowHelper.ThrowErrno("socketpair(AF_UNIX, SOCK_STREAM)", Marshal.GetLastPInvokeError());
+        }
+
+        return (sv[0], sv[1]);
+    }
+
+    /// <summary>pipe2(O_CLOEXEC): a one-way pipe, (read end, write end), as Python's <c>os.pipe()</c>.</summary>
+    public static (int Read, int Write) Pipe()
+    {
+        int* fds = stackalloc int[2];
+        if (Pipe2Native(fds, O_CLOEXEC) != 0)
+        {
+            ThrowHelper.ThrowErrno("pipe2(O_CLOEXEC)", Marshal.GetLastPInvokeError());
+        }
+
+        return (fds[0], fds[1]);
+    }
+
+    /// <summary>Closes an fd that no SafeHandle owns yet (error paths only).</summary>
+    public static void Close(int fd) => _ = CloseNative(fd);
+
+    /// <summary>Sets FD_CLOEXEC so children started later (Process.Start, posix_spawn) do not inherit the fd.</summary>
+    public static void SetCloseOnExec(int fd)
+    {
+        var flags = FcntlNative(fd, F_GETFD, 0);
+        if (flags < 0 || FcntlNative(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+        {
+            ThrowHelper.ThrowErrno($"fcntl(fd {fd}, F_SETFD, FD_CLOEXEC)", Marshal.GetLastPInvokeError());
+        }
+    }
+
+    /// <summary>
+    /// poll(2) for readability (data, EOF, hang-up or error all count: any nonzero revents), retrying EINTR with the
+    /// timeout recomputed from the deadline, as CPython's <c>wait()</c> does.
+    /// </summary>
+    /// <param name="fds">The fds; Revents is filled in.</param>
+    /// <param name="deadline">A <see cref="Stopwatch"/> timestamp, or <see cref="Deadline.Infinite"/>.</param>
+    /// <returns>How many fds are ready (0 on timeout).</returns>
+    public static int PollReadable(Span<PollFd> fds, long deadline)
+    {
+        for (var i = 0; i < fds.Length; i++)
+        {
+            fds[i].Events = POLLIN;
+            fds[i].Revents = 0;
+        }
+
+        fixed (PollFd* p = fds)
+        {
+            while (true)
+            {
+                var rc = PollNative(p, (nuint)fds.Length, Deadline.RemainingMilliseconds(deadline));
+                if (rc >= 0)
+                {
+                    return rc;
+                }
+
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != EINTR)
+                {
+                    ThrowHelper.ThrowErrno($"poll() over {fds.Length} fd(s)", errno);
+                }
+
+                if (deadline != Deadline.Infinite && Stopwatch.GetTimestamp() >= deadline)
+                {
+                    return 0;
+                }
+            }
+        }
+    }
+
+    /// <summary>Polls one fd for readability until the deadline.</summary>
+    public static bool PollReadable(int fd, long deadline)
+    {
+        Span<PollFd> one = [new PollFd { Fd = fd }];
+        return PollReadable(one, deadline) > 0;
+    }
+}
