@@ -103,12 +103,13 @@ internal sealed partial class Pickler
     }
 
     /// <summary>
-    /// Module and qualname strings of STACK_GLOBAL, memoized as CPython's are: module names by content, since every
-    /// class of a module shares that module's <c>__name__</c> object; qualnames are distinct objects, written afresh.
+    /// Module and qualname strings of STACK_GLOBAL, memoized as CPython's are: module names by identity (a str read
+    /// from the pickle that CPython shared with a module name stays shared) and by content, since every class of a
+    /// module shares that module's interned <c>__name__</c>; qualnames are distinct objects, written afresh.
     /// </summary>
     private void SaveGlobalName(string s, bool isModule)
     {
-        if (isModule && _nameMemo is not null && _nameMemo.TryGetValue(s, out var index))
+        if (isModule && (_memo.TryGetValue(s, out var index) || (_nameMemo is not null && _nameMemo.TryGetValue(s, out index))))
         {
             WriteGet(index);
         }
@@ -118,6 +119,7 @@ internal sealed partial class Pickler
             index = WritePut();
             if (isModule)
             {
+                _memo.TryAdd(s, index);
                 (_nameMemo ??= new Dictionary<string, int>(StringComparer.Ordinal))[s] = index;
             }
         }
@@ -228,6 +230,15 @@ internal sealed partial class Pickler
         {
             Save(r.State);
             WriteByte(Opcodes.BUILD);
+        }
+
+        if (r.PostCalls is { } calls)
+        {
+            foreach (var call in calls)
+            {
+                Save(call);
+                WriteByte(Opcodes.POP);
+            }
         }
 
         _depth--;

@@ -13,7 +13,8 @@ namespace Multiprocess.Pickle;
 /// </summary>
 /// <remarks>
 /// <see cref="Python"/> is the comparer <see cref="PyDict"/> and the set types use. <see cref="Structural"/>
-/// also compares <see cref="PyReduce"/> values by content (callable, arguments, state, items): what tests and
+/// also compares <see cref="PyReduce"/> values by content (callable, arguments, state, items) and takes a NaN as equal
+/// to a NaN: what tests and
 /// round-trip checks want. Both handle recursive structures (a list that contains itself) without overflowing.
 /// </remarks>
 public sealed class PyObjectComparer : IEqualityComparer<object?>
@@ -163,7 +164,7 @@ public sealed class PyObjectComparer : IEqualityComparer<object?>
                 case string sx:
                     return y is string sy && string.Equals(sx, sy, StringComparison.Ordinal);
                 case long or double or bool or BigInteger or Complex or PyDecimal:
-                    return PyNumber.NumericEquals(x, y);
+                    return PyNumber.NumericEquals(x, y) || (structural && SameNaN(x, y));
                 case byte[] bx:
                     return BytesOf(y, out var by) && bx.AsSpan().SequenceEqual(by);
                 case PyByteArray ax:
@@ -200,6 +201,16 @@ public sealed class PyObjectComparer : IEqualityComparer<object?>
 
             return x.Equals(y);
         }
+
+        /// <summary>Structural comparison treats a NaN as equal to a NaN of the same kind (the value survived a round trip).</summary>
+        private static bool SameNaN(object x, object? y) => (x, y) switch
+        {
+            (double a, double b) => double.IsNaN(a) && double.IsNaN(b),
+            (Complex a, Complex b) => (a.Real.Equals(b.Real) || (double.IsNaN(a.Real) && double.IsNaN(b.Real)))
+                                      && (a.Imaginary.Equals(b.Imaginary) || (double.IsNaN(a.Imaginary) && double.IsNaN(b.Imaginary))),
+            (PyDecimal a, PyDecimal b) => a.Kind is PyDecimalKind.NaN or PyDecimalKind.SignalingNaN && a.ToString() == b.ToString(),
+            _ => false,
+        };
 
         private static bool BytesOf(object? value, out ReadOnlySpan<byte> span)
         {

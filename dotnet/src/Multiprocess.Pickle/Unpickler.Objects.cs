@@ -7,6 +7,26 @@ internal sealed partial class Unpickler
 {
     private static readonly PyGlobal s_uuidClass = new("uuid", "UUID");
 
+    private List<PyReduce>? _orphanCalls;
+
+    /// <summary>
+    /// A call whose result was popped ran for its side effect (dill's postprocessing): attach it to the object it
+    /// follows, the nearest reduce value below it on the stack, so the pickler replays it at the same point.
+    /// </summary>
+    private void KeepDiscardedCall(PyReduce call)
+    {
+        for (var i = _sp - 1; i >= 0; i--)
+        {
+            if (_stack[i] is PyReduce owner && !ReferenceEquals(owner, call))
+            {
+                (owner.PostCalls ??= []).Add(call);
+                return;
+            }
+        }
+
+        (_orphanCalls ??= []).Add(call);
+    }
+
     /// <summary>APPEND/APPENDS: stack[from..] onto the list (or list-like object) at stack[from - 1].</summary>
     private void Append(int from, byte op, int offset)
     {

@@ -59,6 +59,11 @@ internal sealed partial class Unpickler
                     case Opcodes.STOP:
                         bytesConsumed = reader.Position;
                         var result = Pop(op, start);
+                        if (_orphanCalls is not null && result is PyReduce root)
+                        {
+                            (root.PostCalls ??= []).AddRange(_orphanCalls);
+                        }
+
                         return HasPendingBindings ? FinishBindings(result) : result;
 
                     // ---- constants and numbers
@@ -284,7 +289,12 @@ internal sealed partial class Unpickler
                     case Opcodes.POP:
                         if (_sp > _fence)
                         {
-                            _stack[--_sp] = null;
+                            var popped = _stack[--_sp];
+                            _stack[_sp] = null;
+                            if (popped is PyReduce { Kind: PyReduceKind.Reduce } call and not PyException)
+                            {
+                                KeepDiscardedCall(call);
+                            }
                         }
                         else if (_markCount > 0)
                         {

@@ -79,6 +79,13 @@ public class PyReduce
     public List<KeyValuePair<object?, object?>>? DictItems { get; set; }
 
     /// <summary>
+    /// Gets or sets calls Python made right after building this object and then discarded (REDUCE followed by POP),
+    /// kept because they have side effects: dill sets closure cells and recursive globals this way
+    /// (<c>setattr(cell, 'cell_contents', f)</c>). The pickler writes each back as REDUCE then POP, after BUILD.
+    /// </summary>
+    public List<PyReduce>? PostCalls { get; set; }
+
+    /// <summary>
     /// Gets the Python class when it is known from the structure: the class of NEWOBJ/NEWOBJ_EX/OBJ, the first
     /// argument of <c>copyreg._reconstructor</c>, or the callable of a REDUCE (often a class); null when the callable
     /// is not a <see cref="PyGlobal"/>.
