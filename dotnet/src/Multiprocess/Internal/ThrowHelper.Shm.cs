@@ -19,8 +19,8 @@ internal static partial class ThrowHelper
         var message = $"[Errno {errno}] {Marshal.GetPInvokeErrorMessage(errno)}" + (filename is null ? "" : $": '{filename}'");
         Exception e = errno switch
         {
-            Errno.ENOENT => new FileNotFoundException(message, filename),
-            Errno.EACCES => new UnauthorizedAccessException(message),
+            Multiprocess.Internal.Errno.ENOENT => new FileNotFoundException(message, filename),
+            Multiprocess.Internal.Errno.EACCES => new UnauthorizedAccessException(message),
             _ => new IOException(message),
         };
         e.Data["errno"] = errno;
