@@ -105,14 +105,19 @@ def joinable_produce(jq, count):
     jq.join()
 
 
-def send_connection(q, conn):
-    """Puts a Connection on a queue (outside spawning: travels through the resource sharer)."""
+def send_connection(q, conn, ack):
+    """Puts a Connection on a queue (outside spawning: it travels through this process's resource sharer, which must
+    live until the receiver has fetched the fd)."""
     conn.send_bytes(b"before")
     q.put(conn)
+    ack.get()
 
 
-def use_connection(conn, message):
+def use_connection_from(q, message):
+    """Gets a Connection from a queue (fetched from the sender's resource sharer) and writes to it."""
+    conn = q.get()
     conn.send_bytes(message)
+    conn.close()
 
 
 # --- pool ----------------------------------------------------------------------------------------------------------
