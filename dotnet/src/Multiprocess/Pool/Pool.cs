@@ -84,6 +84,9 @@ public sealed partial class Pool : IDisposable
 
         _inqueue = new SimpleQueue(Package, registry);
         _outqueue = new SimpleQueue(Package, registry);
+
+        // The result thread shares the CPUs with the workers it waits for: block at once rather than spin.
+        _outqueue.Reader.SpinDuration = TimeSpan.Zero;
         _slots = new WorkerSlots(PythonWorkerCount);
         _freeSlots = new Stack<int>(Enumerable.Range(0, PythonWorkerCount).Reverse());
         _wake = Conn.Pipe(duplex: false);
