@@ -88,6 +88,25 @@ public sealed class PoolTests
         Assert.That(pool.Workers.Count(w => w.ExitCode == -9), Is.EqualTo(1));
     }
 
+    [Test]
+    public void IdleWorkersKilled_OneHeldTheTaskLock_PoolReplacesThemAndGoesOn()
+    {
+        // An idle worker waits for a task inside the task queue's rlock; killing it leaves the lock taken (CPython's
+        // pool then hangs for ever). The pool notices the stuck lock and releases it.
+        using var pool = new Pool(Options("3.12", processes: 2));
+        Assert.That(pool.Map(F("square"), [1L, 2L, 3L], chunksize: 1), Has.Count.EqualTo(3));
+        Thread.Sleep(200);   // both workers idle, one of them blocked in get() holding the rlock
+        foreach (var w in pool.Workers.Where(w => w.Language == "Python"))
+        {
+            System.Diagnostics.Process.GetProcessById(w.Pid).Kill();
+        }
+
+        var squares = pool.MapAsync(F("square"), Enumerable.Range(0, 20).Select(i => (object?)(long)i), chunksize: 1);
+        Assert.That(squares.Wait(TimeSpan.FromSeconds(20)), Is.True, "no hang");
+        Assert.That(squares.Result, Is.EqualTo(Enumerable.Range(0, 20).Select(i => (object)((long)i * i))));
+        Assert.That(pool.Workers.Count(w => w.ExitCode == -9), Is.EqualTo(2));
+    }
+
     [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
     public void MixedPool_OneStream_BothLanguagesWorkAndResultsInOrder(string version)
     {
