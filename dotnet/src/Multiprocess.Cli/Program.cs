@@ -1,4 +1,6 @@
 using System.Reflection;
+using Multiprocess.Processes;
+using Multiprocess.ResourceTracking;
 
 namespace Multiprocess.Cli;
 
@@ -13,6 +15,18 @@ public static class Program
     /// <returns>The exit status.</returns>
     public static int Main(string[] args)
     {
+        // Made a Python parent's spawn executable (multiprocessing.set_executable): CPython starts its resource
+        // tracker and its children with its own command lines, which this program then serves.
+        if (SpawnCommandLine.TryParseResourceTracker(args, out var trackerFd))
+        {
+            return ResourceTrackerServer.Run(trackerFd);
+        }
+
+        if (SpawnCommandLine.TryParse(args, out _))
+        {
+            return SpawnedChild.Run(args, Commands.DemoTargets.All);
+        }
+
         var commands = typeof(Program).Assembly.GetTypes()
             .Where(t => typeof(ICommand).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
             .Select(t => (ICommand)Activator.CreateInstance(t)!)

@@ -40,6 +40,18 @@ public class RemoteException : ProcessException
         RemoteTraceback = remoteTraceback;
     }
 
+    /// <summary>Initializes a new instance of the <see cref="RemoteException"/> class with the remote traceback and the
+    /// remote exception mapped to .NET (a pool task's failure).</summary>
+    /// <param name="message">What went wrong, as a one-line summary.</param>
+    /// <param name="remoteTraceback">The traceback text the remote process sent.</param>
+    /// <param name="innerException">The remote exception as a .NET exception, or null.</param>
+    public RemoteException(string? message, string remoteTraceback, Exception? innerException)
+        : base(message, innerException)
+    {
+        ArgumentNullException.ThrowIfNull(remoteTraceback);
+        RemoteTraceback = remoteTraceback;
+    }
+
     /// <summary>Gets the traceback text the remote process sent (empty when none was sent).</summary>
     public string RemoteTraceback { get; }
 

@@ -1,0 +1,23 @@
+using System.Runtime.InteropServices;
+
+namespace Multiprocess.Internal;
+
+/// <summary>read(2), write(2), close(2) and dup(2) on raw fds: queues read exactly one frame at a time from a pipe other
+/// processes read too, so nothing may sit in a user-space read-ahead buffer.</summary>
+internal static unsafe partial class LibcPipe
+{
+    [LibraryImport(LibcShm.Libc, EntryPoint = "read", SetLastError = true)]
+    internal static partial nint Read(int fd, byte* buffer, nuint count);
+
+    [LibraryImport(LibcShm.Libc, EntryPoint = "write", SetLastError = true)]
+    internal static partial nint Write(int fd, byte* buffer, nuint count);
+
+    [LibraryImport(LibcShm.Libc, EntryPoint = "close", SetLastError = true)]
+    internal static partial int Close(int fd);
+
+    [LibraryImport(LibcShm.Libc, EntryPoint = "dup", SetLastError = true)]
+    internal static partial int Dup(int fd);
+
+    [LibraryImport(LibcShm.Libc, EntryPoint = "chdir", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int ChDir(string path);
+}

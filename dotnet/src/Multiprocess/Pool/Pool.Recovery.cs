@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using System.Globalization;
+using Multiprocess.Internal;
+using Multiprocess.Queues;
+
+namespace Multiprocess.Pooling;
+
+/// <content>
+/// What CPython's pool does not do: a worker that dies fails the task it was running (its slot names it), instead of
+/// leaving the caller waiting for ever; a task pipe left locked by a worker that died idle is unlocked; and tasks a
+/// dying worker took without recording are failed once nobody can have them.
+/// </content>
+/// <remarks>
+/// <code>
+///   worker handler                                       result thread
+///   1. a worker's sentinel fires; reap it (exit code)
+///   2. write a marker on the result pipe (under wlock) ─▶ results written by the dead worker come first
+///   3.                                                    the marker: record its serial, wake the handler
+///   4. slot = (pid, n, job, i): task i of job unfinished ⇒ fail it with the exit code; else the worker was idle
+///      (it may have died holding the task pipe's rlock: watch for a stuck pipe)
+/// </code>
+/// </remarks>
+public sealed partial class Pool
+{
+    private static readonly TimeSpan StuckLockAfter = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan LostTasksAfter = TimeSpan.FromSeconds(2);
+
+    private readonly List<(PythonWorker Worker, int? ExitCode, long Serial)> _crashes = [];
+    private long _markerSerial;
+    private bool _suspect;
+    private long _stuckSince;
+    private long _idleSince;
+
+    private void ReapExited()
+    {
+        List<(PythonWorker Worker, int? ExitCode)> exited;
+        lock (_workersGate)
+        {
+            exited = _pythonWorkers.Where(w => !w.Process.IsAlive).Select(w => (w, w.Process.ExitCode)).ToList();
+            foreach (var (w, code) in exited)
+            {
+                _pythonWorkers.Remove(w);
+                _exitedWorkers.Add(Info(w, code));
+            }
+        }
+
+        foreach (var (w, code) in exited)
+        {
+            w.Process.Dispose();
+            if (w.Stopping || IsTerminating)
+            {
+                FreeSlot(w.Slot);
+                continue;
+            }
+
+            // Its results may still be in the pipe: judge once the result thread has passed a marker written now.
+            var serial = ++_markerSerial;
+            WriteMarker(serial);
+            _crashes.Add((w, code, serial));
+        }
+    }
+
+    private void JudgeCrashes()
+    {
+        var seen = Interlocked.Read(ref _markerSeen);
+        foreach (var crash in _crashes.Where(c => c.Serial <= seen).ToList())
+        {
+            _crashes.Remove(crash);
+            var (w, code, _) = crash;
+            var slot = _slots.Read(w.Slot);
+            if (slot.Pid == w.Process.Pid && slot.Job >= 0 && _cache.TryGetValue(slot.Job, out var job) && !job.IsTaskDone((int)slot.Index))
+            {
+                job.Set((int)slot.Index, null, new ProcessException(string.Create(CultureInfo.InvariantCulture,
+                    $"worker process {w.Process.Pid} ({w.Process.Name}) exited with code {code} while running task {slot.Index} of job {slot.Job} ({job.Function}); it was replaced")));
+            }
+            else if (code != 0)
+            {
+                // Died between tasks: it may have held the task pipe's rlock, or taken a task it had not recorded yet.
+                _suspect = true;
+            }
+
+            FreeSlot(w.Slot);
+        }
+    }
+
+    /// <summary>After a suspicious death: unlock a task pipe whose rlock stays taken while input waits (a live holder
+    /// reads within microseconds), and fail tasks that nobody can have (nothing in the pipe or on its way, no worker
+    /// busy) for <see cref="LostTasksAfter"/>.</summary>
+    private void Watch()
+    {
+        if (!_suspect)
+        {
+            return;
+        }
+
+        if (_cache.IsEmpty)
+        {
+            _suspect = false;
+            _stuckSince = _idleSince = 0;
+            return;
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        var input = PipeFrames.Poll(_inqueue.Reader.Fileno(), Deadline.From(TimeSpan.Zero));
+        if (input && _inqueue.RLock.GetValue() == 0)
+        {
+            _stuckSince = _stuckSince == 0 ? now : _stuckSince;
+            if (Stopwatch.GetElapsedTime(_stuckSince, now) >= StuckLockAfter)
+            {
+                Console.Error.WriteLine("Pool: the task queue's read lock was left held by a worker that died; releasing it");
+                _inqueue.RLock.Release();
+                _stuckSince = 0;
+            }
+        }
+        else
+        {
+            _stuckSince = 0;
+        }
+
+        if (!input && _taskQueue.Count == 0 && !_taskThreadBusy && !AnyWorkerBusy())
+        {
+            _idleSince = _idleSince == 0 ? now : _idleSince;
+            if (Stopwatch.GetElapsedTime(_idleSince, now) >= LostTasksAfter)
+            {
+                foreach (var job in _cache.Values)
+                {
+                    job.Fail(new ProcessException($"a task of {job.Function} was lost: a worker process died after taking it and before starting it"));
+                }
+
+                _idleSince = 0;
+            }
+        }
+        else
+        {
+            _idleSince = 0;
+        }
+    }
+
+    private bool AnyWorkerBusy()
+    {
+        if (_csharpWorkers.Any(w => w.Busy.Job >= 0))
+        {
+            return true;
+        }
+
+        lock (_workersGate)
+        {
+            return _pythonWorkers.Any(w =>
+            {
+                var s = _slots.Read(w.Slot);
+                return s.Pid == w.Process.Pid && s.Job >= 0 && _cache.TryGetValue(s.Job, out var job) && !job.IsTaskDone((int)s.Index);
+            });
+        }
+    }
+
+    private void FreeSlot(int slot)
+    {
+        lock (_workersGate)
+        {
+            _freeSlots.Push(slot);
+        }
+    }
+
+    /// <summary>Something the pool relies on broke: fail every call and terminate.</summary>
+    private void BreakPool(ProcessException error)
+    {
+        Console.Error.WriteLine($"Pool: {error.Message}");
+        _state = (int)PoolState.Terminate;
+        foreach (var job in _cache.Values)
+        {
+            job.Fail(error);
+        }
+
+        Wake();
+        ThreadPool.QueueUserWorkItem(_ => TerminateCore());
+    }
+
+    /// <summary>pool.py _terminate_pool: stop the C# workers, terminate the Python workers, fail what is left, let the
+    /// task thread out of a full pipe, stop the result thread.</summary>
+    private void TerminateCore()
+    {
+        _taskQueue.CompleteAdding();
+        List<PythonWorker> workers;
+        lock (_workersGate)
+        {
+            workers = [.. _pythonWorkers];
+            workers.ForEach(w => w.Stopping = true);
+        }
+
+        workers.ForEach(w => w.Process.Terminate());
+        foreach (var job in _cache.Values)
+        {
+            job.Fail(new ProcessException($"the pool was terminated before {job.Function} finished"));
+        }
+
+        // pool.py _help_stuff_finish: empty the task pipe so a task thread blocked writing to it can finish. Only once
+        // the C# workers have stopped reading (they look at the state between tasks).
+        _csharpWorkers.ForEach(w => w.Join(TimeSpan.FromMilliseconds(500)));
+        var drain = new byte[64 * 1024];
+        var until = Stopwatch.GetTimestamp() + (5 * Stopwatch.Frequency);
+        while (_taskThread.ThreadState != System.Threading.ThreadState.Unstarted && _taskThread.IsAlive && Stopwatch.GetTimestamp() < until)
+        {
+            DrainOnce(drain);
+            _taskThread.Join(10);
+        }
+
+        foreach (var w in workers)
+        {
+            if (!w.Process.Join(TimeSpan.FromSeconds(1)))
+            {
+                w.Process.Kill();
+                w.Process.Join(TimeSpan.FromSeconds(5));
+            }
+        }
+
+        if (_handlerThread.ThreadState == System.Threading.ThreadState.Unstarted || !_handlerThread.IsAlive)
+        {
+            StopResultThread();
+        }
+    }
+
+    private unsafe void DrainOnce(byte[] buffer)
+    {
+        try
+        {
+            var fd = _inqueue.Reader.Fileno();
+            if (PipeFrames.Poll(fd, Deadline.From(TimeSpan.Zero)))
+            {
+                fixed (byte* p = buffer)
+                {
+                    LibcPipe.Read(fd, p, (nuint)buffer.Length);
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already released.
+        }
+    }
+}

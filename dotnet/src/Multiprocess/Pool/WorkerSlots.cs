@@ -1,0 +1,78 @@
+using System.Runtime.InteropServices;
+using Multiprocess.Shm;
+
+namespace Multiprocess.Pooling;
+
+/// <summary>
+/// One 32-byte slot per Python worker in a shared-memory segment, where the worker records
+/// <c>(pid, tasks started, job, index)</c> before each task. When a worker dies, its slot tells which task it was
+/// running (that task's caller gets an error instead of waiting for ever); the counts feed
+/// <see cref="Pool.Workers"/>. The worker side is <see cref="InitializerSource"/>, run by <c>exec</c> as the pool
+/// initializer around the user's one, so the workers still run <c>multiprocessing.pool.worker</c> unchanged.
+/// </summary>
+internal sealed class WorkerSlots : IDisposable
+{
+    public const int SlotSize = 32;
+
+    /// <summary>The module the wrapper lives in, in each worker (<c>sys.modules</c>), so a task can name it.</summary>
+    public const string WrapperModule = "_multiprocess_dotnet_pool";
+
+    /// <summary>Run in each Python worker by <c>exec(source, {...})</c>: maps the segment by path (no resource
+    /// tracker involved), installs <c>_multiprocess_dotnet_pool.run(job, i, func, args, kwds)</c>, which records the
+    /// task in the slot and calls <c>func(*args, **kwds)</c>, then runs the user's initializer.</summary>
+    public const string InitializerSource = """
+        import mmap, os, struct, sys, types
+        def _setup(path, slot, initializer, initargs):
+            fd = os.open(path, os.O_RDWR)
+            try:
+                buf = mmap.mmap(fd, 0)
+            finally:
+                os.close(fd)
+            off = slot * 32
+            pack_into = struct.pack_into
+            pid = os.getpid()
+            started = [0]
+            pack_into('qqqq', buf, off, pid, 0, -1, -1)
+            def run(job, i, func, args, kwds):
+                started[0] += 1
+                pack_into('qqqq', buf, off, pid, started[0], job, i)
+                return func(*args, **kwds)
+            module = types.ModuleType('_multiprocess_dotnet_pool')
+            run.__module__ = module.__name__
+            module.run = run
+            sys.modules[module.__name__] = module
+            if initializer is not None:
+                initializer(*initargs)
+        _setup(path, slot, initializer, initargs)
+        """;
+
+    private readonly SharedMemory _memory;
+
+    public WorkerSlots(int count)
+    {
+        Count = count;
+        _memory = SharedMemory.Create(Math.Max(1, count) * SlotSize, track: true);
+        _memory.Span.Clear();
+    }
+
+    public int Count { get; }
+
+    /// <summary>Gets the segment's file, which the workers map.</summary>
+    public string Path => "/dev/shm/" + _memory.Name;
+
+    public void Reset(int slot) => _memory.Span.Slice(slot * SlotSize, SlotSize).Clear();
+
+    /// <summary>The slot's record; a worker writes it whole with one memcpy, and it is read once the worker is dead or
+    /// for statistics, where a stale value is harmless.</summary>
+    public (long Pid, long Started, long Job, long Index) Read(int slot)
+    {
+        var s = MemoryMarshal.Cast<byte, long>(_memory.Span.Slice(slot * SlotSize, SlotSize));
+        return (Volatile.Read(ref s[0]), Volatile.Read(ref s[1]), Volatile.Read(ref s[2]), Volatile.Read(ref s[3]));
+    }
+
+    public void Dispose()
+    {
+        _memory.Close();
+        _memory.Unlink();
+    }
+}

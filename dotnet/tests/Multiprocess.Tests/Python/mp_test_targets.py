@@ -1,0 +1,169 @@
+"""Targets the C# tests start in CPython children (PythonProcess, Pool). Importable from 3.8 to 3.13."""
+import os
+import signal
+import sys
+import time
+
+import multiprocessing as mp
+
+_initialized = None
+
+
+# --- spawn round trips -------------------------------------------------------------------------------------------
+
+def report(q, *args, **kwargs):
+    """Puts everything the child knows about its start on q."""
+    proc = mp.current_process()
+    parent = mp.parent_process() if hasattr(mp, "parent_process") else None
+    q.put({
+        "args": args,
+        "kwargs": kwargs,
+        "name": proc.name,
+        "daemon": proc.daemon,
+        "identity": proc._identity,
+        "authkey": bytes(proc.authkey),
+        "pid": os.getpid(),
+        "parent_pid": parent.pid if parent else None,
+        "parent_alive": parent.is_alive() if parent else None,
+        "cwd": os.getcwd(),
+        "sys_path": sys.path[:5],
+        "start_method": mp.get_start_method(allow_none=True),
+        "version": "%d.%d" % sys.version_info[:2],
+    })
+
+
+def exit_with(code):
+    sys.exit(code)
+
+
+def exit_none():
+    raise SystemExit()
+
+
+def raise_value_error(message):
+    raise ValueError(message)
+
+
+def print_both(out, err):
+    print(out)
+    print(err, file=sys.stderr)
+
+
+def sleep(seconds):
+    time.sleep(seconds)
+
+
+def kill_self(signum):
+    os.kill(os.getpid(), signum)
+
+
+def wait_for_parent_exit(q):
+    q.put(os.getpid())
+    mp.parent_process().join(30)
+    sys.exit(7 if not mp.parent_process().is_alive() else 8)
+
+
+# --- queues --------------------------------------------------------------------------------------------------------
+
+def produce(q, tag, count):
+    for i in range(count):
+        q.put(tag * 10_000_000 + i)
+
+
+def consume_until_none(q, results):
+    got = []
+    while True:
+        item = q.get()
+        if item is None:
+            break
+        got.append(item)
+    results.put(got)
+
+
+def echo_until_none(inq, outq):
+    while True:
+        item = inq.get()
+        outq.put(item)
+        if item is None:
+            break
+
+
+def joinable_consume(jq, outq):
+    while True:
+        item = jq.get()
+        if item is None:
+            jq.task_done()
+            break
+        time.sleep(0.001)
+        outq.put(item * 2)
+        jq.task_done()
+
+
+def joinable_produce(jq, count):
+    for i in range(count):
+        jq.put(i)
+    jq.join()
+
+
+def send_connection(q, conn, ack):
+    """Puts a Connection on a queue (outside spawning: it travels through this process's resource sharer, which must
+    live until the receiver has fetched the fd)."""
+    conn.send_bytes(b"before")
+    q.put(conn)
+    ack.get()
+
+
+def use_connection_from(q, message):
+    """Gets a Connection from a queue (fetched from the sender's resource sharer) and writes to it."""
+    conn = q.get()
+    conn.send_bytes(message)
+    conn.close()
+
+
+# --- pool ----------------------------------------------------------------------------------------------------------
+
+def square(x):
+    return x * x
+
+
+def add(a, b):
+    return a + b
+
+
+def fail_on(x, bad):
+    if x == bad:
+        raise ValueError("bad item %r" % (x,))
+    return x
+
+
+def kill_on(x, bad):
+    if x == bad:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x
+
+
+def slow_identity(x, seconds=0.01):
+    time.sleep(seconds)
+    return x
+
+
+def pid_of(_):
+    return os.getpid()
+
+
+def init_global(value):
+    global _initialized
+    _initialized = value
+
+
+def read_global(_):
+    return _initialized
+
+
+def collatz_steps(start, stop):
+    total = 0
+    for n in range(start, stop):
+        while n != 1:
+            n = 3 * n + 1 if n & 1 else n >> 1
+            total += 1
+    return total

@@ -1,0 +1,43 @@
+"""Helpers for tests where a Python parent starts C# children: `multiprocessing.set_executable(<multiprocess>)`
+makes CPython's spawn start the engine's command with its usual spawn command line; the command runs the C# twin of
+the mpdemo function named as the Process target (python/demo/mpdemo.py, DemoTargets.cs)."""
+import contextlib
+import importlib
+import os
+import pathlib
+import sys
+
+import pytest
+
+REPO = pathlib.Path(os.environ.get("MULTIPROCESS_REPO", pathlib.Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(REPO / "python" / "demo"))
+
+import mpdemo  # noqa: E402
+
+SPAWN_BROKEN = ("multiprocess 0.70.12 (Debian) cannot use the spawn start method (fork_exec argument-count error, "
+                "notes/environment.md), and C# children can only be spawned")
+
+
+def spawn_context(mp, peer_lib):
+    if peer_lib != "multiprocessing":
+        pytest.skip(SPAWN_BROKEN)
+    return mp.get_context("spawn")
+
+
+@contextlib.contextmanager
+def executable(mp, exe):
+    """Processes started inside the block run `exe` (the C# command, or a Python)."""
+    spawn = importlib.import_module(mp.__name__ + ".spawn")
+    old = spawn.get_executable()
+    mp.set_executable(exe)
+    try:
+        yield
+    finally:
+        spawn.set_executable(old)
+
+
+def start(ctx, mp, exe, target, *args):
+    with executable(mp, exe):
+        p = ctx.Process(target=target, args=args)
+        p.start()
+    return p
