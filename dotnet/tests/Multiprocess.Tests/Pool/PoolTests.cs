@@ -101,6 +101,12 @@ public sealed class PoolTests
             System.Diagnostics.Process.GetProcessById(w.Pid).Kill();
         }
 
+        // Kill() only sends SIGKILL: wait until both are seen dead, or a worker still alive for a moment could take
+        // a task of the next map before dying (then the pool rightly reports that task as lost).
+        Assert.That(
+            SpinWait.SpinUntil(() => pool.Workers.Count(w => w.ExitCode == -9) == 2, TimeSpan.FromSeconds(10)),
+            Is.True,
+            "both killed workers reaped");
         var squares = pool.MapAsync(F("square"), Enumerable.Range(0, 20).Select(i => (object?)(long)i), chunksize: 1);
         Assert.That(squares.Wait(TimeSpan.FromSeconds(20)), Is.True, "no hang");
         Assert.That(squares.Result, Is.EqualTo(Enumerable.Range(0, 20).Select(i => (object)((long)i * i))));
