@@ -86,6 +86,7 @@ internal sealed class ObjectTable
     /// <exception cref="PyRaisedException">Refcount already 0 (CPython: AssertionError).</exception>
     public void Decref(string ident)
     {
+        IDisposable? dropped = null;
         lock (_mutex)
         {
             if (!_idToRefcount.TryGetValue(ident, out var count))
@@ -114,8 +115,13 @@ internal sealed class ObjectTable
             if (_idToObj.TryRemove(ident, out var entry) && !_idToLocalProxyObj.ContainsKey(ident))
             {
                 _identOf.Remove(entry.Original);
+                dropped = entry.Object as IDisposable;
             }
         }
+
+        // Outside the lock: a referent that lives elsewhere (a Python object behind the in-process shim) may take
+        // another lock (the GIL) to let go of it, and a thread holding that lock may be waiting for this table.
+        dropped?.Dispose();
     }
 
     /// <summary>

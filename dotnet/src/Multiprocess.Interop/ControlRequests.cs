@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Reflection;
+using Multiprocess.Connection;
+using Multiprocess.Managers;
+using Multiprocess.Pickle;
+
+namespace Multiprocess.Interop;
+
+/// <summary>
+/// The verbs of <see cref="EntryPoints.Call"/>: each request is a tuple <c>(verb, *args)</c> pickled by the shim
+/// (<c>python/multiprocess_dotnet/_engine.py</c> is the other half of this table).
+/// </summary>
+internal static class ControlRequests
+{
+    private static readonly ConcurrentDictionary<long, ManagerHost> s_servers = new();
+    private static long s_nextHandle;
+
+    /// <summary>Gets the unpickling options for requests: they come from the hosting process itself, so trusted.</summary>
+    public static UnpickleOptions UnpickleOptions { get; } = new() { Security = PickleSecurity.Trusted };
+
+    /// <exception cref="ArgumentException">Unknown verb or malformed arguments; the message names them.</exception>
+    public static object? Dispatch(object? request)
+    {
+        if (request is not PyTuple { Count: > 0 } r || r[0] is not string verb)
+        {
+            throw new ArgumentException($"A control request is a tuple (verb, *args); got {PyRepr.Repr(request)}");
+        }
+
+        return verb switch
+        {
+            "version" => typeof(ControlRequests).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0",
+            "server_new" => ServerNew(r),
+            "server_register" => ServerRegister(r),
+            "server_start" => ServerStart(r),
+            "server_wait" => Host(r).Server.WaitForShutdown(TimeSpan.FromSeconds(Arg<double>(r, 2))),
+            "server_info" => ServerInfo(Host(r)),
+            "server_shutdown" => ServerShutdown(r),
+            "servers_shutdown_all" => ShutdownAll(),
+            _ => throw new ArgumentException($"Unknown control verb '{verb}'"),
+        };
+    }
+
+    // ('server_new', address_text | None, authkey: bytes, shared_memory: bool, backlog: int, log_path | None) → handle
+    private static long ServerNew(PyTuple r)
+    {
+        var addressText = Arg<string?>(r, 1);
+        var options = new SyncManagerServerOptions
+        {
+            SharedMemory = Arg<bool>(r, 3),
+            Backlog = checked((int)Arg<long>(r, 4)),
+        };
+        if (Arg<string?>(r, 5) is { Length: > 0 } logPath)
+        {
+            options.Log = TextWriter.Synchronized(new StreamWriter(logPath, append: true) { AutoFlush = true });
+        }
+
+        var address = addressText is null ? null : ConnectionAddress.Parse(addressText);
+        var handle = Interlocked.Increment(ref s_nextHandle);
+        var host = new ManagerHost(handle, address, Arg<byte[]>(r, 2), options);
+        s_servers[handle] = host;
+        return handle;
+    }
+
+    // ('server_register', handle, typeid, creatable: bool, exposed: tuple | None, method_to_typeid: dict | None) → None
+    private static object? ServerRegister(PyTuple r)
+    {
+        var host = Host(r);
+        var exposed = r[4] switch
+        {
+            null => null,
+            IEnumerable<object?> names => names.Select(n => n as string ?? throw new ArgumentException($"exposed names are str; got {PyRepr.Repr(n)}")).ToArray(),
+            var other => throw new ArgumentException($"exposed must be a sequence of str or None; got {PyRepr.Repr(other)}"),
+        };
+        Dictionary<string, string>? methodToTypeid = null;
+        if (r[5] is PyDict map)
+        {
+            methodToTypeid = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (k, v) in map)
+            {
+                methodToTypeid[k as string ?? throw new ArgumentException($"method_to_typeid keys are str; got {PyRepr.Repr(k)}")] =
+                    v as string ?? throw new ArgumentException($"method_to_typeid values are str; got {PyRepr.Repr(v)}");
+            }
+        }
+
+        host.RegisterPython(Arg<string>(r, 2), Arg<bool>(r, 3), exposed, methodToTypeid);
+        return null;
+    }
+
+    // ('server_start', handle) → the bound address in Python's form
+    private static object ServerStart(PyTuple r)
+    {
+        var host = Host(r);
+        host.Server.Start();
+        return host.PythonAddress();
+    }
+
+    // ('server_shutdown', handle) → None; the handle is forgotten
+    private static object? ServerShutdown(PyTuple r)
+    {
+        if (s_servers.TryRemove(Arg<long>(r, 1), out var host))
+        {
+            host.Dispose();
+        }
+
+        return null;
+    }
+
+    private static long ShutdownAll()
+    {
+        var count = 0L;
+        foreach (var handle in s_servers.Keys)
+        {
+            if (s_servers.TryRemove(handle, out var host))
+            {
+                host.Dispose();
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private static PyDict ServerInfo(ManagerHost host)
+    {
+        var info = new PyDict
+        {
+            ["address"] = host.PythonAddress(),
+            ["number_of_objects"] = (long)host.Server.NumberOfObjects,
+            ["active_connections"] = (long)host.Server.ActiveConnections,
+            ["stopped"] = host.Server.IsStopped,
+        };
+        return info;
+    }
+
+    private static ManagerHost Host(PyTuple r)
+    {
+        var handle = Arg<long>(r, 1);
+        return s_servers.TryGetValue(handle, out var host)
+            ? host
+            : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"No manager server has handle {handle} (shut down already?)"));
+    }
+
+    private static T Arg<T>(PyTuple r, int index)
+    {
+        if (index >= r.Count)
+        {
+            throw new ArgumentException($"'{r[0]}' needs at least {index} arguments; got {r.Count - 1}");
+        }
+
+        var value = r[index];
+        if (value is T t)
+        {
+            return t;
+        }
+
+        if (value is null && default(T) is null)
+        {
+            return default!;
+        }
+
+        if (typeof(T) == typeof(double) && value is long l)
+        {
+            return (T)(object)(double)l;
+        }
+
+        throw new ArgumentException($"'{r[0]}' argument {index} should be {typeof(T).Name}; got {PyRepr.Repr(value)}");
+    }
+}

@@ -1,0 +1,247 @@
+"""The engine in this process: loading it once, the control calls, and the callback that runs Python-side objects.
+
+Every call is one pickle each way through an [UnmanagedCallersOnly] entry point of Multiprocess.Interop
+(dotnet/src/Multiprocess.Interop/EntryPoints.cs). ctypes CFUNCTYPE releases the GIL for the call, so a request
+that blocks (waiting for a server to stop) lets Python threads run; the engine's own threads never need the GIL
+except to run an object that only Python can run (a type id registered with a Python callable).
+"""
+import atexit
+import ctypes
+import io
+import os
+import pickle
+import sys
+import threading
+import traceback
+
+from . import _hostfxr
+
+__all__ = ["engine", "loaded", "ENGINE_DIR", "EngineError"]
+
+ENGINE_DIR = os.environ.get("MULTIPROCESS_DOTNET_ENGINE") or os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                                          "_engine")
+_ENTRY_TYPE = "Multiprocess.Interop.EntryPoints, Multiprocess.Interop"
+_ASSEMBLIES = ("Multiprocess.Pickle", "Multiprocess", "Multiprocess.Interop")
+_RUNTIME_CONFIG = "Multiprocess.Interop.runtimeconfig.json"
+
+_CALL = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_void_p),
+                         ctypes.POINTER(ctypes.c_int))
+_FREE = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
+_SET_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+_REPLY = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int)
+
+
+class EngineError(RuntimeError):
+    """The engine cannot be used here (a forked child, or after interpreter shutdown began)."""
+
+
+def _dumps(obj):
+    from multiprocessing.reduction import ForkingPickler
+    buf = io.BytesIO()
+    ForkingPickler(buf, 4).dump(obj)
+    return buf.getvalue()
+
+
+class _Engine:
+    def __init__(self, pointers, how):
+        self.how = how                              # 'hostfxr' or 'pythonnet'
+        self.pid = os.getpid()
+        self._call = _CALL(pointers["Call"])
+        self._free = _FREE(pointers["Free"])
+        self._reply = _REPLY(pointers["Reply"])
+        self._set_callback = _SET_CALLBACK(pointers["SetCallback"])
+        self._callback = _CALLBACK(self._on_callback)   # kept alive as long as the engine
+        self._set_callback(ctypes.cast(self._callback, ctypes.c_void_p))
+        self._objects = {}                          # handle → [object, references held by the engine]
+        self._registries = {}                       # server handle → {typeid: callable}
+        self._lock = threading.Lock()
+        self.closed = False
+
+    # -- control calls (Python → .NET) ---------------------------------------------------------------------------
+    def call(self, *request):
+        """Runs one control verb in the engine and returns its result, or raises the exception it sent back."""
+        if os.getpid() != self.pid:
+            raise EngineError("the .NET engine was loaded by process %d and this is its forked child %d: a forked "
+                              "child must not run .NET code; use the 'spawn' or 'forkserver' start method"
+                              % (self.pid, os.getpid()))
+        data = pickle.dumps(request, protocol=4)
+        out = ctypes.c_void_p()
+        size = ctypes.c_int()
+        status = self._call(data, len(data), ctypes.byref(out), ctypes.byref(size))
+        try:
+            reply = ctypes.string_at(out.value, size.value)
+        finally:
+            self._free(out.value)
+        value = pickle.loads(reply)
+        if status:
+            raise value
+        return value
+
+    # -- callbacks (.NET → Python), on the engine's threads with the GIL taken by ctypes -------------------------
+    def _on_callback(self, data, size, context):
+        try:
+            request = pickle.loads(ctypes.string_at(data, size))
+            status, payload = 0, _dumps(self._run(request))
+        except BaseException as e:                  # never let an exception unwind into .NET
+            status = 1
+            try:
+                payload = _dumps(e)
+            except BaseException:
+                status, payload = 2, pickle.dumps("".join(traceback.format_exception(type(e), e, e.__traceback__)))
+        try:
+            self._reply(context, payload, len(payload))
+        except BaseException:
+            return 2
+        return status
+
+    def _keep(self, obj):
+        from multiprocessing.managers import public_methods
+        handle = id(obj)
+        with self._lock:
+            entry = self._objects.get(handle)
+            if entry is None:
+                self._objects[handle] = [obj, 1]
+            else:
+                entry[1] += 1
+        return handle, list(public_methods(obj))
+
+    def _run(self, request):
+        verb = request[0]
+        if verb == "create":                        # ('create', server, typeid, args, kwargs)
+            _, server, typeid, args, kwargs = request
+            return self._keep(self._registries[server][typeid](*args, **kwargs))
+        obj = self._objects[request[1]][0]
+        if verb == "call":                          # ('call', handle, name, args, kwargs, keep_result)
+            _, _, name, args, kwargs, keep = request
+            result = getattr(obj, name)(*args, **kwargs)
+            return self._keep(result) if keep else result
+        if verb == "getvalue":
+            return obj
+        if verb == "repr":
+            return repr(obj)
+        if verb == "str":
+            return str(obj)
+        if verb == "release":
+            with self._lock:
+                entry = self._objects[request[1]]
+                entry[1] -= 1
+                if entry[1] <= 0:
+                    del self._objects[request[1]]
+            return None
+        raise ValueError("unknown engine callback verb %r" % (verb,))
+
+    def register_python_types(self, server, callables):
+        self._registries[server] = dict(callables)
+
+    def forget_server(self, server):
+        self._registries.pop(server, None)
+
+    def close(self):
+        """At exit: stop every server before the interpreter goes, then let go of the callback."""
+        if self.closed or os.getpid() != self.pid:
+            return
+        try:
+            self.call("servers_shutdown_all")
+        finally:
+            self._set_callback(None)
+            self.closed = True
+            with self._lock:
+                self._objects.clear()
+
+
+_engine = None
+_engine_lock = threading.Lock()
+_runtime = None
+_pythonnet_started = False
+
+
+def loaded():
+    """Whether the engine is loaded in this process."""
+    return _engine is not None
+
+
+def _pointers_via_clr():
+    """pythonnet is already running (the user's `clr`): load the engine through it and read the entry points."""
+    import clr  # noqa: F401  (pythonnet's module)
+    for name in _ASSEMBLIES:
+        clr.AddReference(os.path.join(ENGINE_DIR, name + ".dll"))
+    from System import Type
+    from System.Reflection import BindingFlags
+    entry = Type.GetType(_ENTRY_TYPE, True)
+    flags = BindingFlags.Public | BindingFlags.Static
+    return {m: int(entry.GetMethod(m, flags).MethodHandle.GetFunctionPointer().ToInt64())
+            for m in ("Call", "Free", "Reply", "SetCallback")}
+
+
+def _start_runtime():
+    global _runtime
+    if _runtime is None:
+        if not os.path.exists(os.path.join(ENGINE_DIR, "Multiprocess.Interop.dll")):
+            raise _hostfxr.HostfxrError("the engine is not built: %s has no Multiprocess.Interop.dll (build the wheel "
+                                        "with wheels/build.sh, or set MULTIPROCESS_DOTNET_ENGINE)" % ENGINE_DIR)
+        _runtime = _hostfxr.Runtime(os.path.join(ENGINE_DIR, _RUNTIME_CONFIG))
+    return _runtime
+
+
+def _pointers_via_hostfxr():
+    runtime = _start_runtime()
+    for name in _ASSEMBLIES:
+        runtime.load_assembly(os.path.join(ENGINE_DIR, name + ".dll"))
+    return {m: runtime.function_pointer(_ENTRY_TYPE, m) for m in ("Call", "Free", "Reply", "SetCallback")}
+
+
+def engine():
+    """The engine, loaded on first use: through pythonnet when `clr` is already imported, else hostfxr."""
+    global _engine
+    if _engine is not None:
+        if _engine.pid != os.getpid():
+            raise EngineError("the .NET engine was loaded by process %d; this forked child (%d) must not use it"
+                              % (_engine.pid, os.getpid()))
+        return _engine
+    with _engine_lock:
+        if _engine is None:
+            if "clr" in sys.modules:
+                pointers, how = _pointers_via_clr(), "pythonnet"
+            else:
+                pointers, how = _pointers_via_hostfxr(), "hostfxr"
+            e = _Engine(pointers, how)
+            atexit.register(_at_exit)
+            from . import _forksafety
+            _forksafety.engine_loaded()
+            _engine = e
+    return _engine
+
+
+def start_pythonnet():
+    """Starts pythonnet's Python.Runtime in this process (CPython 3.11+) so that `import clr` gives Python code the
+    engine's .NET types; shut down at exit. Returns the `clr` module."""
+    global _pythonnet_started
+    if "clr" in sys.modules:
+        return sys.modules["clr"]
+    if sys.version_info < (3, 11):
+        raise ImportError("pythonnet 3.2 (Python.Runtime) supports CPython 3.11-3.13; this is %d.%d. The managers of "
+                          "multiprocess_dotnet work on 3.8-3.13 without it." % sys.version_info[:2])
+    with _engine_lock:
+        runtime = _start_runtime()
+        runtime.load_assembly(os.path.join(ENGINE_DIR, "Python.Runtime.dll"))
+        initialize = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_int)(
+            runtime.function_pointer("Python.Runtime.Loader, Python.Runtime", "Initialize", None))
+        rc = initialize(b"", 0)
+        if rc != 0:
+            raise _hostfxr.HostfxrError("pythonnet's Loader.Initialize failed with %d" % rc)
+        shutdown = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_int)(
+            runtime.function_pointer("Python.Runtime.Loader, Python.Runtime", "Shutdown", None))
+        _pythonnet_started = True
+        # Without a full shutdown CPython 3.13 aborts at exit (notes/pythonnet.md). The engine's servers do not
+        # use pythonnet, so the order of this handler and the engine's does not matter.
+        atexit.register(lambda: shutdown(b"full_shutdown", len(b"full_shutdown")))
+    import clr
+    for name in _ASSEMBLIES:
+        clr.AddReference(os.path.join(ENGINE_DIR, name + ".dll"))
+    return clr
+
+
+def _at_exit():
+    if _engine is not None:
+        _engine.close()

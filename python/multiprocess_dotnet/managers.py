@@ -1,0 +1,225 @@
+"""Managers whose server runs inside this process on .NET threads: drop-in subclasses of multiprocessing's.
+
+`SyncManager`, `BaseManager` and `SharedMemoryManager` keep the stdlib's signatures, registry, proxies and client
+side; only the server changes. Instead of spawning a Python server process (one GIL for every client), `start()`
+starts the engine's manager server (dotnet/src/Multiprocess/Managers) in this process: every client connection is
+served by a .NET thread, and SyncManager's types (dict, list, Queue, Lock, ...) run in C# without the GIL. Type ids
+registered with a Python callable of their own (and `Pool`) are made and run in this interpreter, as CPython's
+server would, with the GIL taken only for them.
+
+The proxies are CPython's own: they work here, in spawned children, and in any process that connects.
+"""
+import os
+import threading
+import warnings
+
+from multiprocessing import managers as _stdlib
+from multiprocessing import util
+from multiprocessing.managers import BaseProxy, State
+
+from . import _engine
+
+__all__ = ["BaseManager", "SyncManager", "SharedMemoryManager", "Manager", "native_typeids"]
+
+
+def native_typeids():
+    """The type ids the engine serves in C# when they keep the stdlib's callable (SyncManager's, Pool excepted)."""
+    return {typeid: entry[0] for typeid, entry in _stdlib.SyncManager._registry.items()
+            if typeid != "Pool" and entry[0] is not None}
+
+
+def _address_text(address):
+    """A Python address as the engine's text form: host:port, [v6]:port, a path with '/', or @abstract."""
+    if address is None:
+        return None
+    if isinstance(address, tuple):
+        host, port = address[0], address[1]
+        host = host or "0.0.0.0"
+        return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+    if isinstance(address, bytes):
+        address = os.fsdecode(address)
+    if isinstance(address, str):
+        if address.startswith("\0"):
+            return "@" + address[1:]
+        return address if "/" in address else "./" + address
+    raise TypeError("unsupported manager address %r: use (host, port), a path, or '\\0name'" % (address,))
+
+
+class _ServerProcess:
+    """Stands where the stdlib keeps the manager's server process (`manager._process`): the in-process .NET server.
+    `exitcode` is 0 once the server stopped, None while it serves; `pid` is this process."""
+
+    def __init__(self, server):
+        self._server = server
+        self.pid = os.getpid()
+        self.name = "DotnetManagerServer"
+
+    def is_alive(self):
+        return not self._server.stopped
+
+    def join(self, timeout=None):
+        self._server.wait(timeout)
+
+    @property
+    def exitcode(self):
+        return 0 if self._server.stopped else None
+
+    def terminate(self):
+        self._server.shutdown()
+
+    kill = terminate
+
+
+class DotnetServer:
+    """A manager server in this process (what `get_server()` returns): `address`, `serve_forever()`, `shutdown()`."""
+
+    def __init__(self, registry, address, authkey, serializer="pickle", shared_memory=False):
+        if serializer != "pickle":
+            raise ValueError("the .NET manager server speaks the 'pickle' serializer only, not %r" % (serializer,))
+        self._engine = _engine.engine()
+        self._stopped = threading.Event()
+        native = native_typeids()
+        python_types = {}
+        self._handle = self._engine.call("server_new", _address_text(address), bytes(authkey), bool(shared_memory),
+                                         128, os.environ.get("MULTIPROCESS_DOTNET_LOG") or None)
+        try:
+            for typeid, (callable_, exposed, method_to_typeid, _proxytype) in registry.items():
+                if typeid in native and callable_ is native[typeid]:
+                    continue                        # served in C#
+                if callable_ is None and typeid in ("Iterator", "AsyncResult"):
+                    continue                        # the engine has these (results of dict/Pool methods)
+                if callable_ is not None:
+                    python_types[typeid] = callable_
+                self._engine.call("server_register", self._handle, typeid, callable_ is not None,
+                                  None if exposed is None else tuple(exposed),
+                                  None if method_to_typeid is None else dict(method_to_typeid))
+            self._engine.register_python_types(self._handle, python_types)
+            bound = self._engine.call("server_start", self._handle)
+        except BaseException:
+            self._engine.call("server_shutdown", self._handle)
+            raise
+        self.address = tuple(bound) if isinstance(bound, tuple) else bound
+        if address is not None and not (isinstance(address, tuple) and address[1] == 0):
+            self.address = address                  # the spelling the user chose, as the stdlib keeps it
+        util.info("manager serving at %r (.NET, in process %d)", self.address, os.getpid())
+
+    @property
+    def stopped(self):
+        return self._stopped.is_set() or self.info()["stopped"]
+
+    def info(self):
+        """{'address', 'number_of_objects', 'active_connections', 'stopped'} from the engine."""
+        if self._stopped.is_set():
+            return {"address": self.address, "number_of_objects": 0, "active_connections": 0, "stopped": True}
+        return self._engine.call("server_info", self._handle)
+
+    def wait(self, timeout=None):
+        """Blocks until the server stops (a client's shutdown, or shutdown()); returns whether it did."""
+        if self._stopped.is_set():
+            return True
+        remaining = timeout
+        while remaining is None or remaining > 0:
+            step = 0.25 if remaining is None else min(0.25, remaining)
+            if self._engine.call("server_wait", self._handle, step):
+                return True
+            if remaining is not None:
+                remaining -= step
+        return False
+
+    def serve_forever(self):
+        """Serves until a client calls shutdown or this process is interrupted, then stops (as the stdlib's)."""
+        try:
+            self.wait()
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
+    def shutdown(self):
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        try:
+            self._engine.call("server_shutdown", self._handle)
+        finally:
+            self._engine.forget_server(self._handle)
+
+
+class _DotnetServerMixin:
+    """start() and get_server() of the stdlib's managers, with the server in this process on .NET threads."""
+
+    _dotnet_shared_memory = False
+
+    def get_server(self):
+        if self._state.value != State.INITIAL:
+            if self._state.value == State.STARTED:
+                raise _stdlib.ProcessError("Already started server")
+            if self._state.value == State.SHUTDOWN:
+                raise _stdlib.ProcessError("Manager has shut down")
+            raise _stdlib.ProcessError("Unknown state {!r}".format(self._state.value))
+        return DotnetServer(self._registry, self._address, self._authkey, self._serializer,
+                            self._dotnet_shared_memory)
+
+    def start(self, initializer=None, initargs=()):
+        if self._state.value != State.INITIAL:
+            if self._state.value == State.STARTED:
+                raise _stdlib.ProcessError("Already started server")
+            if self._state.value == State.SHUTDOWN:
+                raise _stdlib.ProcessError("Manager has shut down")
+            raise _stdlib.ProcessError("Unknown state {!r}".format(self._state.value))
+        if initializer is not None:
+            if not callable(initializer):
+                raise TypeError("initializer must be a callable")
+            warnings.warn("multiprocess_dotnet: the manager server runs in this process on .NET threads, so there is "
+                          "no server process to run initializer %r in; it was not called" % (initializer,),
+                          RuntimeWarning, stacklevel=2)
+        server = DotnetServer(self._registry, self._address, self._authkey, self._serializer,
+                              self._dotnet_shared_memory)
+        self._dotnet_server = server
+        self._address = server.address
+        self._process = _ServerProcess(server)
+        self._state.value = State.STARTED
+        self.shutdown = util.Finalize(self, _finalize_dotnet_manager, args=(server, self._address, self._state),
+                                      exitpriority=0)
+
+    def join(self, timeout=None):
+        """Waits for the server to stop (there is no server process to join)."""
+        server = getattr(self, "_dotnet_server", None)
+        if server is not None:
+            server.wait(timeout)
+
+
+def _finalize_dotnet_manager(server, address, state):
+    util.info("shutting down the .NET manager server at %r", address)
+    server.shutdown()
+    state.value = State.SHUTDOWN
+    try:
+        del BaseProxy._address_to_local[address]
+    except KeyError:
+        pass
+
+
+class BaseManager(_DotnetServerMixin, _stdlib.BaseManager):
+    """multiprocessing.managers.BaseManager with its server in this process on .NET threads."""
+
+
+class SyncManager(_DotnetServerMixin, _stdlib.SyncManager):
+    """multiprocessing.managers.SyncManager with its server in this process on .NET threads: dict, list, Queue, Lock,
+    ... are served in C# with no GIL; Pool and your own registered callables run in this interpreter."""
+
+
+class SharedMemoryManager(_DotnetServerMixin, _stdlib.SharedMemoryManager):
+    """multiprocessing.managers.SharedMemoryManager with the segment-tracking server in .NET: every segment made
+    through it is unlinked when the manager shuts down."""
+
+    _dotnet_shared_memory = True
+
+
+def Manager(*, ctx=None):
+    """Like multiprocessing.Manager(): a started SyncManager, its server on .NET threads in this process."""
+    from multiprocessing import get_context
+    m = SyncManager(ctx=ctx or get_context())
+    m.start()
+    return m
+
+
