@@ -8,7 +8,7 @@ cd "$here"
 
 # python3-pytest & co: pytest for every pyenv interpreter; tox: the version matrix; python3-multiprocess and
 # python3-dill: the `multiprocess` peer; exceptiongroup/tomli: pytest's own needs on 3.8–3.10.
-apt_packages=(python3-pytest python3-exceptiongroup python3-tomli tox python3-multiprocess python3-dill python3-wheel hyperfine)
+apt_packages=(python3-pytest python3-exceptiongroup python3-tomli tox python3-multiprocess python3-dill python3-pip python3-setuptools python3-wheel hyperfine)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -38,4 +38,6 @@ done
 # The engine, the command and the tests, Release.
 if [ "${MULTIPROCESS_SKIP_BUILD:-0}" != 1 ]; then
   dotnet build Multiprocess.sln -c Release -nologo -v q -clp:NoSummary
+  # The Python shim's wheel (engine published inside it): the shim envs of tox.ini install it.
+  bash wheels/build.sh
 fi

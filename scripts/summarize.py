@@ -12,7 +12,7 @@ PYTEST = re.compile(r"^=*\s*((?:\d+ \w+(?:, )?)+)(?: in [\d.]+s.*)?\s*=*\s*$", r
 
 
 def main(paths):
-    passed = failed = skipped = 0
+    passed = failed = skipped = failed_envs = 0
     for path in paths:
         try:
             text = open(path, encoding="utf-8", errors="replace").read()
@@ -30,6 +30,10 @@ def main(paths):
                     failed += int(count)
                 elif what in ("skipped", "xfailed"):
                     skipped += int(count)
+        # tox's summary names each env that failed; one that failed before pytest printed its line (commands_pre,
+        # a crash) must still show as a failure.
+        failed_envs += len(re.findall(r"^ERROR:\s+\S+: (?:commands failed|InvocationError)", text, re.M))
+    failed = max(failed, failed_envs)
     line = f"{passed} passed, {failed} failed"
     if skipped:
         line += f", {skipped} skipped"

@@ -16,7 +16,7 @@ dotnet test Multiprocess.sln -c Release --no-build -nologo 2>&1 | tee "$logs/dot
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
 echo "== interop tests (tox: ${TOXENV:-all envs})"
-VIRTUALENV_NO_SEED=1 tox -c tox.ini ${TOX_ARGS:-} 2>&1 | tee "$logs/tox.log" | grep -E "^(py|mp)[0-9]*[: ]|passed|failed|error|ERROR" || true
+VIRTUALENV_NO_SEED=1 tox -c tox.ini ${TOX_ARGS:-} 2>&1 | tee "$logs/tox.log" | grep -E "^(py|mp|shim)[0-9]*[: ]|passed|failed|error|ERROR" || true
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
 python3 scripts/summarize.py "$logs/dotnet.log" "$logs/tox.log" || status=1

@@ -15,7 +15,11 @@ from ._forksafety import FORK_REFUSED
 from ._hostfxr import HostfxrError
 from .managers import BaseManager, DotnetServer, Manager, SharedMemoryManager, SyncManager
 
-__version__ = "0.1.0"
+try:
+    from importlib.metadata import version as _version
+    __version__ = _version("multiprocess-dotnet")
+except Exception:                   # running from the source tree
+    __version__ = "0+source"
 __all__ = ["Manager", "SyncManager", "BaseManager", "SharedMemoryManager", "DotnetServer", "install", "uninstall",
            "installed", "load", "loaded", "clr", "EngineError", "HostfxrError", "FORK_REFUSED", "__version__"]
 

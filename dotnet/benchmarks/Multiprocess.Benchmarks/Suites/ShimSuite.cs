@@ -1,0 +1,107 @@
+using System.Globalization;
+using Multiprocess.Benchmarks.Harness;
+using Multiprocess.TestUtilities;
+
+namespace Multiprocess.Benchmarks.Suites;
+
+/// <summary>
+/// <c>shim</c>: one Python program (python/bench_shim.py) with CPython's <c>multiprocessing.Manager()</c> (a server
+/// process) and with <c>multiprocess_dotnet.Manager()</c> (the same stock proxies, the server in the program's own
+/// process on .NET threads), side by side: aggregate ops/s of 1, 2 and 4 spawned workers doing dict set/get and Queue
+/// put/get (rounds interleaved), with and without the workers' spawn and join; Manager() start and shutdown, first in
+/// a fresh process (the shim's loads .NET) and warm.
+/// </summary>
+/// <remarks>The shim is the source tree's <c>python/multiprocess_dotnet</c>, put on the script's path; its engine
+/// must have been published into <c>python/multiprocess_dotnet/_engine</c> by <c>bash wheels/build.sh</c> (or be
+/// where <c>MULTIPROCESS_DOTNET_ENGINE</c> points).</remarks>
+public sealed class ShimSuite : IBenchmarkSuite
+{
+    private const string ShimImpl = "multiprocess_dotnet.Manager()";
+    private const string EngineVariable = "MULTIPROCESS_DOTNET_ENGINE";
+    private const string ThroughputGoal = "goal: 2x the stdlib's ops/s at N >= 2";
+    private const string StartGoal = "goal: faster start than the stdlib";
+
+    /// <inheritdoc/>
+    public string Name => "shim";
+
+    /// <inheritdoc/>
+    public IEnumerable<ResultRow> Run(BenchContext context)
+    {
+        var stdlib = $"CPython {context.PythonVersion} multiprocessing.Manager()";
+        var stdlibSpawn = $"CPython {context.PythonVersion} spawn-context Manager()";
+        var shimPath = ShimPath();
+        string[] args =
+        [
+            "--shim-path", shimPath,
+            "--stdlib-impl", stdlib,
+            "--stdlib-spawn-impl", stdlibSpawn,
+            "--shim-impl", ShimImpl,
+            "--workers", "1,2,4",
+            "--iterations", "3000",
+            "--rounds", "9",
+            "--start-samples", "9",
+        ];
+
+        var rows = PythonPeer.Run(context, "bench_shim.py", args, TimeSpan.FromMinutes(context.Smoke ? 5 : 15))
+            .Select(l =>
+            {
+                var row = ResultRow.From(Name, l.Case, l.Impl, l.Stats);
+                row.Baseline = stdlib;
+                return row;
+            })
+            .ToList();
+
+        foreach (var row in rows.Where(r => r.Implementation == ShimImpl))
+        {
+            var goal = Goal(row.Case);
+            if (goal is null)
+            {
+                continue;
+            }
+
+            var baseline = rows.FirstOrDefault(r => r.Case == row.Case && r.Implementation == stdlib);
+            row.Note = baseline is null
+                ? goal
+                : string.Create(CultureInfo.InvariantCulture, $"{goal}: {baseline.MedianNs / row.MedianNs:F2}x, {(Met(goal, baseline, row) ? "met" : "not met")}");
+        }
+
+        return rows;
+    }
+
+    /// <summary>The goal a shim row is held to, if any: throughput at 2 and 4 workers (operations alone), and start.</summary>
+    private static string? Goal(string @case)
+    {
+        if (@case.Contains("incl. spawn", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        if (@case.StartsWith("dict set/get + Queue put/get, ", StringComparison.Ordinal) && !@case.Contains(" 1 spawned worker", StringComparison.Ordinal))
+        {
+            return ThroughputGoal;
+        }
+
+        return @case.StartsWith("Manager() start", StringComparison.Ordinal) ? StartGoal : null;
+    }
+
+    private static bool Met(string goal, ResultRow baseline, ResultRow row) =>
+        goal == ThroughputGoal ? baseline.MedianNs >= 2 * row.MedianNs : row.MedianNs < baseline.MedianNs;
+
+    /// <summary>The folder holding the source tree's multiprocess_dotnet package, once its engine is published.</summary>
+    /// <exception cref="InvalidOperationException">The engine is not published.</exception>
+    private static string ShimPath()
+    {
+        var python = Path.Combine(EngineCommands.RepoRoot, "python");
+        var engine = Environment.GetEnvironmentVariable(EngineVariable) is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(python, "multiprocess_dotnet", "_engine");
+        var interop = Path.Combine(engine, "Multiprocess.Interop.dll");
+        if (!File.Exists(Path.Combine(python, "multiprocess_dotnet", "__init__.py")) || !File.Exists(interop))
+        {
+            throw new InvalidOperationException(
+                $"the multiprocess_dotnet engine is not published: {interop} is missing; run `bash wheels/build.sh` in {EngineCommands.RepoRoot} first");
+        }
+
+        return python;
+    }
+}

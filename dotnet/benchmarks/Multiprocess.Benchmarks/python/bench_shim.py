@@ -1,0 +1,179 @@
+"""The `shim` suite: the same Python program with CPython's multiprocessing.Manager() (a server process) and with
+multiprocess_dotnet.Manager() (the same stock proxies; the server runs in this process on .NET threads). Prints
+bench_common JSON lines:
+
+* "dict set/get + Queue put/get, N spawned workers": N workers ('spawn' context) each run ITERATIONS rounds of four
+  proxy calls (d[key] = i; d[key]; q.put(i); q.get()) after connecting; aggregate wall time (first worker's start to
+  last worker's end) per call, so ops/s = 1e9 / ns. Rounds are interleaved: stdlib, shim, stdlib, shim, ...
+* "...: incl. spawn+join": the whole batch seen from the parent, from the first Process.start() to the last join().
+* "import, fresh process", "Manager() start, first in a fresh process", "import + first Manager() start, fresh
+  process", "Manager() shutdown, first in a fresh process": one fresh `python -c` per sample (interleaved), which for
+  the shim includes loading .NET. The stdlib's import is multiprocessing.managers (Manager() imports it on first
+  use), the shim's is multiprocess_dotnet; both after `import multiprocessing`.
+* "Manager() start, warm", "Manager() shutdown, warm": in this process, after a first start (construct + start, and
+  shutdown, timed apart).
+
+The stdlib runs with the default start method (its server is forked on Linux before 3.14, and those Manager()s are
+made before .NET is loaded here: a process with .NET loaded must not fork) and, for start times, also with a
+'spawn' context. The workers are always spawned.
+
+usage: bench_shim.py --shim-path DIR --stdlib-impl NAME --stdlib-spawn-impl NAME --shim-impl NAME
+                     [--workers 1,2,4] [--iterations N] [--rounds N] [--start-samples N] [--smoke]
+"""
+import argparse
+import json
+import multiprocessing as mp
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import bench_shim_targets as targets  # noqa: E402
+from bench_common import SMOKE, ops, report, samples  # noqa: E402
+
+CALLS_PER_ITERATION = 4
+
+# One fresh interpreter per sample: times the implementation's import, Manager() (construct + start) and shutdown().
+FIRST_START = """
+import json, sys, time
+import multiprocessing
+impl = sys.argv[1]
+t0 = time.perf_counter_ns()
+if impl == "shim":
+    import multiprocess_dotnet
+    make = multiprocess_dotnet.Manager
+else:
+    import multiprocessing.managers
+    make = multiprocessing.get_context("spawn" if impl == "stdlib-spawn" else None).Manager
+t1 = time.perf_counter_ns()
+m = make()
+t2 = time.perf_counter_ns()
+m.shutdown()
+t3 = time.perf_counter_ns()
+print(json.dumps([t1 - t0, t2 - t1, t3 - t2]))
+"""
+
+
+def stats(values, n_ops=1):
+    return min(values), statistics.median(values), len(values), n_ops
+
+
+def first_starts(names, n_samples):
+    """Interleaved fresh-process samples of each implementation: import, start, import + start, shutdown."""
+    times = {impl: [] for impl in names}
+    for _ in range(n_samples):
+        for impl in names:
+            out = subprocess.run([sys.executable, "-c", FIRST_START, impl], check=True, capture_output=True,
+                                 text=True, timeout=120).stdout
+            times[impl].append(json.loads(out.strip().splitlines()[-1]))
+    for impl, name in names.items():
+        imp = [t[0] for t in times[impl]]
+        start = [t[1] for t in times[impl]]
+        report("import, fresh process", name, stats(imp))
+        report("Manager() start, first in a fresh process", name, stats(start))
+        report("import + first Manager() start, fresh process", name, stats([a + b for a, b in zip(imp, start)]))
+        report("Manager() shutdown, first in a fresh process", name, stats([t[2] for t in times[impl]]))
+
+
+def warm_starts(make, n_samples):
+    """Start and shutdown times of make() in this process; the first (warm-up) pair is dropped."""
+    start, stop = [], []
+    for _ in range(n_samples + 1):
+        t0 = time.perf_counter_ns()
+        m = make()
+        t1 = time.perf_counter_ns()
+        m.shutdown()
+        t2 = time.perf_counter_ns()
+        start.append(t1 - t0)
+        stop.append(t2 - t1)
+    return start[1:], stop[1:]
+
+
+def batch(ctx, proxies, workers, iterations):
+    """One sample: spawn the workers, let them connect, release them together; returns ns per call for the
+    operations alone and for the whole batch (first start() to last join())."""
+    d, q = proxies
+    ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    t_start = time.monotonic()
+    procs = [ctx.Process(target=targets.worker, args=(d, q, k, iterations, ready, go, results), daemon=True)
+             for k in range(workers)]
+    for p in procs:
+        p.start()
+    for _ in range(workers):
+        ready.get(timeout=120)
+    go.set()
+    spans = [results.get(timeout=600) for _ in range(workers)]
+    for p in procs:
+        p.join(60)
+        if p.exitcode != 0:
+            raise RuntimeError("worker exited with %r" % (p.exitcode,))
+    t_end = time.monotonic()
+    calls = CALLS_PER_ITERATION * iterations * workers
+    wall = max(end for _, end in spans) - min(begin for begin, _ in spans)
+    return wall / calls * 1e9, (t_end - t_start) / calls * 1e9
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shim-path", required=True, help="the folder holding the multiprocess_dotnet package")
+    ap.add_argument("--stdlib-impl", required=True)
+    ap.add_argument("--stdlib-spawn-impl", required=True)
+    ap.add_argument("--shim-impl", required=True)
+    ap.add_argument("--workers", default="1,2,4")
+    ap.add_argument("--iterations", type=int, default=1500, help="rounds of 4 proxy calls per worker per sample")
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--start-samples", type=int, default=7)
+    ap.add_argument("--smoke", action="store_true")
+    args = ap.parse_args()
+    sys.path.insert(0, args.shim_path)
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (args.shim_path, os.environ.get("PYTHONPATH")) if p)
+    worker_counts = [int(w) for w in args.workers.split(",")]
+    iterations = ops(args.iterations)
+    rounds = samples(args.rounds)
+    start_samples = samples(args.start_samples)
+    spawn = mp.get_context("spawn")
+
+    # Fresh processes first, so nothing this process does (or its load) sits beside them.
+    first_starts({"stdlib": args.stdlib_impl, "stdlib-spawn": args.stdlib_spawn_impl, "shim": args.shim_impl},
+                 start_samples)
+
+    # The stdlib with its default start method before .NET is loaded here (after it, 'fork' is refused).
+    std_start, std_stop = warm_starts(mp.Manager, start_samples)
+    spawn_start, spawn_stop = warm_starts(spawn.Manager, start_samples)
+    stdlib = mp.Manager()
+
+    import multiprocess_dotnet  # noqa: E402 -- loads .NET on the first start, which warm_starts drops
+    shim_start, shim_stop = warm_starts(multiprocess_dotnet.Manager, start_samples)
+    shim = multiprocess_dotnet.Manager()
+    for name, start, stop in ((args.stdlib_impl, std_start, std_stop), (args.stdlib_spawn_impl, spawn_start, spawn_stop),
+                              (args.shim_impl, shim_start, shim_stop)):
+        report("Manager() start, warm", name, stats(start))
+        report("Manager() shutdown, warm", name, stats(stop))
+
+    try:
+        managers = [(args.stdlib_impl, (stdlib.dict(), stdlib.Queue())), (args.shim_impl, (shim.dict(), shim.Queue()))]
+        ops_times = {(name, w): [] for name, _ in managers for w in worker_counts}
+        whole_times = {(name, w): [] for name, _ in managers for w in worker_counts}
+        for r in range(rounds + 1):                         # round 0 warms up
+            for w in worker_counts:
+                for name, proxies in managers:              # interleaved: stdlib, shim, stdlib, shim, ...
+                    per_call, whole = batch(spawn, proxies, w, iterations)
+                    if r > 0:
+                        ops_times[(name, w)].append(per_call)
+                        whole_times[(name, w)].append(whole)
+        for w in worker_counts:
+            label = "dict set/get + Queue put/get, %d spawned worker%s" % (w, "" if w == 1 else "s")
+            for name, _ in managers:
+                calls = CALLS_PER_ITERATION * iterations * w
+                report(label, name, stats(ops_times[(name, w)], calls))
+                report(label + ": incl. spawn+join", name, stats(whole_times[(name, w)], calls))
+    finally:
+        shim.shutdown()
+        stdlib.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""Targets that spawned children run (importable by name, as spawn requires)."""
+import os
+
+
+def fill(d, q, lock, counter, start, count):
+    for i in range(start, start + count):
+        d[i] = i * i
+        q.put(("item", i))
+        with lock:
+            counter.value += 1
+
+
+def report_pid(q):
+    q.put(os.getpid())
+
+
+class Accumulator:
+    """A class registered with a BaseManager: it runs in the parent, inside the .NET-served manager."""
+
+    def __init__(self, start=0):
+        self.total = start
+        self.items = []
+
+    def add(self, x):
+        self.total += x
+        self.items.append(x)
+        return self.total
+
+    def get_total(self):
+        return self.total
+
+    def history(self):
+        return list(self.items)
+
+    def fail(self, message):
+        raise KeyError(message)
+
+    def _private(self):
+        return "hidden"
+
+
+def use_accumulator(proxy, n):
+    for i in range(n):
+        proxy.add(1)
