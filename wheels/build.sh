@@ -8,6 +8,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
 engine=python/multiprocess_dotnet/_engine
 rm -rf "$engine" wheels/dist build
+printf '__version__ = "%s"\n' "$(tr -d '[:space:]' < version.txt)" > python/multiprocess_dotnet/_version.py
 dotnet publish dotnet/src/Multiprocess.Interop/Multiprocess.Interop.csproj -c Release -o "$engine" -nologo -v q -clp:NoSummary
 /usr/bin/python3 -m pip wheel --quiet --no-deps --no-build-isolation --no-index -w wheels/dist . 2>&1 | grep -v "^$" || true
 rm -rf build python/*.egg-info

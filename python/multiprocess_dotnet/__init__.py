@@ -16,9 +16,8 @@ from ._hostfxr import HostfxrError
 from .managers import BaseManager, DotnetServer, Manager, SharedMemoryManager, SyncManager
 
 try:
-    from importlib.metadata import version as _version
-    __version__ = _version("multiprocess-dotnet")
-except Exception:                   # running from the source tree
+    from ._version import __version__       # written by wheels/build.sh (importlib.metadata would cost ~45 ms)
+except ImportError:                          # running from the source tree
     __version__ = "0+source"
 __all__ = ["Manager", "SyncManager", "BaseManager", "SharedMemoryManager", "DotnetServer", "install", "uninstall",
            "installed", "load", "loaded", "clr", "EngineError", "HostfxrError", "FORK_REFUSED", "__version__"]
