@@ -215,6 +215,21 @@ public sealed partial class Pool : IDisposable
         ReleaseResources();
     }
 
+    private static void DisposeQueue(SimpleQueue queue, bool readerBlocked, Func<bool> readersLeft)
+    {
+        if (readerBlocked)
+        {
+            queue.Writer.Close();
+            if (!readersLeft())
+            {
+                Console.Error.WriteLine("Pool: a thread is still blocked reading a pool queue after its write end closed (another process holds it); leaving the queue open");
+                return;
+            }
+        }
+
+        queue.Dispose();
+    }
+
     /// <summary>Runs the registered handler for a task (C# workers).</summary>
     internal object? RunHandler((object? Func, PyTuple Args, PyDict Kwds) task)
     {
@@ -284,8 +299,13 @@ public sealed partial class Pool : IDisposable
             _released = true;
         }
 
-        _inqueue.Dispose();
-        _outqueue.Dispose();
+        // A thread still blocked reading a queue (the result thread whose stop sentinel could not be written because
+        // a terminated worker died holding the result pipe's wlock; a C# worker on the task pipe) would make the
+        // reader's Dispose wait for that read for ever. Close our write ends first: with the workers gone the readers
+        // see end of stream and leave; a reader that still does not is leaked rather than waited on.
+        var inqueueReaders = _csharpWorkers.Count > 0 && !_csharpWorkers.All(w => w.Join(TimeSpan.Zero));
+        DisposeQueue(_inqueue, inqueueReaders, () => _csharpWorkers.All(w => w.Join(TimeSpan.FromSeconds(5))));
+        DisposeQueue(_outqueue, _resultThread.IsAlive, () => _resultThread.Join(TimeSpan.FromSeconds(5)));
         _slots.Dispose();
         _wake.Reader.Close();
         _wake.Writer.Close();
