@@ -59,7 +59,10 @@ class ServerProcess:
         self.authkey = bytes(mp.current_process().authkey) if authkey is None else authkey
         self.stderr = tempfile.TemporaryFile()
         args = [CLI, "serve", "--address", cli_address(family), "--authkey-hex", self.authkey.hex(), *extra]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.stderr)
+        # SIGINT back to its default in the child: a shell without job control starts background jobs (a CI runner's
+        # too) with SIGINT ignored, .NET then keeps it ignored, and the SIGINT tests would measure the launcher.
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.stderr,
+                                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         line = self._readline(TIMEOUT)
         if not line.startswith(b"READY "):
             self.stop()
