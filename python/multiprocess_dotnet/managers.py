@@ -150,23 +150,22 @@ class _DotnetServerMixin:
 
     _dotnet_shared_memory = False
 
-    def get_server(self):
+    def _check_initial(self):
+        """The stdlib's errors for a manager that is not in its initial state."""
         if self._state.value != State.INITIAL:
             if self._state.value == State.STARTED:
                 raise _stdlib.ProcessError("Already started server")
             if self._state.value == State.SHUTDOWN:
                 raise _stdlib.ProcessError("Manager has shut down")
             raise _stdlib.ProcessError("Unknown state {!r}".format(self._state.value))
+
+    def get_server(self):
+        self._check_initial()
         return DotnetServer(self._registry, self._address, self._authkey, self._serializer,
                             self._dotnet_shared_memory)
 
     def start(self, initializer=None, initargs=()):
-        if self._state.value != State.INITIAL:
-            if self._state.value == State.STARTED:
-                raise _stdlib.ProcessError("Already started server")
-            if self._state.value == State.SHUTDOWN:
-                raise _stdlib.ProcessError("Manager has shut down")
-            raise _stdlib.ProcessError("Unknown state {!r}".format(self._state.value))
+        self._check_initial()
         if initializer is not None:
             if not callable(initializer):
                 raise TypeError("initializer must be a callable")
