@@ -40,14 +40,8 @@ internal sealed class ManagerHost : IDisposable
     public IReadOnlyDictionary<string, string>? MethodToTypeid(string typeId) =>
         _methodToTypeid.TryGetValue(typeId, out var map) ? map : null;
 
-    /// <summary>The address in the form Python's manager and tokens use: <c>(host, port)</c>, a path, or <c>'\0name'</c>.</summary>
-    public object PythonAddress() => Server.BoundAddress switch
-    {
-        InetAddress inet => PyTuple.Create(inet.Host, (long)inet.Port),
-        UnixPathAddress path => path.Path,
-        UnixAbstractAddress abs => "\0" + abs.Name,
-        var other => other.ToString(),
-    };
+    /// <summary>The address as Python's manager and tokens hold it (<see cref="SyncManagerServer.PythonAddress"/>).</summary>
+    public object PythonAddress() => Server.PythonAddress;
 
     public void Dispose() => Server.Dispose();
 }

@@ -30,7 +30,7 @@ public abstract partial class BaseProxy
         object? reply;
         try
         {
-            reply = channel.Request(Token.Id, methodName, args ?? PyTuple.Empty, kwargs ?? ManagerProtocol.NoKeywords, new CallDescription(methodName, Token));
+            reply = channel.Request(Token.Id, methodName, args ?? PyTuple.Empty, kwargs ?? ManagerRequest.NoKeywords, new CallDescription(methodName, Token));
         }
         finally
         {
@@ -60,7 +60,7 @@ public abstract partial class BaseProxy
         object? reply;
         try
         {
-            reply = await channel.RequestAsync(Token.Id, methodName, args ?? PyTuple.Empty, kwargs ?? ManagerProtocol.NoKeywords, new CallDescription(methodName, Token), cancellationToken).ConfigureAwait(false);
+            reply = await channel.RequestAsync(Token.Id, methodName, args ?? PyTuple.Empty, kwargs ?? ManagerRequest.NoKeywords, new CallDescription(methodName, Token), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -74,14 +74,14 @@ public abstract partial class BaseProxy
     /// <returns>The value as unpickled (e.g. a <see cref="PyDict"/> for a dict).</returns>
     /// <exception cref="RemoteException">The manager could not pickle the referent.</exception>
     /// <exception cref="ObjectDisposedException">The proxy was disposed.</exception>
-    public object? GetValue() => CallMethod(ManagerProtocol.GetValue);
+    public object? GetValue() => CallMethod(ManagerRequest.GetValue);
 
     /// <summary>Returns a copy of the referent asynchronously.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The value.</returns>
     /// <exception cref="RemoteException">The manager could not pickle the referent.</exception>
     public ValueTask<object?> GetValueAsync(CancellationToken cancellationToken = default) =>
-        CallMethodAsync(ManagerProtocol.GetValue, cancellationToken: cancellationToken);
+        CallMethodAsync(ManagerRequest.GetValue, cancellationToken: cancellationToken);
 
     /// <summary>Returns <c>repr()</c> of the referent, computed in the manager (what Python's <c>str(proxy)</c> shows).</summary>
     /// <returns>The text.</returns>
@@ -97,7 +97,7 @@ public abstract partial class BaseProxy
     internal object? CallOn(ManagerChannel channel, string methodName, PyTuple? args = null)
     {
         ThrowIfDisposed();
-        var reply = channel.Request(Token.Id, methodName, args ?? PyTuple.Empty, ManagerProtocol.NoKeywords, new CallDescription(methodName, Token));
+        var reply = channel.Request(Token.Id, methodName, args ?? PyTuple.Empty, ManagerRequest.NoKeywords, new CallDescription(methodName, Token));
         return HandleReply(reply, methodName);
     }
 
@@ -105,7 +105,7 @@ public abstract partial class BaseProxy
     internal async ValueTask<object?> CallOnAsync(ManagerChannel channel, string methodName, PyTuple? args, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
-        var reply = await channel.RequestAsync(Token.Id, methodName, args ?? PyTuple.Empty, ManagerProtocol.NoKeywords, new CallDescription(methodName, Token), cancellationToken).ConfigureAwait(false);
+        var reply = await channel.RequestAsync(Token.Id, methodName, args ?? PyTuple.Empty, ManagerRequest.NoKeywords, new CallDescription(methodName, Token), cancellationToken).ConfigureAwait(false);
         return await HandleReplyAsync(reply, methodName, cancellationToken).ConfigureAwait(false);
     }
 
@@ -113,12 +113,12 @@ public abstract partial class BaseProxy
     {
         var what = new CallDescription(methodName, Token);
         var (kind, result) = ManagerProtocol.ReadReply(reply, what);
-        if (kind == ManagerProtocol.Return)
+        if (kind == ReplyKind.Return)
         {
             return result;
         }
 
-        if (kind == ManagerProtocol.Proxy)
+        if (kind == ReplyKind.Proxy)
         {
             return Manager.ProxyFromReply(this, result, what);
         }
@@ -130,12 +130,12 @@ public abstract partial class BaseProxy
     {
         var what = new CallDescription(methodName, Token);
         var (kind, result) = ManagerProtocol.ReadReply(reply, what);
-        if (kind == ManagerProtocol.Return)
+        if (kind == ReplyKind.Return)
         {
             return new ValueTask<object?>(result);
         }
 
-        if (kind == ManagerProtocol.Proxy)
+        if (kind == ReplyKind.Proxy)
         {
             return Manager.ProxyFromReplyAsync(this, result, what, cancellationToken);
         }

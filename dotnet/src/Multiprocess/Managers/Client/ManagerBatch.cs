@@ -47,7 +47,7 @@ public sealed class ManagerBatch
             throw new ArgumentException($"{proxy} is not a proxy of the batch's manager at {(_calls.Count > 0 ? _calls[0].Proxy.Token.Address : _manager.Address)}", nameof(proxy));
         }
 
-        _calls.Add((proxy, method, args ?? PyTuple.Empty, kwargs ?? ManagerProtocol.NoKeywords));
+        _calls.Add((proxy, method, args ?? PyTuple.Empty, kwargs ?? ManagerRequest.NoKeywords));
         return this;
     }
 

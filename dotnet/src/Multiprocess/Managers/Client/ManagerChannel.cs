@@ -52,7 +52,7 @@ internal sealed class ManagerChannel : IDisposable
         var manager = _endpoint.Manager;
         _send.ResetWrittenCount();
         // managers.py dispatch / _callmethod: c.send((id, methodname, args, kwds))
-        PickleSerializer.Dump(_send, PyTuple.Create(ident, methodName, args, kwds), manager.PickleOptions);
+        PickleSerializer.Dump(_send, new ManagerRequest(ident, methodName, args, kwds).ToPython(), manager.PickleOptions);
         ReadOnlySpan<byte> reply;
         try
         {
@@ -77,7 +77,7 @@ internal sealed class ManagerChannel : IDisposable
     {
         var manager = _endpoint.Manager;
         _send.ResetWrittenCount();
-        PickleSerializer.Dump(_send, PyTuple.Create(ident, methodName, args, kwds), manager.PickleOptions);
+        PickleSerializer.Dump(_send, new ManagerRequest(ident, methodName, args, kwds).ToPython(), manager.PickleOptions);
         try
         {
             await _connection.SendBytesAsync(_send.WrittenMemory, cancellationToken).ConfigureAwait(false);
@@ -138,7 +138,7 @@ internal sealed class ManagerChannel : IDisposable
             foreach (var (ident, method, args, kwds) in requests)
             {
                 _send.ResetWrittenCount();
-                PickleSerializer.Dump(_send, PyTuple.Create(ident, method, args, kwds), _endpoint.Manager.PickleOptions);
+                PickleSerializer.Dump(_send, new ManagerRequest(ident, method, args, kwds).ToPython(), _endpoint.Manager.PickleOptions);
                 _connection.SendBytes(_send.WrittenSpan);
             }
         }
@@ -166,7 +166,7 @@ internal sealed class ManagerChannel : IDisposable
             foreach (var (ident, method, args, kwds) in requests)
             {
                 _send.ResetWrittenCount();
-                PickleSerializer.Dump(_send, PyTuple.Create(ident, method, args, kwds), _endpoint.Manager.PickleOptions);
+                PickleSerializer.Dump(_send, new ManagerRequest(ident, method, args, kwds).ToPython(), _endpoint.Manager.PickleOptions);
                 await _connection.SendBytesAsync(_send.WrittenMemory, cancellationToken).ConfigureAwait(false);
             }
         }

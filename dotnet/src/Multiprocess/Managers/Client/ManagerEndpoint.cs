@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using Multiprocess.Connection;
+using Multiprocess.Managers.Protocol;
 using Multiprocess.Pickle;
 using Conn = Multiprocess.Connection.Connection;
 
@@ -56,9 +57,9 @@ internal sealed class ManagerEndpoint : IDisposable
         ThrowIfDisposed();
         using var channel = Open();
         var what = new CallDescription(function, null);
-        var reply = channel.Request(null, function, args, kwds ?? ManagerProtocol.NoKeywords, what);
+        var reply = channel.Request(null, function, args, kwds ?? ManagerRequest.NoKeywords, what);
         var (kind, result) = ManagerProtocol.ReadReply(reply, what);
-        return kind == ManagerProtocol.Return ? result : throw ManagerProtocol.ConvertToError(kind, result, what);
+        return kind == ReplyKind.Return ? result : throw ManagerProtocol.ConvertToError(kind, result, what);
     }
 
     /// <summary>The asynchronous <see cref="Dispatch"/>.</summary>
@@ -67,9 +68,9 @@ internal sealed class ManagerEndpoint : IDisposable
         ThrowIfDisposed();
         using var channel = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var what = new CallDescription(function, null);
-        var reply = await channel.RequestAsync(null, function, args, kwds ?? ManagerProtocol.NoKeywords, what, cancellationToken).ConfigureAwait(false);
+        var reply = await channel.RequestAsync(null, function, args, kwds ?? ManagerRequest.NoKeywords, what, cancellationToken).ConfigureAwait(false);
         var (kind, result) = ManagerProtocol.ReadReply(reply, what);
-        return kind == ManagerProtocol.Return ? result : throw ManagerProtocol.ConvertToError(kind, result, what);
+        return kind == ReplyKind.Return ? result : throw ManagerProtocol.ConvertToError(kind, result, what);
     }
 
     /// <summary>Takes the channel for a synchronous call: this thread's own, or one from the pool.</summary>
@@ -205,7 +206,7 @@ internal sealed class ManagerEndpoint : IDisposable
     {
         try
         {
-            var reply = channel.Request(null, "accept_connection", PyTuple.Create(name), ManagerProtocol.NoKeywords, s_accept);
+            var reply = channel.Request(null, "accept_connection", PyTuple.Create(name), ManagerRequest.NoKeywords, s_accept);
             CheckAccepted(reply);
             return channel;
         }
@@ -220,7 +221,7 @@ internal sealed class ManagerEndpoint : IDisposable
     {
         try
         {
-            var reply = await channel.RequestAsync(null, "accept_connection", PyTuple.Create(name), ManagerProtocol.NoKeywords, s_accept, cancellationToken).ConfigureAwait(false);
+            var reply = await channel.RequestAsync(null, "accept_connection", PyTuple.Create(name), ManagerRequest.NoKeywords, s_accept, cancellationToken).ConfigureAwait(false);
             CheckAccepted(reply);
             return channel;
         }
@@ -234,7 +235,7 @@ internal sealed class ManagerEndpoint : IDisposable
     private static void CheckAccepted(object? reply)
     {
         var (kind, result) = ManagerProtocol.ReadReply(reply, s_accept);
-        if (kind != ManagerProtocol.Return)
+        if (kind != ReplyKind.Return)
         {
             throw ManagerProtocol.ConvertToError(kind, result, s_accept);
         }

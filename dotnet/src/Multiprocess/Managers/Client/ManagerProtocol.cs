@@ -1,32 +1,15 @@
 using System.Diagnostics.CodeAnalysis;
+using Multiprocess.Managers.Protocol;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Managers.Client;
 
 /// <summary>
-/// The manager's request and reply tuples (protocols.md §3.2–3.3) and CPython's <c>convert_to_error</c>.
+/// How the client reads a manager's reply <c>(kind, result)</c> (<see cref="ReplyKind"/>, docs/protocols.md,
+/// "Replies"): its shape, and CPython's <c>convert_to_error</c> for the kinds that are failures.
 /// </summary>
-/// <remarks>
-/// Request: <c>(ident, methodname, args: tuple, kwds: dict)</c>; ident is <c>None</c> for the public functions.
-/// Reply: <c>(kind, result)</c> with kind one of <c>#RETURN</c>, <c>#ERROR</c> (an exception instance),
-/// <c>#TRACEBACK</c> / <c>#UNSERIALIZABLE</c> (a str), <c>#PROXY</c> (<c>(exposed, token)</c>).
-/// </remarks>
 internal static class ManagerProtocol
 {
-    public const string Return = "#RETURN";
-    public const string Error = "#ERROR";
-    public const string Traceback = "#TRACEBACK";
-    public const string Unserializable = "#UNSERIALIZABLE";
-    public const string Proxy = "#PROXY";
-
-    /// <summary>The method name whose fallback returns a copy of the referent (<c>BaseProxy._getvalue</c>).</summary>
-    public const string GetValue = "#GETVALUE";
-
-    private static readonly PyDict s_noKeywords = new();
-
-    /// <summary>An empty kwds dict for requests (never mutated: only pickled).</summary>
-    public static PyDict NoKeywords => s_noKeywords;
-
     /// <summary>Splits a reply into its kind and result, checking its shape.</summary>
     public static (string Kind, object? Result) ReadReply(object? reply, CallDescription what)
     {
@@ -47,7 +30,7 @@ internal static class ManagerProtocol
     {
         switch (kind)
         {
-            case Error:
+            case ReplyKind.Error:
                 // The exception instance itself: KeyError('x') → KeyNotFoundException, queue.Empty → TimeoutException, ...
                 return DillForms.NormalizeException(result) switch
                 {
@@ -55,15 +38,15 @@ internal static class ManagerProtocol
                     PyReduce r when r.ClassGlobal is not null && r.Kind != PyReduceKind.NewObjEx => PyException.FromReduce(r).ToException(),
                     _ => new ProcessException($"The manager answered {what} with #ERROR carrying a non-exception value: {Truncate(PyRepr.Repr(result))}"),
                 };
-            case Traceback or Unserializable:
+            case ReplyKind.Traceback or ReplyKind.Unserializable:
                 if (result is not string text)
                 {
                     // managers.py convert_to_error: "Result {0!r} (kind '{1}') type is {2}, not str"
                     return new ProcessException($"The manager answered {what} with {kind} whose result is not a str: {Truncate(PyRepr.Repr(result))}");
                 }
 
-                var body = kind == Unserializable ? "Unserializable message: " + text + "\n" : text;
-                var summary = kind == Unserializable
+                var body = kind == ReplyKind.Unserializable ? "Unserializable message: " + text + "\n" : text;
+                var summary = kind == ReplyKind.Unserializable
                     ? $"The manager could not pickle its reply to {what}: {Summarize(text)}"
                     : $"The manager raised an error for {what}: {Summarize(text)}";
                 return new RemoteException(summary, body);

@@ -43,6 +43,21 @@ internal static class ManagerAddress
         }
     }
 
+    /// <summary>
+    /// Whether an address a client wrote (in a token, as Python objects) reaches the listener bound at
+    /// <paramref name="bound"/>: clients may spell it differently (any host for the port, a path as str or bytes,
+    /// an abstract name as <c>'\0name'</c>, <c>'@name'</c> or <c>b'\0name'</c>).
+    /// </summary>
+    public static bool Reaches(object? pythonAddress, ConnectionAddress bound) => (bound, pythonAddress) switch
+    {
+        (InetAddress inet, PyTuple { Count: 2 } t) => t[1] is long port && port == inet.Port,
+        (UnixPathAddress path, string s) => s == path.Path,
+        (UnixPathAddress path, byte[] b) => Encoding.UTF8.GetString(b) == path.Path,
+        (UnixAbstractAddress abs, string s) => s == "\0" + abs.Name || s == "@" + abs.Name,
+        (UnixAbstractAddress abs, byte[] b) => Encoding.UTF8.GetString(b) == "\0" + abs.Name,
+        _ => false,
+    };
+
     private static byte[] AbstractBytes(string name)
     {
         var bytes = new byte[Encoding.UTF8.GetByteCount(name) + 1]; // leading NUL + name

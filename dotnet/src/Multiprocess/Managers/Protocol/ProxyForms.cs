@@ -3,43 +3,18 @@ using Multiprocess.Pickle;
 namespace Multiprocess.Managers.Protocol;
 
 /// <summary>
-/// Tokens and proxies as they travel (spec §3.5–3.6): <c>Token(typeid, address, id)</c> is NEWOBJ + BUILD with a
-/// tuple state; a proxy is <c>RebuildProxy(func, token, serializer, kwds)</c>. Both stdlib
+/// Tokens and proxies as they travel (docs/protocols.md, "Tokens and proxies"): a token is written and read by
+/// <see cref="Protocol.Token"/>; a proxy is <c>RebuildProxy(func, token, serializer, kwds)</c>. Both stdlib
 /// (<c>multiprocessing.managers</c>) and multiprocess (<c>multiprocess.managers</c>) spellings are recognized; the
 /// server writes the stdlib one, which both kinds of client can load.
 /// </summary>
 internal static class ProxyForms
 {
-    public const string ManagersModule = "multiprocessing.managers";
-
-    private static readonly PyGlobal s_token = new(ManagersModule, "Token");
-
-    /// <summary>A token for a <c>#PROXY</c> reply (the client replaces its address with its own view of the server's).</summary>
-    public static PyReduce Token(string typeId, object? address, string ident) =>
-        PyReduce.NewObj(s_token, state: PyTuple.Create(typeId, address, ident));
-
-    /// <summary>Reads a pickled Token.</summary>
-    public static bool TryReadToken(object? value, out string typeId, out object? address, out string ident)
-    {
-        typeId = ident = "";
-        address = null;
-        if (value is PyReduce { ClassGlobal: { } cls } token && IsManagers(cls, "Token")
-            && token.State is PyTuple { Count: 3 } state && state[0] is string t && state[2] is string id)
-        {
-            typeId = t;
-            address = state[1];
-            ident = id;
-            return true;
-        }
-
-        return false;
-    }
-
     /// <summary>Reads a pickled proxy, returning its token.</summary>
     public static bool TryReadProxy(object? value, out PyReduce token)
     {
         token = null!;
-        if (value is PyReduce { Kind: PyReduceKind.Reduce, Callable: PyGlobal g } proxy && IsManagers(g, "RebuildProxy")
+        if (value is PyReduce { Kind: PyReduceKind.Reduce, Callable: PyGlobal g } proxy && g.Name == "RebuildProxy" && ManagerModules.IsManagersModule(g.Module)
             && proxy.Args.Count >= 2 && proxy.Args[1] is PyReduce t)
         {
             token = t;
@@ -121,7 +96,4 @@ internal static class ProxyForms
             }
         }
     }
-
-    private static bool IsManagers(PyGlobal g, string name) =>
-        g.Name == name && g.Module is ManagersModule or "multiprocess.managers";
 }

@@ -5,10 +5,13 @@ namespace Multiprocess.Managers.Protocol;
 
 /// <summary>
 /// Identifies a shared object in a manager: Python's <c>multiprocessing.managers.Token(typeid, address, id)</c>.
-/// On the wire it is <c>NEWOBJ Token</c> then <c>BUILD (typeid, address, id)</c> (protocols.md §3.5).
+/// On the wire it is <c>NEWOBJ Token</c> then <c>BUILD (typeid, address, id)</c> (docs/protocols.md, "Tokens and proxies").
 /// </summary>
 public sealed class Token
 {
+    private static readonly PyGlobal s_multiprocessingToken = ManagerModules.Global(ManagerLibrary.Multiprocessing, "Token");
+    private static readonly PyGlobal s_multiprocessToken = ManagerModules.Global(ManagerLibrary.Multiprocess, "Token");
+
     /// <summary>Initializes a new instance of the <see cref="Token"/> class.</summary>
     /// <param name="typeId">The type id the object was registered under (e.g. <c>dict</c>).</param>
     /// <param name="address">The manager's address.</param>
@@ -57,11 +60,7 @@ public sealed class Token
             return token;
         }
 
-        if (value is PyReduce { ClassGlobal: { Name: "Token" } cls, State: PyTuple { Count: 3 } state }
-            && ManagerModules.IsManagersModule(cls.Module)
-            && state[0] is string typeId
-            && state[2] is string id
-            && state[1] is { } pythonAddress)
+        if (TryRead(value, out var typeId, out var pythonAddress, out var id) && pythonAddress is not null)
         {
             return new Token(typeId, ManagerAddress.FromPython(pythonAddress), pythonAddress, id);
         }
@@ -72,8 +71,34 @@ public sealed class Token
     /// <summary>Returns the pickled form Python's <c>Token.__reduce_ex__(4)</c> gives.</summary>
     /// <param name="library">Which package's <c>Token</c> class to name.</param>
     /// <returns>The reduce value.</returns>
-    public PyReduce ToPython(ManagerLibrary library) =>
-        PyReduce.NewObj(ManagerModules.Global(library, "Token"), state: PyTuple.Create(TypeId, PythonAddress, Id));
+    public PyReduce ToPython(ManagerLibrary library) => Write(library, TypeId, PythonAddress, Id);
+
+    /// <summary>
+    /// A token's pickled form from its three fields: NEWOBJ of <c>managers.Token</c> then BUILD with the state
+    /// tuple <c>(typeid, address, id)</c> (<c>Token.__getstate__</c>). The server writes tokens this way without
+    /// reading their address.
+    /// </summary>
+    internal static PyReduce Write(ManagerLibrary library, string typeId, object? pythonAddress, string id) =>
+        PyReduce.NewObj(library == ManagerLibrary.Multiprocess ? s_multiprocessToken : s_multiprocessingToken, state: PyTuple.Create(typeId, pythonAddress, id));
+
+    /// <summary>Reads a pickled token's three fields (either package's <c>Token</c>), leaving the address as Python wrote it.</summary>
+    internal static bool TryRead(object? value, out string typeId, out object? pythonAddress, out string id)
+    {
+        if (value is PyReduce { ClassGlobal: { Name: "Token" } cls, State: PyTuple { Count: 3 } state }
+            && ManagerModules.IsManagersModule(cls.Module)
+            && state[0] is string t
+            && state[2] is string i)
+        {
+            typeId = t;
+            pythonAddress = state[1];
+            id = i;
+            return true;
+        }
+
+        typeId = id = "";
+        pythonAddress = null;
+        return false;
+    }
 
     /// <summary>The same object at another address (what <c>_callmethod</c> does to a <c>#PROXY</c> token).</summary>
     internal Token WithAddress(ConnectionAddress address, object pythonAddress) => new(TypeId, address, pythonAddress, Id);

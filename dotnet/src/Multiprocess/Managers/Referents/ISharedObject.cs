@@ -1,4 +1,3 @@
-using Multiprocess.Managers.Server;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Managers.Referents;
@@ -6,7 +5,7 @@ namespace Multiprocess.Managers.Referents;
 /// <summary>
 /// A shared object (CPython's "referent") that Python clients call through a proxy: the server looks up the method a
 /// request names and calls <see cref="CallMethod"/> on the thread serving that client's connection. Implement it
-/// for full control over a type id registered with <see cref="SyncManagerServer.Register"/>; plain C# objects are
+/// for full control over a type id registered with <see cref="Server.SyncManagerServer.Register"/>; plain C# objects are
 /// wrapped automatically (their public methods are called by reflection).
 /// </summary>
 /// <remarks>

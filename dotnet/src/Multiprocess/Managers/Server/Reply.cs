@@ -1,36 +1,30 @@
+using Multiprocess.Managers.Protocol;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Managers.Server;
 
 /// <summary>
-/// The reply kinds of CPython's manager server (spec §3.2–3.3): <c>('#RETURN', value)</c>, <c>('#ERROR',
-/// exception)</c>, <c>('#PROXY', (exposed, token))</c>, <c>('#TRACEBACK', text)</c>, <c>('#UNSERIALIZABLE', text)</c>.
+/// The replies of CPython's manager server, one builder per <see cref="ReplyKind"/> (docs/protocols.md, "Replies").
 /// Traceback texts end with the Python exception line a client's RemoteError shows.
 /// </summary>
 internal static class Reply
 {
-    public const string ReturnKind = "#RETURN";
-    public const string ErrorKind = "#ERROR";
-    public const string ProxyKind = "#PROXY";
-    public const string TracebackKind = "#TRACEBACK";
-    public const string UnserializableKind = "#UNSERIALIZABLE";
+    public static PyTuple ReturnNone { get; } = PyTuple.Create(ReplyKind.Return, null);
 
-    public static PyTuple ReturnNone { get; } = PyTuple.Create(ReturnKind, null);
+    public static PyTuple Return(object? value) => value is null ? ReturnNone : PyTuple.Create(ReplyKind.Return, value);
 
-    public static PyTuple Return(object? value) => value is null ? ReturnNone : PyTuple.Create(ReturnKind, value);
+    public static PyTuple Error(PyException exception) => PyTuple.Create(ReplyKind.Error, exception);
 
-    public static PyTuple Error(PyException exception) => PyTuple.Create(ErrorKind, exception);
-
-    public static PyTuple Proxy(PyTuple exposed, PyReduce token) => PyTuple.Create(ProxyKind, PyTuple.Create(exposed, token));
+    public static PyTuple Proxy(PyTuple exposed, PyReduce token) => PyTuple.Create(ReplyKind.Proxy, PyTuple.Create(exposed, token));
 
     public static PyTuple Traceback(string function, Exception exception) =>
-        PyTuple.Create(TracebackKind, TracebackText(function, ErrorLine(exception)));
+        PyTuple.Create(ReplyKind.Traceback, TracebackText(function, ErrorLine(exception)));
 
     public static PyTuple Traceback(string function, string errorLine) =>
-        PyTuple.Create(TracebackKind, TracebackText(function, errorLine));
+        PyTuple.Create(ReplyKind.Traceback, TracebackText(function, errorLine));
 
     public static PyTuple Unserializable(string function, string errorLine) =>
-        PyTuple.Create(UnserializableKind, TracebackText(function, errorLine));
+        PyTuple.Create(ReplyKind.Unserializable, TracebackText(function, errorLine));
 
     /// <summary>A <c>format_exc()</c>-shaped text: the client prints it inside its RemoteError.</summary>
     public static string TracebackText(string function, string errorLine) =>

@@ -36,7 +36,7 @@ internal sealed partial class Server
         clientName = "";
         try
         {
-            var (_, function, args, kwargs) = Unpack(request);
+            var (_, function, args, kwargs) = ManagerRequest.FromPython(request);
             if (function is not string name || !IsPublic(name))
             {
                 throw new PyRaisedException(PyException.Builtin("AssertionError", $"{PyRepr.Repr(function)} unrecognized"));
@@ -60,7 +60,7 @@ internal sealed partial class Server
                     return Reply.ReturnNone;
                 case "get_methods":
                     var token = s_token.Bind(args, kwargs)[0];
-                    return ProxyForms.TryReadToken(token, out _, out _, out var id)
+                    return Token.TryRead(token, out _, out _, out var id)
                         ? Reply.Return(Objects.GetMethods(id))
                         : throw PyErrors.AttributeError($"'{PyRepr.TypeName(token)}' object has no attribute 'id'");
                 case "debug_info":
@@ -154,34 +154,4 @@ internal sealed partial class Server
     private static string Ident(object? ident) => ident as string ?? throw new PyRaisedException(PyException.Builtin("KeyError", ident));
 
     private static string SegmentName(object? name) => name as string ?? throw PyErrors.TypeError($"segment name must be str, not {PyRepr.TypeName(name)}");
-
-    /// <summary><c>ignore, funcname, args, kwds = request</c> then <c>func(*args, **kwds)</c>'s argument checks.</summary>
-    internal static (object? First, object? Function, PyTuple Args, PyDict Kwargs) Unpack(object? request)
-    {
-        ReadOnlySpan<object?> items = request switch
-        {
-            PyTuple t => t.AsSpan(),
-            List<object?> l => l.ToArray(),
-            _ => throw PyErrors.TypeError($"cannot unpack non-iterable {PyRepr.TypeName(request)} object"),
-        };
-        if (items.Length != 4)
-        {
-            throw PyErrors.ValueError(items.Length < 4
-                ? $"not enough values to unpack (expected 4, got {items.Length})"
-                : "too many values to unpack (expected 4)");
-        }
-
-        var args = items[2] switch
-        {
-            PyTuple t => t,
-            List<object?> l => new PyTuple([.. l]),
-            var other => throw PyErrors.TypeError($"argument after * must be an iterable, not {PyRepr.TypeName(other)}"),
-        };
-        var kwargs = items[3] switch
-        {
-            PyDict d => d,
-            var other => throw PyErrors.TypeError($"argument after ** must be a mapping, not {PyRepr.TypeName(other)}"),
-        };
-        return (items[0], items[1], args, kwargs);
-    }
 }

@@ -17,7 +17,7 @@ internal sealed partial class Server
         SharedEntry? entry = null;
         try
         {
-            var (ident, method, args, kwargs) = Unpack(request);
+            var (ident, method, args, kwargs) = ManagerRequest.FromPython(request);
             methodName = method;
             if (ident is not string id || !Objects.TryGet(id, out entry))
             {
@@ -46,7 +46,7 @@ internal sealed partial class Server
             if (entry.MethodToTypeid is not null && entry.MethodToTypeid.TryGetValue(name, out var typeId) && typeId.Length > 0)
             {
                 var (rident, rexposed) = CreateFromResult(typeId, result, context);
-                return Reply.Proxy(rexposed, ProxyForms.Token(typeId, Address, rident));
+                return Reply.Proxy(rexposed, Token.Write(ManagerLibrary.Multiprocessing, typeId, Address, rident));
             }
 
             return Reply.Return(result);
@@ -69,7 +69,7 @@ internal sealed partial class Server
     {
         "__str__" => Reply.Return(entry.Object.Str()),
         "__repr__" => Reply.Return(entry.Object.Repr()),
-        "#GETVALUE" => Reply.Return(entry.Object.GetValue()),
+        ManagerRequest.GetValue => Reply.Return(entry.Object.GetValue()),
         string name when entry.Exposed.Contains(name) => Reply.Traceback(
             "serve_client", $"AttributeError: '{TypeName(entry)}' object has no attribute '{name}'"),
         _ => Reply.Traceback(

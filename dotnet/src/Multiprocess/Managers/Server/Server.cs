@@ -51,7 +51,7 @@ internal sealed partial class Server
     /// </summary>
     public ISharedObject? Resolve(object? value)
     {
-        if (ProxyForms.TryReadProxy(value, out var token) && ProxyForms.TryReadToken(token, out _, out var address, out var ident)
+        if (ProxyForms.TryReadProxy(value, out var token) && Token.TryRead(token, out _, out var address, out var ident)
             && Objects.TryGet(ident, out var entry) && (address is null || IsOwnAddress(address) || Address is null))
         {
             return entry.Object;
@@ -68,7 +68,7 @@ internal sealed partial class Server
     {
         ProxyForms.VisitProxies(request, token =>
         {
-            if (ProxyForms.TryReadToken(token, out _, out var address, out var ident) && (IsOwnAddress(address) || Address is null))
+            if (Token.TryRead(token, out _, out var address, out var ident) && (IsOwnAddress(address) || Address is null))
             {
                 Objects.MarkLocalProxy(ident);
             }

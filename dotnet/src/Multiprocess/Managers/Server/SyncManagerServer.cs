@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Multiprocess.Connection;
 using Multiprocess.Managers.Protocol;
 using Multiprocess.Managers.Referents;
@@ -73,6 +72,12 @@ public sealed partial class SyncManagerServer : IDisposable
     /// <summary>Gets the bound address, or the requested one before <see cref="Start"/>.</summary>
     public ConnectionAddress BoundAddress => _listener?.Address ?? _requested;
 
+    /// <summary>
+    /// Gets <see cref="BoundAddress"/> as Python's <c>Server.address</c> holds it and tokens carry it: <c>(host, port)</c>,
+    /// a path str, or for an abstract name the bytes <c>b'\0name'</c> that <c>socket.getsockname()</c> returns.
+    /// </summary>
+    public object PythonAddress => ManagerAddress.ToPython(BoundAddress);
+
     /// <summary>Gets a value indicating whether the server has stopped (after <see cref="Shutdown"/> or a client's <c>shutdown</c>).</summary>
     public bool IsStopped => Volatile.Read(ref _state) == 2;
 
@@ -95,7 +100,7 @@ public sealed partial class SyncManagerServer : IDisposable
             }
 
             _listener = new Listener(_requested, _options.Backlog);
-            _server.Address = PythonAddress(_listener.Address);
+            _server.Address = ManagerAddress.ToPython(_listener.Address);
             _server.IsOwnAddress = IsOwnAddress;
             _accepter = new Thread(AcceptLoop) { IsBackground = true, Name = "manager accepter " + _listener.Address };
             _state = 1;
@@ -173,29 +178,8 @@ public sealed partial class SyncManagerServer : IDisposable
         _stop.Dispose();
     }
 
-    /// <summary>Returns the address in the form Python tokens carry: <c>(host, port)</c>, a path str, or <c>b'\0name'</c>.</summary>
-    internal static object PythonAddress(ConnectionAddress address) => address switch
-    {
-        InetAddress inet => PyTuple.Create(inet.Host, (long)inet.Port),
-        UnixPathAddress path => path.Path,
-        UnixAbstractAddress abs => Encoding.UTF8.GetBytes("\0" + abs.Name),
-        _ => address.ToString(),
-    };
-
     /// <summary>Whether an address a client wrote in a token reaches this server (it may spell it differently).</summary>
-    private bool IsOwnAddress(object? address)
-    {
-        var bound = _listener?.Address;
-        return (bound, address) switch
-        {
-            (InetAddress inet, PyTuple { Count: 2 } t) => t[1] is long port && port == inet.Port,
-            (UnixPathAddress path, string s) => s == path.Path,
-            (UnixPathAddress path, byte[] b) => Encoding.UTF8.GetString(b) == path.Path,
-            (UnixAbstractAddress abs, string s) => s == "\0" + abs.Name || s == "@" + abs.Name,
-            (UnixAbstractAddress abs, byte[] b) => Encoding.UTF8.GetString(b) == "\0" + abs.Name,
-            _ => false,
-        };
-    }
+    private bool IsOwnAddress(object? address) => _listener is { } listener && ManagerAddress.Reaches(address, listener.Address);
 
     private void Log(string message)
     {
