@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Multiprocess.Pickle;
 using Multiprocess.Processes;
 using Multiprocess.Queues;
+using Multiprocess.Reduction;
 using Conn = Multiprocess.Connection.Connection;
 
 namespace Multiprocess.Pooling;
@@ -76,7 +77,7 @@ public sealed partial class Pool : IDisposable
 
         _initializer = options.Initializer is null ? null : SpawnPickles.Target(options.Initializer, nameof(options.Initializer));
         Package = options.Process.Package;
-        var registry = options.Process.Registry ?? ProcessReducers.GetRegistry(Package);
+        var registry = options.Process.Registry ?? ForkingPickler.GetRegistry(Package);
         _pickleOptions = new PickleOptions { Registry = registry };
         _unpickleOptions = new UnpickleOptions { Registry = registry };
         _mapstar = new PyGlobal(Package + ".pool", "mapstar");

@@ -1,51 +1,25 @@
-using System.Collections.Concurrent;
-using Multiprocess.Internal;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using Multiprocess.Pickle;
-using Multiprocess.Queues;
-using Multiprocess.Synchronize;
+using Multiprocess.Reduction;
 using Conn = Multiprocess.Connection.Connection;
 
 namespace Multiprocess.Processes;
 
 /// <summary>
-/// Teaches a <see cref="PyTypeRegistry"/> what CPython's ForkingPickler does for the objects that travel to a spawned
-/// child (protocols.md §2.6): Connections (<c>rebuild_connection(_DupFd, readable, writable)</c>, the fd passed at its
-/// own number), <see cref="Queue"/>, <see cref="JoinableQueue"/> and <see cref="SimpleQueue"/> (their state tuples),
-/// and everything <see cref="SharedObjectReducers"/> knows (locks, conditions, events, shared memory). Reading does
-/// the reverse: a C# child rebuilds the queues its Python parent sent.
+/// What this folder adds to <see cref="ForkingPickler"/> (CPython's <c>reduction.register</c> calls of connection.py
+/// and the spawn machinery): Connections (<c>rebuild_connection(_DupFd, readable, writable)</c>, the fd passed to a
+/// spawned child at its own number, otherwise offered through the resource sharer), <c>popen_spawn_posix._DupFd</c>
+/// and <c>resource_sharer.DupFd</c>.
 /// </summary>
-public static class ProcessReducers
+internal static class ProcessReducers
 {
-    private static readonly ConcurrentDictionary<string, PyTypeRegistry> s_registries = new(StringComparer.Ordinal);
+    [ModuleInitializer]
+    [SuppressMessage("Usage", "CA2255", Justification = "CPython registers reducers at import; the engine's folders register theirs when the assembly loads, so Reduction needs none of them.")]
+    internal static void AddToForkingPickler() => ForkingPickler.AddReducers(Register);
 
-    /// <summary>The shared registry for <paramref name="package"/> with every binding of
-    /// <see cref="Register"/>; queues and processes use it unless told otherwise.</summary>
-    /// <param name="package"><c>multiprocessing</c> or <c>multiprocess</c>.</param>
-    /// <returns>The registry.</returns>
-    /// <exception cref="ArgumentException"><paramref name="package"/> is neither.</exception>
-    public static PyTypeRegistry GetRegistry(string package = "multiprocessing")
+    private static void Register(PyTypeRegistry registry, string package)
     {
-        if (package is not ("multiprocessing" or "multiprocess"))
-        {
-            throw new ArgumentException($"package must be 'multiprocessing' or 'multiprocess', not '{package}'", nameof(package));
-        }
-
-        return s_registries.GetOrAdd(package, p =>
-        {
-            var registry = new PyTypeRegistry();
-            Register(registry, p);
-            return registry;
-        });
-    }
-
-    /// <summary>Registers the bindings in <paramref name="registry"/> (for a registry that also holds your own types).</summary>
-    /// <param name="registry">The registry.</param>
-    /// <param name="package"><c>multiprocessing</c> or <c>multiprocess</c>.</param>
-    /// <exception cref="ArgumentException">A type is already registered.</exception>
-    public static void Register(PyTypeRegistry registry, string package = "multiprocessing")
-    {
-        ArgumentNullException.ThrowIfNull(registry);
-        SharedObjectReducers.Register(registry, package);
         registry.Register<Conn>(package + ".connection", "rebuild_connection", c => ReduceConnection(c, package), RebuildConnection);
         registry.Register<InheritedFd>(
             package + ".popen_spawn_posix",
@@ -55,9 +29,6 @@ public static class ProcessReducers
                 ? new InheritedFd(checked((int)fd))
                 : throw PickledShapes.Unexpected("NEWOBJ(popen_spawn_posix._DupFd) + BUILD {'fd': N}", r));
         registry.Register<ResourceSharerFd>(package + ".resource_sharer", "DupFd", d => d.Reduce(package), ResourceSharerFd.Rebuild);
-        registry.Register<Queue>(package + ".queues", "Queue", q => q.Reduce(), Queue.Rebuild);
-        registry.Register<JoinableQueue>(package + ".queues", "JoinableQueue", q => q.Reduce(), JoinableQueue.Rebuild);
-        registry.Register<SimpleQueue>(package + ".queues", "SimpleQueue", q => q.Reduce(), SimpleQueue.Rebuild);
     }
 
     /// <summary>connection.py <c>reduce_connection</c>: <c>rebuild_connection, (DupFd(fd), readable, writable)</c>. While

@@ -3,6 +3,7 @@ using System.Globalization;
 using Multiprocess.Internal;
 using Multiprocess.Pickle;
 using Multiprocess.Queues;
+using Multiprocess.Reduction;
 using Multiprocess.ResourceTracking;
 
 namespace Multiprocess.Processes;
@@ -54,7 +55,7 @@ public sealed partial class PythonProcess
             }
 
             var directory = Path.GetFullPath(Options.WorkingDirectory ?? Environment.CurrentDirectory);
-            var pickleOptions = new PickleOptions { Registry = Options.Registry ?? ProcessReducers.GetRegistry(package) };
+            var pickleOptions = new PickleOptions { Registry = Options.Registry ?? ForkingPickler.GetRegistry(package) };
             var buffer = new ArrayBufferWriter<byte>(1024);
             PickleSerializer.Dump(buffer, SpawnPickles.PreparationData(package, Name, authKey, directory, Options.StartMethod), pickleOptions);
             PickleSerializer.Dump(buffer, SpawnPickles.ProcessObject(package, _identity, authKey, Daemon, TargetGlobal, new PyTuple(Args.ToArray()), kwargs, Name), pickleOptions);

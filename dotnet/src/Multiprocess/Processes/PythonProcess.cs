@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Multiprocess.Internal;
 using Multiprocess.Pickle;
+using Multiprocess.Reduction;
 
 namespace Multiprocess.Processes;
 
@@ -14,7 +15,7 @@ namespace Multiprocess.Processes;
 /// (<c>module:qualname</c>) with the arguments; <see cref="ExitCode"/> reads as Python's <c>Process.exitcode</c>.
 /// </summary>
 /// <remarks>
-/// <para>Arguments are pickled with <see cref="ProcessReducers"/>: <see cref="Queues.Queue"/>s, SemLocks, Connections
+/// <para>Arguments are pickled with <see cref="ForkingPickler"/>: <see cref="Queues.Queue"/>s, SemLocks, Connections
 /// and shared memory reach the child as CPython's would.</para>
 /// <para>As in CPython, at exit this process terminates its daemonic children and waits for the others.</para>
 /// </remarks>

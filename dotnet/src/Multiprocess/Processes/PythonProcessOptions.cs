@@ -1,4 +1,5 @@
 using Multiprocess.Pickle;
+using Multiprocess.Reduction;
 using Multiprocess.ResourceTracking;
 
 namespace Multiprocess.Processes;
@@ -31,7 +32,7 @@ public sealed record PythonProcessOptions
     /// <summary>Gets the package: <c>multiprocessing</c>, or <c>multiprocess</c> for the dill-based fork.</summary>
     public string Package { get; init; } = "multiprocessing";
 
-    /// <summary>Gets the registry that pickles the arguments; null for <see cref="ProcessReducers.GetRegistry"/>.</summary>
+    /// <summary>Gets the registry that pickles the arguments; null for <see cref="ForkingPickler.GetRegistry"/>.</summary>
     public PyTypeRegistry? Registry { get; init; }
 
     /// <summary>Gets the resource tracker whose fd the child inherits as <c>tracker_fd</c>; null for

@@ -2,6 +2,7 @@ using System.Globalization;
 using Multiprocess.Connection;
 using Multiprocess.Internal;
 using Multiprocess.Pickle;
+using Multiprocess.Reduction;
 
 namespace Multiprocess.Processes;
 

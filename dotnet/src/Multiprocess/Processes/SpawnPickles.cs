@@ -1,5 +1,5 @@
-using Multiprocess.Internal;
 using Multiprocess.Pickle;
+using Multiprocess.Reduction;
 
 namespace Multiprocess.Processes;
 

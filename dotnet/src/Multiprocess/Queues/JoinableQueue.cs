@@ -1,6 +1,5 @@
-using Multiprocess.Internal;
 using Multiprocess.Pickle;
-using Multiprocess.Processes;
+using Multiprocess.Reduction;
 using Multiprocess.Synchronize;
 using Conn = Multiprocess.Connection.Connection;
 using SyncLock = Multiprocess.Synchronize.Lock;
@@ -19,7 +18,7 @@ public sealed class JoinableQueue : Queue
     /// <summary>Creates a joinable queue.</summary>
     /// <param name="maxSize">The most items it holds; 0 or less means <see cref="SemLock.SemValueMax"/>.</param>
     /// <param name="package"><c>multiprocessing</c> or <c>multiprocess</c>.</param>
-    /// <param name="registry">Type bindings for pickling items; null for <see cref="ProcessReducers.GetRegistry"/>.</param>
+    /// <param name="registry">Type bindings for pickling items; null for <see cref="ForkingPickler.GetRegistry"/>.</param>
     /// <exception cref="IOException">A pipe or semaphore could not be created.</exception>
     public JoinableQueue(int maxSize = 0, string package = "multiprocessing", PyTypeRegistry? registry = null)
         : base(maxSize, package, registry)

@@ -1,6 +1,5 @@
-using Multiprocess.Internal;
 using Multiprocess.Pickle;
-using Multiprocess.Processes;
+using Multiprocess.Reduction;
 using Multiprocess.Synchronize;
 using Conn = Multiprocess.Connection.Connection;
 using SyncLock = Multiprocess.Synchronize.Lock;
@@ -22,7 +21,7 @@ public partial class Queue
     }
 
     /// <summary>Rebuilds a queue from CPython's pickled state (the Connections and SemLocks already rebuilt through
-    /// <see cref="ProcessReducers"/>).</summary>
+    /// <see cref="ForkingPickler"/>).</summary>
     /// <param name="value">NEWOBJ(queues.Queue) + BUILD 8-tuple.</param>
     /// <returns>The queue; it does not own the semaphore names.</returns>
     /// <exception cref="InvalidDataException">The value is not a pickled Queue.</exception>

@@ -1,6 +1,6 @@
 using Multiprocess.Internal;
 using Multiprocess.Pickle;
-using Multiprocess.Processes;
+using Multiprocess.Reduction;
 using Multiprocess.Synchronize;
 using Conn = Multiprocess.Connection.Connection;
 using SyncLock = Multiprocess.Synchronize.Lock;
@@ -18,9 +18,9 @@ namespace Multiprocess.Queues;
 /// <para>As in CPython, <see cref="Put(object?, bool, TimeSpan?)"/> counts the item, pickles it and hands it to a
 /// feeder thread that writes it, so a put never waits for a reader; items reach the pipe before this process exits
 /// unless <see cref="CancelJoinThread"/> was called.</para>
-/// <para>Hand a queue to a Python child in the arguments of a <see cref="PythonProcess"/> (it pickles as CPython's
+/// <para>Hand a queue to a Python child in the arguments of a <see cref="Processes.PythonProcess"/> (it pickles as CPython's
 /// 8-tuple state, the pipe fds passed to the child); a C# child of a Python parent receives the parent's queues the
-/// same way (<see cref="SpawnedChild"/>).</para>
+/// same way (<see cref="Processes.SpawnedChild"/>).</para>
 /// </remarks>
 /// <example><code>
 /// using var q = new Queue();
@@ -41,7 +41,7 @@ public partial class Queue : IDisposable
     /// shareable with Python children.</summary>
     /// <param name="maxSize">The most items it holds; 0 or less means <see cref="SemLock.SemValueMax"/>.</param>
     /// <param name="package"><c>multiprocessing</c>, or <c>multiprocess</c> for the dill-based fork.</param>
-    /// <param name="registry">Type bindings for pickling items; null for <see cref="ProcessReducers.GetRegistry"/>.</param>
+    /// <param name="registry">Type bindings for pickling items; null for <see cref="ForkingPickler.GetRegistry"/>.</param>
     /// <exception cref="IOException">A pipe or semaphore could not be created.</exception>
     public Queue(int maxSize = 0, string package = "multiprocessing", PyTypeRegistry? registry = null)
     {
@@ -355,7 +355,7 @@ public partial class Queue : IDisposable
 
     private static (PickleOptions, UnpickleOptions) Options(string package, PyTypeRegistry? registry)
     {
-        var r = registry ?? ProcessReducers.GetRegistry(package);
+        var r = registry ?? ForkingPickler.GetRegistry(package);
         return (new PickleOptions { Registry = r }, new UnpickleOptions { Registry = r });
     }
 

@@ -1,6 +1,6 @@
 using Multiprocess.Internal;
 using Multiprocess.Pickle;
-using Multiprocess.Processes;
+using Multiprocess.Reduction;
 using Conn = Multiprocess.Connection.Connection;
 using SyncLock = Multiprocess.Synchronize.Lock;
 
@@ -18,7 +18,7 @@ public sealed class SimpleQueue : IDisposable
 
     /// <summary>Creates a simple queue: a pipe and two locks, shareable with Python children.</summary>
     /// <param name="package"><c>multiprocessing</c> or <c>multiprocess</c>.</param>
-    /// <param name="registry">Type bindings for pickling items; null for <see cref="ProcessReducers.GetRegistry"/>.</param>
+    /// <param name="registry">Type bindings for pickling items; null for <see cref="ForkingPickler.GetRegistry"/>.</param>
     /// <exception cref="IOException">The pipe or a semaphore could not be created.</exception>
     public SimpleQueue(string package = "multiprocessing", PyTypeRegistry? registry = null)
     {
@@ -26,7 +26,7 @@ public sealed class SimpleQueue : IDisposable
         (Reader, Writer) = Conn.Pipe(duplex: false);
         RLock = new SyncLock();
         WLock = new SyncLock();
-        var r = registry ?? ProcessReducers.GetRegistry(package);
+        var r = registry ?? ForkingPickler.GetRegistry(package);
         (_pickleOptions, _unpickleOptions) = (new PickleOptions { Registry = r }, new UnpickleOptions { Registry = r });
     }
 
@@ -37,7 +37,7 @@ public sealed class SimpleQueue : IDisposable
         Writer = writer;
         RLock = rlock;
         WLock = wlock;
-        var r = ProcessReducers.GetRegistry(package);
+        var r = ForkingPickler.GetRegistry(package);
         (_pickleOptions, _unpickleOptions) = (new PickleOptions { Registry = r }, new UnpickleOptions { Registry = r });
     }
 

@@ -1,13 +1,16 @@
-using Multiprocess.Internal;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using Multiprocess.Pickle;
+using Multiprocess.Reduction;
 using Multiprocess.Shm;
 
 namespace Multiprocess.Synchronize;
 
 /// <summary>
-/// Teaches a <see cref="PyTypeRegistry"/> the shared objects of this engine, so that <see cref="PickleSerializer"/>
-/// writes them as CPython's ForkingPickler does and reads CPython's pickles back into live objects, reopened by
-/// name: SharedMemory, ShareableList (writing), Lock, RLock, Semaphore, BoundedSemaphore, Condition and Event.
+/// Teaches a <see cref="PyTypeRegistry"/> the shared objects of this engine (and adds them to
+/// <see cref="ForkingPickler"/>), so that <see cref="PickleSerializer"/> writes them as CPython's ForkingPickler does
+/// and reads CPython's pickles back into live objects, reopened by name: SharedMemory, ShareableList (writing), Lock,
+/// RLock, Semaphore, BoundedSemaphore, Condition and Event.
 /// </summary>
 /// <remarks>Reading a pickle then opens semaphores and attaches segments the sender names: register these only in a
 /// registry used for peers you trust (the registry is the opt-in; <see cref="PyTypeRegistry.Default"/> stays
@@ -21,6 +24,10 @@ namespace Multiprocess.Synchronize;
 /// </code></example>
 public static class SharedObjectReducers
 {
+    [ModuleInitializer]
+    [SuppressMessage("Usage", "CA2255", Justification = "CPython registers reducers at import; the engine's folders register theirs when the assembly loads, so Reduction needs none of them.")]
+    internal static void AddToForkingPickler() => ForkingPickler.AddReducers((registry, package) => Register(registry, package));
+
     /// <summary>Registers the bindings.</summary>
     /// <param name="registry">The registry.</param>
     /// <param name="package"><c>multiprocessing</c>, or <c>multiprocess</c> for the dill-based fork.</param>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Multiprocess.Pickle;
 using Multiprocess.Processes;
+using Multiprocess.Reduction;
 using Multiprocess.TestUtilities;
 
 namespace Multiprocess.Tests.Processes;

@@ -1,8 +1,9 @@
 using Multiprocess.Pickle;
+using Multiprocess.Reduction;
 using Multiprocess.Shm;
 using Multiprocess.Synchronize;
-using Multiprocess.Tests.Shm;
 using Multiprocess.TestUtilities;
+using Multiprocess.Tests.Shm;
 using SyncLock = Multiprocess.Synchronize.Lock;
 using SyncSemaphore = Multiprocess.Synchronize.Semaphore;
 

@@ -1,4 +1,4 @@
-namespace Multiprocess.Processes;
+namespace Multiprocess.Reduction;
 
 /// <summary>
 /// CPython's <c>context.get_spawning_popen()</c>: set on the thread that pickles a child's preparation data and Process

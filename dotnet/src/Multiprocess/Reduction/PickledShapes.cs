@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Internal;
+namespace Multiprocess.Reduction;
 
 /// <summary>
 /// Checks on the reduce structures CPython sends for shared objects, with errors that say what was expected and what
@@ -31,7 +31,7 @@ internal static class PickledShapes
         null => "None",
         PyReduce r => $"a reduce of {r.Callable} with {r.Args.Count} argument(s) and state {Describe(r.State)}",
         PyTuple t => $"a tuple of {t.Count}",
-        _ => $"{value.GetType().Name} {PyRepr.Of(value)}",
+        _ => $"{value.GetType().Name} {PyRepr.Repr(value)}",
     };
 
     private static void ValidatePackage(string package)
