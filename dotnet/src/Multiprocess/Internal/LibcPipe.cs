@@ -2,8 +2,9 @@ using System.Runtime.InteropServices;
 
 namespace Multiprocess.Internal;
 
-/// <summary>read(2), write(2), close(2) and dup(2) on raw fds: queues read exactly one frame at a time from a pipe other
-/// processes read too, so nothing may sit in a user-space read-ahead buffer.</summary>
+/// <summary>read(2), write(2), close(2), pipe2(2), fcntl(2) and dup(2) on raw fds, declared here only: queues read
+/// exactly one frame at a time from a pipe other processes read too, so nothing may sit in a user-space read-ahead
+/// buffer; the spawn, tracker and connection code use the same calls.</summary>
 internal static unsafe partial class LibcPipe
 {
     [LibraryImport(LibcShm.Libc, EntryPoint = "read", SetLastError = true)]
@@ -14,6 +15,12 @@ internal static unsafe partial class LibcPipe
 
     [LibraryImport(LibcShm.Libc, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);
+
+    [LibraryImport(LibcShm.Libc, EntryPoint = "pipe2", SetLastError = true)]
+    internal static partial int Pipe2(int* fds, int flags);
+
+    [LibraryImport(LibcShm.Libc, EntryPoint = "fcntl", SetLastError = true)]
+    internal static partial int Fcntl(int fd, int command, int argument);
 
     [LibraryImport(LibcShm.Libc, EntryPoint = "dup", SetLastError = true)]
     internal static partial int Dup(int fd);

@@ -39,9 +39,6 @@ internal static partial class LibcShm
     [LibraryImport(Libc, EntryPoint = "unlink", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     internal static partial int Unlink(string path);
 
-    [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
-    internal static partial int Close(int fd);
-
     [LibraryImport(Libc, EntryPoint = "ftruncate", SetLastError = true)]
     internal static partial int Ftruncate(int fd, long length);
 

@@ -67,15 +67,6 @@ internal static partial class LibcSpawn
     [LibraryImport(LibcShm.Libc, EntryPoint = "sigaddset")]
     internal static partial int SigAddSet(IntPtr sigset, int signal);
 
-    [LibraryImport(LibcShm.Libc, EntryPoint = "pipe2", SetLastError = true)]
-    internal static unsafe partial int Pipe2(int* fds, int flags);
-
-    [LibraryImport(LibcShm.Libc, EntryPoint = "fcntl", SetLastError = true)]
-    internal static partial int Fcntl(int fd, int command, int argument);
-
-    [LibraryImport(LibcShm.Libc, EntryPoint = "write", SetLastError = true)]
-    internal static unsafe partial nint Write(int fd, byte* buffer, nuint count);
-
     [LibraryImport(LibcShm.Libc, EntryPoint = "waitpid", SetLastError = true)]
     internal static partial int WaitPid(int pid, out int status, int options);
 

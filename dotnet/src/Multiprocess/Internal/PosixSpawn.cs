@@ -83,7 +83,7 @@ internal static unsafe class PosixSpawn
     internal static (int Read, int Write) Pipe()
     {
         var fds = stackalloc int[2];
-        if (LibcSpawn.Pipe2(fds, LibcShm.O_CLOEXEC) < 0)
+        if (LibcPipe.Pipe2(fds, LibcShm.O_CLOEXEC) < 0)
         {
             ThrowHelper.ThrowLastOSError();
         }

@@ -14,14 +14,18 @@ internal static unsafe partial class SocketNative
     public const int SOCK_CLOEXEC = 0x80000;
     public const int O_CLOEXEC = 0x80000;
     public const short POLLIN = 0x001;
+    public const short POLLERR = 0x008;
+    public const short POLLHUP = 0x010;
+    public const short POLLNVAL = 0x020;
+    public const short POLLRDHUP = 0x2000;
+    public const int IPPROTO_TCP = 6;
+    public const int TCP_QUICKACK = 12;
     public const int SOL_SOCKET = 1;
     public const int SO_REUSEADDR = 2;
     public const int EINTR = 4;
     public const int F_GETFD = 1;
     public const int F_SETFD = 2;
     public const int FD_CLOEXEC = 1;
-
-    private const string LibC = "libc.so.6";
 
     /// <summary>struct pollfd.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -32,20 +36,11 @@ internal static unsafe partial class SocketNative
         public short Revents;
     }
 
-    [LibraryImport(LibC, EntryPoint = "socketpair", SetLastError = true)]
+    [LibraryImport(LibcShm.Libc, EntryPoint = "socketpair", SetLastError = true)]
     private static partial int SocketPairNative(int domain, int type, int protocol, int* sv);
 
-    [LibraryImport(LibC, EntryPoint = "pipe2", SetLastError = true)]
-    private static partial int Pipe2Native(int* fds, int flags);
-
-    [LibraryImport(LibC, EntryPoint = "poll", SetLastError = true)]
+    [LibraryImport(LibcShm.Libc, EntryPoint = "poll", SetLastError = true)]
     private static partial int PollNative(PollFd* fds, nuint nfds, int timeout);
-
-    [LibraryImport(LibC, EntryPoint = "fcntl", SetLastError = true)]
-    private static partial int FcntlNative(int fd, int cmd, int arg);
-
-    [LibraryImport(LibC, EntryPoint = "close", SetLastError = true)]
-    private static partial int CloseNative(int fd);
 
     /// <summary>socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): what Python's <c>socket.socketpair()</c> makes.</summary>
     public static (int First, int Second) SocketPair()
@@ -63,7 +58,7 @@ internal static unsafe partial class SocketNative
     public static (int Read, int Write) Pipe()
     {
         int* fds = stackalloc int[2];
-        if (Pipe2Native(fds, O_CLOEXEC) != 0)
+        if (LibcPipe.Pipe2(fds, O_CLOEXEC) != 0)
         {
             ThrowHelper.ThrowErrno("pipe2(O_CLOEXEC)", Marshal.GetLastPInvokeError());
         }
@@ -72,13 +67,13 @@ internal static unsafe partial class SocketNative
     }
 
     /// <summary>Closes an fd that no SafeHandle owns yet (error paths only).</summary>
-    public static void Close(int fd) => _ = CloseNative(fd);
+    public static void Close(int fd) => _ = LibcPipe.Close(fd);
 
     /// <summary>Sets FD_CLOEXEC so children started later (Process.Start, posix_spawn) do not inherit the fd.</summary>
     public static void SetCloseOnExec(int fd)
     {
-        var flags = FcntlNative(fd, F_GETFD, 0);
-        if (flags < 0 || FcntlNative(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+        var flags = LibcPipe.Fcntl(fd, F_GETFD, 0);
+        if (flags < 0 || LibcPipe.Fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
         {
             ThrowHelper.ThrowErrno($"fcntl(fd {fd}, F_SETFD, FD_CLOEXEC)", Marshal.GetLastPInvokeError());
         }
@@ -121,6 +116,26 @@ internal static unsafe partial class SocketNative
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Whether the peer of a socket has hung up, without reading: one poll(2) with a zero timeout, where POLLRDHUP
+    /// (the peer closed its end: TCP FIN, AF_UNIX close), POLLHUP, POLLERR or POLLNVAL mean gone and readable data
+    /// alone does not.
+    /// </summary>
+    public static bool IsPeerClosed(int fd)
+    {
+        if (fd < 0)
+        {
+            return true;
+        }
+
+        PollFd p;
+        p.Fd = fd;
+        p.Events = POLLIN | POLLRDHUP;
+        p.Revents = 0;
+        var n = PollNative(&p, 1, 0);
+        return n > 0 && (p.Revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
     }
 
     /// <summary>Polls one fd for readability until the deadline.</summary>

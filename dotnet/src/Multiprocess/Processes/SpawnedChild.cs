@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Multiprocess.Internal;
 using Multiprocess.Pickle;
+using Multiprocess.Reduction;
 using Multiprocess.ResourceTracking;
 
 namespace Multiprocess.Processes;
@@ -65,7 +66,7 @@ public static class SpawnedChild
         string name;
         try
         {
-            var options = new UnpickleOptions { Registry = ProcessReducers.GetRegistry(command.Package) };
+            var options = new UnpickleOptions { Registry = ForkingPickler.GetRegistry(command.Package) };
             using var reader = new PickleStreamReader(command.PipeHandle);
             Prepare(reader.Next(UnpickleOptions.Default));
             process = reader.Next(options) as PyReduce ?? throw new InvalidDataException("the second pickle is not a Process object");
@@ -163,10 +164,10 @@ public static class SpawnedChild
             {
                 if (int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out var fd) && fd > 2)
                 {
-                    var flags = LibcSpawn.Fcntl(fd, LibcSpawn.F_GETFD, 0);
+                    var flags = LibcPipe.Fcntl(fd, LibcSpawn.F_GETFD, 0);
                     if (flags >= 0 && (flags & LibcSpawn.FD_CLOEXEC) == 0)
                     {
-                        LibcSpawn.Fcntl(fd, LibcSpawn.F_SETFD, flags | LibcSpawn.FD_CLOEXEC);
+                        LibcPipe.Fcntl(fd, LibcSpawn.F_SETFD, flags | LibcSpawn.FD_CLOEXEC);
                     }
                 }
             }

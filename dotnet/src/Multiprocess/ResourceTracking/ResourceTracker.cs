@@ -72,7 +72,7 @@ public sealed class ResourceTracker : IDisposable
     public static ResourceTracker FromFd(int fd)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(fd);
-        LibcSpawn.Fcntl(fd, LibcSpawn.F_SETFD, LibcSpawn.FD_CLOEXEC);
+        LibcPipe.Fcntl(fd, LibcSpawn.F_SETFD, LibcSpawn.FD_CLOEXEC);
         return new ResourceTracker(fd);
     }
 
@@ -123,7 +123,7 @@ public sealed class ResourceTracker : IDisposable
                 return;
             }
 
-            LibcShm.Close(_fd);
+            LibcPipe.Close(_fd);
             _fd = -1;
             if (_pid != 0)
             {
@@ -179,7 +179,7 @@ public sealed class ResourceTracker : IDisposable
             }
 
             // The write end no longer reaches a reader: the tracker died. Relaunch as CPython does, and say so.
-            LibcShm.Close(_fd);
+            LibcPipe.Close(_fd);
             if (_pid != 0)
             {
                 PosixSpawn.Wait(_pid);
@@ -206,12 +206,12 @@ public sealed class ResourceTracker : IDisposable
         }
         catch
         {
-            LibcShm.Close(w);
+            LibcPipe.Close(w);
             throw;
         }
         finally
         {
-            LibcShm.Close(r);
+            LibcPipe.Close(r);
         }
     }
 
@@ -222,7 +222,7 @@ public sealed class ResourceTracker : IDisposable
             while (true)
             {
                 // One write(2) of at most 512 bytes: atomic on a pipe, so lines from many writers never interleave.
-                var n = LibcSpawn.Write(fd, p, (nuint)message.Length);
+                var n = LibcPipe.Write(fd, p, (nuint)message.Length);
                 if (n == message.Length)
                 {
                     errno = 0;

@@ -44,8 +44,8 @@ internal sealed class TrackerProcess : IDisposable
         }
         finally
         {
-            LibcShm.Close(r);
-            LibcShm.Close(errW);
+            LibcPipe.Close(r);
+            LibcPipe.Close(errW);
         }
     }
 
