@@ -97,7 +97,7 @@ public sealed partial class Connection : IDisposable
     /// <summary>Gets a value indicating whether bytes were read ahead from the transport and not yet returned as messages.</summary>
     public bool HasBufferedInput => _receiveEnd > _receiveStart || _eofSeen;
 
-    /// <summary>Gets the transport (for socket options; reading or writing it directly would break the framing).</summary>
+    /// <summary>Gets the transport (reading or writing it directly would break the framing).</summary>
     /// <exception cref="ObjectDisposedException">The connection is closed.</exception>
     public IConnectionTransport Transport => CheckOpen();
 
@@ -115,6 +115,20 @@ public sealed partial class Connection : IDisposable
     /// <returns>The fd.</returns>
     /// <exception cref="ObjectDisposedException">The connection is closed.</exception>
     public int Fileno() => CheckOpen().Handle;
+
+    /// <summary>
+    /// Acknowledges received data at once (TCP_QUICKACK on Linux; nothing on AF_UNIX or a pipe): for a peer that
+    /// writes several messages while this end sends nothing, whose later writes would otherwise wait for the delayed
+    /// ACK (40 ms) under Nagle. The kernel clears the flag again, so call it before each read that needs it.
+    /// </summary>
+    public void AcknowledgeNow() => _transport?.AcknowledgeNow();
+
+    /// <summary>Whether the peer has hung up (or this end is closed), found without reading (poll(2) for POLLRDHUP).</summary>
+    /// <returns>True when the peer is gone; false for a transport that cannot tell.</returns>
+    public bool IsPeerClosed() => _transport is not { } t || t.IsPeerClosed();
+
+    /// <summary>Shuts the connection down in both directions without closing it (shutdown(2)), so that a receive blocked on another thread returns end of stream.</summary>
+    public void Shutdown() => _transport?.Shutdown();
 
     /// <summary>Closes the connection (Python's <c>close()</c>); closing twice is harmless.</summary>
     public void Close() => Interlocked.Exchange(ref _transport, null)?.Dispose();

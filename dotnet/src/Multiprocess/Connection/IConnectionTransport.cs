@@ -41,4 +41,21 @@ public interface IConnectionTransport : IDisposable
     /// <param name="timeout">How long to wait: <see cref="TimeSpan.Zero"/> checks, <see cref="Timeout.InfiniteTimeSpan"/> waits for ever.</param>
     /// <returns>Whether a read would not block.</returns>
     bool Poll(TimeSpan timeout);
+
+    /// <summary>
+    /// Acknowledges received data at once where the transport would delay the acknowledgement (TCP_QUICKACK on
+    /// Linux); nothing elsewhere. The kernel clears the flag again, so a caller sets it before each read that needs it.
+    /// </summary>
+    void AcknowledgeNow()
+    {
+    }
+
+    /// <summary>Whether the peer has closed its end, found without reading; false where the transport cannot tell.</summary>
+    /// <returns>True when the peer is gone.</returns>
+    bool IsPeerClosed() => false;
+
+    /// <summary>Shuts both directions down (shutdown(2)), so that a read blocked on another thread returns; nothing where there is no such call.</summary>
+    void Shutdown()
+    {
+    }
 }

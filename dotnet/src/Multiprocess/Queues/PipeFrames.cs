@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Multiprocess.Connection;
 using Multiprocess.Internal;
@@ -8,7 +7,7 @@ using Multiprocess.Pickle;
 namespace Multiprocess.Queues;
 
 /// <summary>
-/// Whole frames on a pipe shared by several processes (protocols.md §4): a reader holding the queue's <c>rlock</c>
+/// Whole frames on a pipe shared by several processes (docs/protocols.md, "Queues"): a reader holding the queue's <c>rlock</c>
 /// reads exactly one frame (header, then exactly the payload: never a byte of the next frame, which belongs to
 /// whichever process reads next); a writer holding <c>wlock</c> writes whole frames. The framing is
 /// <see cref="Framing"/>'s: <c>!i n</c>, or <c>!i -1</c> then <c>!Q n</c>.
@@ -26,7 +25,7 @@ internal static unsafe class PipeFrames
         if (payloadLength <= Framing.MaxShortPayload - Framing.ShortHeaderLength)
         {
             var frame = writer.WrittenSpan.ToArray();
-            BinaryPrimitives.WriteInt32BigEndian(frame, payloadLength); // !i n
+            Framing.WriteHeader(frame, payloadLength); // !i n
             return frame;
         }
 
@@ -42,17 +41,24 @@ internal static unsafe class PipeFrames
     /// <exception cref="IOException">The pipe ended inside a frame, the header is impossible, or read(2) failed.</exception>
     public static byte[] Read(int fd)
     {
-        // connection.py _recv_bytes: !i size; size == -1 ⇒ !Q size follows
-        Span<byte> header = stackalloc byte[8];
-        ReadExact(fd, header[..4], atBoundary: true);
-        long length = BinaryPrimitives.ReadInt32BigEndian(header);
-        if (length == -1)
+        // Exactly the header's bytes, so that not a byte of the next frame is taken: 4, and 8 more after the escape.
+        Span<byte> header = stackalloc byte[Framing.LongHeaderLength];
+        ReadExact(fd, header[..Framing.ShortHeaderLength], atBoundary: true);
+        long length;
+        try
         {
-            ReadExact(fd, header, atBoundary: false);
-            length = (long)BinaryPrimitives.ReadUInt64BigEndian(header);
+            if (!Framing.TryReadHeader(header[..Framing.ShortHeaderLength], out length, out _))
+            {
+                ReadExact(fd, header[Framing.ShortHeaderLength..], atBoundary: false);
+                Framing.TryReadHeader(header, out length, out _);
+            }
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"{e.Message}, on the queue pipe (fd {fd}): the stream is out of step", e);
         }
 
-        if (length < 0 || length > Array.MaxLength)
+        if (length > Array.MaxLength)
         {
             throw new IOException($"impossible frame length {length} on the queue pipe (fd {fd}): the stream is out of step");
         }

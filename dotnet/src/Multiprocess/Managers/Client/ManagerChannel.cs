@@ -238,20 +238,7 @@ internal sealed class ManagerChannel : IDisposable
     /// while we send nothing; CPython's accepted sockets keep Nagle on, so its second reply waits for our ACK of the
     /// first, which delayed ACK holds for 40 ms. A single call never meets this: its next request carries the ACK.
     /// </summary>
-    private void QuickAck()
-    {
-        if (_endpoint.Address.Family != Connection.ConnectionFamily.Unix && _connection.Transport is Connection.SocketTransport { Socket: var socket } && OperatingSystem.IsLinux())
-        {
-            try
-            {
-                socket.SetRawSocketOption(6 /* IPPROTO_TCP */, 12 /* TCP_QUICKACK */, BitConverter.GetBytes(1));
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                // Only a latency optimisation.
-            }
-        }
-    }
+    private void QuickAck() => _connection.AcknowledgeNow();
 
     private ReadOnlySpan<byte> Receive()
     {

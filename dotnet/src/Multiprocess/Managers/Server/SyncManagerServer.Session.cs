@@ -12,17 +12,10 @@ public sealed partial class SyncManagerServer
 {
     private sealed class Session(SyncManagerServer owner, Connection.Connection connection, string? peer)
     {
-        // Linux TCP_QUICKACK (netinet/tcp.h): ACK at once instead of delaying; the kernel clears it again, so it is re-armed per read.
-        private const int IpProtoTcp = 6;
-        private const int TcpQuickAck = 12;
-
-        private readonly Socket? _socket = (connection.Transport as SocketTransport)?.Socket;
         private readonly ArrayBufferWriter<byte> _output = new(256);
         private SharedCallContext? _context;
 
         public string? Peer { get; } = peer;
-
-        private bool IsTcp => _socket?.ProtocolType == ProtocolType.Tcp;
 
         public void Run()
         {
@@ -53,13 +46,7 @@ public sealed partial class SyncManagerServer
         public void Abort()
         {
             _context?.Abort();
-            try
-            {
-                _socket?.Shutdown(SocketShutdown.Both);
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-            }
+            connection.Shutdown();
         }
 
         private void Serve()
@@ -124,7 +111,7 @@ public sealed partial class SyncManagerServer
 
             owner.Log($"proxy connection '{name}' from {Peer ?? "a local client"}");
             var server = owner._server;
-            var input = new FrameBuffer(owner._options.TcpQuickAck && IsTcp ? ArmQuickAck : null);
+            var input = new FrameBuffer(owner._options.TcpQuickAck ? connection.AcknowledgeNow : null);
             while (!owner._stop.IsCancellationRequested)
             {
                 // No per-request TCP_QUICKACK: the reply carries the ACK; only split (large) frames need it (FrameBuffer).
@@ -195,32 +182,17 @@ public sealed partial class SyncManagerServer
             }
         }
 
+        /// <summary>TCP_QUICKACK before a read, when the options ask for it (<see cref="Connection.Connection.AcknowledgeNow"/>).</summary>
         private void ArmQuickAck()
         {
-            if (owner._options.TcpQuickAck && IsTcp)
+            if (owner._options.TcpQuickAck)
             {
-                try
-                {
-                    _socket!.SetRawSocketOption(IpProtoTcp, TcpQuickAck, [1, 0, 0, 0]);
-                }
-                catch (SocketException)
-                {
-                }
+                connection.AcknowledgeNow();
             }
         }
 
-        /// <summary>Whether the client hung up (one poll(2); see <see cref="PeerProbe"/>).</summary>
-        private bool PeerGone()
-        {
-            try
-            {
-                return _socket is not null && PeerProbe.IsGone((int)_socket.SafeHandle.DangerousGetHandle());
-            }
-            catch (ObjectDisposedException)
-            {
-                return true;
-            }
-        }
+        /// <summary>Whether the client hung up (<see cref="Connection.Connection.IsPeerClosed"/>).</summary>
+        private bool PeerGone() => connection.IsPeerClosed();
 
         private static string Describe(object? request) =>
             request is PyTuple { Count: 4 } t ? $"{PyRepr.Str(t[1])}{PyRepr.Repr(t[2])}" : PyRepr.Repr(request);
