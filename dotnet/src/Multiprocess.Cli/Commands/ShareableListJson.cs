@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Multiprocess.Internal;
+using Multiprocess.Pickle;
 
 namespace Multiprocess.Cli.Commands;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Multiprocess.Pickle;
 
 namespace Multiprocess.ResourceTracking;
 
@@ -100,7 +101,7 @@ public static class ResourceTrackerMessage
             if (c > 0x7f || c is ':' or '\n' or '\r')
             {
                 throw new ArgumentException(
-                    $"resource tracker field {Internal.PyRepr.Str(field)} contains {Internal.PyRepr.Str(c.ToString())}: "
+                    $"resource tracker field {PyRepr.Repr(field)} contains {PyRepr.Repr(c.ToString())}: "
                     + "fields must be ASCII without ':' or line breaks",
                     parameter);
             }

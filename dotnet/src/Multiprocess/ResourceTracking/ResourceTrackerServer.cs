@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Multiprocess.Internal;
+using Multiprocess.Pickle;
 
 namespace Multiprocess.ResourceTracking;
 
@@ -79,7 +80,7 @@ public sealed class ResourceTrackerServer
                         line.AddRange(part);
                         if (line.Count > MaxLineLength)
                         {
-                            Report($"ValueError: line longer than {MaxLineLength} bytes (starts {PyRepr.Bytes(line.Take(40).ToArray())})");
+                            Report($"ValueError: line longer than {MaxLineLength} bytes (starts {PyRepr.Repr(line.Take(40).ToArray())})");
                             overlong = true;
                             line.Clear();
                         }
@@ -143,14 +144,14 @@ public sealed class ResourceTrackerServer
             case "UNREGISTER":
                 if (!names.Remove(name))
                 {
-                    Report($"KeyError: {PyRepr.Str(name)}");
+                    Report($"KeyError: {PyRepr.Repr(name)}");
                 }
 
                 break;
             case "PROBE":
                 break;
             default:
-                Report($"RuntimeError: unrecognized command {PyRepr.Str(command)}");
+                Report($"RuntimeError: unrecognized command {PyRepr.Repr(command)}");
                 break;
         }
     }
@@ -171,7 +172,7 @@ public sealed class ResourceTrackerServer
             ExitCode = 1;
             if (resourceType != "dummy")
             {
-                var set = "{" + string.Join(", ", names.Select(PyRepr.Str)) + "}";
+                var set = "{" + string.Join(", ", names.Select(PyRepr.Repr)) + "}";
                 Warn($"resource_tracker: There appear to be {names.Count} leaked {resourceType} objects to clean up at shutdown: {set}");
             }
 
@@ -182,7 +183,7 @@ public sealed class ResourceTrackerServer
                 if (failure is not null)
                 {
                     ExitCode = 2;
-                    Warn($"resource_tracker: {PyRepr.Str(name)}: {failure}");
+                    Warn($"resource_tracker: {PyRepr.Repr(name)}: {failure}");
                 }
             }
 

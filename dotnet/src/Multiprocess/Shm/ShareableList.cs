@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Text;
 using Multiprocess.Internal;
+using Multiprocess.Pickle;
 
 namespace Multiprocess.Shm;
 
@@ -187,7 +188,7 @@ public sealed partial class ShareableList : IReadOnlyList<object?>, IDisposable
     /// <summary>CPython's repr: <c>ShareableList([1, 2.5, 'a'], name='psm_1a2b3c4d')</c>.</summary>
     /// <returns>The text.</returns>
     public override string ToString() =>
-        $"ShareableList([{string.Join(", ", this.Select(PyRepr.Of))}], name={PyRepr.Str(Shm.Name)})";
+        $"ShareableList([{string.Join(", ", this.Select(PyRepr.Repr))}], name={PyRepr.Repr(Shm.Name)})";
 
     /// <summary>Python's <c>==</c> between two stored values.</summary>
     internal static bool PyEquals(object? a, object? b) => (a, b) switch

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Text;
 using Multiprocess.Internal;
+using Multiprocess.Pickle;
 
 namespace Multiprocess.Shm;
 
@@ -296,7 +297,7 @@ internal static class ShareableListCodec
             };
             if (!known)
             {
-                return $"item {i} has struct format {PyRepr.Str(format)} with back-transform code {code} (at offset {header.CodeOffset(i)})";
+                return $"item {i} has struct format {PyRepr.Repr(format)} with back-transform code {code} (at offset {header.CodeOffset(i)})";
             }
         }
 
@@ -396,7 +397,7 @@ internal static class ShareableListCodec
         IntFormat or FloatFormat or BoolFormat or NoneFormat => Alignment,
         _ when format.EndsWith('s') && (format.Length == 1 || format[..^1].All(char.IsAsciiDigit)) => ParseWidth(format),
         _ => throw new InvalidDataException(
-            $"item {index} (slot at offset {at}) has struct format {PyRepr.Str(format)}, which CPython's ShareableList never writes"),
+            $"item {index} (slot at offset {at}) has struct format {PyRepr.Repr(format)}, which CPython's ShareableList never writes"),
     };
 
     private static int ParseWidth(string format) =>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using Multiprocess.Internal;
+using Multiprocess.Pickle;
 using Multiprocess.ResourceTracking;
 
 namespace Multiprocess.Shm;
@@ -257,7 +258,7 @@ public sealed partial class SharedMemory : IDisposable
 
     /// <summary>CPython's repr: <c>SharedMemory('psm_1a2b3c4d', size=4096)</c>.</summary>
     /// <returns>The text.</returns>
-    public override string ToString() => $"SharedMemory({PyRepr.Str(Name)}, size={Size})";
+    public override string ToString() => $"SharedMemory({PyRepr.Repr(Name)}, size={Size})";
 
     /// <summary>A fresh random name: <c>/psm_</c> + <c>secrets.token_hex(4)</c>.</summary>
     internal static string MakeFilename()

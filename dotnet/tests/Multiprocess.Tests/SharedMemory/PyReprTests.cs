@@ -1,4 +1,4 @@
-using Multiprocess.Internal;
+using Multiprocess.Pickle;
 
 namespace Multiprocess.Tests.Shm;
 
@@ -30,9 +30,9 @@ public sealed class PyReprTests
     [TestCase("a\nb\t\\", "'a\\nb\\t\\\\'")]
     [TestCase("hé\u0001", "'hé\\x01'")]
     public void Str_Value_MatchesCPythonRepr(string value, string expected) =>
-        Assert.That(PyRepr.Str(value), Is.EqualTo(expected));
+        Assert.That(PyRepr.Repr(value), Is.EqualTo(expected));
 
     [Test]
     public void Bytes_Mixed_MatchesCPythonRepr() =>
-        Assert.That(PyRepr.Bytes([(byte)'x', 0, 0xff, (byte)'\'', (byte)'\n']), Is.EqualTo("b\"x\\x00\\xff'\\n\""));
+        Assert.That(PyRepr.Repr(new byte[] { (byte)'x', 0, 0xff, (byte)'\'', (byte)'\n' }), Is.EqualTo("b\"x\\x00\\xff'\\n\""));
 }
