@@ -78,7 +78,7 @@ public sealed class PyObjectComparer : IEqualityComparer<object?>
             case Complex c:
                 return PyHash.Fold(PyHash.FromComplex(c.Real, c.Imaginary));
             case List<object?> or PyDict or PySet or PyByteArray:
-                throw new ArgumentException($"unhashable type: '{PyRepr.TypeName(key)}'", nameof(key));
+                throw new UnhashableException(PyRepr.TypeName(key), nameof(key));
             case PyReduce or PySingleton or PickleBuffer or PyPersistentId:
                 return RuntimeHelpers.GetHashCode(key);
             default:
@@ -89,7 +89,7 @@ public sealed class PyObjectComparer : IEqualityComparer<object?>
 
                 if (key is System.Collections.IList or System.Collections.IDictionary)
                 {
-                    throw new ArgumentException($"unhashable type: '{PyRepr.TypeName(key)}'", nameof(key));
+                    throw new UnhashableException(PyRepr.TypeName(key), nameof(key));
                 }
 
                 return key.GetHashCode();

@@ -46,7 +46,7 @@ public class PyDictTests
     [Test]
     public void Indexer_ListKey_ThrowsUnhashable()
     {
-        var ex = Assert.Throws<ArgumentException>(() => new PyDict()[new List<object?>()] = 1L);
+        var ex = Assert.Throws<UnhashableException>(() => new PyDict()[new List<object?>()] = 1L);
         Assert.That(ex!.Message, Does.Contain("unhashable type: 'list'"));
     }
 

@@ -206,9 +206,9 @@ internal sealed partial class SharedDict : Referent, IIterableReferent
         {
             return dict.TryGetValue(key, out value);
         }
-        catch (ArgumentException e)
+        catch (UnhashableException e)
         {
-            throw PyErrors.TypeError(e.Message.Split(" (Parameter", 2)[0]);
+            throw PyErrors.TypeError(e.PythonMessage);
         }
     }
 
@@ -219,9 +219,9 @@ internal sealed partial class SharedDict : Referent, IIterableReferent
         {
             dict[key] = value;
         }
-        catch (ArgumentException e)
+        catch (UnhashableException e)
         {
-            throw PyErrors.TypeError(e.Message.Split(" (Parameter", 2)[0]);
+            throw PyErrors.TypeError(e.PythonMessage);
         }
     }
 
@@ -231,9 +231,9 @@ internal sealed partial class SharedDict : Referent, IIterableReferent
         {
             return dict.Remove(key, out value);
         }
-        catch (ArgumentException e)
+        catch (UnhashableException e)
         {
-            throw PyErrors.TypeError(e.Message.Split(" (Parameter", 2)[0]);
+            throw PyErrors.TypeError(e.PythonMessage);
         }
     }
 
