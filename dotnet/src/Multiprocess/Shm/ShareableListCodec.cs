@@ -75,7 +75,7 @@ internal static class ShareableListCodec
         switch (value)
         {
             case string s:
-                return (StrFormat(CodePoints(s), index, "str of", "characters"), CodeStr);
+                return (StrFormat(CodePoints.Count(s), index, "str of", "characters"), CodeStr);
             case byte[] b:
                 return (StrFormat(b.Length, index, "bytes of", "bytes"), CodeBytes);
             default:
@@ -302,22 +302,6 @@ internal static class ShareableListCodec
         }
 
         return null;
-    }
-
-    /// <summary>The number of code points, which is what CPython's <c>len(str)</c> sizes str slots by.</summary>
-    internal static int CodePoints(string s)
-    {
-        var n = s.Length;
-        for (var i = 0; i + 1 < s.Length; i++)
-        {
-            if (char.IsHighSurrogate(s[i]) && char.IsLowSurrogate(s[i + 1]))
-            {
-                n--;
-                i++;
-            }
-        }
-
-        return n;
     }
 
     private static void WriteFormatAndCode(Span<byte> buffer, ShareableListHeader header, int index, string format, sbyte code)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Multiprocess.Internal;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Managers.Python;

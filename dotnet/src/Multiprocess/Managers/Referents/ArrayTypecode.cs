@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;
+using Multiprocess.Internal;
 using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 

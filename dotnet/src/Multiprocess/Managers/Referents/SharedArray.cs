@@ -1,3 +1,4 @@
+using Multiprocess.Internal;
 using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
