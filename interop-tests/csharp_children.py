@@ -15,7 +15,7 @@ sys.path.insert(0, str(REPO / "python" / "demo"))
 import mpdemo  # noqa: E402
 
 SPAWN_BROKEN = ("multiprocess 0.70.12 (Debian) cannot use the spawn start method (fork_exec argument-count error, "
-                "notes/environment.md), and C# children can only be spawned")
+                "docs/peers.md), and C# children can only be spawned")
 
 
 def spawn_context(mp, peer_lib):

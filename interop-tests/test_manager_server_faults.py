@@ -180,7 +180,7 @@ def test_shared_memory_manager_segments(peer_lib, mp):
     tracker = __import__(mp.__name__ + ".resource_tracker").resource_tracker
     try:
         tracker.ensure_running()
-    except TypeError as e:       # Debian's multiprocess 0.70.12 on newer CPythons (notes/environment.md)
+    except TypeError as e:       # Debian's multiprocess 0.70.12 on newer CPythons (docs/peers.md)
         pytest.skip(f"{peer_lib} cannot start its resource tracker on this Python: {e}")
     s = ServerProcess("unix")
     try:

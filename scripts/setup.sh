@@ -24,7 +24,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# pytest from Debian under the pyenv interpreters (see ../shared/notes/environment.md).
+# pytest from Debian under the pyenv interpreters (see docs/peers.md).
 dist=/usr/lib/python3/dist-packages
 shim="$here/.cache/pyshim"
 rm -rf "$shim"; mkdir -p "$shim/pytest" "$shim/multiprocess"

@@ -233,7 +233,7 @@ def start_pythonnet():
         shutdown = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_int)(
             runtime.function_pointer("Python.Runtime.Loader, Python.Runtime", "Shutdown", None))
         _pythonnet_started = True
-        # Without a full shutdown CPython 3.13 aborts at exit (notes/pythonnet.md). The engine's servers do not
+        # Without a full shutdown CPython 3.13 aborts at exit (docs/native.md). The engine's servers do not
         # use pythonnet, so the order of this handler and the engine's does not matter.
         atexit.register(lambda: shutdown(b"full_shutdown", len(b"full_shutdown")))
     import clr

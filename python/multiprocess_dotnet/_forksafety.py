@@ -1,7 +1,7 @@
 """Fork safety: a process that has .NET loaded must not fork and then run .NET code.
 
 A forked child shares nothing of .NET's threads (GC, finalizer, tiered JIT) and, with W^X on, writes its JIT code
-through the parent's double mapping (shared/notes/pythonnet.md); the engine's runtimeconfig turns W^X off, but a
+through the parent's double mapping (docs/native.md); the engine's runtimeconfig turns W^X off, but a
 child that runs .NET still hangs or corrupts state. So, once the engine is loaded:
 
 - the default start method becomes 'spawn' (multiprocessing's default on Linux is 'fork' before 3.14);

@@ -1,7 +1,7 @@
 """Starting .NET inside this CPython with ctypes only: the hostfxr native hosting API.
 
 The `pythonnet` Python package (and its clr_loader) cannot be installed on every machine, so the shim carries its own
-bootstrap (shared/notes/pythonnet.md, "Starting .NET inside CPython with ctypes only"):
+bootstrap (docs/native.md, "Starting .NET inside CPython with ctypes only"):
 
     1. find the dotnet root and its highest host/fxr/<version>/libhostfxr.so
     2. hostfxr_set_error_writer            (failures come with text)

@@ -7,7 +7,7 @@ namespace Multiprocess.Interop;
 /// <summary>
 /// The C ABI the Python shim calls (<c>python/multiprocess_dotnet/_engine.py</c>). Every control request and reply is
 /// one pickle carried as pointer + length, so the ABI stays four functions however much the shim grows, and no
-/// Python object ever crosses element by element (notes/pythonnet.md: a function pointer costs ~0.1 µs; pythonnet's
+/// Python object ever crosses element by element (docs/native.md: a function pointer costs ~0.1 µs; pythonnet's
 /// <c>bytes</c> → <c>byte[]</c> 85 ns per byte).
 /// </summary>
 /// <remarks>

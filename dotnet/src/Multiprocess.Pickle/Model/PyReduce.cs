@@ -15,7 +15,7 @@ namespace Multiprocess.Pickle;
 /// </remarks>
 /// <example>
 /// <code>
-/// // multiprocessing.managers.Token(typeid, address, id): NEWOBJ with a tuple state (spec §3.5).
+/// // multiprocessing.managers.Token(typeid, address, id): NEWOBJ with a tuple state (docs/protocols.md §3.5).
 /// var token = PyReduce.NewObj(new PyGlobal("multiprocessing.managers", "Token"),
 ///     state: PyTuple.Create("dict", "/tmp/pymp-x/listener-y", "7f3a1c"));
 /// // A protocol-0/1 style instance: copyreg._reconstructor(cls, object, None) then BUILD with __dict__.

@@ -4,7 +4,7 @@ using static Multiprocess.Connection.AuthenticationMessages;
 namespace Multiprocess.Connection;
 
 /// <summary>
-/// The authkey handshake of <c>multiprocessing.connection</c> (protocols.md §1.7): mutual HMAC challenge and
+/// The authkey handshake of <c>multiprocessing.connection</c> (docs/protocols.md §1.7): mutual HMAC challenge and
 /// response, the server challenging first. As challenger this sends the 3.12+ form (<c>{sha256}</c> + 40 random
 /// bytes, which 3.8–3.11 peers answer with a raw HMAC-MD5 over all of it); as answerer it handles both the legacy
 /// 20-byte challenge (raw HMAC-MD5 reply) and <c>{digest}</c> challenges; as verifier it accepts a 16-byte raw MD5

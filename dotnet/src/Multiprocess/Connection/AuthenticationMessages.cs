@@ -4,7 +4,7 @@ using System.Text;
 namespace Multiprocess.Connection;
 
 /// <summary>
-/// The pure half of the authkey handshake (connection.py, protocols.md §1.7): building challenges, computing and
+/// The pure half of the authkey handshake (connection.py, docs/protocols.md §1.7): building challenges, computing and
 /// checking responses. No I/O; <see cref="Authentication"/> moves the messages.
 /// </summary>
 internal static class AuthenticationMessages

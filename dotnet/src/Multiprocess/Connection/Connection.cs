@@ -4,7 +4,7 @@ namespace Multiprocess.Connection;
 
 /// <summary>
 /// One end of a message stream: CPython's POSIX <c>multiprocessing.connection.Connection</c>, byte for byte
-/// (protocols.md §1). Messages are framed as <see cref="Framing"/> describes; <see cref="SendBytes(ReadOnlySpan{byte})"/>
+/// (docs/protocols.md §1). Messages are framed as <see cref="Framing"/> describes; <see cref="SendBytes(ReadOnlySpan{byte})"/>
 /// and the <c>RecvBytes</c> family are the only primitives, so object messages (pickles) are a layer on top.
 /// </summary>
 /// <remarks>
@@ -36,7 +36,7 @@ public sealed partial class Connection : IDisposable
 
     /// <summary>
     /// Payloads up to this size are copied behind their header and written with one write(2): split writes of small
-    /// frames stall 40+ ms on TCP (Nagle + delayed ACK, notes/native.md). CPython uses the same limit (16384).
+    /// frames stall 40+ ms on TCP (Nagle + delayed ACK, docs/native.md). CPython uses the same limit (16384).
     /// </summary>
     internal const int SmallMessageLimit = 16 * 1024;
 

@@ -5,7 +5,7 @@ using Multiprocess.Internal;
 namespace Multiprocess.Connection;
 
 /// <summary>
-/// CPython's message framing on a POSIX <c>Connection</c> (protocols.md §1.2), as pure functions over buffers:
+/// CPython's message framing on a POSIX <c>Connection</c> (docs/protocols.md §1.2), as pure functions over buffers:
 /// every message is a header then the payload, nothing else on the stream.
 /// <code>
 /// n ≤ 0x7FFFFFFF : !i n                  (4 bytes, big-endian signed)

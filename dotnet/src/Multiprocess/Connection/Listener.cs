@@ -5,7 +5,7 @@ namespace Multiprocess.Connection;
 
 /// <summary>
 /// A bound, listening socket that hands out <see cref="Connection"/>s: Python's
-/// <c>multiprocessing.connection.Listener</c> (protocols.md §1.6). With an authkey every accepted connection first
+/// <c>multiprocessing.connection.Listener</c> (docs/protocols.md §1.6). With an authkey every accepted connection first
 /// runs the server side of the handshake (<see cref="Authentication.AuthenticateAsServer"/>).
 /// </summary>
 /// <remarks>

@@ -41,7 +41,7 @@ public sealed class SocketTransport : IConnectionTransport
         ArgumentOutOfRangeException.ThrowIfNegative(fd);
 
         // Inherited fds may lack FD_CLOEXEC (children would inherit them) and may be O_NONBLOCK if the peer
-        // that created them used them asynchronously (notes/native.md).
+        // that created them used them asynchronously (docs/native.md).
         SocketNative.SetCloseOnExec(fd);
         var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true)) { Blocking = true };
         return new SocketTransport(socket);

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Multiprocess.Internal;
 
 /// <summary>
-/// SCM_RIGHTS over an AF_UNIX stream socket, as CPython's <c>reduction.sendfds</c> / <c>recvfds</c> (protocols.md §2.4):
+/// SCM_RIGHTS over an AF_UNIX stream socket, as CPython's <c>reduction.sendfds</c> / <c>recvfds</c> (docs/protocols.md §2.4):
 /// exactly one data byte (the fd count mod 256) and one SOL_SOCKET/SCM_RIGHTS control message of native ints.
 /// Layouts are LP64 Linux's: <c>struct msghdr</c> 56 bytes, <c>struct cmsghdr</c> 16 bytes before the data.
 /// </summary>

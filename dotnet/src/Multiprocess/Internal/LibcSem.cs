@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Multiprocess.Internal;
 
 /// <summary>
-/// POSIX named semaphores from glibc, the calls CPython's <c>_multiprocessing.SemLock</c> makes (notes/native.md:
+/// POSIX named semaphores from glibc, the calls CPython's <c>_multiprocessing.SemLock</c> makes (docs/native.md:
 /// sem_open is variadic, and the fixed four-argument form is safe on x86-64 glibc).
 /// </summary>
 internal static partial class LibcSem

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Multiprocess.Internal;
 
 /// <summary>
-/// POSIX shared memory and the file calls around it, from glibc (notes/native.md: everything lives in libc.so.6).
+/// POSIX shared memory and the file calls around it, from glibc (docs/native.md: everything lives in libc.so.6).
 /// Flag values are Linux's (x86-64 and arm64 agree on all of them).
 /// </summary>
 internal static partial class LibcShm

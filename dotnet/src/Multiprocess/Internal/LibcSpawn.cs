@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Multiprocess.Internal;
 
 /// <summary>
-/// posix_spawn and the pipe/fd/wait calls around it (notes/native.md "Spawning a CPython child without fork").
+/// posix_spawn and the pipe/fd/wait calls around it (docs/native.md "Spawning a CPython child without fork").
 /// Sizes measured with gcc on glibc 2.36: posix_spawn_file_actions_t 80 B, posix_spawnattr_t 336 B, sigset_t 128 B;
 /// <see cref="PosixSpawn"/> allocates more, zeroed.
 /// </summary>

@@ -5,7 +5,7 @@ namespace Multiprocess.Internal;
 
 /// <summary>
 /// Starts a program with posix_spawn, placing chosen fds at chosen numbers in the child (never fork: .NET is loaded
-/// here). The recipe of notes/native.md: every source is first dup'ed to a scratch number above every source and
+/// here). The recipe of docs/native.md: every source is first dup'ed to a scratch number above every source and
 /// target, then dup2'ed to its target (so no source is clobbered, and the copy has FD_CLOEXEC clear); the gaps and
 /// the scratch numbers are closed; fds 0–2 that are not targets are /dev/null.
 /// </summary>

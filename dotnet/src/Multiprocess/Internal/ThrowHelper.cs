@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace Multiprocess.Internal;
 
 /// <summary>
-/// Throw helpers kept out of line so hot paths stay small and inlinable (style.md §4). Partial: each subsystem adds
+/// Throw helpers kept out of line so hot paths stay small and inlinable (docs/style.md §4). Partial: each subsystem adds
 /// its own file (ThrowHelper.Connection.cs, ...).
 /// </summary>
 internal static partial class ThrowHelper

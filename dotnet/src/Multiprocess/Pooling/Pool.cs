@@ -10,7 +10,7 @@ namespace Multiprocess.Pooling;
 /// <summary>
 /// A pool of workers for Python functions named <c>module:qualname</c> (CPython's <c>multiprocessing.Pool</c>):
 /// CPython worker processes running <c>multiprocessing.pool.worker</c> itself, fed through two
-/// <see cref="SimpleQueue"/>s with CPython's task format <c>(job, i, func, args, kwds)</c> (protocols.md §9.5), and
+/// <see cref="SimpleQueue"/>s with CPython's task format <c>(job, i, func, args, kwds)</c> (docs/protocols.md §9.5), and
 /// optionally C# workers that take tasks from the same stream and run handlers registered by name.
 /// </summary>
 /// <remarks>

@@ -8,7 +8,7 @@ using Multiprocess.Reduction;
 namespace Multiprocess.Processes;
 
 /// <summary>
-/// A CPython child started the way <c>multiprocessing</c>'s spawn start method starts one (protocols.md §8): no fork
+/// A CPython child started the way <c>multiprocessing</c>'s spawn start method starts one (docs/protocols.md §8): no fork
 /// of this process; posix_spawn of <c>python -c 'from multiprocessing.spawn import spawn_main;
 /// spawn_main(tracker_fd=T, pipe_handle=R)' --multiprocessing-fork</c> with the fds at the numbers the child expects,
 /// then the preparation data and the pickled <c>SpawnProcess</c> on the pipe. The child runs the target

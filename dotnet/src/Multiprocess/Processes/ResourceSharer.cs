@@ -6,7 +6,7 @@ using Multiprocess.Pickle;
 namespace Multiprocess.Processes;
 
 /// <summary>
-/// CPython's <c>multiprocessing.resource_sharer</c> (protocols.md §2.3), the side other processes talk to: fds this
+/// CPython's <c>multiprocessing.resource_sharer</c> (docs/protocols.md §2.3), the side other processes talk to: fds this
 /// process offers (a Connection put on a queue, outside spawning) wait under a key, and a background thread serves
 /// them one time each over a Listener authenticated with <see cref="CurrentProcess.AuthKey"/>: a receiver connects,
 /// sends <c>(key, pid)</c> and gets the fd by SCM_RIGHTS.

@@ -4,7 +4,7 @@ using Multiprocess.Reduction;
 namespace Multiprocess.Processes;
 
 /// <summary>
-/// The two pickles a spawned child reads from its pipe (protocols.md §8.1–8.3): the preparation data dict, then the
+/// The two pickles a spawned child reads from its pipe (docs/protocols.md §8.1–8.3): the preparation data dict, then the
 /// Process object (<c>context.SpawnProcess</c>, NEWOBJ + BUILD of its <c>__dict__</c>), in CPython's key order.
 /// </summary>
 internal static class SpawnPickles

@@ -8,7 +8,7 @@ using SyncSemaphore = Multiprocess.Synchronize.Semaphore;
 namespace Multiprocess.Queues;
 
 /// <summary>
-/// CPython's <c>multiprocessing.JoinableQueue</c> (protocols.md §4.2): a <see cref="Queue"/> that also counts
+/// CPython's <c>multiprocessing.JoinableQueue</c> (docs/protocols.md §4.2): a <see cref="Queue"/> that also counts
 /// unfinished tasks in a shared <see cref="SyncSemaphore"/> under a shared <see cref="Condition"/>, so that
 /// <see cref="Join"/> in any process (C# or Python) waits until every item put has been marked done with
 /// <see cref="TaskDone"/> in any process.

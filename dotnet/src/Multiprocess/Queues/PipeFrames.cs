@@ -7,7 +7,7 @@ using Multiprocess.Pickle;
 namespace Multiprocess.Queues;
 
 /// <summary>
-/// Whole frames on a pipe shared by several processes (docs/protocols.md, "Queues"): a reader holding the queue's <c>rlock</c>
+/// Whole frames on a pipe shared by several processes (docs/protocols.md §4): a reader holding the queue's <c>rlock</c>
 /// reads exactly one frame (header, then exactly the payload: never a byte of the next frame, which belongs to
 /// whichever process reads next); a writer holding <c>wlock</c> writes whole frames. The framing is
 /// <see cref="Framing"/>'s: <c>!i n</c>, or <c>!i -1</c> then <c>!Q n</c>.

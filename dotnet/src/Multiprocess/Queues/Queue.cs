@@ -8,7 +8,7 @@ using SyncLock = Multiprocess.Synchronize.Lock;
 namespace Multiprocess.Queues;
 
 /// <summary>
-/// CPython's <c>multiprocessing.Queue</c> (protocols.md §4.1), shared with Python processes: an OS pipe of framed
+/// CPython's <c>multiprocessing.Queue</c> (docs/protocols.md §4.1), shared with Python processes: an OS pipe of framed
 /// pickles, a <c>rlock</c> serialising readers, a <c>wlock</c> serialising writers and a
 /// <see cref="BoundedSemaphore"/> counting the items (<c>maxsize</c>). C# and Python readers and writers may use
 /// one queue together: every reader takes <c>rlock</c> and reads exactly one whole frame, every writer takes

@@ -7,7 +7,7 @@ using SyncLock = Multiprocess.Synchronize.Lock;
 namespace Multiprocess.Queues;
 
 /// <summary>
-/// CPython's <c>multiprocessing.SimpleQueue</c> (protocols.md §4.3): a pipe with a reader lock and a writer lock,
+/// CPython's <c>multiprocessing.SimpleQueue</c> (docs/protocols.md §4.3): a pipe with a reader lock and a writer lock,
 /// no feeder thread and no count. <see cref="Put"/> pickles and writes at once (blocking while the pipe is full);
 /// <see cref="Get"/> reads exactly one frame. Pools use two of them for tasks and results.
 /// </summary>

@@ -6,7 +6,7 @@ namespace Multiprocess.Reduction;
 
 /// <summary>
 /// Object messages on a <see cref="Connection.Connection"/>: Python's <c>Connection.send(obj)</c> /
-/// <c>recv()</c>, one pickle (protocol 4, as <c>ForkingPickler</c>) per frame (protocols.md §1.3).
+/// <c>recv()</c>, one pickle (protocol 4, as <c>ForkingPickler</c>) per frame (docs/protocols.md §1.3).
 /// </summary>
 public static class ConnectionPickleExtensions
 {

@@ -4,7 +4,7 @@ using Multiprocess.Pickle;
 namespace Multiprocess.ResourceTracking;
 
 /// <summary>
-/// The resource tracker's line protocol (protocols.md §7.2), pure formatting and parsing:
+/// The resource tracker's line protocol (docs/protocols.md §7.2), pure formatting and parsing:
 /// <c>&lt;CMD&gt;:&lt;NAME&gt;:&lt;RTYPE&gt;\n</c>, ASCII, at most 512 bytes so that one write(2) to the pipe is atomic.
 /// </summary>
 public static class ResourceTrackerMessage

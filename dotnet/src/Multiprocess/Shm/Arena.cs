@@ -5,7 +5,7 @@ using Multiprocess.Internal;
 namespace Multiprocess.Shm;
 
 /// <summary>
-/// An anonymous shared mapping as CPython's <c>multiprocessing.heap.Arena</c> makes one (protocols.md §9.1): a file
+/// An anonymous shared mapping as CPython's <c>multiprocessing.heap.Arena</c> makes one (docs/protocols.md §9.1): a file
 /// <c>pym-&lt;pid&gt;-XXXXXXXX</c> in /dev/shm, unlinked at once, kept open and mapped. It has no name, so it is shared
 /// only by fd (inheritance, fd passing), the way CPython ships a <see cref="Synchronize.Barrier"/>'s state.
 /// </summary>

@@ -8,7 +8,7 @@ using Multiprocess.Pickle;
 namespace Multiprocess.Shm;
 
 /// <summary>
-/// The bytes of a <c>ShareableList</c> (protocols.md §6.2–§6.3), as pure functions over a buffer. All integers are
+/// The bytes of a <c>ShareableList</c> (docs/protocols.md §6.2–§6.3), as pure functions over a buffer. All integers are
 /// native little-endian, every slot a multiple of 8:
 /// <code>
 ///   0            q      n

@@ -1,6 +1,6 @@
 namespace Multiprocess.Shm;
 
-/// <summary>The two binary layouts of <c>ShareableList</c> (protocols.md §6.2–§6.3); a 3.8 process and a 3.9+
+/// <summary>The two binary layouts of <c>ShareableList</c> (docs/protocols.md §6.2–§6.3); a 3.8 process and a 3.9+
 /// process cannot share one list.</summary>
 public enum ShareableListLayout
 {

@@ -6,7 +6,7 @@ using Multiprocess.ResourceTracking;
 namespace Multiprocess.Synchronize;
 
 /// <summary>
-/// A named POSIX semaphore shared with CPython's <c>_multiprocessing.SemLock</c> (protocols.md §5): the base of
+/// A named POSIX semaphore shared with CPython's <c>_multiprocessing.SemLock</c> (docs/protocols.md §5): the base of
 /// <see cref="Lock"/>, <see cref="RLock"/>, <see cref="Semaphore"/> and <see cref="BoundedSemaphore"/>. A C# process
 /// and Python processes that open the same <c>/mp-…</c> name wait on one semaphore.
 /// </summary>

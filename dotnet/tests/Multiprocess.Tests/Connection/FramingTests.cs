@@ -25,7 +25,7 @@ public class FramingTests
     [Test]
     public void WriteFrame_Abc_IsCPythonSendBytesAbc()
     {
-        // protocols.md §1.2: send_bytes(b"abc") → 00 00 00 03 61 62 63 (captured from CPython)
+        // docs/protocols.md §1.2: send_bytes(b"abc") → 00 00 00 03 61 62 63 (captured from CPython)
         var writer = new ArrayBufferWriter<byte>();
         Framing.WriteFrame(writer, "abc"u8);
 

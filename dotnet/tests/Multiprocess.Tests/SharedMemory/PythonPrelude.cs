@@ -5,7 +5,7 @@ internal static class PythonPrelude
 {
     /// <summary>
     /// Imports, a spawn context (so Python's SemLocks have names), and no resource tracking in the peer: it only visits
-    /// objects their creator owns, and a tracker of its own would unlink them when it exits (notes/native.md pitfall).
+    /// objects their creator owns, and a tracker of its own would unlink them when it exits (docs/native.md pitfall).
     /// <c>semlock(cls, kind, maxvalue, name)</c> rebuilds a lock the way unpickling does (<c>__setstate__</c>), and
     /// <c>attach(name)</c> opens a C# segment.
     /// </summary>

@@ -31,7 +31,7 @@ public sealed class ShareableListTests
     [Test]
     public void Create_ProtocolsExample_PythonsSizeFormatAndValues()
     {
-        // protocols.md §6.2: [1, 2.5, True, None, 'hé', b'xy'] → 166 bytes (verified on CPython 3.12/3.13).
+        // docs/protocols.md §6.2: [1, 2.5, True, None, 'hé', b'xy'] → 166 bytes (verified on CPython 3.12/3.13).
         var sl = New([1, 2.5, true, null, "hé", "xy"u8.ToArray()]);
         Assert.That(sl.Shm.Size, Is.EqualTo(166));
         Assert.That(sl.Format, Is.EqualTo("qdxxxxxxx?xxxxxx?x8s8s"));

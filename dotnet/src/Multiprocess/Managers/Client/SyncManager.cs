@@ -6,7 +6,7 @@ namespace Multiprocess.Managers.Client;
 
 /// <summary>
 /// A client of a Python <c>SyncManager</c> (what <c>multiprocessing.Manager()</c> starts): the standard type ids
-/// registered with their proxies (protocols.md §3.7), and a creation method for each.
+/// registered with their proxies (docs/protocols.md §3.7), and a creation method for each.
 /// </summary>
 /// <example><code>
 /// // Python: m = SyncManager(('127.0.0.1', 50000), authkey=b'secret'); m.get_server().serve_forever()

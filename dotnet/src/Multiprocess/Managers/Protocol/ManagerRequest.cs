@@ -4,7 +4,7 @@ using Multiprocess.Pickle;
 namespace Multiprocess.Managers.Protocol;
 
 /// <summary>
-/// A manager request, <c>(ident, methodname, args, kwds)</c> (docs/protocols.md, "Requests"): on a one-shot
+/// A manager request, <c>(ident, methodname, args, kwds)</c> (docs/protocols.md §3.2–3.3): on a one-shot
 /// connection ident is ignored (<c>None</c>) and methodname names a public function of the server
 /// (<c>Server._handle_request</c>); on a proxy's connection ident is the shared object's id (<c>serve_client</c>).
 /// </summary>

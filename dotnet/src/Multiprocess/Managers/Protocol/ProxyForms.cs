@@ -3,7 +3,7 @@ using Multiprocess.Pickle;
 namespace Multiprocess.Managers.Protocol;
 
 /// <summary>
-/// Tokens and proxies as they travel (docs/protocols.md, "Tokens and proxies"): a token is written and read by
+/// Tokens and proxies as they travel (docs/protocols.md §3.5–3.6): a token is written and read by
 /// <see cref="Protocol.Token"/>; a proxy is <c>RebuildProxy(func, token, serializer, kwds)</c>. Both stdlib
 /// (<c>multiprocessing.managers</c>) and multiprocess (<c>multiprocess.managers</c>) spellings are recognized; the
 /// server writes the stdlib one, which both kinds of client can load.

@@ -1,7 +1,7 @@
 namespace Multiprocess.Managers.Protocol;
 
 /// <summary>
-/// The first item of a manager's reply <c>(kind, result)</c> (docs/protocols.md, "Replies"): the server writes them,
+/// The first item of a manager's reply <c>(kind, result)</c> (docs/protocols.md §3.3): the server writes them,
 /// the client reads them with CPython's <c>convert_to_error</c>.
 /// </summary>
 internal static class ReplyKind

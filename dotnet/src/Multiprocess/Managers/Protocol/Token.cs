@@ -5,7 +5,7 @@ namespace Multiprocess.Managers.Protocol;
 
 /// <summary>
 /// Identifies a shared object in a manager: Python's <c>multiprocessing.managers.Token(typeid, address, id)</c>.
-/// On the wire it is <c>NEWOBJ Token</c> then <c>BUILD (typeid, address, id)</c> (docs/protocols.md, "Tokens and proxies").
+/// On the wire it is <c>NEWOBJ Token</c> then <c>BUILD (typeid, address, id)</c> (docs/protocols.md §3.5–3.6).
 /// </summary>
 public sealed class Token
 {

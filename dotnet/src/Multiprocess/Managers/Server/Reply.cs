@@ -4,7 +4,7 @@ using Multiprocess.Pickle;
 namespace Multiprocess.Managers.Server;
 
 /// <summary>
-/// The replies of CPython's manager server, one builder per <see cref="ReplyKind"/> (docs/protocols.md, "Replies").
+/// The replies of CPython's manager server, one builder per <see cref="ReplyKind"/> (docs/protocols.md §3.3).
 /// Traceback texts end with the Python exception line a client's RemoteError shows.
 /// </summary>
 internal static class Reply

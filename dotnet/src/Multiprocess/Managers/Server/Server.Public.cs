@@ -18,7 +18,7 @@ internal enum FollowUp
     Shutdown,
 }
 
-/// <summary>The public functions of one-shot connections (spec §3.2): <c>Server._handle_request</c>.</summary>
+/// <summary>The public functions of one-shot connections (docs/protocols.md §3.2): <c>Server._handle_request</c>.</summary>
 internal sealed partial class Server
 {
     private static readonly PySignature s_ident = new("incref", ["ident"], [PySignature.Required]);

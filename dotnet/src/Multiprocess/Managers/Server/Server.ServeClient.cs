@@ -4,7 +4,7 @@ using Multiprocess.Pickle;
 
 namespace Multiprocess.Managers.Server;
 
-/// <summary>One request of a persistent proxy connection (spec §3.3): CPython's <c>Server.serve_client</c> loop body.</summary>
+/// <summary>One request of a persistent proxy connection (docs/protocols.md §3.3): CPython's <c>Server.serve_client</c> loop body.</summary>
 internal sealed partial class Server
 {
     /// <summary>Calls the method a request names and builds the reply.</summary>

@@ -8,7 +8,7 @@ namespace Multiprocess.Managers.Server;
 
 /// <summary>
 /// A manager server that stock Python clients use unchanged: <c>SyncManager(address, authkey).connect()</c>, then
-/// <c>m.dict()</c>, <c>m.Queue()</c>, <c>m.Lock()</c>... It speaks CPython's manager protocol (protocols.md §3) on
+/// <c>m.dict()</c>, <c>m.Queue()</c>, <c>m.Lock()</c>... It speaks CPython's manager protocol (docs/protocols.md §3) on
 /// every supported address family, serves every SyncManager type id (<c>Pool</c> excepted) and SharedMemoryManager's
 /// segment tracking, and hosts your own C# objects under type ids of your choice (<see cref="Register"/>).
 /// </summary>

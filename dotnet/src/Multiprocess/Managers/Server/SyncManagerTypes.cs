@@ -5,7 +5,7 @@ using Multiprocess.Pickle;
 namespace Multiprocess.Managers.Server;
 
 /// <summary>
-/// <c>SyncManager</c>'s registry (spec §3.7), with each proxy type's <c>_exposed_</c> as CPython registers it and the
+/// <c>SyncManager</c>'s registry (docs/protocols.md §3.7), with each proxy type's <c>_exposed_</c> as CPython registers it and the
 /// objects built in C#. <c>Pool</c> and <c>AsyncResult</c> would run Python functions: they are refused with a
 /// clear error.
 /// </summary>

@@ -7,7 +7,7 @@ using Multiprocess.Reduction;
 namespace Multiprocess.Tests.ManagerClient;
 
 /// <summary>
-/// A scripted manager in this process (style.md §5: failure paths against mock peers): authenticates as a manager
+/// A scripted manager in this process (docs/style.md §5: failure paths against mock peers): authenticates as a manager
 /// does, logs every request, and answers with what <see cref="Reply"/> returns — including replies no real manager
 /// sends. <c>accept_connection</c> keeps the connection (serve_client); other public functions close it.
 /// </summary>
