@@ -22,11 +22,11 @@ internal static partial class ThrowHelper
         new($"{operation} on fd {fd} failed: {e.Message} ({e.SocketErrorCode})", e);
 
     public static ObjectDisposedException TransportClosed(string operation, int fd) =>
-        new(nameof(Multiprocess.Connection.Connection), $"The connection (fd {fd}) was closed during {operation}");
+        new("Connection", $"The connection (fd {fd}) was closed during {operation}");
 
     [DoesNotReturn]
     public static void ThrowConnectionClosed() =>
-        throw new ObjectDisposedException(nameof(Multiprocess.Connection.Connection), "The connection is closed");
+        throw new ObjectDisposedException("Connection", "The connection is closed");
 
     [DoesNotReturn]
     public static void ThrowNotReadable(string? reason) =>
