@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using System.Numerics;
+using System.Text;
 using System.Text.Json;
 using Multiprocess.Pickle;
 
@@ -14,6 +15,11 @@ namespace Multiprocess.Celery.Protocol;
 /// </summary>
 public static class CeleryJson
 {
+    // A prefix no real string starts with: a NUL and a private-use character.
+    private const string NonFiniteMarker = "\u0000\uE000";
+
+    private static readonly byte[][] s_nonFinite = ["-Infinity"u8.ToArray(), "Infinity"u8.ToArray(), "NaN"u8.ToArray()];
+
     /// <summary>Serializes a value to UTF-8 JSON.</summary>
     /// <param name="value">The value.</param>
     /// <returns>The JSON bytes.</returns>
@@ -37,14 +43,82 @@ public static class CeleryJson
     {
         try
         {
-            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 256 });
-            using var doc = JsonDocument.ParseValue(ref reader);
-            return ToObject(doc.RootElement);
+            return Parse(utf8);
         }
         catch (JsonException e)
         {
+            // Python's json writes NaN, Infinity and -Infinity bare; System.Text.Json reads none of them.
+            if (QuoteNonFinite(utf8) is { } quoted)
+            {
+                try
+                {
+                    return Parse(quoted);
+                }
+                catch (JsonException)
+                {
+                    // Report the original error.
+                }
+            }
+
             throw new FormatException($"not JSON: {e.Message}", e);
         }
+    }
+
+    private static object? Parse(ReadOnlySpan<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 256 });
+        using var doc = JsonDocument.ParseValue(ref reader);
+        return ToObject(doc.RootElement);
+    }
+
+    // Rewrites bare NaN/Infinity/-Infinity (outside strings) as marker strings that ToObject reads back as reals;
+    // null when there are none.
+    private static byte[]? QuoteNonFinite(ReadOnlySpan<byte> utf8)
+    {
+        var output = new List<byte>(utf8.Length + 16);
+        var inString = false;
+        var changed = false;
+        for (var i = 0; i < utf8.Length; i++)
+        {
+            var b = utf8[i];
+            if (inString)
+            {
+                output.Add(b);
+                if (b == (byte)'\\' && i + 1 < utf8.Length)
+                {
+                    output.Add(utf8[++i]);
+                }
+                else if (b == (byte)'"')
+                {
+                    inString = false;
+                }
+
+                continue;
+            }
+
+            if (b == (byte)'"')
+            {
+                inString = true;
+                output.Add(b);
+                continue;
+            }
+
+            foreach (var token in s_nonFinite)
+            {
+                if (utf8[i..].StartsWith(token))
+                {
+                    output.AddRange(Encoding.UTF8.GetBytes("\"\\u0000\\ue000" + Encoding.UTF8.GetString(token) + "\""));
+                    i += token.Length - 1;
+                    changed = true;
+                    goto next;
+                }
+            }
+
+            output.Add(b);
+        next:;
+        }
+
+        return changed ? [.. output] : null;
     }
 
     /// <summary>Converts a parsed element to the value model.</summary>
@@ -62,7 +136,10 @@ public static class CeleryJson
             case JsonValueKind.False:
                 return false;
             case JsonValueKind.String:
-                return element.GetString();
+                var text = element.GetString();
+                return text is not null && text.StartsWith(NonFiniteMarker, StringComparison.Ordinal)
+                    ? text[NonFiniteMarker.Length..] switch { "NaN" => double.NaN, "Infinity" => double.PositiveInfinity, _ => double.NegativeInfinity }
+                    : text;
             case JsonValueKind.Number:
                 if (element.TryGetInt64(out var l))
                 {

@@ -108,7 +108,13 @@ public static class TaskMessageCodec
 
         var serializer = CelerySerializer.ForContentType(message.ContentType);
         var body = serializer.Deserialize(message.Body);
-        if (body is not System.Collections.IList { Count: 3 } parts)
+        IReadOnlyList<object?>? parts = body switch
+        {
+            PyTuple { Count: 3 } t => t,
+            List<object?> { Count: 3 } l => l,
+            _ => null,
+        };
+        if (parts is null)
         {
             throw new FormatException($"task {id}: the body is not (args, kwargs, embed) but {PyRepr.TypeName(body)}");
         }

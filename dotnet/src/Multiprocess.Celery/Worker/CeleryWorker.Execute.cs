@@ -26,7 +26,7 @@ public sealed partial class CeleryWorker
         {
             // celery/worker/consumer/consumer.py on_unknown_task: reject without requeue, store NotRegistered.
             Log($"received unregistered task of type '{task.Task}' ({task.Id}): rejected");
-            Finish(delivery, Failed(task, PyException.Create("celery.exceptions", "NotRegistered", PyRepr.Repr(task.Task)), null));
+            Finish(delivery, Failed(task, PyException.Create("celery.exceptions", "NotRegistered", task.Task), null));
             return;
         }
 

@@ -83,13 +83,16 @@ public sealed partial class CeleryWorker : IDisposable
     public void Register(string name, Func<object?[], object?> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        Register(name, ctx => handler([.. ctx.Args]));
+        RegisterBound(name, ctx => handler([.. ctx.Args]));
     }
 
-    /// <summary>Registers a handler that sees the whole request (kwargs, retries, <see cref="TaskContext.Retry"/>).</summary>
+    /// <summary>
+    /// Registers a handler that sees the whole request (kwargs, retries, <see cref="TaskContext.Retry"/>): Celery's
+    /// <c>@app.task(bind=True)</c>.
+    /// </summary>
     /// <param name="name">The task name.</param>
     /// <param name="handler">The handler.</param>
-    public void Register(string name, Func<TaskContext, object?> handler)
+    public void RegisterBound(string name, Func<TaskContext, object?> handler)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(handler);
@@ -274,7 +277,13 @@ public sealed partial class CeleryWorker : IDisposable
         catch (Exception e) when (e is FormatException or NotSupportedException or Multiprocess.Pickle.UnpicklingException)
         {
             // Celery rejects undecodable messages (no requeue): a poison message would otherwise loop for ever.
+            // The id is in the headers even when the body is unreadable: the sender learns why (kombu's DecodeError).
             Log($"rejected message {message.DeliveryTag} from {key}: {e.Message}");
+            if (message.Headers.GetValueOrDefault("id") is string id)
+            {
+                StoreMeta(Failed(id, Multiprocess.Pickle.PyException.Create("kombu.exceptions", "DecodeError", e.Message), null));
+            }
+
             _broker.Ack(message.DeliveryTag);
             _prefetch!.Release();
             return;

@@ -1,6 +1,7 @@
 """A Python Celery client driven by the tests: celery_client.py COMMAND ... prints one JSON line.
 
   send NAME ARGS_JSON [SERIALIZER] [QUEUE]   send_task, wait, print {"state", "result"} (repr for non-JSON results)
+  echo-pickle NAME QUEUE                     send non-JSON values with pickle, print whether the result equals them
   many NAME COUNT [QUEUE]                    send COUNT tasks with args (i,), wait all, print the results
 """
 import json
@@ -29,6 +30,12 @@ def main(argv):
             print(json.dumps({"state": r.state, "result": _plain(value), "type": type(value).__name__}))
         except Exception as e:  # the test reads the failure
             print(json.dumps({"state": r.state, "error": type(e).__name__, "message": str(e)}))
+    elif command == "echo-pickle":
+        # Values JSON cannot carry: they must come back from the C# worker equal, types included.
+        args = (b"\x00\xff", (1, 2), 2 ** 70, 1.5, None, "\u00e9", {"k": [True]}, bytearray(b"ba"))
+        r = app.send_task(argv[2], args=args, serializer="pickle", queue=argv[3])
+        value = r.get(timeout=30)
+        print(json.dumps({"state": r.state, "equal": value == list(args), "repr": repr(value)}))
     elif command == "many":
         name, count = argv[2], int(argv[3])
         queue = argv[4] if len(argv) > 4 else "celery"

@@ -43,6 +43,6 @@ def sleep(seconds):
 
 
 @app.task(name="mixed.whoami")
-def whoami(i, seconds=0.0):
+def whoami(i, seconds=0.02):
     time.sleep(seconds)
     return ["py", i]
