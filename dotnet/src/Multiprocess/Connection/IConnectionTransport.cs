@@ -54,6 +54,12 @@ public interface IConnectionTransport : IDisposable
     /// <returns>True when the peer is gone.</returns>
     bool IsPeerClosed() => false;
 
+    /// <summary>Bounds how long a blocking write may wait for the peer to read (SO_SNDTIMEO); nothing where there is no such option.</summary>
+    /// <param name="timeout">The bound; <see cref="Timeout.InfiniteTimeSpan"/> for none.</param>
+    void SetSendTimeout(TimeSpan timeout)
+    {
+    }
+
     /// <summary>Shuts both directions down (shutdown(2)), so that a read blocked on another thread returns; nothing where there is no such call.</summary>
     void Shutdown()
     {

@@ -165,6 +165,10 @@ public sealed class SocketTransport : IConnectionTransport
     public bool IsPeerClosed() => _disposed || SocketNative.IsPeerClosed(_fd);
 
     /// <inheritdoc/>
+    public void SetSendTimeout(TimeSpan timeout) =>
+        _socket.SendTimeout = timeout == Timeout.InfiniteTimeSpan ? 0 : (int)Math.Clamp(timeout.TotalMilliseconds, 1, int.MaxValue);
+
+    /// <inheritdoc/>
     public void Shutdown()
     {
         try
