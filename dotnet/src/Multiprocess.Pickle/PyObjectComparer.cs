@@ -78,7 +78,7 @@ public sealed class PyObjectComparer : IEqualityComparer<object?>
                 return fs.GetHashCode();
             case PyDecimal dec:
                 return dec.Kind == PyDecimalKind.SignalingNaN
-                    ? throw new ArgumentException("Cannot hash a signaling NaN value.", nameof(key))
+                    ? throw new UnhashableException(PyRepr.TypeName(key), "Cannot hash a signaling NaN value.", nameof(key))
                     : dec.GetHashCode();
             case Complex c:
                 return PyHash.FromComplex(c, key);

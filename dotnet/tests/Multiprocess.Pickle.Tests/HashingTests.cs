@@ -141,7 +141,7 @@ public class HashingTests
     public void PySet_SignalingNaNDecimal_IsUnhashableAsInPython()
     {
         var set = new PySet();
-        var e = Assert.Throws<ArgumentException>(() => set.Add(PyDecimal.Parse("sNaN")));
+        var e = Assert.Throws<UnhashableException>(() => set.Add(PyDecimal.Parse("sNaN")));
         Assert.That(e!.Message, Does.Contain("Cannot hash a signaling NaN value"));
     }
 
