@@ -8,9 +8,11 @@ cd "$here"
 
 # python3-pytest & co: pytest for every pyenv interpreter; tox: the version matrix; python3-multiprocess and
 # python3-dill: the `multiprocess` peer; exceptiongroup/tomli: pytest's own needs on 3.8–3.10; redis-server,
-# rabbitmq-server, python3-celery, python3-redis: the Celery interop tests (they start their own servers).
+# rabbitmq-server, python3-celery, python3-redis, python3-amqp: the Celery interop tests (they start their own
+# servers); gcc, zlib1g-dev and binutils: Native AOT's link step and the wheel's glibc floor (objdump);
+# bubblewrap: the wheel's no-.NET test.
 apt_packages=(python3-pytest python3-exceptiongroup python3-tomli tox python3-multiprocess python3-dill python3-pip python3-setuptools python3-wheel hyperfine
-              redis-server rabbitmq-server python3-celery python3-kombu python3-redis python3-amqp)
+              redis-server rabbitmq-server python3-celery python3-kombu python3-redis python3-amqp gcc zlib1g-dev binutils bubblewrap)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using Multiprocess.Managers.Referents;
@@ -33,10 +34,13 @@ internal sealed class ObjectTable
     }
 
     /// <summary>Registers an object made for <paramref name="type"/> and increfs it; returns <c>(ident, exposed)</c>.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "ReflectedObjects.IsSupported is false in the only trimmed build (Native AOT), whose compiler removes the reflection branch.")]
     public (string Ident, PyTuple Exposed) Add(TypeIdEntry type, object? made)
     {
         var original = made ?? new DataReferent(null);
-        var obj = original as ISharedObject ?? new ReflectedObject(original);
+        var obj = original as ISharedObject ?? (ReflectedObjects.IsSupported
+            ? new ReflectedObject(original)
+            : throw new NotSupportedException($"Type id '{type.TypeId}' made a {original.GetType().FullName}, which is not an ISharedObject: serving plain C# objects by reflection is not part of this build (Native AOT); implement ISharedObject"));
         var exposed = type.FixedExposed ?? ExposedNames.Build(obj.PublicMethods(), type.MethodToTypeid);
 
         string ident;
