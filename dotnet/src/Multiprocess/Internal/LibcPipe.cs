@@ -2,9 +2,9 @@ using System.Runtime.InteropServices;
 
 namespace Multiprocess.Internal;
 
-/// <summary>read(2), write(2), close(2), pipe2(2), fcntl(2) and dup(2) on raw fds, declared here only: queues read
-/// exactly one frame at a time from a pipe other processes read too, so nothing may sit in a user-space read-ahead
-/// buffer; the spawn, tracker and connection code use the same calls.</summary>
+/// <summary>read(2), write(2), close(2), pipe2(2), fcntl(2), flock(2) and dup(2) on raw fds, declared here only: queues
+/// read exactly one frame at a time from a pipe other processes read too, so nothing may sit in a user-space
+/// read-ahead buffer; the spawn, tracker and connection code use the same calls.</summary>
 internal static unsafe partial class LibcPipe
 {
     [LibraryImport(LibcShm.Libc, EntryPoint = "read", SetLastError = true)]
@@ -21,6 +21,10 @@ internal static unsafe partial class LibcPipe
 
     [LibraryImport(LibcShm.Libc, EntryPoint = "fcntl", SetLastError = true)]
     internal static partial int Fcntl(int fd, int command, int argument);
+
+    /// <summary>flock(2): an advisory lock on an open file description, dropped by the kernel when its holder dies.</summary>
+    [LibraryImport(LibcShm.Libc, EntryPoint = "flock", SetLastError = true)]
+    internal static partial int Flock(int fd, int operation);
 
     [LibraryImport(LibcShm.Libc, EntryPoint = "dup", SetLastError = true)]
     internal static partial int Dup(int fd);
