@@ -8,7 +8,8 @@
 #
 # --no-dotnet leaves the .NET install out (proves that something, e.g. a Native AOT wheel, needs no .NET).
 # --bind PATH shares one more host folder at the same path. The working directory and the environment are kept,
-# except PATH (the root's own) and PYTHONHOME/PYTHONPATH (MULTIPROCESS_PEER_PYTHONPATH becomes PYTHONPATH inside).
+# except PATH (the root's own, plus .NET's folder) and PYTHONHOME. PYTHONPATH is kept: repo folders are the same
+# inside, and the symlinks of .cache/pyshim into /usr/lib/python3/dist-packages resolve to the root's packages.
 # The command dies with its caller (--die-with-parent); its exit status is the command's.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -37,10 +38,7 @@ command -v bwrap >/dev/null || { echo "peer-run: bubblewrap (bwrap) is not insta
 
 args=(--bind "$root" / --dev /dev --bind /dev/shm /dev/shm --proc /proc --bind /tmp /tmp
       --bind "$here" "$here" --die-with-parent
-      --setenv PATH /usr/local/bin:/usr/bin:/bin --unsetenv PYTHONHOME --unsetenv PYTHONPATH)
-if [ -n "${MULTIPROCESS_PEER_PYTHONPATH:-}" ]; then
-  args+=(--setenv PYTHONPATH "$MULTIPROCESS_PEER_PYTHONPATH")
-fi
+      --setenv PATH /usr/local/bin:/usr/bin:/bin --unsetenv PYTHONHOME)
 if [ "$dotnet" = 1 ]; then
   dotnet_root=${DOTNET_ROOT:-$(dirname "$(readlink -f "$(command -v dotnet)")")}
   args+=(--ro-bind "$dotnet_root" "$dotnet_root" --setenv DOTNET_ROOT "$dotnet_root"

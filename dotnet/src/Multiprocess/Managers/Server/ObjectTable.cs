@@ -31,12 +31,15 @@ internal sealed class ObjectTable
         }
     }
 
-    /// <summary>Registers an object made for <paramref name="type"/> and increfs it; returns <c>(ident, exposed)</c>.</summary>
-    public (string Ident, PyTuple Exposed) Add(TypeIdEntry type, object? made)
+    /// <summary>
+    /// Registers an object made for <paramref name="type"/> and increfs it; returns <c>(ident, exposed)</c>. The exposed
+    /// names are those of the creating client's <paramref name="dialect"/>, kept with the object as CPython keeps them.
+    /// </summary>
+    public (string Ident, PyTuple Exposed) Add(TypeIdEntry type, object? made, ManagerDialect dialect = ManagerDialect.Python38)
     {
         var original = made ?? new DataReferent(null);
         var obj = original as ISharedObject ?? new ReflectedObject(original);
-        var exposed = type.FixedExposed ?? ExposedNames.Build(obj.PublicMethods(), type.MethodToTypeid);
+        var exposed = type.FixedExposedFor(dialect) ?? ExposedNames.Build(obj.PublicMethods(), type.MethodToTypeid);
 
         string ident;
         lock (_mutex)
