@@ -132,7 +132,11 @@ t.register('/mp-fake0002', 'semaphore')
 
 def test_engine_tracker_survives_sigint_and_sigterm(cli):
     tracker, w = start_tracker("engine")
-    time.sleep(0.3)
+    # Signals are sent only once the tracker is in its read loop (its handlers are installed before it): a
+    # malformed line is reported on stderr, which is the event to wait for. A fixed sleep lost this race on a
+    # loaded machine (the runtime was still starting, and SIGTERM's default action killed it).
+    os.write(w, b"NOT-A-COMMAND\n")
+    assert "ValueError" in tracker.stderr.readline()
     tracker.send_signal(signal.SIGTERM)
     tracker.send_signal(signal.SIGINT)
     time.sleep(0.1)

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Reflection;
 using Multiprocess.Connection;
-using Multiprocess.Managers;
+using Multiprocess.Managers.Server;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Interop;

@@ -1,5 +1,5 @@
 using Multiprocess.Connection;
-using Multiprocess.Managers;
+using Multiprocess.Managers.Server;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Interop;

@@ -1,4 +1,4 @@
-using Multiprocess.Managers;
+using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Interop;

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Multiprocess.Benchmarks.Harness;
-using Multiprocess.Managers;
+using Multiprocess.Managers.Client;
+using Multiprocess.Managers.Client.Proxies;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Benchmarks.Suites;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Multiprocess.Benchmarks.Harness;
-using Multiprocess.Managers;
+using Multiprocess.Managers.Server;
 
 namespace Multiprocess.Benchmarks.Suites;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using Multiprocess.Managers;
+using Multiprocess.Managers.Server;
 
 namespace Multiprocess.Cli.Commands;
 

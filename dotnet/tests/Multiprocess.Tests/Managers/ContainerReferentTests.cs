@@ -190,7 +190,7 @@ public class ContainerReferentTests
         var pb = ServerHarness.ProxyOf("list", b);
         var pd = ServerHarness.ProxyOf("dict", d);
         var pe = ServerHarness.ProxyOf("dict", e);
-        void Loop(string name, Action<Multiprocess.Managers.SharedCallContext> body)
+        void Loop(string name, Action<Multiprocess.Managers.Referents.SharedCallContext> body)
         {
             var c = _h.NewClient(name);
             for (var i = 0; i < 2000; i++)

@@ -1,4 +1,6 @@
-using Multiprocess.Managers;
+using Multiprocess.Managers.Client;
+using Multiprocess.Managers.Referents;
+using Multiprocess.Managers.Server;
 using Multiprocess.Pickle;
 using Multiprocess.TestUtilities;
 

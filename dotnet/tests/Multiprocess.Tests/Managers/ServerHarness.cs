@@ -1,4 +1,6 @@
-using Multiprocess.Managers;
+using Multiprocess.Managers.Protocol;
+using Multiprocess.Managers.Referents;
+using Multiprocess.Managers.Server;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Tests.Managers;

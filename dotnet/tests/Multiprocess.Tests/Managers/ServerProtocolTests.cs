@@ -1,4 +1,5 @@
-using Multiprocess.Managers;
+using Multiprocess.Managers.Protocol;
+using Multiprocess.Managers.Server;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Tests.Managers;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Multiprocess.Connection;
-using Multiprocess.Managers;
+using Multiprocess.Managers.Server;
 using Multiprocess.Pickle;
 using static Multiprocess.Tests.Managers.ManagerTestClient;
 

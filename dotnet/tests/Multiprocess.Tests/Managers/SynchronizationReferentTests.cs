@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using Multiprocess.Managers;
+using Multiprocess.Managers.Referents;
+using Multiprocess.Managers.Server;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Tests.Managers;

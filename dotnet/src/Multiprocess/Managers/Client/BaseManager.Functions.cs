@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>The manager's public functions (CPython's <c>Server.public</c>), each over a one-shot connection.</summary>
 public partial class BaseManager

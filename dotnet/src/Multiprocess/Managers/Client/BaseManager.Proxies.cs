@@ -1,6 +1,8 @@
+using Multiprocess.Managers.Client.Proxies;
+using Multiprocess.Managers.Protocol;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>Making proxies: from <c>create</c>, from <c>#PROXY</c> replies, and from pickled <c>RebuildProxy</c> values.</summary>
 public partial class BaseManager

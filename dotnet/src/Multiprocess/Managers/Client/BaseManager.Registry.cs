@@ -1,6 +1,8 @@
+using Multiprocess.Managers.Client.Proxies;
+using Multiprocess.Managers.Protocol;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>Type ids and object creation (CPython's <c>BaseManager.register</c> and <c>_create</c>).</summary>
 public partial class BaseManager

@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Protocol;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>Calls on the referent (CPython's <c>BaseProxy._callmethod</c>).</summary>
 public abstract partial class BaseProxy

@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Protocol;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>How a proxy travels in a pickle (CPython's <c>BaseProxy.__reduce__</c>).</summary>
 public abstract partial class BaseProxy

@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
+using Multiprocess.Managers.Protocol;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>
 /// A reference to an object that lives in a Python manager (CPython's <c>multiprocessing.managers.BaseProxy</c>):

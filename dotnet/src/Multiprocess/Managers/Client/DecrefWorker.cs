@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>
 /// Sends the decrefs of proxies that were collected without being disposed. A finalizer must not block on the

@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>
 /// What a <c>multiprocess</c> manager (dill's pure-Python pickler) sends differently from CPython's: builtin types

@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Protocol;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>
 /// Several proxy calls sent back to back on one connection before any reply is read (a pipeline). The manager's

@@ -1,8 +1,9 @@
 using System.Buffers;
+using Multiprocess.Managers.Protocol;
 using Multiprocess.Pickle;
 using Conn = Multiprocess.Connection.Connection;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>
 /// One authenticated connection to a manager with the buffers to pickle requests and read replies: a one-shot

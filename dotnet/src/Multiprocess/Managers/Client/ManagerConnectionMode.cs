@@ -1,4 +1,6 @@
-namespace Multiprocess.Managers;
+using Multiprocess.Managers.Client.Proxies;
+
+namespace Multiprocess.Managers.Client;
 
 /// <summary>How a manager client holds its persistent proxy connections (each one is a thread in the manager).</summary>
 public enum ManagerConnectionMode

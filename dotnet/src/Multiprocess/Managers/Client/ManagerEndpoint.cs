@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Globalization;
+using System.Net.Sockets;
 using Multiprocess.Connection;
 using Multiprocess.Pickle;
 using Conn = Multiprocess.Connection.Connection;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>
 /// Everything a client keeps per manager address: the one-shot connections for the public functions
@@ -164,7 +164,7 @@ internal sealed class ManagerEndpoint : IDisposable
         Conn connection;
         try
         {
-            connection = Client.Connect(Address, _authKey, Manager.Options.HandshakeTimeout);
+            connection = Connection.Client.Connect(Address, _authKey, Manager.Options.HandshakeTimeout);
         }
         catch (EndOfStreamException e)
         {
@@ -182,7 +182,7 @@ internal sealed class ManagerEndpoint : IDisposable
         {
             try
             {
-                var connection = await Client.ConnectAsync(Address, _authKey, Manager.Options.HandshakeTimeout, cancellationToken).ConfigureAwait(false);
+                var connection = await Connection.Client.ConnectAsync(Address, _authKey, Manager.Options.HandshakeTimeout, cancellationToken).ConfigureAwait(false);
                 return new ManagerChannel(connection, this);
             }
             catch (EndOfStreamException e)

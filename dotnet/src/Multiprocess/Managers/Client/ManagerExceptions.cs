@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>Reading the Python exception behind an error a manager call threw.</summary>
 public static class ManagerExceptions

@@ -1,4 +1,6 @@
-namespace Multiprocess.Managers;
+using Multiprocess.Managers.Protocol;
+
+namespace Multiprocess.Managers.Client;
 
 /// <summary>How a <see cref="BaseManager"/> client talks to its manager.</summary>
 public sealed class ManagerOptions

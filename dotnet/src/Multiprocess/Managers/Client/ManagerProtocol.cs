@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>
 /// The manager's request and reply tuples (protocols.md §3.2–3.3) and CPython's <c>convert_to_error</c>.

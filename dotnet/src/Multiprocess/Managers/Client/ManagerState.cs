@@ -1,4 +1,4 @@
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>A manager client's state (CPython's <c>managers.State</c>).</summary>
 public enum ManagerState

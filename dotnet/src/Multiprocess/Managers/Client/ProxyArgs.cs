@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Protocol;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>
 /// What a proxy is built from (Python's <c>BaseProxy.__init__(token, serializer, manager, authkey, exposed)</c>):

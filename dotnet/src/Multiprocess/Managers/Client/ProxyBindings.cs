@@ -1,6 +1,8 @@
+using Multiprocess.Managers.Client.Proxies;
+using Multiprocess.Managers.Protocol;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>
 /// The pickle bindings that make proxies travel: reading <c>RebuildProxy(…)</c> (from <c>multiprocessing.managers</c>

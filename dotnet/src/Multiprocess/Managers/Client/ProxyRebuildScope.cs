@@ -1,4 +1,4 @@
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>
 /// Collects the proxies rebuilt while one reply is unpickled, so they are increfed after the unpickler returns

@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>
 /// The one reference a live proxy holds in its manager (CPython's <c>BaseProxy._incref</c> / <c>_decref</c>

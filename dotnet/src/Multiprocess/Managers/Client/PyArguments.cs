@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>Building the argument tuples proxies send, in Python's terms.</summary>
 internal static class PyArguments

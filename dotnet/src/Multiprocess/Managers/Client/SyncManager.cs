@@ -1,7 +1,8 @@
 using Multiprocess.Connection;
+using Multiprocess.Managers.Client.Proxies;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client;
 
 /// <summary>
 /// A client of a Python <c>SyncManager</c> (what <c>multiprocessing.Manager()</c> starts): the standard type ids

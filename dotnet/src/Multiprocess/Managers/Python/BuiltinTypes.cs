@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Python;
 
 /// <summary>
 /// Recognizes a reference to a builtin type in a pickle, whichever pickler wrote it: the stdlib writes the global

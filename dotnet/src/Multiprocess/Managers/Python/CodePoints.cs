@@ -1,4 +1,4 @@
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Python;
 
 /// <summary>
 /// Python str semantics over .NET UTF-16 strings: lengths, slices and ordering count code points, so a character

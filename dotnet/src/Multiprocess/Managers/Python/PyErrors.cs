@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Python;
 
 /// <summary>
 /// Python exceptions as a referent raises them: thrown as <see cref="PyRaisedException"/>, they travel to the client

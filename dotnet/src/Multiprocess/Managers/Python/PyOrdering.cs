@@ -1,7 +1,7 @@
 using System.Numerics;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Python;
 
 /// <summary>
 /// Python's <c>&lt;</c> over the object model, for <c>list.sort</c>: numbers across int/float/bool exactly, str by

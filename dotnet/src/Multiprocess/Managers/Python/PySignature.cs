@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Python;
 
 /// <summary>
 /// A method's Python signature, for binding a request's <c>args</c> and <c>kwds</c> the way CPython would call

@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Python;
 
 /// <summary>
 /// A Python <c>slice(start, stop, step)</c> as it arrives in a request (<c>builtins.slice</c> reduced with its three

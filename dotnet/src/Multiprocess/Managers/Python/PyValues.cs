@@ -1,7 +1,7 @@
 using System.Numerics;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Python;
 
 /// <summary>Python's truth, <c>operator.index</c> and number conversions over the pickle object model.</summary>
 internal static class PyValues

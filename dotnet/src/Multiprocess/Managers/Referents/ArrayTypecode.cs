@@ -1,9 +1,10 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// One <c>array.array</c> typecode on x86-64/arm64 Linux: item size, range and the conversion CPython's

@@ -1,4 +1,4 @@
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// Waiters of a lock-like object that is handed over directly: a release gives ownership to the oldest waiter

@@ -1,4 +1,4 @@
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>A shared object a request may iterate when it passes the object's proxy back to this server (e.g. <c>l.extend(other_list_proxy)</c>).</summary>
 internal interface IIterableReferent

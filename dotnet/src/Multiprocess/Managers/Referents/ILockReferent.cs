@@ -1,4 +1,4 @@
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// What <c>threading.Condition</c> needs of its lock (<c>acquire</c>, <c>release</c>, <c>_release_save</c>,

@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary><c>_thread.lock.acquire(blocking=True, timeout=-1)</c> argument rules, shared by Lock and RLock.</summary>
 internal static class LockArguments

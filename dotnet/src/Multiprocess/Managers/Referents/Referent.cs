@@ -1,7 +1,8 @@
 using System.Globalization;
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// Base of the built-in shared objects. Each gets an address-like identity at construction, standing for CPython's

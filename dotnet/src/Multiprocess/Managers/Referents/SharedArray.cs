@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// <c>array.array(typecode, sequence)</c> (type id <c>Array</c>, ArrayProxy): <c>__len__</c>, <c>__getitem__</c>,

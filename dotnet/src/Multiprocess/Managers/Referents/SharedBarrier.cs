@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// <c>threading.Barrier(parties, action=None, timeout=None)</c> (type id <c>Barrier</c>, BarrierProxy), CPython's

@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// <c>threading.Condition(lock=None)</c> (type id <c>Condition</c>, ConditionProxy): <c>acquire</c>, <c>release</c>,

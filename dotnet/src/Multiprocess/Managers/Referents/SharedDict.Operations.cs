@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>The multi-step dict methods: <c>pop</c>, <c>popitem</c>, <c>update</c>, copies.</summary>
 internal sealed partial class SharedDict

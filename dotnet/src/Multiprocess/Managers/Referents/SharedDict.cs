@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// <c>dict</c> (type id <c>dict</c>, DictProxy): a <see cref="PyDict"/> (Python key semantics and insertion order)

@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary><c>threading.Event</c> (type id <c>Event</c>, EventProxy): <c>is_set</c>, <c>set</c>, <c>clear</c>, <c>wait(timeout=None)</c>.</summary>
 internal sealed class SharedEvent : Referent

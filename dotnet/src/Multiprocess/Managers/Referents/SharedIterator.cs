@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// What <c>dict.__iter__</c> returns (type id <c>Iterator</c>, IteratorProxy): a <c>dict_keyiterator</c>. It walks a

@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>Indexing, slices and the sequence operators of <c>list</c>, with CPython's messages.</summary>
 internal sealed partial class SharedList

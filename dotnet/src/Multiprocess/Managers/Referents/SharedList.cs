@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// <c>list</c> (type id <c>list</c>, ListProxy) behind a lock: indexing and slices (extended too), the sequence

@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// <c>threading.Lock</c> (type id <c>Lock</c>, AcquirerProxy): not owned, so any client may release it, as in

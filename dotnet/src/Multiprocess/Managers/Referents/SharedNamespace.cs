@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// <c>multiprocessing.managers.Namespace(**kwds)</c> (type id <c>Namespace</c>, NamespaceProxy): attributes in

@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// <c>queue.Queue(maxsize=0)</c> (type ids <c>Queue</c> and <c>JoinableQueue</c>, AutoProxy), CPython 3.13's

@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// <c>threading.RLock</c> (type id <c>RLock</c>, AcquirerProxy). In CPython's server the owner is the thread serving

@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// <c>threading.Semaphore</c> and <c>threading.BoundedSemaphore</c> (type ids <c>Semaphore</c>,

@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// <c>multiprocessing.managers.Value(typecode, value, lock=True)</c> (type id <c>Value</c>, ValueProxy): a plain

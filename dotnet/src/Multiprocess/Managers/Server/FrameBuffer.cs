@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Server;
 
 /// <summary>
 /// A reusable receive buffer for one connection's frames that also notices large frames as they start: a stock

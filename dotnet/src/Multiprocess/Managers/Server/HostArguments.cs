@@ -1,8 +1,10 @@
 using System.Numerics;
 using System.Reflection;
+using Multiprocess.Managers.Python;
+using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Server;
 
 /// <summary>Binds a Python call to a C# method's parameters, converting values from the pickle object model.</summary>
 internal static class HostArguments

@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Server;
 
 /// <summary>
 /// CPython's <c>Server.id_to_obj</c>, <c>id_to_refcount</c> and <c>id_to_local_proxy_obj</c>, with the same rules:

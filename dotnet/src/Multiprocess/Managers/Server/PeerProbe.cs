@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Server;
 
 /// <summary>
 /// Has the client hung up? One poll(2) with a zero timeout: POLLRDHUP (peer closed its end: TCP FIN, AF_UNIX close),

@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text;
+using Multiprocess.Managers.Python;
+using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Server;
 
 /// <summary>
 /// A plain C# object registered by a host, called by reflection: a request's method name matches a public instance

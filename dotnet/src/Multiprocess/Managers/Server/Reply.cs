@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Server;
 
 /// <summary>
 /// The reply kinds of CPython's manager server (spec §3.2–3.3): <c>('#RETURN', value)</c>, <c>('#ERROR',

@@ -1,4 +1,6 @@
-namespace Multiprocess.Managers;
+using Multiprocess.Managers.Python;
+
+namespace Multiprocess.Managers.Server;
 
 /// <summary>
 /// SharedMemoryServer's <c>_SharedMemoryTracker</c>: the names clients registered with <c>track_segment</c>;

@@ -1,6 +1,9 @@
+using Multiprocess.Managers.Protocol;
+using Multiprocess.Managers.Python;
+using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Server;
 
 /// <summary>What the transport does after answering a one-shot request.</summary>
 internal enum FollowUp
@@ -58,7 +61,7 @@ internal sealed partial class Server
                     return Reply.ReturnNone;
                 case "get_methods":
                     var token = s_token.Bind(args, kwargs)[0];
-                    return Proxies.TryReadToken(token, out _, out _, out var id)
+                    return ProxyForms.TryReadToken(token, out _, out _, out var id)
                         ? Reply.Return(Objects.GetMethods(id))
                         : throw PyErrors.AttributeError($"'{PyRepr.TypeName(token)}' object has no attribute 'id'");
                 case "debug_info":

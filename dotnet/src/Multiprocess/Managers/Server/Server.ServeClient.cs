@@ -1,6 +1,8 @@
+using Multiprocess.Managers.Protocol;
+using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Server;
 
 /// <summary>One request of a persistent proxy connection (spec §3.3): CPython's <c>Server.serve_client</c> loop body.</summary>
 internal sealed partial class Server
@@ -44,7 +46,7 @@ internal sealed partial class Server
             if (entry.MethodToTypeid is not null && entry.MethodToTypeid.TryGetValue(name, out var typeId) && typeId.Length > 0)
             {
                 var (rident, rexposed) = CreateFromResult(typeId, result, context);
-                return Reply.Proxy(rexposed, Proxies.Token(typeId, Address, rident));
+                return Reply.Proxy(rexposed, ProxyForms.Token(typeId, Address, rident));
             }
 
             return Reply.Return(result);

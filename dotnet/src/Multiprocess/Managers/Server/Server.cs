@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using Multiprocess.Managers.Protocol;
+using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Server;
 
 /// <summary>
 /// CPython's <c>multiprocessing.managers.Server</c> at the object level, without sockets: the registry, the object
@@ -49,7 +51,7 @@ internal sealed partial class Server
     /// </summary>
     public ISharedObject? Resolve(object? value)
     {
-        if (Proxies.TryReadProxy(value, out var token) && Proxies.TryReadToken(token, out _, out var address, out var ident)
+        if (ProxyForms.TryReadProxy(value, out var token) && ProxyForms.TryReadToken(token, out _, out var address, out var ident)
             && Objects.TryGet(ident, out var entry) && (address is null || IsOwnAddress(address) || Address is null))
         {
             return entry.Object;
@@ -64,9 +66,9 @@ internal sealed partial class Server
     /// </summary>
     public void NoteProxies(object? request)
     {
-        Proxies.VisitProxies(request, token =>
+        ProxyForms.VisitProxies(request, token =>
         {
-            if (Proxies.TryReadToken(token, out _, out var address, out var ident) && (IsOwnAddress(address) || Address is null))
+            if (ProxyForms.TryReadToken(token, out _, out var address, out var ident) && (IsOwnAddress(address) || Address is null))
             {
                 Objects.MarkLocalProxy(ident);
             }

@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Server;
 
 /// <summary>One <c>id_to_obj</c> value: the object, its exposed set and its method_to_typeid.</summary>
 internal sealed class SharedEntry(string ident, string typeId, object original, ISharedObject obj, HashSet<string> exposed, IReadOnlyDictionary<string, string>? methodToTypeid)

@@ -1,6 +1,8 @@
+using Multiprocess.Managers.Python;
+using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Server;
 
 /// <summary>
 /// <c>SyncManager</c>'s registry (spec §3.7), with each proxy type's <c>_exposed_</c> as CPython registers it and the

@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Server;
 
 /// <summary>
 /// A registry entry, CPython's <c>(callable, exposed, method_to_typeid, proxytype)</c> without the proxy type (that

@@ -1,4 +1,4 @@
-using Multiprocess.Managers;
+using Multiprocess.Managers.Protocol;
 
 namespace Multiprocess.Tests.ManagerClient;
 

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using Multiprocess.Connection;
-using Multiprocess.Managers;
+using Multiprocess.Managers.Server;
 using Multiprocess.Pickle;
+using Multiprocess.Reduction;
 
 namespace Multiprocess.Tests.ManagerClient;
 

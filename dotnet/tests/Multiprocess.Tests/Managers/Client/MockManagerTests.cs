@@ -1,4 +1,7 @@
-using Multiprocess.Managers;
+using Multiprocess.Managers.Client;
+using Multiprocess.Managers.Client.Proxies;
+using Multiprocess.Managers.Protocol;
+using Multiprocess.Managers.Server;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Tests.ManagerClient;

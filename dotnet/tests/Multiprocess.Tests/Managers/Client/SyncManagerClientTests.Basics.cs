@@ -1,5 +1,7 @@
 using Multiprocess.Connection;
-using Multiprocess.Managers;
+using Multiprocess.Managers.Client;
+using Multiprocess.Managers.Client.Proxies;
+using Multiprocess.Managers.Protocol;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Tests.ManagerClient;

@@ -1,4 +1,5 @@
-using Multiprocess.Managers;
+using Multiprocess.Managers.Client;
+using Multiprocess.Managers.Client.Proxies;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Tests.ManagerClient;

@@ -1,4 +1,4 @@
-using Multiprocess.Managers;
+using Multiprocess.Managers.Protocol;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Tests.ManagerClient;

@@ -1,4 +1,6 @@
-using Multiprocess.Managers;
+using Multiprocess.Managers.Client;
+using Multiprocess.Managers.Client.Proxies;
+using Multiprocess.Managers.Protocol;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Tests.ManagerClient;

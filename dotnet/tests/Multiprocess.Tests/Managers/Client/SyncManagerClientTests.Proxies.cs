@@ -1,5 +1,7 @@
 using System.Text.Json;
-using Multiprocess.Managers;
+using Multiprocess.Managers.Client;
+using Multiprocess.Managers.Client.Proxies;
+using Multiprocess.Managers.Protocol;
 using Multiprocess.Pickle;
 using Multiprocess.TestUtilities;
 

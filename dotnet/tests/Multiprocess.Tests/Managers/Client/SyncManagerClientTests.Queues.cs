@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Multiprocess.Managers;
+using Multiprocess.Managers.Protocol;
 
 namespace Multiprocess.Tests.ManagerClient;
 

@@ -1,4 +1,3 @@
-using Multiprocess.Managers;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Tests.ManagerClient;

@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client.Proxies;
 
 /// <summary>
 /// A <c>threading.Lock</c>, <c>RLock</c>, <c>Semaphore</c> or <c>BoundedSemaphore</c> in the manager (CPython's

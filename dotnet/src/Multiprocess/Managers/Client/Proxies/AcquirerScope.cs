@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client.Proxies;
 
 /// <summary>
 /// A held lock (Python's <c>with lock:</c> block): disposing it releases the lock, over the same connection that

@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Text;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client.Proxies;
 
 /// <summary>
 /// An <c>array.array</c> in the manager (type id <c>Array</c>, CPython's <c>ArrayProxy</c>: <c>__len__</c>,

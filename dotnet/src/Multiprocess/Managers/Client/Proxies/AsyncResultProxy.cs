@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client.Proxies;
 
 /// <summary>
 /// A pool result in the manager (type id <c>AsyncResult</c>: what <c>apply_async</c>, <c>map_async</c> and

@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client.Proxies;
 
 /// <summary>
 /// The generic proxy for any type id (CPython's <c>AutoProxy</c>): call the referent's exposed methods by name.

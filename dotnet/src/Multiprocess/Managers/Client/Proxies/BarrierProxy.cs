@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client.Proxies;
 
 /// <summary>
 /// A <c>threading.Barrier</c> in the manager (CPython's <c>BarrierProxy</c>). A broken barrier or a wait that times

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client.Proxies;
 
 /// <summary>
 /// A <c>threading.Condition</c> in the manager (CPython's <c>ConditionProxy</c>): acquire, then wait, notify and

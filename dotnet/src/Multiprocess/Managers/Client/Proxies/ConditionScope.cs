@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client.Proxies;
 
 /// <summary>A held <see cref="ConditionProxy"/>: wait and notify over the connection that acquired it; disposing releases it.</summary>
 public sealed class ConditionScope : AcquirerScope

@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client.Proxies;
 
 /// <summary>The rest of Python's dict methods, and asynchronous forms.</summary>
 public sealed partial class DictProxy

@@ -2,7 +2,7 @@ using System.Collections;
 using System.Diagnostics.CodeAnalysis;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client.Proxies;
 
 /// <summary>
 /// A <c>dict</c> in the manager (CPython's <c>DictProxy</c>), usable as an <see cref="IDictionary{TKey, TValue}"/>.

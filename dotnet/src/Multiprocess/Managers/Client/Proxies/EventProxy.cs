@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client.Proxies;
 
 /// <summary>A <c>threading.Event</c> in the manager (CPython's <c>EventProxy</c>).</summary>
 public sealed class EventProxy : BaseProxy

@@ -1,7 +1,7 @@
 using System.Collections;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client.Proxies;
 
 /// <summary>
 /// A <c>list</c> in the manager (CPython's <c>ListProxy</c>), usable as an <see cref="IList{T}"/>. Every member is one

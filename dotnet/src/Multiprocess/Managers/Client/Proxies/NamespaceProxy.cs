@@ -1,7 +1,7 @@
 using System.Dynamic;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client.Proxies;
 
 /// <summary>
 /// A <c>managers.Namespace</c> in the manager (CPython's <c>NamespaceProxy</c>): attributes read and written by name

@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client.Proxies;
 
 /// <summary>
 /// A <c>multiprocessing.pool.Pool</c> in the manager (CPython's <c>PoolProxy</c>): the manager's worker processes

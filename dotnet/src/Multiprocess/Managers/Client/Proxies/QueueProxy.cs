@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client.Proxies;
 
 /// <summary>
 /// A <c>queue.Queue</c> in the manager (type ids <c>Queue</c> and <c>JoinableQueue</c>, or any registered

@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Client.Proxies;
 
 /// <summary>
 /// A <c>managers.Value(typecode, value)</c> in the manager (CPython's <c>ValueProxy</c>). The manager keeps a plain

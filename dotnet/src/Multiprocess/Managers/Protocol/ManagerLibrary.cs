@@ -1,4 +1,4 @@
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Protocol;
 
 /// <summary>
 /// Which Python package runs the manager: CPython's <c>multiprocessing</c> or the dill-based <c>multiprocess</c>.

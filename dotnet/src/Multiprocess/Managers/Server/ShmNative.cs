@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Server;
 
 /// <summary><c>shm_unlink(3)</c> for SharedMemoryServer's tracked segments (libc.so.6 on glibc; see notes/native.md).</summary>
 internal static partial class ShmNative

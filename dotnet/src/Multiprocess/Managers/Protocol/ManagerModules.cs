@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Protocol;
 
 /// <summary>The Python names a manager client pickles, per package.</summary>
 internal static class ManagerModules

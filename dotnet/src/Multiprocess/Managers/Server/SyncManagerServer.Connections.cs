@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Multiprocess.Connection;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Server;
 
 /// <summary>
 /// Accepting and serving connections (CPython's <c>Server.accepter</c>, <c>handle_request</c>): authenticate with the

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>An absolute point in monotonic time, or never; for Python timeouts given in seconds.</summary>
 internal readonly struct Deadline

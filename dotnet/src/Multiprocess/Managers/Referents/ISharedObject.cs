@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Server;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// A shared object (CPython's "referent") that Python clients call through a proxy: the server looks up the method a

@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text;
 using Multiprocess.Connection;
+using Multiprocess.Managers.Protocol;
+using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Server;
 
 /// <summary>
 /// A manager server that stock Python clients use unchanged: <c>SyncManager(address, authkey).connect()</c>, then

@@ -2,7 +2,7 @@ using System.Text;
 using Multiprocess.Connection;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Protocol;
 
 /// <summary>
 /// Converts between <see cref="ConnectionAddress"/> and the Python object a manager keeps in a token's

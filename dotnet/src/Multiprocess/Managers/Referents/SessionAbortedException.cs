@@ -1,4 +1,4 @@
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// Ends a blocking call whose client has hung up or whose server is stopping: nobody is left to receive the reply,

@@ -1,9 +1,11 @@
 using System.Buffers;
 using System.Net.Sockets;
 using Multiprocess.Connection;
+using Multiprocess.Managers.Protocol;
+using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Server;
 
 /// <summary>One accepted connection: handshake, one request, and for <c>accept_connection</c> the serve_client loop.</summary>
 public sealed partial class SyncManagerServer
@@ -84,7 +86,7 @@ public sealed partial class SyncManagerServer
                 return;
             }
 
-            if (Proxies.MayContainProxy(frame))
+            if (ProxyForms.MayContainProxy(frame))
             {
                 owner._server.NoteProxies(request);
             }
@@ -141,7 +143,7 @@ public sealed partial class SyncManagerServer
                 try
                 {
                     var request = PickleSerializer.Loads(frame);
-                    if (Proxies.MayContainProxy(frame))
+                    if (ProxyForms.MayContainProxy(frame))
                     {
                         server.NoteProxies(request);
                     }

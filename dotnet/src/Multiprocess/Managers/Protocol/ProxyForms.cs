@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Protocol;
 
 /// <summary>
 /// Tokens and proxies as they travel (spec §3.5–3.6): <c>Token(typeid, address, id)</c> is NEWOBJ + BUILD with a
@@ -8,7 +8,7 @@ namespace Multiprocess.Managers;
 /// (<c>multiprocessing.managers</c>) and multiprocess (<c>multiprocess.managers</c>) spellings are recognized; the
 /// server writes the stdlib one, which both kinds of client can load.
 /// </summary>
-internal static class Proxies
+internal static class ProxyForms
 {
     public const string ManagersModule = "multiprocessing.managers";
 

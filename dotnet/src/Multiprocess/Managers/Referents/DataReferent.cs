@@ -1,6 +1,6 @@
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// A plain value registered as a shared object (<c>create(typeid, value)</c> for a type id without a callable, as

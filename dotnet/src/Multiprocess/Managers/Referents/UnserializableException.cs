@@ -1,4 +1,4 @@
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// The value cannot be pickled (a lock, a queue): the reply becomes <c>('#UNSERIALIZABLE', traceback)</c> whose last

@@ -1,4 +1,4 @@
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Server;
 
 /// <summary>Tuning and logging of a <see cref="SyncManagerServer"/>; the defaults suit most uses.</summary>
 public sealed class SyncManagerServerOptions

@@ -1,4 +1,4 @@
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// One blocked call: the per-waiter lock of CPython's <c>threading.Condition</c> (its <c>_waiters</c> deque holds one

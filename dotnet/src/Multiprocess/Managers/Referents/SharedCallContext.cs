@@ -1,4 +1,4 @@
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// The client connection a call arrives on. CPython serves each connection on its own thread, so what a

@@ -1,4 +1,4 @@
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// The waiters of one condition (CPython's <c>Condition._waiters</c>): FIFO, notify wakes the oldest. Guarded by

@@ -1,7 +1,7 @@
 using Multiprocess.Connection;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Protocol;
 
 /// <summary>
 /// Identifies a shared object in a manager: Python's <c>multiprocessing.managers.Token(typeid, address, id)</c>.

@@ -2,7 +2,7 @@ using System.Buffers;
 using Multiprocess.Pickle;
 using Conn = Multiprocess.Connection.Connection;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Reduction;
 
 /// <summary>
 /// Object messages on a <see cref="Connection.Connection"/>: Python's <c>Connection.send(obj)</c> /
