@@ -1,7 +1,7 @@
 """The C# server answers each client with the manager protocol of the client's own CPython: 3.14 registers `set` and
 exposes more names (locked, list clear/copy, dict | and reversed and fromkeys); a 3.8–3.13 client must see exactly the
 type ids and names its version has. The server tells them apart by the pickle protocol of the request (3.14 sends
-protocol 5; docs/managers.md, "Versions")."""
+protocol 5; docs/versions.md)."""
 import pickle
 import sys
 

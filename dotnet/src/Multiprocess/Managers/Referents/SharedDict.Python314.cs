@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>What CPython 3.14's DictProxy adds: the <c>|</c> operators, <c>reversed()</c> and <c>fromkeys</c>.</summary>
 internal sealed partial class SharedDict

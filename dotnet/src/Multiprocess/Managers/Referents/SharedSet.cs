@@ -1,6 +1,7 @@
+using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Referents;
 
 /// <summary>
 /// <c>set</c> (type id <c>set</c>, CPython 3.14's SetProxy): a <see cref="PySet"/> behind a lock, with the methods and

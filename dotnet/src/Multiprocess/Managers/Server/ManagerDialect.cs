@@ -1,9 +1,9 @@
-namespace Multiprocess.Managers;
+namespace Multiprocess.Managers.Server;
 
 /// <summary>
-/// Which CPython generation of <c>Lib/multiprocessing/managers.py</c> the server answers as (docs/managers.md,
-/// "Versions"). CPython 3.14 registers the type id <c>set</c> (SetProxy) and exposes more names: <c>locked</c> on
-/// AcquirerProxy and ConditionProxy, <c>clear</c>/<c>copy</c> on ListProxy, <c>__ior__ __or__ __reversed__ __ror__
+/// Which CPython generation of <c>Lib/multiprocessing/managers.py</c> the server answers as (docs/versions.md, "How
+/// one manager server answers every version"). CPython 3.14 registers the type id <c>set</c> (SetProxy) and exposes
+/// more names: <c>locked</c> on AcquirerProxy and ConditionProxy, <c>clear</c>/<c>copy</c> on ListProxy, <c>__ior__ __or__ __reversed__ __ror__
 /// fromkeys</c> on DictProxy. A 3.8–3.13 client must see the names of its own version, so the server tells the
 /// generations apart by the pickle protocol of each request: 3.14's <c>pickle.DEFAULT_PROTOCOL</c> is 5, every earlier
 /// version (and <c>multiprocess</c> on them) sends protocol 4 or lower.
