@@ -7,9 +7,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
 
 # python3-pytest & co: pytest for every pyenv interpreter; tox: the version matrix; python3-multiprocess and
-# python3-dill: the `multiprocess` peer; exceptiongroup/tomli: pytest's own needs on 3.8–3.10; debootstrap and
+# python3-dill: the `multiprocess` peer; exceptiongroup/tomli: pytest's own needs on 3.8–3.10; redis-server,
+# python3-celery, python3-redis: the Celery interop tests (they start their own redis-server); debootstrap and
 # bubblewrap: the peer root of CPython 3.14 and multiprocess 0.70.19 (scripts/peer-root.sh, scripts/peer-run.sh).
-apt_packages=(python3-pytest python3-exceptiongroup python3-tomli tox python3-multiprocess python3-dill python3-pip python3-setuptools python3-wheel hyperfine debootstrap bubblewrap)
+apt_packages=(python3-pytest python3-exceptiongroup python3-tomli tox python3-multiprocess python3-dill python3-pip python3-setuptools python3-wheel hyperfine
+              redis-server python3-celery python3-kombu python3-redis debootstrap bubblewrap)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -19,6 +21,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]}"
     apt-get -o DPkg::Lock::Timeout=600 update -qq
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null
+    # The Celery tests start their own brokers on free ports: no system instance is left running by the install.
+    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+      systemctl disable --now redis-server >/dev/null 2>&1 || true
+    elif [ -s /run/redis/redis-server.pid ]; then
+      kill "$(cat /run/redis/redis-server.pid)" 2>/dev/null || true
+    fi
   else
     echo "setup: missing Debian packages: ${missing[*]} (run as root or: sudo apt-get install ${missing[*]})" >&2
     exit 1

@@ -1,0 +1,214 @@
+using Multiprocess.Celery.Protocol;
+using Multiprocess.Celery.Results;
+using Multiprocess.Pickle;
+
+namespace Multiprocess.Celery.Worker;
+
+/// <summary>Running one task and reporting it as celery/app/trace.py does.</summary>
+public sealed partial class CeleryWorker
+{
+    private void Execute(Delivery delivery)
+    {
+        var task = delivery.Task;
+        if (_revoked.ContainsKey(task.Id))
+        {
+            Finish(delivery, Revoked(task, "revoked"));
+            return;
+        }
+
+        if (task.Expires is { } expires && expires < DateTimeOffset.UtcNow)
+        {
+            Finish(delivery, Revoked(task, "expired"));
+            return;
+        }
+
+        if (!_handlers.TryGetValue(task.Task, out var handler))
+        {
+            // celery/worker/consumer/consumer.py on_unknown_task: reject without requeue, store NotRegistered.
+            Log($"received unregistered task of type '{task.Task}' ({task.Id}): rejected");
+            Finish(delivery, Failed(task, PyException.Create("celery.exceptions", "NotRegistered", task.Task), null));
+            return;
+        }
+
+        if (Options.TrackStarted && !task.IgnoreResult)
+        {
+            StoreMeta(new ResultMeta
+            {
+                Status = TaskStates.Started,
+                TaskId = task.Id,
+                Result = ResultValue(new Dictionary<string, object?> { ["pid"] = (long)Environment.ProcessId, ["hostname"] = Options.Hostname }),
+            });
+        }
+
+        using var soft = task.SoftTimeLimit is { } s ? new CancellationTokenSource(TimeSpan.FromSeconds(s)) : null;
+        var context = new TaskContext(task, Options.Hostname, soft?.Token ?? CancellationToken.None);
+        ResultMeta meta;
+        try
+        {
+            var value = handler(context);
+            meta = new ResultMeta { Status = TaskStates.Success, TaskId = task.Id, Result = ResultValue(value), DateDone = DateTimeOffset.UtcNow };
+            CheckSerializable(meta);
+        }
+        catch (TaskRetryException retry)
+        {
+            Republish(delivery, retry.Countdown);
+            meta = new ResultMeta
+            {
+                Status = TaskStates.Retry,
+                TaskId = task.Id,
+                Result = ExceptionValue(PyException.Create("celery.exceptions", "Retry", retry.Message)),
+                Traceback = retry.ToString(),
+            };
+        }
+        catch (TaskRejectException reject)
+        {
+            Log($"task {Describe(task)} rejected{(reject.Requeue ? " (requeued)" : "")}: {reject.Message}");
+            if (reject.Requeue)
+            {
+                _broker.Restore(delivery.DeliveryTag, leftmost: true);
+            }
+            else
+            {
+                _broker.Ack(delivery.DeliveryTag);
+            }
+
+            return;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            meta = Failed(task, PyException.FromException(e), e.ToString());
+        }
+
+        Finish(delivery, meta);
+    }
+
+    // Stores the outcome (unless ignore_result), then acknowledges: a crash between the two redelivers the task,
+    // whose new outcome does not overwrite a stored SUCCESS.
+    private void Finish(Delivery delivery, ResultMeta meta)
+    {
+        if (!delivery.Task.IgnoreResult || TaskStates.IsException(meta.Status))
+        {
+            StoreMeta(meta);
+        }
+
+        if (meta.Status == TaskStates.Failure)
+        {
+            Log($"task {Describe(delivery.Task)} failed: {FirstLine(meta.Traceback) ?? meta.Status}");
+        }
+
+        if (Options.AcksLate)
+        {
+            _broker.Ack(delivery.DeliveryTag);
+        }
+    }
+
+    private void StoreMeta(ResultMeta meta)
+    {
+        if (_backend is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _backend.Store(meta);
+        }
+        catch (ArgumentException e)
+        {
+            // The result has no form in the result serializer: report that instead, as Celery's EncodeError.
+            _backend.Store(Failed(meta.TaskId, PyException.Create("kombu.exceptions", "EncodeError", e.Message), e.ToString()));
+        }
+    }
+
+    private void CheckSerializable(ResultMeta meta)
+    {
+        if (_backend is not null)
+        {
+            meta.Serialize(_backend.Serializer);
+        }
+    }
+
+    private void Republish(Delivery delivery, TimeSpan countdown)
+    {
+        var task = delivery.Task;
+        var next = new TaskMessage
+        {
+            Id = task.Id,
+            Task = task.Task,
+            Lang = task.Lang,
+            RootId = task.RootId,
+            ParentId = task.ParentId,
+            Group = task.Group,
+            GroupIndex = task.GroupIndex,
+            Shadow = task.Shadow,
+            Eta = DateTimeOffset.UtcNow + countdown,
+            Expires = task.Expires,
+            Retries = task.Retries + 1,
+            TimeLimit = task.TimeLimit,
+            SoftTimeLimit = task.SoftTimeLimit,
+            ArgsRepr = task.ArgsRepr,
+            KwargsRepr = task.KwargsRepr,
+            Origin = Options.Hostname,
+            IgnoreResult = task.IgnoreResult,
+            Args = task.Args,
+            Kwargs = task.Kwargs,
+            Callbacks = task.Callbacks,
+            Errbacks = task.Errbacks,
+            Chain = task.Chain,
+            Chord = task.Chord,
+            ReplyTo = task.ReplyTo,
+            Priority = task.Priority,
+        };
+        var serializer = CelerySerializer.ForContentType(delivery.ContentType);
+        _broker.Publish(TaskMessageCodec.Encode(next, serializer), delivery.Exchange, delivery.RoutingKey);
+    }
+
+    private ResultMeta Revoked(TaskMessage task, string reason) => new()
+    {
+        Status = TaskStates.Revoked,
+        TaskId = task.Id,
+        Result = ExceptionValue(PyException.Create("celery.exceptions", "TaskRevokedError", reason)),
+        DateDone = DateTimeOffset.UtcNow,
+    };
+
+    private ResultMeta Failed(TaskMessage task, PyException exception, string? traceback) => Failed(task.Id, exception, traceback);
+
+    private ResultMeta Failed(string taskId, PyException exception, string? traceback) => new()
+    {
+        Status = TaskStates.Failure,
+        TaskId = taskId,
+        Result = ExceptionValue(exception),
+        Traceback = traceback,
+        DateDone = DateTimeOffset.UtcNow,
+    };
+
+    // celery/backends/base.py prepare_exception: pickle keeps the exception object, json a dict of its parts.
+    private object? ExceptionValue(PyException exception)
+    {
+        if (ReferenceEquals(Options.ResultSerializer, CelerySerializer.Pickle))
+        {
+            return exception;
+        }
+
+        return new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["exc_type"] = exception.TypeName,
+            ["exc_message"] = new List<object?>(exception.Args),
+            ["exc_module"] = exception.Type.Module,
+        };
+    }
+
+    private object? ResultValue(object? value)
+    {
+        if (ReferenceEquals(Options.ResultSerializer, CelerySerializer.Pickle) && value is Dictionary<string, object?> d)
+        {
+            return TaskMessageCodec.ToPyDict(d);
+        }
+
+        return value;
+    }
+
+    private static string Describe(TaskMessage task) => $"{task.Task}[{task.Id}]";
+
+    private static string? FirstLine(string? text) => text?.Split('\n', 2)[0];
+}

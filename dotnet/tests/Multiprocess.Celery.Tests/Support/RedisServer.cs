@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Multiprocess.Celery.Tests.Support;
+
+/// <summary>
+/// A redis-server of this test run: a free loopback port, its own directory, no persistence; stopped by pid.
+/// A missing redis-server is a failure that says how to install it.
+/// </summary>
+public sealed class RedisServer : IDisposable
+{
+    private readonly ChildProcess _process;
+    private readonly string _directory;
+
+    private RedisServer(ChildProcess process, string directory, int port)
+    {
+        _process = process;
+        _directory = directory;
+        Port = port;
+    }
+
+    /// <summary>Gets the port.</summary>
+    public int Port { get; }
+
+    /// <summary>Gets the URL of database <paramref name="db"/>.</summary>
+    /// <param name="db">The database.</param>
+    /// <returns><c>redis://127.0.0.1:PORT/db</c>.</returns>
+    public string Url(int db = 0) => $"redis://127.0.0.1:{Port}/{db}";
+
+    /// <summary>Starts a server.</summary>
+    /// <returns>The running server.</returns>
+    /// <exception cref="InvalidOperationException">redis-server is not installed or does not start.</exception>
+    public static RedisServer Start()
+    {
+        var exe = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("redis-server is not installed: run scripts/setup.sh as root (apt package redis-server)");
+        var dir = Directory.CreateTempSubdirectory("mp-celery-redis-").FullName;
+        var port = FreePort();
+        var process = ChildProcess.Start(exe, ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no", "--loglevel", "warning"]);
+        var server = new RedisServer(process, dir, port);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            try
+            {
+                using var c = new TcpClient();
+                c.Connect(IPAddress.Loopback, port);
+                return server;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
+            {
+                Thread.Sleep(50);
+            }
+            catch (SocketException)
+            {
+                server.Dispose();
+                throw new InvalidOperationException($"redis-server on port {port} did not start; output:\n{process.Tail()}");
+            }
+        }
+    }
+
+    /// <summary>Gets a loopback port nobody listens on now.</summary>
+    /// <returns>The port.</returns>
+    public static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    /// <summary>Stops the server and deletes its directory.</summary>
+    public void Dispose()
+    {
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left in /tmp: harmless.
+        }
+    }
+}
