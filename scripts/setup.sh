@@ -8,10 +8,11 @@ cd "$here"
 
 # python3-pytest & co: pytest for every pyenv interpreter; tox: the version matrix; python3-multiprocess and
 # python3-dill: the `multiprocess` peer; exceptiongroup/tomli: pytest's own needs on 3.8–3.10; redis-server,
-# python3-celery, python3-redis: the Celery interop tests (they start their own redis-server); debootstrap and
-# bubblewrap: the peer root of CPython 3.14 and multiprocess 0.70.19 (scripts/peer-root.sh, scripts/peer-run.sh).
+# python3-celery, python3-redis: the Celery interop tests (they start their own redis-server); gcc, zlib1g-dev and
+# binutils: Native AOT's link step and the wheel's glibc floor (objdump); bubblewrap: the wheel's no-.NET test and,
+# with debootstrap, the peer root of CPython 3.14 and multiprocess 0.70.19 (scripts/peer-root.sh, scripts/peer-run.sh).
 apt_packages=(python3-pytest python3-exceptiongroup python3-tomli tox python3-multiprocess python3-dill python3-pip python3-setuptools python3-wheel hyperfine
-              redis-server python3-celery python3-kombu python3-redis debootstrap bubblewrap)
+              redis-server python3-celery python3-kombu python3-redis gcc zlib1g-dev binutils bubblewrap debootstrap)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

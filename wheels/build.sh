@@ -1,17 +1,32 @@
 #!/usr/bin/env bash
-# Builds the wheel of the Python shim: publishes the engine (Multiprocess.Interop and its dependencies, with
-# pythonnet's Python.Runtime.dll) into python/multiprocess_dotnet/_engine, then builds
-# wheels/dist/multiprocess_dotnet-<version>-py3-none-any.whl offline with Debian's /usr/bin/python3 (pip, setuptools, wheel; not a pyenv one, which lacks wheel).
-# The wheel holds IL only: it runs wherever the .NET 10 runtime is installed (Linux x64 tested).
+# Builds the wheel of the Python shim, offline:
+#  1. the engine as a native library: Multiprocess.Interop published with Native AOT (NativeLib=Shared) for
+#     linux-x64 into python/multiprocess_dotnet/_engine/Multiprocess.Interop.so; the managers load it with ctypes,
+#     no .NET needed;
+#  2. the same assemblies as IL (plus pythonnet's Python.Runtime.dll and a runtimeconfig) next to it, for clr() only;
+#  3. wheels/dist/multiprocess_dotnet-<version>-py3-none-manylinux_2_<N>_x86_64.whl with Debian's /usr/bin/python3
+#     (pip, setuptools, wheel; not a pyenv one, which lacks wheel), N being the glibc floor of the library: the highest
+#     GLIBC_2.N symbol version it needs (objdump). No libpython is linked: one wheel for every CPython 3.8-3.14.
+# MULTIPROCESS_SKIP_AOT=1 reuses the native library of the last build (the AOT compile is the slow part).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
 engine=python/multiprocess_dotnet/_engine
-rm -rf "$engine" wheels/dist build
+native_out=.cache/native-engine
+project=dotnet/src/Multiprocess.Interop/Multiprocess.Interop.csproj
 printf '__version__ = "%s"\n' "$(tr -d '[:space:]' < version.txt)" > python/multiprocess_dotnet/_version.py
-dotnet publish dotnet/src/Multiprocess.Interop/Multiprocess.Interop.csproj -c Release -o "$engine" -nologo -v q -clp:NoSummary
+if [ "${MULTIPROCESS_SKIP_AOT:-0}" != 1 ] || [ ! -f "$native_out/Multiprocess.Interop.so" ]; then
+  rm -rf "$native_out"
+  dotnet publish "$project" -c Release -r linux-x64 -p:PublishAot=true -o "$native_out" -nologo -v q -clp:NoSummary
+fi
+rm -rf "$engine" wheels/dist build
+dotnet publish "$project" -c Release -o "$engine" -nologo -v q -clp:NoSummary
+cp "$native_out/Multiprocess.Interop.so" "$engine/"
+floor=$(objdump -T "$engine/Multiprocess.Interop.so" | grep -o 'GLIBC_2\.[0-9]*' | sort -u -t. -k2,2n | tail -n 1)
+[ -n "$floor" ] || { echo "wheels/build.sh: no GLIBC_ symbol versions in the native library" >&2; exit 1; }
+export MULTIPROCESS_DOTNET_PLATFORM_TAG="manylinux_2_${floor#GLIBC_2.}_x86_64"
 /usr/bin/python3 -m pip wheel --quiet --no-deps --no-build-isolation --no-index -w wheels/dist . 2>&1 | grep -v "^$" || true
 rm -rf build python/*.egg-info
 wheel=$(ls wheels/dist/multiprocess_dotnet-*.whl 2>/dev/null | head -n 1)
 [ -n "$wheel" ] || { echo "wheels/build.sh: no wheel was built" >&2; exit 1; }
-echo "built $wheel"
+echo "built $wheel ($(du -k "$wheel" | cut -f1) KiB; native library needs $floor)"

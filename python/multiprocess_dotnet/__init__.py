@@ -6,21 +6,41 @@
 
     python -m multiprocess_dotnet run script.py     # an unmodified program, its managers on .NET
 
-Works on CPython 3.8-3.13 (the engine's [UnmanagedCallersOnly] entry points); `clr()` adds pythonnet access to the
-engine's .NET types on 3.11-3.13. Once the engine is loaded, the 'fork' start method is refused (see _forksafety).
+The engine is a native library (Native AOT: no .NET needed) that loads on the first manager start; importing this
+package loads nothing but itself (its names resolve on first use, as `multiprocessing` does). Works on CPython
+3.8-3.14; `clr()` adds pythonnet access to the engine's .NET types on 3.11-3.13 (that needs the .NET 10 runtime).
+Once the engine is loaded, the 'fork' start method is refused (see _forksafety).
 """
-from ._dropin import install, installed, uninstall
-from ._engine import EngineError, loaded
-from ._forksafety import FORK_REFUSED
-from ._hostfxr import HostfxrError
-from .managers import BaseManager, DotnetServer, Manager, SharedMemoryManager, SyncManager
-
 try:
     from ._version import __version__       # written by wheels/build.sh (importlib.metadata would cost ~45 ms)
 except ImportError:                          # running from the source tree
     __version__ = "0+source"
 __all__ = ["Manager", "SyncManager", "BaseManager", "SharedMemoryManager", "DotnetServer", "install", "uninstall",
-           "installed", "load", "loaded", "clr", "EngineError", "HostfxrError", "FORK_REFUSED", "__version__"]
+           "installed", "load", "loaded", "clr", "EngineError", "EngineLoadError", "HostfxrError", "FORK_REFUSED",
+           "__version__"]
+
+# name → module that defines it: imported on first access (PEP 562), so `import multiprocess_dotnet` costs what
+# `import multiprocessing` costs, and multiprocessing.managers loads only when a manager is wanted.
+_LAZY = {
+    "Manager": "managers", "SyncManager": "managers", "BaseManager": "managers", "SharedMemoryManager": "managers",
+    "DotnetServer": "managers", "install": "_dropin", "uninstall": "_dropin", "installed": "_dropin",
+    "loaded": "_engine", "EngineError": "_engine", "EngineLoadError": "_engine", "HostfxrError": "_hostfxr",
+    "FORK_REFUSED": "_forksafety",
+}
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError("module %r has no attribute %r" % (__name__, name))
+    import importlib
+    value = getattr(importlib.import_module("." + module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def load():
@@ -30,7 +50,8 @@ def load():
 
 
 def clr():
-    """Starts pythonnet (CPython 3.11-3.13) with the engine's assemblies referenced, and returns the `clr` module:
-    afterwards `from Multiprocess.Connection import Client` etc. work from Python."""
+    """Starts pythonnet (CPython 3.11-3.13, with the .NET 10 runtime installed) with the engine's assemblies
+    referenced, and returns the `clr` module: afterwards `from Multiprocess.Connection import Client` etc. work from
+    Python. The managers keep using the native engine."""
     from . import _engine
     return _engine.start_pythonnet()

@@ -1,7 +1,7 @@
 """python -m multiprocess_dotnet run SCRIPT [ARGS...] | run -m MODULE [ARGS...] | info
 
 `run` executes an unmodified program with its multiprocessing managers served from .NET threads in its own process
-(see _dropin.install). `info` prints where the engine and .NET were found and how the engine loads.
+(see _dropin.install). `info` prints where the engine library is, loads it, and where .NET is (only `clr()` needs it).
 """
 import os
 import runpy
@@ -37,18 +37,20 @@ def _run(argv):
 
 
 def _info():
-    from . import _engine, _hostfxr, __version__
+    from . import _engine, __version__
     print("multiprocess_dotnet", __version__, "on CPython", sys.version.split()[0])
-    print("engine folder:", _engine.ENGINE_DIR)
+    print("engine library:", _engine.library_path())
     try:
-        root, fxr = _hostfxr.find_dotnet_root()
-        print("dotnet root:", root)
-        print("hostfxr:", fxr)
         e = _engine.engine()
-        print("engine", e.call("version"), "loaded through", e.how)
     except ImportError as err:
         print("engine not loadable:", err)
         return 1
+    print("engine", e.call("version"), "loaded", e.how)
+    try:                                        # only clr() needs .NET; the engine does not
+        from ._hostfxr import find_dotnet_root
+        print("dotnet root (for clr()):", find_dotnet_root()[0])
+    except ImportError:
+        print("dotnet root (for clr()): none (the managers need none)")
     return 0
 
 

@@ -1,9 +1,14 @@
 """The engine in this process: loading it once, the control calls, and the callback that runs Python-side objects.
 
-Every call is one pickle each way through an [UnmanagedCallersOnly] entry point of Multiprocess.Interop
-(dotnet/src/Multiprocess.Interop/EntryPoints.cs). ctypes CFUNCTYPE releases the GIL for the call, so a request
-that blocks (waiting for a server to stop) lets Python threads run; the engine's own threads never need the GIL
-except to run an object that only Python can run (a type id registered with a Python callable).
+The engine is Multiprocess.Interop published with Native AOT: one shared library (_engine/Multiprocess.Interop.so)
+that ctypes loads on the first manager start, with no .NET installed and no runtime to start. Every call is one
+pickle each way through its exported [UnmanagedCallersOnly] entry points (mpd_call, mpd_free, mpd_reply,
+mpd_set_callback: dotnet/src/Multiprocess.Interop/EntryPoints.cs). The JIT build of the same assemblies is in the
+package too, only for `clr()` (pythonnet, through hostfxr: _hostfxr.py).
+
+ctypes CFUNCTYPE releases the GIL for the call, so a request that blocks (waiting for a server to stop) lets Python
+threads run; the engine's own threads never need the GIL except to run an object that only Python can run (a type
+id registered with a Python callable).
 """
 import atexit
 import ctypes
@@ -14,13 +19,12 @@ import sys
 import threading
 import traceback
 
-from . import _hostfxr
-
-__all__ = ["engine", "loaded", "ENGINE_DIR", "EngineError"]
+__all__ = ["engine", "loaded", "library_path", "ENGINE_DIR", "EngineError", "EngineLoadError"]
 
 ENGINE_DIR = os.environ.get("MULTIPROCESS_DOTNET_ENGINE") or os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                                           "_engine")
-_ENTRY_TYPE = "Multiprocess.Interop.EntryPoints, Multiprocess.Interop"
+NATIVE_LIBRARY = "Multiprocess.Interop.so"
+_EXPORTS = {"Call": "mpd_call", "Free": "mpd_free", "Reply": "mpd_reply", "SetCallback": "mpd_set_callback"}
 _ASSEMBLIES = ("Multiprocess.Pickle", "Multiprocess", "Multiprocess.Interop")
 _RUNTIME_CONFIG = "Multiprocess.Interop.runtimeconfig.json"
 
@@ -36,6 +40,10 @@ class EngineError(RuntimeError):
     """The engine cannot be used here (a forked child, or after interpreter shutdown began)."""
 
 
+class EngineLoadError(ImportError):
+    """The native engine library is missing or cannot be loaded; the message names the file and the reason."""
+
+
 def _dumps(obj):
     from multiprocessing.reduction import ForkingPickler
     buf = io.BytesIO()
@@ -45,7 +53,7 @@ def _dumps(obj):
 
 class _Engine:
     def __init__(self, pointers, how):
-        self.how = how                              # 'hostfxr' or 'pythonnet'
+        self.how = how                              # 'native': the Native AOT library
         self.pid = os.getpid()
         self._call = _CALL(pointers["Call"])
         self._free = _FREE(pointers["Free"])
@@ -161,38 +169,39 @@ def loaded():
     return _engine is not None
 
 
-def _pointers_via_clr():
-    """pythonnet is already running (the user's `clr`): load the engine through it and read the entry points."""
-    import clr  # noqa: F401  (pythonnet's module)
-    for name in _ASSEMBLIES:
-        clr.AddReference(os.path.join(ENGINE_DIR, name + ".dll"))
-    from System import Type
-    from System.Reflection import BindingFlags
-    entry = Type.GetType(_ENTRY_TYPE, True)
-    flags = BindingFlags.Public | BindingFlags.Static
-    return {m: int(entry.GetMethod(m, flags).MethodHandle.GetFunctionPointer().ToInt64())
-            for m in ("Call", "Free", "Reply", "SetCallback")}
+def library_path():
+    """The native engine library this package loads."""
+    return os.path.join(ENGINE_DIR, NATIVE_LIBRARY)
+
+
+def _pointers_native():
+    path = library_path()
+    if not os.path.exists(path):
+        raise EngineLoadError("the engine is not built: %s is missing (build the wheel with wheels/build.sh, or set "
+                              "MULTIPROCESS_DOTNET_ENGINE to a folder that has it)" % path)
+    try:
+        library = ctypes.CDLL(path)
+    except OSError as e:
+        raise EngineLoadError("the engine library %s cannot be loaded: %s" % (path, e)) from None
+    return {name: ctypes.cast(getattr(library, symbol), ctypes.c_void_p).value for name, symbol in _EXPORTS.items()}
 
 
 def _start_runtime():
+    """The .NET runtime (CoreCLR, through hostfxr), for pythonnet only: the engine itself never needs it."""
     global _runtime
     if _runtime is None:
+        from . import _hostfxr
         if not os.path.exists(os.path.join(ENGINE_DIR, "Multiprocess.Interop.dll")):
-            raise _hostfxr.HostfxrError("the engine is not built: %s has no Multiprocess.Interop.dll (build the wheel "
-                                        "with wheels/build.sh, or set MULTIPROCESS_DOTNET_ENGINE)" % ENGINE_DIR)
+            raise _hostfxr.HostfxrError("the engine's assemblies are not built: %s has no Multiprocess.Interop.dll "
+                                        "(build the wheel with wheels/build.sh, or set MULTIPROCESS_DOTNET_ENGINE)"
+                                        % ENGINE_DIR)
         _runtime = _hostfxr.Runtime(os.path.join(ENGINE_DIR, _RUNTIME_CONFIG))
     return _runtime
 
 
-def _pointers_via_hostfxr():
-    runtime = _start_runtime()
-    for name in _ASSEMBLIES:
-        runtime.load_assembly(os.path.join(ENGINE_DIR, name + ".dll"))
-    return {m: runtime.function_pointer(_ENTRY_TYPE, m) for m in ("Call", "Free", "Reply", "SetCallback")}
-
-
 def engine():
-    """The engine, loaded on first use: through pythonnet when `clr` is already imported, else hostfxr."""
+    """The engine, loaded on first use from the native library (also when pythonnet runs: `clr()` gets its own
+    JIT copy of the assemblies, for their .NET types)."""
     global _engine
     if _engine is not None:
         if _engine.pid != os.getpid():
@@ -201,11 +210,7 @@ def engine():
         return _engine
     with _engine_lock:
         if _engine is None:
-            if "clr" in sys.modules:
-                pointers, how = _pointers_via_clr(), "pythonnet"
-            else:
-                pointers, how = _pointers_via_hostfxr(), "hostfxr"
-            e = _Engine(pointers, how)
+            e = _Engine(_pointers_native(), "native")
             atexit.register(_at_exit)
             from . import _forksafety
             _forksafety.engine_loaded()
@@ -221,7 +226,7 @@ def start_pythonnet():
         return sys.modules["clr"]
     if sys.version_info < (3, 11):
         raise ImportError("pythonnet 3.2 (Python.Runtime) supports CPython 3.11-3.13; this is %d.%d. The managers of "
-                          "multiprocess_dotnet work on 3.8-3.13 without it." % sys.version_info[:2])
+                          "multiprocess_dotnet work on 3.8-3.14 without it." % sys.version_info[:2])
     with _engine_lock:
         runtime = _start_runtime()
         runtime.load_assembly(os.path.join(ENGINE_DIR, "Python.Runtime.dll"))
@@ -229,7 +234,8 @@ def start_pythonnet():
             runtime.function_pointer("Python.Runtime.Loader, Python.Runtime", "Initialize", None))
         rc = initialize(b"", 0)
         if rc != 0:
-            raise _hostfxr.HostfxrError("pythonnet's Loader.Initialize failed with %d" % rc)
+            from ._hostfxr import HostfxrError
+            raise HostfxrError("pythonnet's Loader.Initialize failed with %d" % rc)
         shutdown = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_int)(
             runtime.function_pointer("Python.Runtime.Loader, Python.Runtime", "Shutdown", None))
         _pythonnet_started = True

@@ -1,6 +1,6 @@
-"""Starting .NET inside this CPython with ctypes only: the hostfxr native hosting API.
+"""Starting .NET inside this CPython with ctypes only: the hostfxr native hosting API, for `clr()` (pythonnet) only.
 
-The `pythonnet` Python package (and its clr_loader) cannot be installed on every machine, so the shim carries its own
+The managers never come here: their engine is the Native AOT library (_engine.py). The `pythonnet` Python package (and its clr_loader) cannot be installed on every machine, so the shim carries its own
 bootstrap (shared/notes/pythonnet.md, "Starting .NET inside CPython with ctypes only"):
 
     1. find the dotnet root and its highest host/fxr/<version>/libhostfxr.so

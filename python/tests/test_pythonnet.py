@@ -1,5 +1,5 @@
-"""pythonnet (Python.Runtime from the wheel) on CPython 3.11+: the engine's .NET types from Python, and the engine
-loaded through an already running `clr`."""
+"""pythonnet (Python.Runtime from the wheel) on CPython 3.11+: the engine's .NET types from Python, and the native
+engine working next to a running `clr` (two runtimes in one process: CoreCLR for clr(), Native AOT for the managers)."""
 import subprocess
 import sys
 import textwrap
@@ -27,14 +27,17 @@ def test_clr_gives_the_engine_types(child_env):
     assert "roundtrip héllo" in out.stdout
 
 
-def test_engine_loads_through_a_running_clr(child_env):
+def test_native_engine_next_to_a_running_clr(child_env):
     out = _run("""
         import multiprocess_dotnet as mpd
         from multiprocess_dotnet import _engine
-        mpd.clr()                                   # pythonnet runs first: the engine then loads through clr
-        with mpd.Manager() as m:
+        mpd.clr()                                   # pythonnet (CoreCLR) runs first
+        with mpd.Manager() as m:                    # the managers still load the native engine
             d = m.dict(a=1)
             print("how", _engine.engine().how, d.copy())
+        from Multiprocess.Pickle import PickleSerializer
+        print("clr still works", bytes(PickleSerializer.Dumps("x", None))[-3:])
         """, child_env)
     assert out.returncode == 0, out.stderr
-    assert "how pythonnet {'a': 1}" in out.stdout
+    assert "how native {'a': 1}" in out.stdout
+    assert "clr still works" in out.stdout

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Multiprocess.Pickle;
@@ -23,7 +24,7 @@ public static unsafe class EntryPoints
     /// <param name="reply">Receives the reply pickle, allocated here: give it back with <see cref="Free"/>.</param>
     /// <param name="replyLength">Receives the reply's length.</param>
     /// <returns>0 when the reply is the result, 1 when it is a Python exception instance to raise.</returns>
-    [UnmanagedCallersOnly]
+    [UnmanagedCallersOnly(EntryPoint = "mpd_call")]
     public static int Call(byte* request, int length, byte** reply, int* replyLength)
     {
         int status;
@@ -49,7 +50,7 @@ public static unsafe class EntryPoints
 
     /// <summary>Frees a reply of <see cref="Call"/>.</summary>
     /// <param name="buffer">The reply pointer.</param>
-    [UnmanagedCallersOnly]
+    [UnmanagedCallersOnly(EntryPoint = "mpd_free")]
     public static void Free(byte* buffer) => NativeMemory.Free(buffer);
 
     /// <summary>
@@ -57,7 +58,7 @@ public static unsafe class EntryPoints
     /// Python callable): <c>int callback(request, length, context)</c>, which answers through <see cref="Reply"/>.
     /// </summary>
     /// <param name="callback">The function (a ctypes <c>CFUNCTYPE</c>, which takes the GIL itself), or null to remove it.</param>
-    [UnmanagedCallersOnly]
+    [UnmanagedCallersOnly(EntryPoint = "mpd_set_callback")]
     public static void SetCallback(delegate* unmanaged<byte*, int, nint, int> callback) => PythonCallback.Install(callback);
 
     /// <summary>Hands the reply of a Python callback back to the request waiting for it (the bytes are copied).</summary>
@@ -65,15 +66,22 @@ public static unsafe class EntryPoints
     /// <param name="data">The reply pickle.</param>
     /// <param name="length">Its length.</param>
     /// <returns>0, or -1 for an unknown context.</returns>
-    [UnmanagedCallersOnly]
+    [UnmanagedCallersOnly(EntryPoint = "mpd_reply")]
     public static int Reply(nint context, byte* data, int length) => PythonCallback.Reply(context, new ReadOnlySpan<byte>(data, length));
 
     /// <summary>Loads the engine's assemblies from this assembly's folder when the host (hostfxr's default context) cannot find them.</summary>
     /// <remarks>A module initializer in a library on purpose: this assembly is the entry of a component that hostfxr loads into a host with no app folder of ours.</remarks>
 #pragma warning disable CA2255 // ModuleInitializer in a library: see the remark.
     [ModuleInitializer]
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Under Native AOT (no assembly files) it returns before reading Location.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Under Native AOT (nothing to load) it returns before loading; the JIT build is not trimmed.")]
     internal static void ResolveFromOwnFolder()
     {
+        if (!RuntimeFeature.IsDynamicCodeSupported)
+        {
+            return;     // the native library: every assembly is compiled in
+        }
+
         var folder = Path.GetDirectoryName(typeof(EntryPoints).Assembly.Location);
         if (string.IsNullOrEmpty(folder))
         {

@@ -73,7 +73,10 @@ public static class PythonPeer
             r.GetProperty("min_ns").GetDouble(),
             r.GetProperty("median_ns").GetDouble(),
             r.GetProperty("samples").GetInt32(),
-            r.GetProperty("ops").GetInt64());
+            r.GetProperty("ops").GetInt64())
+        {
+            Note = r.TryGetProperty("note", out var note) ? note.GetString() : null,
+        };
         return (r.GetProperty("case").GetString()!, r.GetProperty("impl").GetString()!, stats);
     }
 }

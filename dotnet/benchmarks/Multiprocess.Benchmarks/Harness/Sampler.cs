@@ -9,6 +9,9 @@ namespace Multiprocess.Benchmarks.Harness;
 /// <param name="OpsPerSample">How many operations each sample timed.</param>
 public sealed record Stats(double MinNs, double MedianNs, int Samples, long OpsPerSample)
 {
+    /// <summary>Gets what else a Python peer measured for this row (its result line's <c>note</c>), or null.</summary>
+    public string? Note { get; init; }
+
     /// <summary>Builds stats from per-operation sample times in nanoseconds.</summary>
     public static Stats FromSamples(IReadOnlyList<double> nsPerOp, long opsPerSample)
     {

@@ -1,7 +1,7 @@
 """Timing helpers shared by the Python peer scripts; the same method as Harness/Sampler.cs.
 
 Each script prints one JSON line per measured case:
-{"case": ..., "impl": ..., "min_ns": ..., "median_ns": ..., "samples": N, "ops": N}
+{"case": ..., "impl": ..., "min_ns": ..., "median_ns": ..., "samples": N, "ops": N[, "note": "..."]}
 """
 import json
 import statistics
@@ -31,7 +31,9 @@ def measure(batch, ops_per_sample, n_samples, warmup=1):
     return min(per_op), statistics.median(per_op), n_samples, ops_per_sample
 
 
-def report(case, impl, result):
+def report(case, impl, result, note=None):
     mn, med, n, k = result
-    print(json.dumps({"case": case, "impl": impl, "min_ns": mn, "median_ns": med,
-                      "samples": n, "ops": k}), flush=True)
+    line = {"case": case, "impl": impl, "min_ns": mn, "median_ns": med, "samples": n, "ops": k}
+    if note:
+        line["note"] = note
+    print(json.dumps(line), flush=True)

@@ -7,9 +7,13 @@ bench_common JSON lines:
   last worker's end) per call, so ops/s = 1e9 / ns. Rounds are interleaved: stdlib, shim, stdlib, shim, ...
 * "...: incl. spawn+join": the whole batch seen from the parent, from the first Process.start() to the last join().
 * "import, fresh process", "Manager() start, first in a fresh process", "import + first Manager() start, fresh
-  process", "Manager() shutdown, first in a fresh process": one fresh `python -c` per sample (interleaved), which for
-  the shim includes loading .NET. The stdlib's import is multiprocessing.managers (Manager() imports it on first
-  use), the shim's is multiprocess_dotnet; both after `import multiprocessing`.
+  process", "Manager() shutdown, first in a fresh process": one fresh `python -c` per sample (interleaved). The
+  import is `import multiprocessing` or `import multiprocess_dotnet` alone; the start is the first Manager() after
+  it, including what it imports on first use (multiprocessing.managers for both) and, for the shim, loading the
+  engine (the native library).
+* "4-line program, whole process": one fresh `python -c` per sample (interleaved) that starts a Manager(), sets and
+  gets one dict item and shuts down; wall time from the parent (interpreter start to exit), and in the note the
+  peak RSS of all the program's processes (VmHWM of the program and of the manager's server process, if any).
 * "Manager() start, warm", "Manager() shutdown, warm": in this process, after a first start (construct + start, and
   shutdown, timed apart).
 
@@ -39,21 +43,43 @@ CALLS_PER_ITERATION = 4
 # One fresh interpreter per sample: times the implementation's import, Manager() (construct + start) and shutdown().
 FIRST_START = """
 import json, sys, time
-import multiprocessing
 impl = sys.argv[1]
 t0 = time.perf_counter_ns()
 if impl == "shim":
     import multiprocess_dotnet
+    t1 = time.perf_counter_ns()
     make = multiprocess_dotnet.Manager
 else:
-    import multiprocessing.managers
+    import multiprocessing
+    t1 = time.perf_counter_ns()
     make = multiprocessing.get_context("spawn" if impl == "stdlib-spawn" else None).Manager
-t1 = time.perf_counter_ns()
 m = make()
 t2 = time.perf_counter_ns()
 m.shutdown()
 t3 = time.perf_counter_ns()
 print(json.dumps([t1 - t0, t2 - t1, t3 - t2]))
+"""
+
+# The 4-line program (start, one dict set/get, shutdown), plus the read of its processes' peak RSS before shutdown.
+PROGRAM = """
+import os, sys
+if sys.argv[1] == "shim":
+    from multiprocess_dotnet import Manager
+else:
+    from multiprocessing import get_context
+    Manager = get_context("spawn" if sys.argv[1] == "stdlib-spawn" else None).Manager
+with Manager() as m:
+    d = m.dict()
+    d["key"] = "value"
+    assert d["key"] == "value"
+    pids = {os.getpid()}
+    if getattr(m, "_process", None) is not None:        # the stdlib's server process (the shim stands in itself)
+        pids.add(m._process.pid)
+    kib = 0
+    for pid in pids:
+        with open("/proc/%d/status" % pid) as f:
+            kib += int(next(line for line in f if line.startswith("VmHWM:")).split()[1])
+    print(kib)
 """
 
 
@@ -76,6 +102,25 @@ def first_starts(names, n_samples):
         report("Manager() start, first in a fresh process", name, stats(start))
         report("import + first Manager() start, fresh process", name, stats([a + b for a, b in zip(imp, start)]))
         report("Manager() shutdown, first in a fresh process", name, stats([t[2] for t in times[impl]]))
+
+
+def programs(names, n_samples):
+    """Interleaved whole-process runs of PROGRAM: wall time (reported) and peak RSS (in the note)."""
+    wall = {impl: [] for impl in names}
+    rss = {impl: [] for impl in names}
+    for _ in range(n_samples):
+        for impl in names:
+            t0 = time.perf_counter_ns()
+            out = subprocess.run([sys.executable, "-c", PROGRAM, impl], check=True, capture_output=True, text=True,
+                                 timeout=120).stdout
+            wall[impl].append(time.perf_counter_ns() - t0)
+            rss[impl].append(int(out.strip().splitlines()[-1]) / 1024)
+    base = statistics.median(rss["stdlib"])
+    for impl, name in names.items():
+        median = statistics.median(rss[impl])
+        report("4-line program, whole process", name, stats(wall[impl]),
+               note="peak RSS of its processes: median %.1f MiB, min %.1f MiB, %.2fx the stdlib's"
+                    % (median, min(rss[impl]), median / base))
 
 
 def warm_starts(make, n_samples):
@@ -137,8 +182,9 @@ def main():
     spawn = mp.get_context("spawn")
 
     # Fresh processes first, so nothing this process does (or its load) sits beside them.
-    first_starts({"stdlib": args.stdlib_impl, "stdlib-spawn": args.stdlib_spawn_impl, "shim": args.shim_impl},
-                 start_samples)
+    fresh = {"stdlib": args.stdlib_impl, "stdlib-spawn": args.stdlib_spawn_impl, "shim": args.shim_impl}
+    programs(fresh, start_samples)
+    first_starts(fresh, start_samples)
 
     # The stdlib with its default start method before .NET is loaded here (after it, 'fork' is refused).
     std_start, std_stop = warm_starts(mp.Manager, start_samples)

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Reflection;
 using Multiprocess.Managers.Python;
@@ -7,6 +8,7 @@ using Multiprocess.Pickle;
 namespace Multiprocess.Managers.Server;
 
 /// <summary>Binds a Python call to a C# method's parameters, converting values from the pickle object model.</summary>
+[RequiresDynamicCode("Makes arrays of any parameter's element type.")]
 internal static class HostArguments
 {
     /// <exception cref="PyRaisedException">TypeError when the call does not fit the method.</exception>

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Multiprocess.Managers.Python;
 using Multiprocess.Managers.Referents;
@@ -13,6 +15,13 @@ namespace Multiprocess.Managers.Server;
 /// and by parameter name and are converted from the pickle model (Python int → int/long/..., float → double/float,
 /// ...); a returned Task is awaited. <c>public_methods</c> lists the methods in snake_case.
 /// </summary>
+/// <remarks>
+/// Reflection over whatever type a factory returns is what trimming and Native AOT cannot see: it sits behind
+/// <see cref="ReflectedObjects.IsSupported"/>, true under the JIT and false in the native library (Multiprocess.Interop
+/// published with Native AOT, whose referents are all <see cref="ISharedObject"/>).
+/// </remarks>
+[RequiresUnreferencedCode("Calls the public methods of any object by reflection.")]
+[RequiresDynamicCode("Binds arguments to any method by reflection (arrays of any element type).")]
 internal sealed class ReflectedObject(object target) : ISharedObject
 {
     private static readonly ConcurrentDictionary<Type, Dictionary<string, MethodInfo[]>> s_methods = new();
@@ -124,4 +133,15 @@ internal sealed class ReflectedObject(object target) : ISharedObject
 
         return result;
     }
+}
+
+/// <summary>Whether <see cref="ReflectedObject"/> is part of this build.</summary>
+internal static class ReflectedObjects
+{
+    /// <summary>
+    /// Gets whether plain C# objects may be served by reflection: not under Native AOT, whose compiler removes the
+    /// branches this guards (dynamic code is never supported there).
+    /// </summary>
+    [FeatureGuard(typeof(RequiresDynamicCodeAttribute))]
+    public static bool IsSupported => RuntimeFeature.IsDynamicCodeSupported;
 }
