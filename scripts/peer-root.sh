@@ -7,8 +7,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 root=${MULTIPROCESS_PEER_ROOT:-$here/.cache/peer-root}
-# python3.14-venv: ensurepip, so the shim's tests install the wheel into a fresh 3.14 environment (shim314).
-packages=python3.14,python3.14-venv,libpython3.14-testsuite,python3-multiprocess,python3-dill,python3-pytest
+# python3.14-venv: ensurepip, so the shim's tests install the wheel into a fresh 3.14 environment (shim314);
+# bubblewrap: the shim's no-.NET test hides .NET with a nested bwrap.
+packages=python3.14,python3.14-venv,libpython3.14-testsuite,python3-multiprocess,python3-dill,python3-pytest,bubblewrap
 stamp="$root/.peer-root-complete"
 
 # A complete root built with this package list is reused; one built with another list is rebuilt.
