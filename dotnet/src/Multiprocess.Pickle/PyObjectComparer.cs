@@ -43,7 +43,10 @@ public sealed class PyObjectComparer : IEqualityComparer<object?>
         return state.AreEqual(x, y, 0);
     }
 
-    /// <summary>Returns Python's hash of a hashable value, folded to 32 bits.</summary>
+    /// <summary>
+    /// Returns a hash consistent with Python's <c>==</c> (1, 1.0 and True hash alike), keyed per process so that no
+    /// chosen set of keys collides: not CPython's <c>hash()</c> value, and different in every process.
+    /// </summary>
     /// <param name="obj">The value.</param>
     /// <returns>The hash.</returns>
     /// <exception cref="ArgumentException">The value is unhashable in Python (list, dict, set, bytearray).</exception>
@@ -54,33 +57,45 @@ public sealed class PyObjectComparer : IEqualityComparer<object?>
         switch (key)
         {
             case string s:
-                return s.GetHashCode();
+                return s.GetHashCode(); // .NET's randomized (Marvin) string hash: keyed per process already
             case long l:
-                return l is >= 0 and < (long)PyHash.Modulus ? PyHash.Fold(l) : PyHash.Fold(PyHash.FromInt64(l));
+                return PyHash.FromInt64(l);
             case null:
                 return NoneHash;
             case double d:
-                return PyHash.Fold(PyHash.FromDouble(d));
+                return PyHash.FromDouble(d, key);
             case bool b:
-                return b ? 1 : 0;
+                return PyHash.FromInt64(b ? 1 : 0);
             case int i:
-                return PyHash.Fold(PyHash.FromInt64(i));
+                return PyHash.FromInt64(i);
             case PyTuple t:
                 return t.GetHashCode();
             case byte[] bytes:
-                return BytesHash(bytes);
+                return PyHash.FromBytes(bytes);
             case BigInteger big:
-                return PyHash.Fold(PyHash.FromBigInteger(big));
+                return PyHash.FromBigInteger(big);
             case PyFrozenSet fs:
                 return fs.GetHashCode();
             case PyDecimal dec:
-                return dec.GetHashCode();
+                return dec.Kind == PyDecimalKind.SignalingNaN
+                    ? throw new ArgumentException("Cannot hash a signaling NaN value.", nameof(key))
+                    : dec.GetHashCode();
             case Complex c:
-                return PyHash.Fold(PyHash.FromComplex(c.Real, c.Imaginary));
+                return PyHash.FromComplex(c, key);
             case List<object?> or PyDict or PySet or PyByteArray:
                 throw new ArgumentException($"unhashable type: '{PyRepr.TypeName(key)}'", nameof(key));
             case PyReduce or PySingleton or PickleBuffer or PyPersistentId:
                 return RuntimeHelpers.GetHashCode(key);
+            case DateTime dt:
+                return PyHash.FromBits(dt.Ticks);
+            case DateTimeOffset dto:
+                return PyHash.FromBits(dto.UtcTicks);
+            case TimeSpan ts:
+                return PyHash.FromBits(ts.Ticks);
+            case DateOnly date:
+                return PyHash.FromBits(date.DayNumber);
+            case TimeOnly time:
+                return PyHash.FromBits(time.Ticks);
             default:
                 if (TryAsNumber(key, out var n))
                 {
@@ -111,13 +126,6 @@ public sealed class PyObjectComparer : IEqualityComparer<object?>
 
         var state = new EqualityState(structural: false);
         return state.AreEqual(x, y, 0);
-    }
-
-    internal static int BytesHash(ReadOnlySpan<byte> bytes)
-    {
-        var h = default(HashCode);
-        h.AddBytes(bytes);
-        return h.ToHashCode();
     }
 
     /// <summary>Normalizes the CLR numeric types a C# caller may use (int, short, ulong, float, decimal...) to the model's.</summary>

@@ -197,14 +197,14 @@ public sealed class PyDecimal : IEquatable<PyDecimal>
     /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is PyDecimal d && Equals(d);
 
-    /// <summary>Returns Python's numeric hash (equal to <c>hash(int)</c>/<c>hash(float)</c> for equal values).</summary>
+    /// <summary>
+    /// Returns a numeric hash equal to that of an equal int, float or complex (keyed per process, not CPython's
+    /// value); a NaN hashes by identity, as in CPython 3.10 and later.
+    /// </summary>
     /// <returns>The hash.</returns>
-    public override int GetHashCode() => Kind switch
-    {
-        PyDecimalKind.Infinity => PyHash.Fold(IsNegative ? -PyHash.Inf : PyHash.Inf),
-        PyDecimalKind.Finite => PyHash.Fold(PyHash.FromDecimal(IsNegative, Coefficient, Exponent)),
-        _ => 0,
-    };
+    public override int GetHashCode() => Kind is PyDecimalKind.Finite or PyDecimalKind.Infinity
+        ? PyHash.FromDecimal(this)
+        : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(this);
 
     internal bool EqualsDecimal(PyDecimal other)
     {

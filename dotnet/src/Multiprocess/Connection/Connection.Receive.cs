@@ -121,9 +121,7 @@ public sealed partial class Connection
         if (length > buffer.Length)
         {
             // connection.py recv_bytes_into: the whole message is read, then BufferTooShort(message)
-            var whole = AllocatePayload(length);
-            ReceiveWhole(transport, whole, deadline);
-            ThrowHelper.ThrowBufferTooShort(whole, buffer.Length);
+            ThrowHelper.ThrowBufferTooShort(ReceiveGrowing(transport, length, deadline), buffer.Length);
         }
 
         ReceiveWhole(transport, buffer[..(int)length], deadline);
@@ -153,9 +151,46 @@ public sealed partial class Connection
 
         var transport = CheckReadable();
         var length = ReceiveHeaderChecked(transport, maxLength ?? long.MaxValue, deadline);
-        var payload = AllocatePayload(length);
-        ReceiveWhole(transport, payload, deadline);
+        return ReceiveGrowing(transport, length, deadline);
+    }
+
+    /// <summary>
+    /// Receives a payload of <paramref name="length"/> bytes into an array that grows as the bytes arrive (doubling
+    /// from <see cref="TrustedPayloadLength"/>), so a header announcing 2 GiB costs only what the peer really sends.
+    /// </summary>
+    private byte[] ReceiveGrowing(IConnectionTransport transport, long length, long deadline)
+    {
+        var payload = AllocatePayload(length, TrustedPayloadLength);
+        try
+        {
+            var received = 0;
+            while (true)
+            {
+                ReceivePayload(transport, payload.AsSpan(received), deadline, length);
+                received = payload.Length;
+                if (received == length)
+                {
+                    break;
+                }
+
+                payload = Grow(payload, length);
+            }
+        }
+        catch
+        {
+            AbandonMessage();
+            throw;
+        }
+
+        CompleteMessage();
         return payload;
+    }
+
+    private static byte[] Grow(byte[] payload, long length)
+    {
+        var bigger = GC.AllocateUninitializedArray<byte>((int)Math.Min(length, (long)payload.Length * 2));
+        payload.CopyTo(bigger, 0);
+        return bigger;
     }
 
     /// <summary>Reads the payload into <paramref name="payload"/> (exactly its length) and completes the message.</summary>
@@ -174,7 +209,8 @@ public sealed partial class Connection
         CompleteMessage();
     }
 
-    private byte[] AllocatePayload(long length)
+    /// <summary>Allocates the first part of a payload: all of it up to <paramref name="trusted"/> bytes, else that much.</summary>
+    private byte[] AllocatePayload(long length, int trusted)
     {
         if (length > Array.MaxLength)
         {
@@ -184,7 +220,7 @@ public sealed partial class Connection
             throw new IOException(message);
         }
 
-        return length == 0 ? [] : GC.AllocateUninitializedArray<byte>((int)length);
+        return length == 0 ? [] : GC.AllocateUninitializedArray<byte>((int)Math.Min(length, trusted));
     }
 
     /// <summary>Reads a header, applies the maximum length, and marks the message in progress.</summary>
@@ -281,8 +317,25 @@ public sealed partial class Connection
     /// <summary>Waits (poll before block, then the deadline) and reads once.</summary>
     private int ReadSome(IConnectionTransport transport, Span<byte> destination, long deadline)
     {
+        // Inside a message (a partial header, or the payload) a stalled peer is bounded by StallTimeout.
+        var stallBound = false;
+        if (_stallTimeout != Timeout.InfiniteTimeSpan && (_midMessage || _receiveEnd > _receiveStart))
+        {
+            var stallDeadline = Deadline.From(_stallTimeout);
+            if (stallDeadline < deadline)
+            {
+                deadline = stallDeadline;
+                stallBound = true;
+            }
+        }
+
         if (!_spin.TrySpin(transport, deadline) && deadline != Deadline.Infinite && !transport.Poll(Deadline.Remaining(deadline)))
         {
+            if (stallBound)
+            {
+                ThrowHelper.ThrowPeerStalled(_messagesReceived + 1, _midMessage, _stallTimeout);
+            }
+
             ThrowHelper.ThrowReceiveTimeout(_messagesReceived + 1, _midMessage);
         }
 

@@ -28,9 +28,7 @@ public sealed partial class Connection
 
         var transport = CheckReadable();
         var length = await ReceiveHeaderCheckedAsync(transport, maxLength ?? long.MaxValue, cancellationToken).ConfigureAwait(false);
-        var payload = AllocatePayload(length);
-        await ReceiveWholeAsync(transport, payload, cancellationToken).ConfigureAwait(false);
-        return payload;
+        return await ReceiveGrowingAsync(transport, length, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Receives one message of any length asynchronously into <paramref name="destination"/>.</summary>
@@ -90,13 +88,41 @@ public sealed partial class Connection
         var length = await ReceiveHeaderCheckedAsync(transport, long.MaxValue, cancellationToken).ConfigureAwait(false);
         if (length > buffer.Length)
         {
-            var whole = AllocatePayload(length);
-            await ReceiveWholeAsync(transport, whole, cancellationToken).ConfigureAwait(false);
+            var whole = await ReceiveGrowingAsync(transport, length, cancellationToken).ConfigureAwait(false);
             ThrowHelper.ThrowBufferTooShort(whole, buffer.Length);
         }
 
         await ReceiveWholeAsync(transport, buffer[..(int)length], cancellationToken).ConfigureAwait(false);
         return (int)length;
+    }
+
+    /// <summary>The asynchronous <see cref="ReceiveGrowing"/>: the array grows as the payload arrives.</summary>
+    private async ValueTask<byte[]> ReceiveGrowingAsync(IConnectionTransport transport, long length, CancellationToken cancellationToken)
+    {
+        var payload = AllocatePayload(length, TrustedPayloadLength);
+        try
+        {
+            var received = 0;
+            while (true)
+            {
+                await ReceivePayloadAsync(transport, payload.AsMemory(received), length, cancellationToken).ConfigureAwait(false);
+                received = payload.Length;
+                if (received == length)
+                {
+                    break;
+                }
+
+                payload = Grow(payload, length);
+            }
+        }
+        catch
+        {
+            AbandonMessage();
+            throw;
+        }
+
+        CompleteMessage();
+        return payload;
     }
 
     private async ValueTask ReceiveWholeAsync(IConnectionTransport transport, Memory<byte> payload, CancellationToken cancellationToken)
@@ -150,9 +176,11 @@ public sealed partial class Connection
         }
 
         Consume(headerLength);
-        if (length > maxLength)
+        if (length > maxLength || length > MaxMessageLength)
         {
-            var text = $"Bad message length: message {_messagesReceived + 1} is {length} bytes, more than the maximum of {maxLength}";
+            var text = length > maxLength
+                ? $"Bad message length: message {_messagesReceived + 1} is {length} bytes, more than the maximum of {maxLength}"
+                : $"Bad message length: message {_messagesReceived + 1} announces {length} bytes, more than this connection's limit (MaxMessageLength = {MaxMessageLength})";
             MarkUnreadable(text);
             throw new IOException(text);
         }

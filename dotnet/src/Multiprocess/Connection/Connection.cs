@@ -40,11 +40,20 @@ public sealed partial class Connection : IDisposable
     /// </summary>
     internal const int SmallMessageLimit = 16 * 1024;
 
+    /// <summary>
+    /// A payload up to this size is allocated whole when its header arrives; a longer one grows (doubling) as its bytes
+    /// arrive, so a header that announces more than the peer sends costs no more than what it sent.
+    /// </summary>
+    internal const int TrustedPayloadLength = 1 << 20;
+
     private readonly bool _writable;
+    private TimeSpan _stallTimeout = Timeout.InfiniteTimeSpan;
     private IConnectionTransport? _transport;
     private bool _readable;
     private string? _unreadableReason;
+    private static long s_defaultMaxMessageLength = long.MaxValue;
     private SpinPolicy _spin;
+    private long _maxMessageLength;
 
     /// <summary>Initializes a new instance of the <see cref="Connection"/> class over a transport, taking ownership of it.</summary>
     /// <param name="transport">What moves the bytes.</param>
@@ -65,6 +74,7 @@ public sealed partial class Connection : IDisposable
         _readable = readable;
         _writable = writable;
         _spin = new SpinPolicy(DefaultSpinDuration);
+        _maxMessageLength = s_defaultMaxMessageLength;
     }
 
     /// <summary>
@@ -82,6 +92,58 @@ public sealed partial class Connection : IDisposable
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
             _spin = new SpinPolicy(value);
+        }
+    }
+
+    /// <summary>
+    /// Gets or sets the longest message new connections accept (their <see cref="MaxMessageLength"/>). Defaults to
+    /// no limit, as CPython's connections have none; servers facing untrusted peers set their own (the manager
+    /// server's default is 1 GiB: <c>SyncManagerServerOptions.MaxMessageLength</c>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public static long DefaultMaxMessageLength
+    {
+        get => s_defaultMaxMessageLength;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            s_defaultMaxMessageLength = value;
+        }
+    }
+
+    /// <summary>
+    /// Gets or sets the longest message this connection accepts, whatever a receive's own <c>maxLength</c>. A longer
+    /// one fails the receive with an <see cref="IOException"/> that names this limit and the announced length, before
+    /// anything is allocated for it; the stream is then out of step, so the connection stops receiving.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public long MaxMessageLength
+    {
+        get => _maxMessageLength;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _maxMessageLength = value;
+        }
+    }
+
+    /// <summary>
+    /// Gets or sets how long a synchronous receive waits for the next bytes of a message it has started (a partial
+    /// header or payload) before it gives up with a <see cref="TimeoutException"/> naming this limit: a peer that
+    /// stalls mid-message cannot hold a receiving thread for ever. Infinite by default, as in CPython.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative and not infinite.</exception>
+    public TimeSpan StallTimeout
+    {
+        get => _stallTimeout;
+        set
+        {
+            if (value < TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The stall timeout must be positive or infinite");
+            }
+
+            _stallTimeout = value;
         }
     }
 

@@ -20,6 +20,7 @@ public sealed partial class Listener : IWaitable, IDisposable
     private readonly string? _unlinkPath;
     private readonly bool _tcp;
     private Socket? _socket;
+    private long _maxMessageLength = Connection.DefaultMaxMessageLength;
 
     /// <summary>Initializes a new instance of the <see cref="Listener"/> class: binds and listens.</summary>
     /// <param name="address">Where to listen; null picks a fresh AF_UNIX path (Python's default family on POSIX).</param>
@@ -77,6 +78,21 @@ public sealed partial class Listener : IWaitable, IDisposable
 
     /// <summary>Gets or sets the limit on each accepted connection's handshake (default 20 s; <see cref="Timeout.InfiniteTimeSpan"/> for none).</summary>
     public TimeSpan HandshakeTimeout { get; set; } = Authentication.DefaultTimeout;
+
+    /// <summary>
+    /// Gets or sets the longest message the connections this listener accepts will take (their
+    /// <see cref="Connection.MaxMessageLength"/>); defaults to <see cref="Connection.DefaultMaxMessageLength"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public long MaxMessageLength
+    {
+        get => _maxMessageLength;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _maxMessageLength = value;
+        }
+    }
 
     /// <summary>Gets a value indicating whether the listener was closed.</summary>
     public bool Closed => _socket is null;
@@ -148,7 +164,7 @@ public sealed partial class Listener : IWaitable, IDisposable
             throw;
         }
 
-        return new Connection(new SocketTransport(accepted));
+        return new Connection(new SocketTransport(accepted)) { MaxMessageLength = MaxMessageLength };
     }
 
     private IOException AcceptError(SocketException e) =>

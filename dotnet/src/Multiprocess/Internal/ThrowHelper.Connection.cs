@@ -46,6 +46,10 @@ internal static partial class ThrowHelper
             : $"Timed out waiting for message {messageNumber}");
 
     [DoesNotReturn]
+    public static void ThrowPeerStalled(long messageNumber, bool midMessage, TimeSpan stallTimeout) =>
+        throw new TimeoutException($"The peer stalled: no byte of message {messageNumber} arrived within the stall limit (StallTimeout = {stallTimeout.TotalSeconds:0.###} s){(midMessage ? "; the connection no longer receives" : "")}");
+
+    [DoesNotReturn]
     public static void ThrowEndOfStream(long messagesReceived) =>
         throw new EndOfStreamException($"The peer closed the connection (after {messagesReceived} message(s))");
 

@@ -25,7 +25,9 @@ public sealed partial class SyncManagerServer
 {
     private readonly ConcurrentDictionary<Session, byte> _sessions = new();
     private readonly Stack<Worker> _idle = new();
+    private readonly ConcurrentQueue<Session> _inHandshake = new();
     private int _activeConnections;
+    private int _unauthenticated;
     private int _workers;
 
     private void AcceptLoop()
@@ -51,11 +53,37 @@ public sealed partial class SyncManagerServer
             }
 
             var session = new Session(this, connection, listener.LastAccepted?.ToString());
+            if (Volatile.Read(ref _activeConnections) >= _options.MaxConnections)
+            {
+                Log($"refused connection from {session.Who}: the connection limit is reached (MaxConnections = {_options.MaxConnections})");
+                connection.Close();
+                continue;
+            }
+
+            EvictOldestHandshakes();
+            Interlocked.Increment(ref _unauthenticated);
+            _inHandshake.Enqueue(session);
             _sessions.TryAdd(session, 0);
             Interlocked.Increment(ref _activeConnections);
             Dispatch(session);
         }
     }
+
+    /// <summary>Makes room for one more connection in its handshake by closing the oldest ones still in theirs.</summary>
+    private void EvictOldestHandshakes()
+    {
+        while (Volatile.Read(ref _unauthenticated) >= Math.Max(1, _options.MaxUnauthenticatedConnections) && _inHandshake.TryDequeue(out var oldest))
+        {
+            if (oldest.LeaveHandshake())
+            {
+                Log($"closed connection from {oldest.Who}, still in its handshake, to admit a new one: the handshake limit is reached (MaxUnauthenticatedConnections = {_options.MaxUnauthenticatedConnections})");
+                oldest.Abort();
+            }
+        }
+    }
+
+    /// <summary>A session's handshake ended (done, failed or evicted): it no longer counts against the handshake limit.</summary>
+    private void HandshakeEnded() => Interlocked.Decrement(ref _unauthenticated);
 
     /// <summary>Gives the connection to an idle worker, or a new one.</summary>
     private void Dispatch(Session session)

@@ -19,8 +19,24 @@ public sealed partial class SyncManagerServer
         private readonly Socket? _socket = (connection.Transport as SocketTransport)?.Socket;
         private readonly ArrayBufferWriter<byte> _output = new(256);
         private SharedCallContext? _context;
+        private int _inHandshake = 1;
 
         public string? Peer { get; } = peer;
+
+        /// <summary>Gets the peer for the log: its address, or for a local socket the server's fd of it.</summary>
+        public string Who { get; } = peer ?? $"a local client (fd {connection.Transport.Handle})";
+
+        /// <summary>Marks the handshake over; true for the one caller that did (the handshake limit counts it once).</summary>
+        public bool LeaveHandshake()
+        {
+            if (Interlocked.Exchange(ref _inHandshake, 0) == 1)
+            {
+                owner.HandshakeEnded();
+                return true;
+            }
+
+            return false;
+        }
 
         private bool IsTcp => _socket?.ProtocolType == ProtocolType.Tcp;
 
@@ -35,15 +51,16 @@ public sealed partial class SyncManagerServer
             {
                 if (!owner._stop.IsCancellationRequested)
                 {
-                    owner.Log($"connection from {Peer ?? "a local client"} dropped: {e.GetType().Name}: {e.Message}");
+                    owner.Log($"connection from {Who} dropped: {e.GetType().Name}: {e.Message}");
                 }
             }
             catch (Exception e)
             {
-                owner.Log($"connection from {Peer ?? "a local client"} failed: {e}");
+                owner.Log($"connection from {Who} failed: {e}");
             }
             finally
             {
+                LeaveHandshake();
                 connection.Close();
                 owner.Finished(this);
             }
@@ -64,12 +81,35 @@ public sealed partial class SyncManagerServer
 
         private void Serve()
         {
-            connection.SpinDuration = owner._options.SpinDuration;
-            var timeout = owner._options.HandshakeTimeout;
-            ArmQuickAck();
-            Authentication.AuthenticateAsServer(connection, owner._authKey, timeout);
-            ArmQuickAck();
-            var frame = connection.RecvBytes(null, timeout);
+            var options = owner._options;
+            connection.SpinDuration = options.SpinDuration;
+            connection.MaxMessageLength = options.MaxMessageLength;
+            connection.StallTimeout = options.StallTimeout;
+            if (_socket is not null && options.StallTimeout != Timeout.InfiniteTimeSpan)
+            {
+                // SO_SNDTIMEO: a reply the peer leaves unread fails the send after this long instead of blocking for ever.
+                _socket.SendTimeout = (int)Math.Clamp(options.StallTimeout.TotalMilliseconds, 1, int.MaxValue);
+            }
+
+            var timeout = options.HandshakeTimeout;
+            byte[] frame;
+            try
+            {
+                ArmQuickAck();
+                Authentication.AuthenticateAsServer(connection, owner._authKey, timeout);
+                ArmQuickAck();
+                frame = connection.RecvBytes(null, timeout);
+            }
+            catch (TimeoutException e)
+            {
+                throw new TimeoutException($"no handshake and request within the handshake limit (HandshakeTimeout = {timeout.TotalSeconds:0.###} s): {e.Message}", e);
+            }
+
+            if (!LeaveHandshake())
+            {
+                return; // evicted to admit a newer connection while it finished
+            }
+
             PyTuple reply;
             FollowUp followUp = FollowUp.Close;
             var clientName = "";
@@ -80,7 +120,7 @@ public sealed partial class SyncManagerServer
             }
             catch (Exception e) when (e is UnpicklingException or EndOfStreamException or NotSupportedException)
             {
-                owner.Log($"malformed request from {Peer ?? "a local client"}: {e.Message}");
+                owner.Log($"malformed request from {Who}: {e.Message}");
                 reply = Reply.Traceback("_handle_request", e);
                 Send(reply);
                 return;
@@ -94,7 +134,7 @@ public sealed partial class SyncManagerServer
             reply = owner._server.HandleRequest(request, out followUp, out clientName);
             if (owner._options.Verbose)
             {
-                owner.Log($"{Describe(request)} from {Peer ?? "a local client"} -> {reply[0]}");
+                owner.Log($"{Describe(request)} from {Who} -> {reply[0]}");
             }
 
             Send(reply);
@@ -122,13 +162,19 @@ public sealed partial class SyncManagerServer
                 return;
             }
 
-            owner.Log($"proxy connection '{name}' from {Peer ?? "a local client"}");
+            owner.Log($"proxy connection '{name}' from {Who}");
             var server = owner._server;
             var input = new FrameBuffer(owner._options.TcpQuickAck && IsTcp ? ArmQuickAck : null);
             while (!owner._stop.IsCancellationRequested)
             {
                 // No per-request TCP_QUICKACK: the reply carries the ACK; only split (large) frames need it (FrameBuffer).
                 input.Reset();
+                if (owner._options.IdleTimeout != Timeout.InfiniteTimeSpan && !connection.Poll(owner._options.IdleTimeout))
+                {
+                    owner.Log($"proxy connection '{name}' from {Who} closed: silent beyond the idle limit (IdleTimeout = {owner._options.IdleTimeout.TotalSeconds:0.###} s)");
+                    return;
+                }
+
                 try
                 {
                     connection.RecvBytes(input);
@@ -181,7 +227,14 @@ public sealed partial class SyncManagerServer
                 PickleSerializer.Dump(_output, Reply.Unserializable("serve_client", $"_pickle.PicklingError: {e.Message}"));
             }
 
-            connection.SendBytes(_output.WrittenSpan);
+            try
+            {
+                connection.SendBytes(_output.WrittenSpan);
+            }
+            catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
+            {
+                throw new TimeoutException($"the peer left a reply unread beyond the stall limit (StallTimeout = {owner._options.StallTimeout.TotalSeconds:0.###} s)", e);
+            }
         }
 
         private void TrySend(PyTuple reply)

@@ -15,8 +15,38 @@ public sealed class SyncManagerServerOptions
     /// <summary>Gets or sets a value indicating whether SharedMemoryManager's functions (<c>track_segment</c>, <c>release_segment</c>, <c>list_segments</c>) are served, and tracked segments unlinked at shutdown.</summary>
     public bool SharedMemory { get; set; } = true;
 
-    /// <summary>Gets or sets how long a new connection may take to authenticate and send its request.</summary>
-    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(20);
+    /// <summary>Gets or sets how long a new connection may take to authenticate and send its request (a stock client needs milliseconds).</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Gets or sets the longest request accepted (1 GiB by default). A longer one is refused when its header
+    /// arrives, before anything is allocated for it, and its connection is closed; the log names the limit.
+    /// </summary>
+    public long MaxMessageLength { get; set; } = 1L << 30;
+
+    /// <summary>
+    /// Gets or sets how many connections (each served by its own thread, as in CPython) may be open at once; a
+    /// connection beyond it is closed as soon as it is accepted, and logged.
+    /// </summary>
+    public int MaxConnections { get; set; } = 1024;
+
+    /// <summary>
+    /// Gets or sets how many connections may be in their handshake at once. A new connection beyond it evicts the
+    /// oldest one still in its handshake, so peers that connect and say nothing cannot lock stock clients out.
+    /// </summary>
+    public int MaxUnauthenticatedConnections { get; set; } = 64;
+
+    /// <summary>
+    /// Gets or sets how long a proxy connection may stay silent between requests before the server closes it.
+    /// Infinite by default: a stock client keeps one connection per proxy for the proxy's whole life.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; set; } = Timeout.InfiniteTimeSpan;
+
+    /// <summary>
+    /// Gets or sets how long a peer may stall in the middle of a request (no byte of a started message), or leave a
+    /// reply unread (a send that cannot progress), before its connection is closed.
+    /// </summary>
+    public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// Gets or sets a value indicating whether accepted TCP sockets acknowledge at once (TCP_QUICKACK, re-armed before every read).
