@@ -8,10 +8,11 @@ cd "$here"
 
 # python3-pytest & co: pytest for every pyenv interpreter; tox: the version matrix; python3-multiprocess and
 # python3-dill: the `multiprocess` peer; exceptiongroup/tomli: pytest's own needs on 3.8–3.10; redis-server,
-# python3-celery, python3-redis: the Celery interop tests (they start their own redis-server); gcc, zlib1g-dev and
-# binutils: Native AOT's link step and the wheel's glibc floor (objdump); bubblewrap: the wheel's no-.NET test.
+# rabbitmq-server, python3-celery, python3-redis, python3-amqp: the Celery interop tests (they start their own
+# servers); gcc, zlib1g-dev and binutils: Native AOT's link step and the wheel's glibc floor (objdump);
+# bubblewrap: the wheel's no-.NET test.
 apt_packages=(python3-pytest python3-exceptiongroup python3-tomli tox python3-multiprocess python3-dill python3-pip python3-setuptools python3-wheel hyperfine
-              redis-server python3-celery python3-kombu python3-redis gcc zlib1g-dev binutils bubblewrap)
+              redis-server rabbitmq-server python3-celery python3-kombu python3-redis python3-amqp gcc zlib1g-dev binutils bubblewrap)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -23,9 +24,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     # The Celery tests start their own brokers on free ports: no system instance is left running by the install.
     if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
-      systemctl disable --now redis-server >/dev/null 2>&1 || true
-    elif [ -s /run/redis/redis-server.pid ]; then
-      kill "$(cat /run/redis/redis-server.pid)" 2>/dev/null || true
+      systemctl disable --now redis-server rabbitmq-server >/dev/null 2>&1 || true
+    else
+      for pidfile in /run/redis/redis-server.pid /var/lib/rabbitmq/mnesia/rabbit@*.pid; do
+        [ -s "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+      done
     fi
   else
     echo "setup: missing Debian packages: ${missing[*]} (run as root or: sudo apt-get install ${missing[*]})" >&2

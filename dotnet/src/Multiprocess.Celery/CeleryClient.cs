@@ -1,12 +1,13 @@
 using System.Net;
+using Multiprocess.Celery.Amqp;
 using Multiprocess.Celery.Protocol;
 using Multiprocess.Celery.Redis;
 
 namespace Multiprocess.Celery;
 
 /// <summary>
-/// A client of a Celery cluster on Redis: sends protocol v2 task messages that Python (and C#) workers consume,
-/// reads results from the Redis result backend, and broadcasts control commands (revoke) on the pidbox.
+/// A client of a Celery cluster on Redis or RabbitMQ: sends protocol v2 task messages that Python (and C#) workers consume,
+/// reads results from the Redis or RPC result backend, and broadcasts control commands (revoke) on the pidbox.
 /// </summary>
 /// <example>
 /// <code>
@@ -17,30 +18,41 @@ namespace Multiprocess.Celery;
 /// </example>
 public sealed class CeleryClient : IDisposable
 {
-    private readonly RedisResultBackend? _backend;
+    private readonly IResultBackend? _backend;
     private readonly HashSet<string> _declared = new(StringComparer.Ordinal);
     private long _clock;
 
     /// <summary>Initializes a new instance of the <see cref="CeleryClient"/> class.</summary>
-    /// <param name="brokerUrl">The broker, <c>redis://host:port/db</c>.</param>
-    /// <param name="backendUrl">The result backend (the broker's URL when null; <c>""</c> for none).</param>
-    /// <exception cref="FormatException">A URL is not a redis URL.</exception>
+    /// <param name="brokerUrl">The broker: <c>redis://host:port/db</c> or <c>amqp://user:password@host:port/vhost</c>.</param>
+    /// <param name="backendUrl">
+    /// The result backend: <c>redis://...</c> or <c>rpc://</c> (AMQP brokers only); when null, the broker's URL for
+    /// Redis and <c>rpc://</c> for AMQP; <c>""</c> for none.
+    /// </param>
+    /// <exception cref="FormatException">A URL is not understood.</exception>
+    /// <exception cref="IOException">The broker cannot be reached.</exception>
     public CeleryClient(string brokerUrl, string? backendUrl = null)
     {
-        Broker = new RedisBroker(brokerUrl);
-        backendUrl ??= brokerUrl;
-        if (backendUrl.Length > 0)
+        ArgumentNullException.ThrowIfNull(brokerUrl);
+        Broker = AmqpBroker.Accepts(brokerUrl) ? new AmqpBroker(brokerUrl) : new RedisBroker(brokerUrl);
+        backendUrl ??= Broker is AmqpBroker ? "rpc://" : brokerUrl;
+        if (backendUrl.StartsWith("rpc://", StringComparison.Ordinal))
+        {
+            _backend = Broker is AmqpBroker amqp
+                ? new RpcResultBackend(amqp)
+                : throw new FormatException($"the rpc:// result backend needs an AMQP broker, not '{brokerUrl}'");
+        }
+        else if (backendUrl.Length > 0)
         {
             _backend = new RedisResultBackend(new RedisConnectionPool(RedisEndpoint.Parse(backendUrl)), ownsPool: true);
         }
     }
 
     /// <summary>Gets the broker.</summary>
-    public RedisBroker Broker { get; }
+    public ITaskBroker Broker { get; }
 
     /// <summary>Gets the result backend.</summary>
     /// <exception cref="InvalidOperationException">The client was made without one.</exception>
-    public RedisResultBackend Backend => _backend ?? throw new InvalidOperationException("this client has no result backend");
+    public IResultBackend Backend => _backend ?? throw new InvalidOperationException("this client has no result backend");
 
     /// <summary>Gets or sets the default task serializer (Celery's task_serializer, json).</summary>
     public CelerySerializer TaskSerializer { get; set; } = CelerySerializer.Json;
@@ -94,6 +106,7 @@ public sealed class CeleryClient : IDisposable
             Origin = Origin,
             IgnoreResult = options.IgnoreResult,
             Priority = options.Priority ?? 0,
+            ReplyTo = _backend?.ReplyTo,
             Args = args is null ? [] : [.. args],
             Kwargs = kwargs ?? new Dictionary<string, object?>(),
         };

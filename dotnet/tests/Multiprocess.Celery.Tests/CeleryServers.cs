@@ -10,7 +10,28 @@ namespace Multiprocess.Celery.Tests;
 [SetUpFixture]
 public sealed class CeleryServers
 {
+    private static readonly Lock s_lock = new();
     private static RedisServer? s_redis;
+    private static RabbitServer? s_rabbit;
+
+    /// <summary>Gets the run's rabbitmq-server.</summary>
+    /// <exception cref="InvalidOperationException">It could not start (the reason is in the message).</exception>
+    public static RabbitServer Rabbit
+    {
+        get
+        {
+            lock (s_lock)
+            {
+                if (s_rabbit is null)
+                {
+                    s_rabbit = RabbitServer.Start();
+                    AppDomain.CurrentDomain.ProcessExit += (_, _) => s_rabbit?.Dispose();
+                }
+
+                return s_rabbit;
+            }
+        }
+    }
 
     /// <summary>Gets the run's redis-server.</summary>
     /// <exception cref="InvalidOperationException">It could not start (the reason is in the message).</exception>
@@ -34,5 +55,7 @@ public sealed class CeleryServers
     {
         s_redis?.Dispose();
         s_redis = null;
+        s_rabbit?.Dispose();
+        s_rabbit = null;
     }
 }

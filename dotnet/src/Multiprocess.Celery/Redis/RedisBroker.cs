@@ -12,7 +12,7 @@ namespace Multiprocess.Celery.Redis;
 /// (tag → <c>[envelope, exchange, routing_key]</c>) and the sorted set <c>unacked_index</c> (tag → delivery time),
 /// from which any consumer restores messages older than the visibility timeout.
 /// </summary>
-public sealed class RedisBroker : IDisposable
+public sealed class RedisBroker : ITaskBroker
 {
     /// <summary>kombu's separator in priority queue names and binding rows.</summary>
     public const string Separator = "\x06\x16";
@@ -29,7 +29,7 @@ public sealed class RedisBroker : IDisposable
     // kombu.transport.redis: PRIORITY_STEPS; BRPOP lists the lower steps first, so on Redis priority 0 is served first.
     private static readonly int[] s_prioritySteps = [0, 3, 6, 9];
 
-    // kombu/utils/scheduling? no: celery.utils... the Mutex of kombu/transport/redis.py releases with this script.
+    // kombu/transport/redis.py Mutex: released only by the holder of the token.
     private const string ReleaseMutexScript =
         "local token = redis.call('get', KEYS[1])\nif not token or token ~= ARGV[1] then\n    return 0\nend\nredis.call('del', KEYS[1])\nreturn 1\n";
 
@@ -131,13 +131,12 @@ public sealed class RedisBroker : IDisposable
     /// <param name="message">The message.</param>
     /// <param name="exchange">The exchange (<c>celery.pidbox</c>, <c>celeryev</c>).</param>
     /// <param name="routingKey">The routing key, appended to the channel when not empty (kombu's fanout_patterns).</param>
-    /// <returns>How many subscribers received it.</returns>
-    public long PublishFanout(BrokerMessage message, string exchange, string routingKey)
+    public void PublishFanout(BrokerMessage message, string exchange, string routingKey)
     {
         ArgumentNullException.ThrowIfNull(message);
         message.Exchange = exchange;
         message.RoutingKey = routingKey;
-        return (long)Pool.Execute("PUBLISH", FanoutChannel(exchange, routingKey), KombuEnvelope.Write(message))!;
+        Pool.Execute("PUBLISH", FanoutChannel(exchange, routingKey), KombuEnvelope.Write(message));
     }
 
     /// <summary>Gets the pub/sub channel of a fanout exchange (kombu <c>_get_publish_topic</c>).</summary>

@@ -9,7 +9,7 @@ namespace Multiprocess.Celery.Redis;
 /// <c>celery-task-meta-&lt;id&gt;</c>, written with SETEX (result_expires, 1 day) and PUBLISHed on the channel of
 /// the same name in one MULTI, so waiters subscribe first, then read, then wait for the publish.
 /// </summary>
-public sealed class RedisResultBackend : IDisposable
+public sealed class RedisResultBackend : IResultBackend
 {
     /// <summary>The key prefix of task entries.</summary>
     public const string TaskKeyPrefix = "celery-task-meta-";
@@ -30,6 +30,9 @@ public sealed class RedisResultBackend : IDisposable
 
     /// <summary>Gets the connections.</summary>
     public RedisConnectionPool Pool { get; }
+
+    /// <summary>Gets null: results are stored in Redis, not sent back.</summary>
+    public string? ReplyTo => null;
 
     /// <summary>Gets or sets how long entries live (Celery's result_expires; 1 day).</summary>
     public TimeSpan ResultExpires { get; set; } = TimeSpan.FromDays(1);

@@ -66,6 +66,8 @@ public sealed partial class CeleryWorker : IDisposable
                 Serializer = Options.ResultSerializer,
             };
         }
+
+        RegisterBuiltins();
     }
 
     /// <summary>Gets the settings.</summary>

@@ -26,14 +26,16 @@ public static class PythonCelery
     /// <param name="name">Node name prefix (made unique).</param>
     /// <param name="concurrency">Threads.</param>
     /// <param name="environment">Extra settings (CELERY_TEST_RESULT_SERIALIZER, CELERY_TEST_VISIBILITY).</param>
+    /// <param name="pool">Celery's pool: threads; solo on AMQP, where a threads pool's late acks wait for the
+    /// consumer loop's next wake-up (seconds per task: py-amqp channels are not shared across threads).</param>
     /// <returns>The worker.</returns>
-    public static ChildProcess StartWorker(string broker, string queues, string name = "py", int concurrency = 2, Dictionary<string, string>? environment = null)
+    public static ChildProcess StartWorker(string broker, string queues, string name = "py", int concurrency = 2, Dictionary<string, string>? environment = null, string pool = "threads")
     {
         _ = Version;
         var env = Environment(broker, environment);
         var worker = ChildProcess.Start(
             Python,
-            ["-m", "celery", "-A", "celery_test_app", "worker", "-l", "info", "-P", "threads", "-c", concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["-m", "celery", "-A", "celery_test_app", "worker", "-l", "info", "-P", pool, "-c", concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
              "-Q", queues, "-n", $"{name}{System.Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
             env,
             ModuleDirectory);
