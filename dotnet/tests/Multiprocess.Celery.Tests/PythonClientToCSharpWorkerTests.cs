@@ -60,6 +60,16 @@ public sealed class PythonClientToCSharpWorkerTests
     }
 
     [Test]
+    public void PythonChain_CSharpStepThenPythonStep_TheCSharpWorkerSendsTheNext()
+    {
+        using var cs = StartWorker("cs-chain", CelerySerializer.Json);
+        using var python = PythonCelery.StartWorker(Broker, "py-chain", "pychain", concurrency: 1);
+        var reply = PythonCelery.RunClient(Broker, ["chain", "cs-chain", "py-chain"]);
+        Assert.That(reply.GetProperty("parent").GetDouble(), Is.EqualTo(3.0), reply.ToString());
+        Assert.That(reply.GetProperty("result").GetDouble(), Is.EqualTo(13.0), reply.ToString());
+    }
+
+    [Test]
     public void CeleryInspectPing_AnswersForTheCSharpWorker()
     {
         using var worker = StartWorker("cs-ping", CelerySerializer.Json);

@@ -109,7 +109,7 @@ public sealed class HashingSuite : IBenchmarkSuite
 
     private static string BaselineOf(string keySet) => keySet switch
     {
-        "fold32" => "plain",
+        "fold32" => "plain_wide",
         "mersenne61" => "plain_big",
         "nan" => "plain_float",
         _ => keySet,

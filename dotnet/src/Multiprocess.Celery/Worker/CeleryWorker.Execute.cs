@@ -48,6 +48,7 @@ public sealed partial class CeleryWorker
             var value = handler(context);
             meta = new ResultMeta { Status = TaskStates.Success, TaskId = task.Id, Result = ResultValue(value), DateDone = DateTimeOffset.UtcNow };
             CheckSerializable(meta);
+            ContinueWorkflow(delivery, value);
         }
         catch (TaskRetryException retry)
         {

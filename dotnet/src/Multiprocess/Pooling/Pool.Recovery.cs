@@ -7,8 +7,9 @@ namespace Multiprocess.Pooling;
 
 /// <content>
 /// What CPython's pool does not do: a worker that dies fails the task it was running (its slot names it), instead of
-/// leaving the caller waiting for ever; a task pipe left locked by a worker that died idle is unlocked; and tasks a
-/// dying worker took without recording are failed once nobody can have them.
+/// leaving the caller waiting for ever; the task pipe's read lock is a flock(2) (<see cref="FlockLock"/>), so a worker
+/// that dies waiting for a task (holding it) cannot leave it taken; and tasks a dying worker took without recording
+/// are failed once nobody can have them.
 /// </content>
 /// <remarks>
 /// <code>
@@ -17,18 +18,16 @@ namespace Multiprocess.Pooling;
 ///   2. write a marker on the result pipe (under wlock) ─▶ results written by the dead worker come first
 ///   3.                                                    the marker: record its serial, wake the handler
 ///   4. slot = (pid, n, job, i): task i of job unfinished ⇒ fail it with the exit code; else the worker was idle
-///      (it may have died holding the task pipe's rlock: watch for a stuck pipe)
+///      (it may have taken a task it had not recorded yet: watch for tasks nobody can have)
 /// </code>
 /// </remarks>
 public sealed partial class Pool
 {
-    private static readonly TimeSpan StuckLockAfter = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan LostTasksAfter = TimeSpan.FromSeconds(2);
 
     private readonly List<(PythonWorker Worker, int? ExitCode, long Serial)> _crashes = [];
     private long _markerSerial;
     private bool _suspect;
-    private long _stuckSince;
     private long _idleSince;
 
     private void ReapExited()
@@ -75,7 +74,7 @@ public sealed partial class Pool
             }
             else if (code != 0)
             {
-                // Died between tasks: it may have held the task pipe's rlock, or taken a task it had not recorded yet.
+                // Died between tasks: it may have taken a task it had not recorded yet.
                 _suspect = true;
             }
 
@@ -83,8 +82,7 @@ public sealed partial class Pool
         }
     }
 
-    /// <summary>After a suspicious death: unlock a task pipe whose rlock stays taken while input waits (a live holder
-    /// reads within microseconds), and fail tasks that nobody can have (nothing in the pipe or on its way, no worker
+    /// <summary>After a suspicious death: fail tasks that nobody can have (nothing in the pipe or on its way, no worker
     /// busy) for <see cref="LostTasksAfter"/>.</summary>
     private void Watch()
     {
@@ -96,27 +94,12 @@ public sealed partial class Pool
         if (_cache.IsEmpty)
         {
             _suspect = false;
-            _stuckSince = _idleSince = 0;
+            _idleSince = 0;
             return;
         }
 
         var now = Stopwatch.GetTimestamp();
         var input = PipeFrames.Poll(_inqueue.Reader.Fileno(), Deadline.From(TimeSpan.Zero));
-        if (input && _inqueue.RLock.GetValue() == 0)
-        {
-            _stuckSince = _stuckSince == 0 ? now : _stuckSince;
-            if (Stopwatch.GetElapsedTime(_stuckSince, now) >= StuckLockAfter)
-            {
-                Console.Error.WriteLine("Pool: the task queue's read lock was left held by a worker that died; releasing it");
-                _inqueue.RLock.Release();
-                _stuckSince = 0;
-            }
-        }
-        else
-        {
-            _stuckSince = 0;
-        }
-
         if (!input && _taskQueue.Count == 0 && !_taskThreadBusy && !AnyWorkerBusy())
         {
             _idleSince = _idleSince == 0 ? now : _idleSince;

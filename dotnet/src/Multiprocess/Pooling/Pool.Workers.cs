@@ -104,6 +104,7 @@ public sealed partial class Pool
             ["slot"] = (long)slot,
             ["initializer"] = _initializer,
             ["initargs"] = new PyTuple(Options.InitArgs.ToArray()),
+            ["lockpath"] = _taskLock.Path,
         };
         object?[] args =
         [

@@ -32,6 +32,7 @@ public sealed partial class Pool : IDisposable
     private readonly SimpleQueue _inqueue;
     private readonly SimpleQueue _outqueue;
     private readonly WorkerSlots _slots;
+    private readonly Internal.FlockLock _taskLock = new();
     private readonly PickleOptions _pickleOptions;
     private readonly UnpickleOptions _unpickleOptions;
     private readonly List<CSharpWorker> _csharpWorkers = [];
@@ -82,7 +83,7 @@ public sealed partial class Pool : IDisposable
         _mapstar = new PyGlobal(Package + ".pool", "mapstar");
         _starmapstar = new PyGlobal(Package + ".pool", "starmapstar");
 
-        _inqueue = new SimpleQueue(Package, registry);
+        _inqueue = new SimpleQueue(Package, registry) { ReadGate = _taskLock };
         _outqueue = new SimpleQueue(Package, registry);
 
         // The result thread shares the CPUs with the workers it waits for: block at once rather than spin.
@@ -307,6 +308,7 @@ public sealed partial class Pool : IDisposable
         DisposeQueue(_inqueue, inqueueReaders, () => _csharpWorkers.All(w => w.Join(TimeSpan.FromSeconds(5))));
         DisposeQueue(_outqueue, _resultThread.IsAlive, () => _resultThread.Join(TimeSpan.FromSeconds(5)));
         _slots.Dispose();
+        _taskLock.Dispose();
         _wake.Reader.Close();
         _wake.Writer.Close();
     }

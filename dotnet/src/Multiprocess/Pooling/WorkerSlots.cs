@@ -21,8 +21,31 @@ internal sealed class WorkerSlots : IDisposable
     /// tracker involved), installs <c>_multiprocess_dotnet_pool.run(job, i, func, args, kwds)</c>, which records the
     /// task in the slot and calls <c>func(*args, **kwds)</c>, then runs the user's initializer.</summary>
     public const string InitializerSource = """
-        import mmap, os, struct, sys, types
-        def _setup(path, slot, initializer, initargs):
+        import fcntl, mmap, os, struct, sys, types
+        def _lock_task_pipe(lockpath):
+            # The task pipe's read lock becomes a flock(2) on lockpath, which the kernel drops if this process dies
+            # holding it (waiting for a task, as an idle worker does); the semaphore would stay taken for ever.
+            f = sys._getframe(1)
+            while f is not None and f.f_code.co_name != 'worker':
+                f = f.f_back
+            if f is None or 'inqueue' not in f.f_locals:
+                raise RuntimeError('pool worker: cannot find the task queue to lock it by flock')
+            inqueue = f.f_locals['inqueue']
+            fd = os.open(lockpath, os.O_RDWR | getattr(os, 'O_CLOEXEC', 0))
+            class FlockLock(object):
+                def acquire(self, block=True, timeout=None):
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                    return True
+                def release(self):
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                def __enter__(self):
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                    return True
+                def __exit__(self, *exc):
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+            inqueue._rlock = FlockLock()
+        def _setup(path, slot, initializer, initargs, lockpath):
+            _lock_task_pipe(lockpath)
             fd = os.open(path, os.O_RDWR)
             try:
                 buf = mmap.mmap(fd, 0)
@@ -43,7 +66,7 @@ internal sealed class WorkerSlots : IDisposable
             sys.modules[module.__name__] = module
             if initializer is not None:
                 initializer(*initargs)
-        _setup(path, slot, initializer, initargs)
+        _setup(path, slot, initializer, initargs, lockpath)
         """;
 
     private readonly SharedMemory _memory;

@@ -53,6 +53,12 @@ public sealed class SimpleQueue : IDisposable
     /// <summary>Gets the lock readers take.</summary>
     public SyncLock RLock { get; }
 
+    /// <summary>
+    /// Gets or sets a lock that replaces <see cref="RLock"/> for this process's readers, when every reader of the pipe
+    /// agreed on it (the pool's task pipe: see <see cref="FlockLock"/>).
+    /// </summary>
+    internal FlockLock? ReadGate { get; set; }
+
     /// <summary>Gets the lock writers take (null only for queues from Windows).</summary>
     public SyncLock? WLock { get; }
 
@@ -144,7 +150,8 @@ public sealed class SimpleQueue : IDisposable
         var fd = Reader.Fileno();
         var infinite = timeout == Timeout.InfiniteTimeSpan;
         var deadline = Deadline.From(timeout);
-        if (!RLock.Acquire(true, infinite ? null : timeout))
+        var gate = ReadGate;
+        if (!(gate?.Acquire(infinite ? null : timeout) ?? RLock.Acquire(true, infinite ? null : timeout)))
         {
             return null;
         }
@@ -155,7 +162,14 @@ public sealed class SimpleQueue : IDisposable
         }
         finally
         {
-            RLock.Release();
+            if (gate is not null)
+            {
+                gate.Release();
+            }
+            else
+            {
+                RLock.Release();
+            }
         }
     }
 }

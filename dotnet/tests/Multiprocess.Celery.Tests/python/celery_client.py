@@ -2,6 +2,7 @@
 
   send NAME ARGS_JSON [SERIALIZER] [QUEUE]   send_task, wait, print {"state", "result"} (repr for non-JSON results)
   echo-pickle NAME QUEUE                     send non-JSON values with pickle, print whether the result equals them
+  chain CS_QUEUE PY_QUEUE                    chain(cs.sum(1, 2) | tests.add(10)), print both results
   many NAME COUNT [QUEUE]                    send COUNT tasks with args (i,), wait all, print the results
 """
 import json
@@ -36,6 +37,11 @@ def main(argv):
         r = app.send_task(argv[2], args=args, serializer="pickle", queue=argv[3])
         value = r.get(timeout=30)
         print(json.dumps({"state": r.state, "equal": value == list(args), "repr": repr(value)}))
+    elif command == "chain":
+        # cs.sum on the C# worker's queue, then tests.add on a Python worker: the C# worker sends the second step.
+        from celery import chain
+        r = chain(app.signature("cs.sum", args=(1, 2), queue=argv[2]), app.signature("tests.add", args=(10,), queue=argv[3])).apply_async()
+        print(json.dumps({"state": "SENT", "result": r.get(timeout=30), "parent": r.parent.get(timeout=5)}))
     elif command == "many":
         name, count = argv[2], int(argv[3])
         queue = argv[4] if len(argv) > 4 else "celery"
