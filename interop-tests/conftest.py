@@ -15,6 +15,19 @@ REPO = pathlib.Path(os.environ.get("MULTIPROCESS_REPO", pathlib.Path(__file__).r
 PEER_LIB = os.environ.get("MP_PEER_LIB", "multiprocessing")
 
 
+def _peer_version():
+    """multiprocess's version as a tuple ((0, 70, 12) for Debian bookworm's, (0, 70, 19) in the 3.14 root); None for the stdlib."""
+    if PEER_LIB == "multiprocessing":
+        return None
+    return tuple(int(part) for part in importlib.import_module(PEER_LIB).__version__.split(".")[:3])
+
+
+PEER_VERSION = _peer_version()
+# multiprocess 0.70.19 ships the multiprocessing sources of the CPython it runs on (3.14's here): it then behaves as
+# the stdlib of that version (handshake, addresses, spawn). Bookworm's 0.70.12 carries older sources on 3.10–3.13.
+PEER_FOLLOWS_CPYTHON = PEER_VERSION is None or PEER_VERSION >= (0, 70, 19)
+
+
 def _cli_path():
     explicit = os.environ.get("MULTIPROCESS_CLI")
     if explicit:

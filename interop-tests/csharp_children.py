@@ -14,12 +14,14 @@ sys.path.insert(0, str(REPO / "python" / "demo"))
 
 import mpdemo  # noqa: E402
 
-SPAWN_BROKEN = ("multiprocess 0.70.12 (Debian) cannot use the spawn start method (fork_exec argument-count error, "
-                "notes/environment.md), and C# children can only be spawned")
+from conftest import PEER_FOLLOWS_CPYTHON  # noqa: E402
+
+SPAWN_BROKEN = ("multiprocess 0.70.12 (Debian bookworm) cannot use the spawn start method (fork_exec argument-count "
+                "error on CPython 3.10+), and C# children can only be spawned; multiprocess 0.70.19 (env mp314) runs these")
 
 
 def spawn_context(mp, peer_lib):
-    if peer_lib != "multiprocessing":
+    if not PEER_FOLLOWS_CPYTHON:
         pytest.skip(SPAWN_BROKEN)
     return mp.get_context("spawn")
 

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from conftest import PEER_FOLLOWS_CPYTHON
 from connection_helpers import (FAMILIES, KEY, TIMEOUT, accept, echo_round_trips, finish, many_messages, pattern,
                                 python_address, recv, sink, start_connect, to_cli)
 
@@ -94,7 +95,7 @@ def test_wrong_key_raises_here_and_exits_2_there(mp, tmp_path, family):
 
 @pytest.mark.parametrize("digest", ["legacy", "md5", "sha256", "sha384", "sha3_256", "sha3_384"])
 def test_challenge_digests_are_answered(mp, tmp_path, digest):
-    if digest != "legacy" and not (MODERN and mp.__name__ == "multiprocessing"):
+    if digest != "legacy" and not (MODERN and PEER_FOLLOWS_CPYTHON):
         pytest.skip(f"{mp.__name__} on {sys.version.split()[0]} has no digest_name (legacy HMAC-MD5 protocol only)")
     with listener(mp, "abstract", tmp_path, authkey=None) as l:
         proc = start_connect(to_cli(l.address))
@@ -115,10 +116,11 @@ def test_challenge_digests_are_answered(mp, tmp_path, digest):
 
 
 def test_default_listener_address(mp, peer_lib):
-    # stdlib: a path in a pymp- folder; multiprocess (on Linux): an abstract '\0listener-<pid>-<n>'.
+    # stdlib (and multiprocess 0.70.19): a path in a pymp- folder; multiprocess 0.70.12 (on Linux): an abstract
+    # '\0listener-<pid>-<n>'.
     with mp.connection.Listener(authkey=KEY) as l:
         address = l.address
-        if peer_lib == "multiprocess":
+        if not PEER_FOLLOWS_CPYTHON:
             assert address[:1] in (b"\0", "\0"), address
         else:
             assert "/pymp-" in address, address
@@ -131,9 +133,9 @@ def test_default_listener_address(mp, peer_lib):
 
 
 def test_empty_authkey_follows_the_python_version(mp, tmp_path):
-    # 3.8–3.12 (and multiprocess): Listener(authkey=b'') skips the handshake, so the engine must not send a key;
-    # 3.13: b'' runs it, and the engine runs it for an empty key as well.
-    runs_handshake = sys.version_info >= (3, 13) and mp.__name__ == "multiprocessing"
+    # 3.8–3.12 (and multiprocess 0.70.12): Listener(authkey=b'') skips the handshake, so the engine must not send a
+    # key; 3.13+ (and multiprocess 0.70.19 on 3.14): b'' runs it, and the engine runs it for an empty key as well.
+    runs_handshake = sys.version_info >= (3, 13) and PEER_FOLLOWS_CPYTHON
     with listener(mp, "abstract", tmp_path, authkey=b"") as l:
         proc = start_connect(to_cli(l.address), key=b"" if runs_handshake else None)
         with accept(mp, l) as c:

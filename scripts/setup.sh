@@ -10,9 +10,10 @@ cd "$here"
 # python3-dill: the `multiprocess` peer; exceptiongroup/tomli: pytest's own needs on 3.8–3.10; redis-server,
 # rabbitmq-server, python3-celery, python3-redis, python3-amqp: the Celery interop tests (they start their own
 # servers); gcc, zlib1g-dev and binutils: Native AOT's link step and the wheel's glibc floor (objdump);
-# bubblewrap: the wheel's no-.NET test.
+# bubblewrap: the wheel's no-.NET test and, with debootstrap, the peer root of CPython 3.14 and multiprocess 0.70.19
+# (scripts/peer-root.sh, scripts/peer-run.sh).
 apt_packages=(python3-pytest python3-exceptiongroup python3-tomli tox python3-multiprocess python3-dill python3-pip python3-setuptools python3-wheel hyperfine
-              redis-server rabbitmq-server python3-celery python3-kombu python3-redis python3-amqp gcc zlib1g-dev binutils bubblewrap)
+              redis-server rabbitmq-server python3-celery python3-kombu python3-redis python3-amqp gcc zlib1g-dev binutils bubblewrap debootstrap)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,8 +21,8 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: installing ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null
     # The Celery tests start their own brokers on free ports: no system instance is left running by the install.
     if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
       systemctl disable --now redis-server rabbitmq-server >/dev/null 2>&1 || true
@@ -46,6 +47,14 @@ done
 for m in multiprocess _multiprocess dill; do
   ln -s "$dist/$m" "$shim/multiprocess/$m"
 done
+
+# CPython 3.14 and multiprocess 0.70.19 live in a Debian testing root (built once into .cache/peer-root, reused
+# afterwards). When it cannot be built (no mirror), setup goes on: the py314/mp314/shim314 envs then fail and say
+# why (scripts/peer-run.sh prints the reason recorded here).
+if ! bash scripts/peer-root.sh >/dev/null 2>"$here/.cache/peer-root.err"; then
+  cat "$here/.cache/peer-root.err" >&2
+  echo "setup: no peer root; the 3.14 envs will fail" >&2
+fi
 
 # The engine, the command and the tests, Release.
 if [ "${MULTIPROCESS_SKIP_BUILD:-0}" != 1 ]; then

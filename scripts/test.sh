@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: the .NET suites (NUnit) and the interop suites (pytest, once per CPython 3.8–3.13 and once
-# for Debian's `multiprocess`, through tox). Ends with one line `N passed, N failed, N skipped` and exits
+# Runs every test: the .NET suites (NUnit) and the interop suites (pytest, once per CPython 3.8–3.14 and once
+# per `multiprocess` peer, through tox; 3.14 and multiprocess 0.70.19 run inside the peer root, scripts/peer-run.sh). Ends with one line `N passed, N failed, N skipped` and exits
 # non-zero when anything failed or nothing ran.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

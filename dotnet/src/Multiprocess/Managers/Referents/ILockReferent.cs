@@ -17,6 +17,9 @@ internal interface ILockReferent
 
     bool IsOwned(SharedCallContext context);
 
+    /// <summary><c>locked()</c> (3.14's AcquirerProxy and ConditionProxy expose it): held by anybody; null for a semaphore, which has no such method.</summary>
+    bool? Locked();
+
     /// <summary>The <c>acquire(...)</c> method with the lock's own Python signature.</summary>
     object? CallAcquire(Pickle.PyTuple args, Pickle.PyDict kwargs, SharedCallContext context);
 

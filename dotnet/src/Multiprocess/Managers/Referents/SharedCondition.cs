@@ -36,6 +36,9 @@ internal sealed class SharedCondition : Referent
             case "notify":
                 Notify(context, PyValues.AsIndex(s_notify.Bind(args, kwargs)[0]));
                 return null;
+            case "locked":
+                PySignature.None(name).BindNone(args, kwargs);
+                return _lock.Locked();
             case "notify_all" or "notifyAll":
                 s_notifyAll.BindNone(args, kwargs);
                 Notify(context, int.MaxValue);
@@ -44,6 +47,9 @@ internal sealed class SharedCondition : Referent
                 throw NoSuchMethod("Condition", name);
         }
     }
+
+    /// <summary>3.14's Condition copies <c>locked</c> from its lock; a semaphore has none.</summary>
+    public override bool HasMethod(string name) => name != "locked" || _lock.Locked() is not null;
 
     public override string Repr()
     {

@@ -174,7 +174,7 @@ internal sealed partial class SharedDict : Referent, IIterableReferent
 
                 return null;
             default:
-                throw NoSuchMethod("dict", name);
+                return CallMethod314(name, args, kwargs, context);
         }
     }
 

@@ -17,6 +17,14 @@ internal sealed partial class SharedList : Referent, IIterableReferent
         "__setitem__", "append", "count", "extend", "index", "insert", "pop", "remove", "reverse", "sort", "__imul__",
     ];
 
+    /// <summary>CPython 3.14's ListProxy: <c>clear</c> and <c>copy</c> added, <c>__imul__</c> sorted in.</summary>
+    public static readonly string[] Exposed314 =
+    [
+        "__add__", "__contains__", "__delitem__", "__getitem__", "__imul__", "__len__", "__mul__", "__reversed__",
+        "__rmul__", "__setitem__", "append", "clear", "copy", "count", "extend", "index", "insert", "pop", "remove",
+        "reverse", "sort",
+    ];
+
     private static readonly PySignature s_sort = new("sort", ["key", "reverse"], [null, false], keywordOnly: true);
 
     private readonly List<object?> _items;

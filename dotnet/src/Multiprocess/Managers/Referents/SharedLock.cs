@@ -27,6 +27,9 @@ internal sealed class SharedLock : Referent, ILockReferent
                 s_release.BindNone(args, kwargs);
                 Release(context);
                 return null;
+            case "locked":
+                PySignature.None(name).BindNone(args, kwargs);
+                return Locked();
             default:
                 throw NoSuchMethod("_thread.lock", name);
         }
@@ -88,6 +91,14 @@ internal sealed class SharedLock : Referent, ILockReferent
     }
 
     public void AcquireRestore(SharedCallContext context, object? state) => Acquire(context, blocking: true, Deadline.Never);
+
+    public bool? Locked()
+    {
+        lock (_gate)
+        {
+            return _locked;
+        }
+    }
 
     public bool IsOwned(SharedCallContext context)
     {

@@ -29,6 +29,9 @@ internal sealed class SharedRLock : Referent, ILockReferent
                 s_release.BindNone(args, kwargs);
                 Release(context);
                 return null;
+            case "locked":
+                PySignature.None(name).BindNone(args, kwargs);
+                return Locked();
             default:
                 throw NoSuchMethod("_thread.RLock", name);
         }
@@ -76,6 +79,15 @@ internal sealed class SharedRLock : Referent, ILockReferent
 
     public void AcquireRestore(SharedCallContext context, object? state) =>
         AcquireCount(context, blocking: true, Deadline.Never, (long)state!);
+
+    /// <summary>3.14's <c>RLock.locked()</c>: whether any client holds it.</summary>
+    public bool? Locked()
+    {
+        lock (_gate)
+        {
+            return _owner is not null && _count > 0;
+        }
+    }
 
     public bool IsOwned(SharedCallContext context)
     {

@@ -55,6 +55,11 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
         }
     }
 
+    /// <summary>threading.Semaphore has no <c>locked()</c>: 3.14's AcquirerProxy exposes it anyway, and the call is an AttributeError.</summary>
+    public override bool HasMethod(string name) => name != "locked";
+
+    public bool? Locked() => null;
+
     public object? CallAcquire(PyTuple args, PyDict kwargs, SharedCallContext context)
     {
         var a = s_acquire.Bind(args, kwargs);

@@ -33,15 +33,18 @@ internal sealed class ObjectTable
         }
     }
 
-    /// <summary>Registers an object made for <paramref name="type"/> and increfs it; returns <c>(ident, exposed)</c>.</summary>
+    /// <summary>
+    /// Registers an object made for <paramref name="type"/> and increfs it; returns <c>(ident, exposed)</c>. The exposed
+    /// names are those of the creating client's <paramref name="dialect"/>, kept with the object as CPython keeps them.
+    /// </summary>
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "ReflectedObjects.IsSupported is false in the only trimmed build (Native AOT), whose compiler removes the reflection branch.")]
-    public (string Ident, PyTuple Exposed) Add(TypeIdEntry type, object? made)
+    public (string Ident, PyTuple Exposed) Add(TypeIdEntry type, object? made, ManagerDialect dialect = ManagerDialect.Python38)
     {
         var original = made ?? new DataReferent(null);
         var obj = original as ISharedObject ?? (ReflectedObjects.IsSupported
             ? new ReflectedObject(original)
             : throw new NotSupportedException($"Type id '{type.TypeId}' made a {original.GetType().FullName}, which is not an ISharedObject: serving plain C# objects by reflection is not part of this build (Native AOT); implement ISharedObject"));
-        var exposed = type.FixedExposed ?? ExposedNames.Build(obj.PublicMethods(), type.MethodToTypeid);
+        var exposed = type.FixedExposedFor(dialect) ?? ExposedNames.Build(obj.PublicMethods(), type.MethodToTypeid);
 
         string ident;
         lock (_mutex)

@@ -30,7 +30,8 @@ internal sealed partial class Server
     /// <param name="request">The unpickled request <c>(ignored, funcname, args, kwds)</c>.</param>
     /// <param name="followUp">What to do after sending the reply.</param>
     /// <param name="clientName">For <c>accept_connection</c>, the client's name.</param>
-    public PyTuple HandleRequest(object? request, out FollowUp followUp, out string clientName)
+    /// <param name="dialect">The client's CPython generation (<see cref="ManagerDialects.OfRequest"/>): which type ids and exposed names it sees.</param>
+    public PyTuple HandleRequest(object? request, out FollowUp followUp, out string clientName, ManagerDialect dialect = ManagerDialect.Python38)
     {
         followUp = FollowUp.Close;
         clientName = "";
@@ -50,7 +51,7 @@ internal sealed partial class Server
                         throw PyErrors.TypeError("Server.create() missing 1 required positional argument: 'typeid'");
                     }
 
-                    var (ident, exposed) = Create(args[0], new PyTuple(args.AsSpan()[1..].ToArray()), kwargs, null);
+                    var (ident, exposed) = Create(args[0], new PyTuple(args.AsSpan()[1..].ToArray()), kwargs, null, dialect);
                     return Reply.Return(PyTuple.Create(ident, exposed));
                 case "incref":
                     Objects.Incref(Ident(s_ident.Bind(args, kwargs)[0]));
@@ -105,9 +106,9 @@ internal sealed partial class Server
 
     /// <summary>CPython's <c>Server.create</c>: make the object, register it with refcount 1.</summary>
     /// <exception cref="KeyNotFoundException">Unknown type id.</exception>
-    public (string Ident, PyTuple Exposed) Create(object? typeId, PyTuple args, PyDict kwargs, SharedCallContext? context)
+    public (string Ident, PyTuple Exposed) Create(object? typeId, PyTuple args, PyDict kwargs, SharedCallContext? context, ManagerDialect dialect = ManagerDialect.Python38)
     {
-        if (typeId is not string t || !TryGetType(t, out var type))
+        if (typeId is not string t || !TryGetType(t, out var type) || type.Since > dialect)
         {
             throw new PyRaisedException(PyException.Builtin("KeyError", typeId));
         }
@@ -127,7 +128,7 @@ internal sealed partial class Server
             made = type.Factory(args, kwargs, context ?? NewContext("create"));
         }
 
-        return Objects.Add(type, made);
+        return Objects.Add(type, made, dialect);
     }
 
     /// <summary>Registers a method's result as a new shared object of <paramref name="typeId"/> (method_to_typeid).</summary>

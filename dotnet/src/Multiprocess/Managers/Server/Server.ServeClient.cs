@@ -81,6 +81,7 @@ internal sealed partial class Server
     {
         SharedDict => "dict",
         SharedList => "list",
+        SharedSet => "set",
         SharedIterator => "dict_keyiterator",
         SharedQueue => "queue.Queue",
         SharedArray => "array.array",

@@ -131,7 +131,7 @@ public sealed partial class SyncManagerServer
                 owner._server.NoteProxies(request);
             }
 
-            reply = owner._server.HandleRequest(request, out followUp, out clientName);
+            reply = owner._server.HandleRequest(request, out followUp, out clientName, ManagerDialects.OfRequest(frame));
             if (owner._options.Verbose)
             {
                 owner.Log($"{Describe(request)} from {Who} -> {reply[0]}");

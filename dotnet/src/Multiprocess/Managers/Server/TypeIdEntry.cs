@@ -19,12 +19,25 @@ internal sealed record TypeIdEntry(
     IReadOnlyDictionary<string, string>? MethodToTypeid)
 {
     private ExposedNames? _fixed;
+    private ExposedNames? _fixed314;
+
+    /// <summary>Gets the exposed names CPython 3.14 registers, when they differ from <see cref="Exposed"/> (3.8–3.13's).</summary>
+    public IReadOnlyList<string>? Exposed314 { get; init; }
+
+    /// <summary>Gets the first dialect that has this type id (<c>set</c> is new in 3.14: older clients get KeyError).</summary>
+    public ManagerDialect Since { get; init; } = ManagerDialect.Python38;
 
     /// <summary>
     /// The exposed names of every object of this type id when they do not depend on the object (<see cref="Exposed"/>
     /// given), built once: <c>exposed + list(method_to_typeid)</c> as <c>create</c> returns it, and the set calls check.
     /// </summary>
     public ExposedNames? FixedExposed => Exposed is null ? null : _fixed ??= ExposedNames.Build(Exposed, MethodToTypeid);
+
+    /// <summary>The fixed exposed names a client of <paramref name="dialect"/> sees.</summary>
+    public ExposedNames? FixedExposedFor(ManagerDialect dialect) =>
+        dialect >= ManagerDialect.Python314 && Exposed314 is not null
+            ? _fixed314 ??= ExposedNames.Build(Exposed314, MethodToTypeid)
+            : FixedExposed;
 }
 
 /// <summary>A type id's exposed names: the tuple <c>create</c> returns (duplicates kept) and the set method calls check.</summary>
