@@ -27,10 +27,14 @@ public static class Program
             return SpawnedChild.Run(args, Commands.DemoTargets.All);
         }
 
-        var commands = typeof(Program).Assembly.GetTypes()
-            .Where(t => typeof(ICommand).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
-            .Select(t => (ICommand)Activator.CreateInstance(t)!)
-            .ToDictionary(c => c.Name, StringComparer.Ordinal);
+        // An explicit list, not reflection over the assembly: the command is also published with Native AOT.
+        ICommand[] all =
+        [
+            new Commands.CeleryCommand(), new Commands.DemoCommand(), new Commands.EchoCommand(),
+            new Commands.PickleCommand(), new Commands.ResourceTrackerCommand(), new Commands.ServeCommand(),
+            new Commands.ShmCommand(), new VersionCommand(),
+        ];
+        var commands = all.ToDictionary(c => c.Name, StringComparer.Ordinal);
 
         if (args.Length == 0 || args[0] is "-h" or "--help" || !commands.TryGetValue(args[0], out var command))
         {

@@ -22,7 +22,7 @@ internal sealed partial class ShmCommand
             : [];
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(entries.Select(e => e.ToJson()).ToList()));
+            Console.WriteLine(ToJson(entries));
             return 0;
         }
 
@@ -33,6 +33,23 @@ internal sealed partial class ShmCommand
         }
 
         return 0;
+    }
+
+    private static string ToJson(List<Entry> entries)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            foreach (var e in entries)
+            {
+                e.WriteJson(w);
+            }
+
+            w.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static Entry Describe(FileInfo file)
@@ -75,19 +92,42 @@ internal sealed partial class ShmCommand
 
     private sealed record Entry(string Name, string Kind, long Size, string Content, int? Value, string? ListLayout, int? ListItems)
     {
-        public Dictionary<string, object?> ToJson()
+        /// <summary>Writes the entry as a JSON object (by hand, not by reflection: the command is also Native AOT).</summary>
+        public void WriteJson(Utf8JsonWriter w)
         {
-            var d = new Dictionary<string, object?> { ["name"] = Name, ["kind"] = Kind, ["size"] = Size };
+            w.WriteStartObject();
+            w.WriteString("name", Name);
+            w.WriteString("kind", Kind);
+            w.WriteNumber("size", Size);
             if (Kind == "semaphore")
             {
-                d["value"] = Value;
+                WriteNumberOrNull(w, "value", Value);
+            }
+            else if (ListLayout is null)
+            {
+                w.WriteNull("shareable_list");
             }
             else
             {
-                d["shareable_list"] = ListLayout is null ? null : new Dictionary<string, object?> { ["layout"] = ListLayout, ["items"] = ListItems };
+                w.WriteStartObject("shareable_list");
+                w.WriteString("layout", ListLayout);
+                WriteNumberOrNull(w, "items", ListItems);
+                w.WriteEndObject();
             }
 
-            return d;
+            w.WriteEndObject();
+        }
+
+        private static void WriteNumberOrNull(Utf8JsonWriter w, string name, int? value)
+        {
+            if (value is { } v)
+            {
+                w.WriteNumber(name, v);
+            }
+            else
+            {
+                w.WriteNull(name);
+            }
         }
     }
 }

@@ -33,7 +33,7 @@ public sealed partial class Pool : IDisposable
     private readonly SimpleQueue _inqueue;
     private readonly SimpleQueue _outqueue;
     private readonly WorkerSlots _slots;
-    private readonly Internal.FlockLock _taskLock = new();
+    private readonly Internal.FlockLock _taskLock;
     private readonly PickleOptions _pickleOptions;
     private readonly UnpickleOptions _unpickleOptions;
     private readonly List<CSharpWorker> _csharpWorkers = [];
@@ -84,6 +84,7 @@ public sealed partial class Pool : IDisposable
         _mapstar = new PyGlobal(Package + ".pool", "mapstar");
         _starmapstar = new PyGlobal(Package + ".pool", "starmapstar");
 
+        _taskLock = new Internal.FlockLock(); // after the argument checks: a refused pool leaves no lock file behind
         _inqueue = new SimpleQueue(Package, registry) { ReadGate = _taskLock };
         _outqueue = new SimpleQueue(Package, registry);
 
