@@ -14,6 +14,8 @@ import tempfile
 import threading
 import time
 
+import pytest
+
 from conftest import CLI, PEER_LIB
 
 TIMEOUT = 20.0
@@ -118,3 +120,18 @@ def run_python(code, timeout=TIMEOUT, env=None):
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=timeout, env=full_env)
+
+
+@pytest.fixture(scope="module")
+def server(peer_lib):
+    """`multiprocess serve` for a test module, on the peer library's default family: multiprocess defaults to
+    abstract addresses on Linux, the stdlib to paths, so each peer is tested on its default."""
+    s = ServerProcess("abstract" if peer_lib == "multiprocess" else "unix")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def m(server):
+    """A connected stock SyncManager on that server."""
+    return server.manager()

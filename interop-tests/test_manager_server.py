@@ -15,7 +15,7 @@ from collections import OrderedDict, namedtuple
 
 import pytest
 
-from manager_server_helpers import watchdog, ServerProcess, dispatch
+from manager_server_helpers import watchdog, ServerProcess, dispatch, m, server  # noqa: F401 (m, server: module fixtures)
 
 
 
@@ -30,19 +30,6 @@ class Point:
 
 
 Pair = namedtuple("Pair", "a b")
-
-
-@pytest.fixture(scope="module")
-def server(peer_lib):
-    # multiprocess defaults to abstract addresses on Linux, the stdlib to paths: test each peer on its default.
-    s = ServerProcess("abstract" if peer_lib == "multiprocess" else "unix")
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-def m(server):
-    return server.manager()
 
 
 def remote_error(mp):

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from manager_server_helpers import ServerProcess, dispatch
+from manager_server_helpers import dispatch, m, server  # noqa: F401 (m, server: module fixtures)
 
 # What CPython 3.14 added to SyncManager's proxies (Lib/multiprocessing/managers.py, 3.13 -> 3.14).
 NEW_IN_314 = {
@@ -15,18 +15,6 @@ NEW_IN_314 = {
     "Condition": {"locked"}, "list": {"clear", "copy"}, "dict": {"__ior__", "__or__", "__reversed__", "__ror__", "fromkeys"},
 }
 IS_314 = pickle.DEFAULT_PROTOCOL >= 5
-
-
-@pytest.fixture(scope="module")
-def server(peer_lib):
-    s = ServerProcess("abstract" if peer_lib == "multiprocess" else "unix")
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-def m(server):
-    return server.manager()
 
 
 def registry(mp):
