@@ -43,8 +43,6 @@ MANAGER_CLASSES = ["_TestQueue", "_TestLock", "_TestSemaphore", "_TestCondition"
 SKIPPED_CLASSES = {
     "_TestPool": "Pool runs Python functions in worker processes; the C# server refuses the Pool type id",
     "_TestMyManager": "defines and starts its own BaseManager subclass (a Python server process)",
-    "_TestRemoteManager": "starts its own QueueManager server process (and uses the xmlrpclib serializer)",
-    "_TestManagerRestart": "restarts its own manager server on a fixed address",
 }
 SKIPPED_TESTS = {
     "test_pool": "Pool runs Python functions; the C# server refuses the Pool type id",

@@ -7,7 +7,8 @@ namespace Multiprocess.Cli.Commands;
 
 /// <summary>
 /// <c>multiprocess serve --address ADDRESS (--authkey-hex HEX | --authkey-file PATH | --authkey-env VAR |
-/// --authkey-stdin) [--backlog N] [--verbose] [--no-tcp-quickack] [--spin-us N]</c>: runs a
+/// --authkey-stdin) [--backlog N] [--verbose] [--no-tcp-quickack] [--spin-us N] [--serializer auto|pickle|xmlrpclib]
+/// [--singleton TYPEID=TYPE]...</c>: runs a
 /// <see cref="SyncManagerServer"/> that stock Python clients reach with <c>SyncManager(address, authkey).connect()</c>.
 /// </summary>
 /// <remarks>
@@ -22,6 +23,9 @@ internal sealed class ServeCommand : ICommand
     private const string Usage =
         "usage: multiprocess serve --address ADDRESS (--authkey-hex HEX | --authkey-file PATH | --authkey-env VAR | --authkey-stdin)\n"
         + "                          [--backlog N] [--verbose] [--no-tcp-quickack] [--spin-us N] [--no-shared-memory]\n"
+        + "                          [--serializer auto|pickle|xmlrpclib] [--singleton TYPEID=TYPE]...\n"
+        + "--serializer: auto (default) answers each connection in the serializer of its first request\n"
+        + "--singleton get_queue=Queue: every manager.get_queue() returns the same Queue\n"
         + "ADDRESS: host:port | [v6addr]:port | /path/with/slash | @abstract-name";
 
     public string Name => "serve";
@@ -36,7 +40,7 @@ internal sealed class ServeCommand : ICommand
             return 0;
         }
 
-        if (!TryParse(args, out var address, out var key, out var options, out var error))
+        if (!TryParse(args, out var address, out var key, out var options, out var singletons, out var error))
         {
             Console.Error.WriteLine($"multiprocess serve: {error}");
             Console.Error.WriteLine(Usage);
@@ -45,6 +49,19 @@ internal sealed class ServeCommand : ICommand
 
         options.Log = Console.Error;
         using var server = new SyncManagerServer(address, key, options);
+        foreach (var (typeId, of) in singletons)
+        {
+            try
+            {
+                server.RegisterSingleton(typeId, of);
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"multiprocess serve: --singleton {typeId}={of}: {e.Message}");
+                return 2;
+            }
+        }
+
         try
         {
             server.Start();
@@ -69,8 +86,10 @@ internal sealed class ServeCommand : ICommand
         return 0;
     }
 
-    private static bool TryParse(string[] args, out string address, out byte[] key, out SyncManagerServerOptions options, out string error)
+    private static bool TryParse(string[] args, out string address, out byte[] key, out SyncManagerServerOptions options,
+        out List<(string TypeId, string Of)> singletons, out string error)
     {
+        singletons = [];
         address = "";
         key = [];
         options = new SyncManagerServerOptions();
@@ -147,6 +166,28 @@ internal sealed class ServeCommand : ICommand
                     }
 
                     options.SpinDuration = TimeSpan.FromMicroseconds(spin);
+                    break;
+                case "--serializer" when hasValue:
+                    switch (args[++i])
+                    {
+                        case "auto": options.Serializer = null; break;
+                        case "pickle": options.Serializer = Managers.Protocol.ManagerSerializer.Pickle; break;
+                        case "xmlrpclib": options.Serializer = Managers.Protocol.ManagerSerializer.Xmlrpclib; break;
+                        default:
+                            error = $"--serializer '{args[i]}' is not one of auto, pickle, xmlrpclib";
+                            return false;
+                    }
+
+                    break;
+                case "--singleton" when hasValue:
+                    var pair = args[++i].Split('=', 2);
+                    if (pair.Length != 2 || pair[0].Length == 0 || pair[1].Length == 0)
+                    {
+                        error = $"--singleton '{args[i]}' is not TYPEID=TYPE (e.g. get_queue=Queue)";
+                        return false;
+                    }
+
+                    singletons.Add((pair[0], pair[1]));
                     break;
                 case "--verbose":
                     options.Verbose = true;
