@@ -12,8 +12,15 @@ public sealed class XmlRpcException : FormatException
 {
     /// <summary>Initializes a new instance of the <see cref="XmlRpcException"/> class.</summary>
     /// <param name="pythonError">What CPython raises here.</param>
+    public XmlRpcException(PyException pythonError)
+        : this(pythonError, null)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="XmlRpcException"/> class.</summary>
+    /// <param name="pythonError">What CPython raises here.</param>
     /// <param name="inner">The underlying failure, if any.</param>
-    public XmlRpcException(PyException pythonError, Exception? inner = null)
+    public XmlRpcException(PyException pythonError, Exception? inner)
         : base(Describe(pythonError ?? throw new ArgumentNullException(nameof(pythonError))), inner)
     {
         PythonError = pythonError;

@@ -110,6 +110,8 @@ internal sealed class XmlRpcWriter
             case PyTuple tuple:
                 Array(tuple, tuple.AsSpan().ToArray());
                 return;
+            case IXmlRpcUnmarshallable opaque:
+                throw new XmlRpcException(PyException.Builtin("TypeError", $"cannot marshal <class '{opaque.PythonClass}'> objects"));
             case List<object?> list:
                 Array(list, list);
                 return;
