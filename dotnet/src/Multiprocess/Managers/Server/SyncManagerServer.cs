@@ -89,6 +89,9 @@ public sealed partial class SyncManagerServer : IDisposable
     /// <summary>Gets the number of connections being served right now (proxy connections and one-shot requests).</summary>
     public int ActiveConnections => Volatile.Read(ref _activeConnections);
 
+    /// <summary>Gets the number of open proxy connections parked between requests, which hold no thread (<see cref="SyncManagerServerOptions.ParkAfter"/>).</summary>
+    public int ParkedConnections => _parked?.Count ?? 0;
+
     /// <summary>Starts listening and serving; returns at once.</summary>
     /// <exception cref="IOException">The address could not be bound.</exception>
     /// <exception cref="InvalidOperationException">The server was already started or stopped.</exception>
