@@ -31,7 +31,7 @@ class Counter:
 
 class CounterProxy(managers.BaseProxy):
     _exposed_ = ("increment", "value", "fork", "fail")
-    _method_to_typeid_ = {"fork": "Counter"}
+    _method_to_typeid_ = {"fork": "ForkedCounter"}
 
     def increment(self, by=1):
         return self._callmethod("increment", (by,))
@@ -56,6 +56,7 @@ class CounterManager(managers.BaseManager):
 
 
 CounterManager.register("Counter", Counter, CounterProxy)
+CounterManager.register("ForkedCounter", proxytype=CounterProxy, create_method=False)   # only made by fork()
 CounterManager.register("squares", squares, managers.IteratorProxy)
 CounterManager.register("AutoCounter", Counter)
 CounterManager.register("HiddenCounter", Counter, exposed=("value", "_private"))

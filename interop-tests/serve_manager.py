@@ -53,7 +53,7 @@ class ServeStartMixin:
             raise managers.ProcessError("Already started server")
         if initializer is not None and not callable(initializer):
             raise TypeError("initializer must be a callable")
-        cls = type(self).__mro__[1] if type(self).__dict__.get("_serve_registry_of_base") else type(self)
+        cls = getattr(type(self), "_serve_base", None) or type(self)     # importable by module:qualname
         extra = ["--manager", "%s:%s" % (cls.__module__, cls.__qualname__)]
         if PEER_LIB == "multiprocess":
             # multiprocess 0.70.12's test module imports only after peer_compat.install(): run that first, then the
@@ -79,5 +79,4 @@ class ServeStartMixin:
 
 def serve_manager_class(base):
     """A subclass of `base` (a BaseManager subclass importable by module:qualname) started as `multiprocess serve`."""
-    return type("Serve" + base.__name__, (ServeStartMixin, base), {"_serve_registry_of_base": True,
-                                                                   "__module__": base.__module__})
+    return type("Serve" + base.__name__, (ServeStartMixin, base), {"_serve_base": base, "__module__": base.__module__})

@@ -179,8 +179,16 @@ def test_register_errors_are_clear():
         ServerProcess(FAMILY, extra=("--register", "X=no_such_module:thing"))
 
 
-def test_host_killed_mid_call_loses_nothing_outside_it(server):
+@pytest.fixture
+def own_server():
+    s = ServerProcess(FAMILY)
+    yield s
+    s.stop()
+
+
+def test_host_killed_mid_call_loses_nothing_outside_it(own_server):
     """SIGKILL the host while a Pool call runs and other clients use native referents."""
+    server = own_server
     m = server.manager()
     d = m.dict()
     q = m.Queue()

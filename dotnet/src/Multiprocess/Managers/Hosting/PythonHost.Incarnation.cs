@@ -240,7 +240,9 @@ internal sealed partial class PythonHost
                 return;
             }
 
-            var how = DescribeExit(_process);
+            // The reason first: the calls woken below read it to say what happened.
+            var reason = _stopping ? $"{Description} was stopped (the server is shutting down)" : $"{Description} {DescribeExit(_process)}";
+            _owner._deaths[Generation] = reason;
             KillGroup();
             var failed = 0;
             foreach (var id in _pending.Keys)
@@ -254,7 +256,7 @@ internal sealed partial class PythonHost
 
             if (!_stopping)
             {
-                _owner.OnDeath(this, $"{Description} {how}", failed);
+                _owner.OnDeath(this, reason, failed);
             }
         }
 

@@ -113,7 +113,6 @@ internal sealed partial class PythonHost : IPythonRunner, IDisposable
     /// <summary>An incarnation died: record why, fail what was in flight, end its process group, start a new one.</summary>
     private void OnDeath(Incarnation host, string reason, int failedCalls)
     {
-        _deaths[host.Generation] = reason;
         bool restart;
         lock (_gate)
         {
