@@ -1,8 +1,9 @@
 """CPython's own manager tests (Lib/test/_test_multiprocessing.py; for `multiprocess`, its port in
 multiprocess/tests) run against the C# SyncManager server: the test classes whose ALLOWED_TYPES include 'manager'
 get a ManagerMixin whose `manager` is a stock SyncManager connected to `multiprocess serve`, instead of a manager
-process of their own. Classes that start their own manager server or need a Pool cannot target an external
-server: see SKIPPED_CLASSES.
+process of their own. What only Python can run (Pool, Barrier actions, MyManager's types, initializers) runs in the
+server's Python host; classes that start their own manager (MyManager, start(initializer)) start `multiprocess
+serve` instead (serve_manager.py). Not yet run: see SKIPPED_CLASSES.
 """
 import gc
 import importlib
@@ -14,7 +15,7 @@ import pytest
 import peer_compat
 from conftest import PEER_LIB
 from manager_server_helpers import watchdog, ServerProcess
-from serve_manager import serve_manager_class
+from serve_manager import ServeStartMixin, serve_manager_class
 
 mp = importlib.import_module(PEER_LIB)
 
@@ -40,12 +41,17 @@ SKIPPED_TESTS = {}
 # needs test.support's old helpers for.
 HOST_ARGS = ("--initializer", "peer_compat:install") if PEER_LIB == "multiprocess" else ()
 
+# Both families across the matrix at no extra CI time: even minor versions over TCP, odd ones over the peer's default
+# local family (a path for the stdlib, the abstract namespace for multiprocess).
+FAMILY = "inet" if sys.version_info[1] % 2 == 0 else ("abstract" if PEER_LIB == "multiprocess" else "unix")
+ServeStartMixin.serve_family = FAMILY
+
 _server = None
 
 
 def setUpModule():
     global _server
-    _server = ServerProcess("abstract" if PEER_LIB == "multiprocess" else "unix", extra=HOST_ARGS)
+    _server = ServerProcess(FAMILY, extra=HOST_ARGS)
 
 
 def tearDownModule():
