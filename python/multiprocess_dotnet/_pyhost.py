@@ -231,10 +231,7 @@ def main(argv=None):
         try:
             status, data = 0, dumps(table.run(pickle.loads(payload)))
         except BaseException as e:           # every failure is a reply: the server's caller gets it as a Python error
-            try:
-                status, data = 1, dumps(e)
-            except BaseException:
-                status, data = 2, pickle.dumps("".join(traceback.format_exception(type(e), e, e.__traceback__)), 4)
+            status, data = _dump_exception(e, dumps)
         try:
             channel.send(rid, bytes((status,)) + bytes(data))
         except OSError:
@@ -248,6 +245,17 @@ def main(argv=None):
         workers.submit(rid, payload)
     table.clear()
     return 0
+
+
+def _dump_exception(e, dumps):
+    """An exception for the server, which reads its class: the stdlib's pickle names it with a global (dill would
+    pickle builtin classes by value); the flavour's pickler only when that fails; else its traceback as text."""
+    for dump in (lambda obj: pickle.dumps(obj, 4), dumps):
+        try:
+            return 1, dump(e)
+        except BaseException:
+            pass
+    return 2, pickle.dumps("".join(traceback.format_exception(type(e), e, e.__traceback__)), 4)
 
 
 def _initargs(text):

@@ -16,10 +16,30 @@ internal static class PythonReply
         return status switch
         {
             0 => reply,
-            1 => throw new PyRaisedException(reply as PyException ?? (reply is PyReduce r
-                ? PyException.FromReduce(r)
-                : PyException.Builtin("RuntimeError", $"Python raised {PyRepr.Repr(reply)}"))),
+            1 => throw new PyRaisedException(AsException(reply)),
             _ => throw new PyRaisedException(PyException.Builtin("RuntimeError", reply as string ?? $"the Python side failed on '{verb}' (status {status})")),
         };
+    }
+
+    /// <summary>The exception Python raised; one whose class is not named by a global (pickled by value) becomes a RuntimeError naming it.</summary>
+    private static PyException AsException(object? reply)
+    {
+        if (reply is PyException e)
+        {
+            return e;
+        }
+
+        try
+        {
+            if (reply is PyReduce r)
+            {
+                return PyException.FromReduce(r);
+            }
+        }
+        catch (ArgumentException)
+        {
+        }
+
+        return PyException.Builtin("RuntimeError", $"Python raised {PyRepr.Repr(reply)}");
     }
 }
