@@ -19,7 +19,7 @@ from test_manager_server_cpython import T, SKIPPED_CLASSES
 managers = importlib.import_module(PEER_LIB + ".managers")
 
 CLASSES = ["_TestRemoteManager", "_TestManagerRestart"]
-SERVE_ARGS = ["--serializer", "xmlrpclib", "--singleton", "get_queue=Queue"]
+SERVE_ARGS = ["--serializer", "xmlrpclib", "--singleton", "get_queue=Queue", "--no-python"]
 
 
 class _ServedListener:

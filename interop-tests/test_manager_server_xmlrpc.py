@@ -32,7 +32,7 @@ XmlManager.register("get_queue", callable=get_queue)
 
 @pytest.fixture(scope="module")
 def server():
-    s = ServerProcess("inet", extra=["--singleton", "get_queue=Queue"])
+    s = ServerProcess("inet", extra=["--singleton", "get_queue=Queue", "--no-python"])
     yield s
     assert s.alive(), "the server died during the xmlrpclib tests:\n" + s.log()
     s.stop()
@@ -126,7 +126,7 @@ def test_malformed_document_is_answered_with_a_traceback(server):
 
 def test_server_fixed_to_xmlrpclib_refuses_pickles_as_cpython_does():
     with watchdog(60):
-        s = ServerProcess("inet", extra=["--serializer", "xmlrpclib"])
+        s = ServerProcess("inet", extra=["--serializer", "xmlrpclib", "--no-python"])
         try:
             c = connection.Client(s.address, authkey=s.authkey)
             try:

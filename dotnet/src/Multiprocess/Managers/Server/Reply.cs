@@ -44,6 +44,7 @@ internal static class Reply
     public static PyException ToPython(Exception exception) => exception switch
     {
         PyRaisedException raised => raised.Value,
+        Hosting.PythonHostLostException lost => PyException.Builtin("RuntimeError", lost.Message),
         KeyNotFoundException key => PyException.Builtin("KeyError", key.Message),
         XmlRpc.XmlRpcException x => x.PythonError,
         UnpicklingException u => PyException.Create("_pickle", "UnpicklingError", u.Message),

@@ -71,6 +71,12 @@ public sealed class SyncManagerServerOptions
     /// </summary>
     public ManagerSerializer? Serializer { get; set; }
 
+    /// <summary>
+    /// Gets or sets the Python host that runs the referents only Python can (Pool, Barrier actions, registered
+    /// callables): <c>multiprocess serve --python</c>. Null: such type ids are refused with a clear error.
+    /// </summary>
+    internal Hosting.PythonHostOptions? PythonHost { get; set; }
+
     /// <summary>Gets or sets how long an idle worker thread waits for the next connection before it exits.</summary>
     public TimeSpan IdleWorkerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
