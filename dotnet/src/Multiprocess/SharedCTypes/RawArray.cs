@@ -15,6 +15,17 @@ namespace Multiprocess.SharedCTypes;
 public sealed unsafe class RawArray<T> : CTypeObject
     where T : unmanaged
 {
+    /// <summary>Allocates <paramref name="length"/> zeroed elements of <typeparamref name="T"/>'s natural ctype from
+    /// <see cref="Heap.Default"/>.</summary>
+    /// <param name="length">The number of elements (≥ 0).</param>
+    /// <exception cref="ArgumentException"><typeparamref name="T"/> has no ctypes counterpart.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
+    /// <exception cref="IOException">A new arena could not be created.</exception>
+    public RawArray(int length)
+        : this(length, null)
+    {
+    }
+
     /// <summary>Allocates <paramref name="length"/> zeroed elements from <see cref="Heap.Default"/>.</summary>
     /// <param name="length">The number of elements (≥ 0).</param>
     /// <param name="typecodeOrType">A sharedctypes typecode or ctypes name; null for <typeparamref name="T"/>'s natural
@@ -22,8 +33,18 @@ public sealed unsafe class RawArray<T> : CTypeObject
     /// <exception cref="ArgumentException">The ctype is unknown or does not fit <typeparamref name="T"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
     /// <exception cref="IOException">A new arena could not be created.</exception>
-    public RawArray(int length, string? typecodeOrType = null)
+    public RawArray(int length, string? typecodeOrType)
         : this(CType.Resolve<T>(typecodeOrType), CheckLength(length), null)
+    {
+    }
+
+    /// <summary>Allocates a copy of <paramref name="initializer"/> (CPython's sequence initializer), of
+    /// <typeparamref name="T"/>'s natural ctype.</summary>
+    /// <param name="initializer">The elements.</param>
+    /// <exception cref="ArgumentException"><typeparamref name="T"/> has no ctypes counterpart.</exception>
+    /// <exception cref="IOException">A new arena could not be created.</exception>
+    public RawArray(ReadOnlySpan<T> initializer)
+        : this(initializer, null)
     {
     }
 
@@ -32,7 +53,7 @@ public sealed unsafe class RawArray<T> : CTypeObject
     /// <param name="typecodeOrType">A sharedctypes typecode or ctypes name; null for the natural ctype.</param>
     /// <exception cref="ArgumentException">The ctype is unknown or does not fit <typeparamref name="T"/>.</exception>
     /// <exception cref="IOException">A new arena could not be created.</exception>
-    public RawArray(ReadOnlySpan<T> initializer, string? typecodeOrType = null)
+    public RawArray(ReadOnlySpan<T> initializer, string? typecodeOrType)
         : this(CType.Resolve<T>(typecodeOrType), initializer.Length, null) => initializer.CopyTo(AsSpan());
 
     /// <summary>Allocates from a given heap (tests compare layouts with a fresh CPython heap).</summary>

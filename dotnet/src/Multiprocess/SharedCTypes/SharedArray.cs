@@ -12,14 +12,34 @@ namespace Multiprocess.SharedCTypes;
 public sealed class SharedArray<T> : SynchronizedBase
     where T : unmanaged
 {
+    /// <summary>Allocates <paramref name="length"/> zeroed elements of <typeparamref name="T"/>'s natural ctype with a
+    /// new <see cref="RLock"/>.</summary>
+    /// <param name="length">The number of elements.</param>
+    /// <exception cref="ArgumentException"><typeparamref name="T"/> has no ctypes counterpart.</exception>
+    /// <exception cref="IOException">The arena or the semaphore could not be created.</exception>
+    public SharedArray(int length)
+        : this(length, null, null)
+    {
+    }
+
     /// <summary>Allocates <paramref name="length"/> zeroed elements with a new <see cref="RLock"/> (or the lock given).</summary>
     /// <param name="length">The number of elements.</param>
     /// <param name="typecodeOrType">A sharedctypes typecode or ctypes name; null for the natural ctype.</param>
     /// <param name="lock">The lock to use; null creates an RLock that this object owns.</param>
     /// <exception cref="ArgumentException">The ctype is unknown or does not fit <typeparamref name="T"/>.</exception>
     /// <exception cref="IOException">The arena or the semaphore could not be created.</exception>
-    public SharedArray(int length, string? typecodeOrType = null, SemLock? @lock = null)
+    public SharedArray(int length, string? typecodeOrType, SemLock? @lock)
         : this(new RawArray<T>(length, typecodeOrType), @lock, ownsLock: false)
+    {
+    }
+
+    /// <summary>Allocates a copy of <paramref name="initializer"/>, of <typeparamref name="T"/>'s natural ctype, with a
+    /// new <see cref="RLock"/>.</summary>
+    /// <param name="initializer">The elements.</param>
+    /// <exception cref="ArgumentException"><typeparamref name="T"/> has no ctypes counterpart.</exception>
+    /// <exception cref="IOException">The arena or the semaphore could not be created.</exception>
+    public SharedArray(ReadOnlySpan<T> initializer)
+        : this(initializer, null, null)
     {
     }
 
@@ -29,7 +49,7 @@ public sealed class SharedArray<T> : SynchronizedBase
     /// <param name="lock">The lock to use; null creates an RLock that this object owns.</param>
     /// <exception cref="ArgumentException">The ctype is unknown or does not fit <typeparamref name="T"/>.</exception>
     /// <exception cref="IOException">The arena or the semaphore could not be created.</exception>
-    public SharedArray(ReadOnlySpan<T> initializer, string? typecodeOrType = null, SemLock? @lock = null)
+    public SharedArray(ReadOnlySpan<T> initializer, string? typecodeOrType, SemLock? @lock)
         : this(new RawArray<T>(initializer, typecodeOrType), @lock, ownsLock: false)
     {
     }

@@ -143,7 +143,7 @@ public sealed class SharedCTypesLayoutTests
     public void Values_WrongElementType_ThrowsNamingBoth()
     {
         Assert.That(() => new RawValue<int>(0, "d"), Throws.ArgumentException.With.Message.Contains("c_double").And.Message.Contains("Int32"));
-        Assert.That(() => new SharedArray<float>(3, "q"), Throws.ArgumentException.With.Message.Contains("c_long"));
+        Assert.That(() => new SharedArray<float>(3, "q", null), Throws.ArgumentException.With.Message.Contains("c_long"));
         using var c = new RawValue<byte>((byte)'x', "c");
         using var b = new RawArray<bool>([true, false], "c_bool");
         Assert.That((c.ToString(), b.ToString(), b[0], b[1]), Is.EqualTo(("c_char(120)", "c_bool_Array_2", true, false)));
