@@ -35,6 +35,7 @@ public static class Capabilities
         ("manager server: faults, limits, soak", Rx(@"^test_manager_server_(faults|soak)\.py::")),
         ("managers (C# client and server)", Rx(@"^Multiprocess\.Tests\.Managers\.")),
         ("shared memory", Rx(@"^test_shm\.py::|^Multiprocess\.Tests\.SharedMemory\.")),
+        ("shared ctypes (Value, Array, RawValue, RawArray)", Rx(@"^test_sharedctypes\.py::|^Multiprocess\.Tests\.SharedCTypes\.")),
         ("locks (POSIX semaphores)", Rx(@"^test_locks\.py::|^Multiprocess\.Tests\.Synchronize\.")),
         ("queues", Rx(@"^test_queues_csharp_child\.py::|^Multiprocess\.Tests\.Queues\.")),
         ("spawn", Rx(@"^test_process_csharp_child\.py::|^Multiprocess\.Tests\.Process\.")),
