@@ -9,8 +9,8 @@ namespace Multiprocess.Processes;
 /// <summary>
 /// What this folder adds to <see cref="ForkingPickler"/> (CPython's <c>reduction.register</c> calls of connection.py
 /// and the spawn machinery): Connections (<c>rebuild_connection(_DupFd, readable, writable)</c>, the fd passed to a
-/// spawned child at its own number, otherwise offered through the resource sharer), <c>popen_spawn_posix._DupFd</c>
-/// and <c>resource_sharer.DupFd</c>.
+/// spawned child at its own number or to a forkserver child by index, otherwise offered through the resource sharer), <c>popen_spawn_posix._DupFd</c>,
+/// <c>popen_forkserver._DupFd</c> and <c>resource_sharer.DupFd</c>.
 /// </summary>
 internal static class ProcessReducers
 {
@@ -28,6 +28,13 @@ internal static class ProcessReducers
             r => r.State is PyDict state && state.Get("fd") is long fd
                 ? new InheritedFd(checked((int)fd))
                 : throw PickledShapes.Unexpected("NEWOBJ(popen_spawn_posix._DupFd) + BUILD {'fd': N}", r));
+        registry.Register<ForkServerFd>(
+            package + ".popen_forkserver",
+            "_DupFd",
+            d => PyReduce.NewObj(PickledShapes.Global(package, "popen_forkserver", "_DupFd"), state: new PyDict { ["ind"] = (long)d.Index }),
+            r => r.State is PyDict state && state.Get("ind") is long ind
+                ? new ForkServerFd(checked((int)ind))
+                : throw PickledShapes.Unexpected("NEWOBJ(popen_forkserver._DupFd) + BUILD {'ind': N}", r));
         registry.Register<ResourceSharerFd>(package + ".resource_sharer", "DupFd", d => d.Reduce(package), ResourceSharerFd.Rebuild);
     }
 
@@ -37,9 +44,7 @@ internal static class ProcessReducers
     private static PyReduce ReduceConnection(Conn connection, string package)
     {
         var fd = connection.Fileno();
-        object dupFd = SpawningPopen.Current is { } popen
-            ? new InheritedFd(popen.DuplicateForChild(fd))
-            : ResourceSharer.Default.Share(fd);
+        var dupFd = SpawningPopen.Current is { } popen ? popen.DupFd(fd) : ResourceSharer.Default.Share(fd);
         return new PyReduce(
             PickledShapes.Global(package, "connection", "rebuild_connection"),
             PyTuple.Create(dupFd, connection.Readable, connection.Writable));
