@@ -14,6 +14,11 @@ public static class Program
     /// <summary>Runs the suites named on the command line.</summary>
     public static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "report")
+        {
+            return Report.ReportCommand.Run(args[1..], RepoRoot());
+        }
+
         var suites = typeof(Program).Assembly.GetTypes()
             .Where(t => typeof(IBenchmarkSuite).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
             .Select(t => (IBenchmarkSuite)Activator.CreateInstance(t)!)
@@ -29,6 +34,7 @@ public static class Program
         if (names.Count == 0)
         {
             Console.Error.WriteLine("usage: multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12]");
+            Console.Error.WriteLine("       multiprocess-bench report --out DIR [--junit DIR] [--results DIR] [--readme-chart PNG]");
             Console.Error.WriteLine("suites: " + string.Join(", ", suites.Select(s => s.Name)));
             return 2;
         }
@@ -66,6 +72,7 @@ public static class Program
                     r.Suite = suite.Name;
                     r.Command = context.Command;
                     r.Timestamp = stamp;
+                    r.Machine = MachineDescription.Value;
                 }
 
                 ResultsWriter.FillRatios(rows);

@@ -51,6 +51,9 @@ public sealed class ResultRow
     /// <summary>Gets or sets a free-text note (e.g. goal met or not).</summary>
     public string Note { get; set; } = "";
 
+    /// <summary>Gets or sets the machine that ran it (CPU model, cores, OS): empty in results from before the column.</summary>
+    public string Machine { get; set; } = "";
+
     /// <summary>Creates a row from stats.</summary>
     public static ResultRow From(string suite, string @case, string implementation, Stats stats, long bytesPerOp = 0) => new()
     {

@@ -7,9 +7,11 @@ namespace Multiprocess.Benchmarks.Suites;
 
 /// <summary>
 /// <c>manager-server</c>: the same stock CPython clients (python/bench_manager_server.py) against the C# SyncManager
-/// server and against CPython's own, in one run: aggregate ops/s with 1, 2 and 4 client processes for dict
-/// set/get, list append, Queue put/get, Lock acquire/release and proxy creation; each client's CPU per call; server
-/// start time; and proxy creation over TCP with and without TCP_QUICKACK.
+/// server (<c>multiprocess serve</c>, its own process) and against CPython's own, in one run: aggregate calls/s with
+/// 1, 2 and 4 client processes for dict set/get, list append, Queue put/get, Lock, RLock, Semaphore(1) and
+/// Condition (contended from 2 clients on) and proxy creation; the server process's CPU time per call; each
+/// client's CPU per call; call latency p50/p99; server start time; and proxy creation over TCP with and without
+/// TCP_QUICKACK.
 /// </summary>
 public sealed class ManagerServerSuite : IBenchmarkSuite
 {
@@ -26,13 +28,14 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
         var rows = new List<ResultRow>();
         var timeout = TimeSpan.FromMinutes(context.Smoke ? 3 : 20);
 
-        // C# server, in this process (AF_UNIX, as a Python manager's default address).
+        // C# server: `multiprocess serve` in its own process, so that its CPU time is the server's alone (AF_UNIX, as
+        // a Python manager's default address).
         var unixPath = Path.Combine(Path.GetTempPath(), $"bench-mgr-{Environment.ProcessId}.sock");
-        using (var server = new SyncManagerServer(unixPath, Key))
+        using (var serve = StartServe(unixPath))
         {
-            server.Start();
             rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py",
-                ["--impl", CSharpImpl, "--address", server.Address, "--authkey", Convert.ToHexString(Key)], timeout), cpython));
+                ["--impl", CSharpImpl, "--address", unixPath, "--authkey", Convert.ToHexString(Key), "--server-pid", serve.Id.ToString(CultureInfo.InvariantCulture)], timeout), cpython));
+            StopServe(serve);
         }
 
         rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py", ["--impl", cpython, "--cpython"], timeout), cpython));
@@ -49,12 +52,78 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
 
         rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py", ["--impl", cpython, "--cpython", "--tcp", "--tcp-only"], timeout), cpython));
         rows.AddRange(StartTimes(context, cpython));
-        foreach (var row in rows.Where(r => r.Implementation != cpython && r.Case.Contains(" clients", StringComparison.Ordinal) && !r.Case.Contains("CPU", StringComparison.Ordinal)))
+        ResultsWriter.FillRatios(rows);
+        foreach (var row in rows.Where(r => r.Implementation == CSharpImpl))
         {
-            row.Note = "goal: 2x CPython's aggregate ops/s at 2 and 4 clients";
+            var goal = Goal(row.Case);
+            if (goal > 0)
+            {
+                row.Note = string.Create(CultureInfo.InvariantCulture, $"goal ≥{goal:F1}× {cpython}: {(row.Ratio >= goal ? "met" : "not met")} ({row.Ratio:F2}×)");
+            }
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// The goals of issue 16, as a ratio over CPython's server (CPU: CPython's CPU / ours, so ⅓ of its CPU is 3×):
+    /// server CPU per call ≤ ⅓ for dict, list, Queue and Lock at 1, 2, 4 clients; aggregate throughput ≥ 2× for
+    /// dict, list and Queue and ≥ 1.5× for Lock at 2 and 4 clients. 0: no goal.
+    /// </summary>
+    private static double Goal(string @case)
+    {
+        var core = @case.StartsWith("dict", StringComparison.Ordinal) || @case.StartsWith("list", StringComparison.Ordinal)
+                   || @case.StartsWith("Queue", StringComparison.Ordinal);
+        var isLock = @case.StartsWith("Lock", StringComparison.Ordinal);
+        if (@case.EndsWith(": server CPU per call", StringComparison.Ordinal))
+        {
+            return core || isLock ? 3 : 0;
+        }
+
+        if (@case.Contains(':', StringComparison.Ordinal) || !@case.Contains(" clients", StringComparison.Ordinal))
+        {
+            return 0;
+        }
+
+        return core ? 2 : isLock ? 1.5 : 0;
+    }
+
+    private static string CliPath()
+    {
+        var cli = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Multiprocess.Cli", "bin", "Release", "net10.0", "multiprocess"));
+        return File.Exists(cli) ? cli : throw new FileNotFoundException($"manager-server measures `multiprocess serve`; build it first (dotnet build -c Release): {cli} is missing", cli);
+    }
+
+    /// <summary>Starts <c>multiprocess serve</c> on <paramref name="address"/> and waits for its READY line.</summary>
+    private static Process StartServe(string address)
+    {
+        var psi = new ProcessStartInfo(CliPath()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "serve", "--address", address, "--authkey-hex", Convert.ToHexString(Key) })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        var p = Process.Start(psi)!;
+        p.ErrorDataReceived += (_, _) => { }; // connection log lines: drained, not kept
+        p.BeginErrorReadLine();
+        var line = p.StandardOutput.ReadLine();
+        if (line is null || !line.StartsWith("READY ", StringComparison.Ordinal))
+        {
+            p.Kill();
+            throw new InvalidOperationException($"multiprocess serve --address {address} did not start: {line}");
+        }
+
+        return p;
+    }
+
+    private static void StopServe(Process serve)
+    {
+        if (!serve.HasExited)
+        {
+            serve.Kill();
+        }
+
+        serve.WaitForExit();
     }
 
     private static IEnumerable<ResultRow> Rows(IEnumerable<(string Case, string Impl, Stats Stats)> lines, string baseline) =>
@@ -79,12 +148,7 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
             samples);
         yield return WithBaseline(ResultRow.From("manager-server", "server start", CSharpImpl + " (in-process)", inProcess), cpython);
 
-        var cli = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Multiprocess.Cli", "bin", "Release", "net10.0", "multiprocess");
-        if (!File.Exists(cli))
-        {
-            yield break;
-        }
-
+        var cli = CliPath();
         var times = new List<double>();
         for (var i = 0; i < samples; i++)
         {

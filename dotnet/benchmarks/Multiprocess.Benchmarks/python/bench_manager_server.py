@@ -3,11 +3,14 @@ SyncManager server (started here). Prints bench_common JSON lines:
 
 * "<case>, N clients": aggregate wall time per operation over N client processes (ns/op; ops/s = 1e9 / ns)
 * "<case>, N clients: client CPU per call": each client's own CPU time per call (mean over clients)
+* "<case>, N clients: server CPU per call": the server process's CPU time (user + system, all its threads) over
+  the sample, divided by the calls of all clients: what the server costs the machine per call
+* "<case>, N clients: latency p50" / "latency p99": one call's round trip as a client sees it (over all samples)
 * "server start": SyncManager().start() (CPython only; the C# side times its own start)
 * "m.dict() over TCP, 1 client": proxy creation latency (3 connections) on a TCP address
 
-usage: bench_manager_server.py --impl NAME (--address ADDR --authkey HEX | --cpython) [--clients 1,2,4]
-                               [--cases a,b] [--tcp-only] [--smoke]
+usage: bench_manager_server.py --impl NAME (--address ADDR --authkey HEX --server-pid PID | --cpython)
+                               [--clients 1,2,4] [--cases a,b] [--tcp-only] [--smoke]
 """
 import argparse
 import multiprocessing as mp
@@ -19,42 +22,85 @@ from multiprocessing.managers import SyncManager
 
 from bench_common import SMOKE, report
 
-# ops per client per sample (each op = one request/reply on the client's proxy connection; proxy creation = 4
-# connections: create, incref, decref, and the previous proxy's decref)
+# calls per client per sample (each call = one request/reply on the client's proxy connection; proxy creation =
+# 4 connections: create, incref, decref, and the previous proxy's decref). All clients share one object, so the
+# Lock, RLock, Semaphore(1) and Condition cases contend from 2 clients on.
 CASES = {
     "dict set/get": 3000,
     "list append": 3000,
     "Queue put/get": 3000,
     "Lock acquire/release": 3000,
+    "RLock acquire/release": 3000,
+    "Semaphore acquire/release": 3000,
+    "Condition acquire/notify/release": 3000,
     "proxy creation m.dict()": 150,
 }
 
 
-def run_case(case, n, proxies, m):
-    d, lst, q, lock = proxies
+def server_cpu_ns(pid):
+    """The server process's CPU time so far, user + system over all its threads, dead ones included: the sum that
+    /proc/PID/stat reports as utime + stime in clock ticks (10 ms), read in nanoseconds through the process's
+    CPU-time clock (clock_getcpuclockid(pid): MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED) = (~pid << 3) | 2)."""
+    return time.clock_gettime_ns((~pid << 3) | 2)
+
+
+def run_case(case, n, proxies, m, lat):
+    """Runs n calls of the case; appends each call's round trip (ns) to lat."""
+    d, lst, q, lock, rlock, sem, cond = proxies
+    now = time.perf_counter_ns
     if case == "dict set/get":
         key = os.getpid()
         for i in range(n // 2):
+            t0 = now()
             d[key] = i
+            t1 = now()
             d[key]
+            lat += (t1 - t0, now() - t1)
     elif case == "list append":
         for i in range(n):
+            t0 = now()
             lst.append(i)
+            lat.append(now() - t0)
     elif case == "Queue put/get":
         for i in range(n // 2):
+            t0 = now()
             q.put(i)
+            t1 = now()
             q.get()
-    elif case == "Lock acquire/release":
+            lat += (t1 - t0, now() - t1)
+    elif case in ("Lock acquire/release", "RLock acquire/release", "Semaphore acquire/release"):
+        x = lock if case[0] == "L" else rlock if case[0] == "R" else sem
         for _ in range(n // 2):
-            lock.acquire()
-            lock.release()
+            t0 = now()
+            x.acquire()
+            t1 = now()
+            x.release()
+            lat += (t1 - t0, now() - t1)
+    elif case == "Condition acquire/notify/release":
+        for _ in range(n // 3):
+            t0 = now()
+            cond.acquire()
+            t1 = now()
+            cond.notify()
+            t2 = now()
+            cond.release()
+            lat += (t1 - t0, t2 - t1, now() - t2)
     elif case == "proxy creation m.dict()":
         x = None
         for _ in range(n):
+            t0 = now()
             x = m.dict()
+            lat.append(now() - t0)
         del x
     else:
         raise ValueError(case)
+
+
+def calls(case, n):
+    """How many calls run_case makes for n."""
+    if case in ("dict set/get", "Queue put/get") or "acquire/release" in case:
+        return n // 2 * 2
+    return n // 3 * 3 if case.startswith("Condition") else n
 
 
 def worker(conn, address, authkey, proxies):
@@ -68,16 +114,21 @@ def worker(conn, address, authkey, proxies):
         case, n, start_at = cmd
         while time.monotonic() < start_at:
             time.sleep(0.001)
+        lat = []
         c0, t0 = time.process_time(), time.monotonic()
-        run_case(case, n, proxies, m)
+        run_case(case, n, proxies, m, lat)
         t1, c1 = time.monotonic(), time.process_time()
-        conn.send((t0, t1, c1 - c0))
+        conn.send((t0, t1, c1 - c0, lat))
 
 
-def bench(impl, address, authkey, client_counts, cases, samples):
+def percentile(sorted_values, p):
+    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * p))]
+
+
+def bench(impl, address, authkey, client_counts, cases, samples, server_pid):
     m = SyncManager(address, authkey)
     m.connect()
-    proxies = (m.dict(), m.list(), m.Queue(), m.Lock())
+    proxies = (m.dict(), m.list(), m.Queue(), m.Lock(), m.RLock(), m.Semaphore(1), m.Condition())
     ctx = mp.get_context("fork")
     for clients in client_counts:
         pipes, procs = [], []
@@ -88,21 +139,33 @@ def bench(impl, address, authkey, client_counts, cases, samples):
             pipes.append(parent)
             procs.append(p)
         for case in cases:
-            n = max(2, CASES[case] // (20 if SMOKE else 1))
-            agg, cpu = [], []
+            n = max(3, CASES[case] // (20 if SMOKE else 1))
+            k = calls(case, n)
+            agg, cpu, server, lat = [], [], [], []
             for s in range(samples + 1):                     # the first round warms up
                 start_at = time.monotonic() + 0.05
+                s0 = server_cpu_ns(server_pid)
                 for c in pipes:
                     c.send((case, n, start_at))
                 res = [c.recv() for c in pipes]
+                s1 = server_cpu_ns(server_pid)
                 if s == 0:
                     continue
                 wall = max(r[1] for r in res) - min(r[0] for r in res)
-                agg.append(wall / (n * clients) * 1e9)
-                cpu.append(statistics.mean(r[2] for r in res) / n * 1e9)
+                agg.append(wall / (k * clients) * 1e9)
+                cpu.append(statistics.mean(r[2] for r in res) / k * 1e9)
+                server.append((s1 - s0) / (k * clients))
+                for r in res:
+                    lat += r[3]
+            lat.sort()
             plural = "client" if clients == 1 else "clients"
-            report(f"{case}, {clients} {plural}", impl, (min(agg), statistics.median(agg), samples, n * clients))
-            report(f"{case}, {clients} {plural}: client CPU per call", impl, (min(cpu), statistics.median(cpu), samples, n))
+            name = f"{case}, {clients} {plural}"
+            report(name, impl, (min(agg), statistics.median(agg), samples, k * clients))
+            report(f"{name}: server CPU per call", impl, (min(server), statistics.median(server), samples, k * clients))
+            report(f"{name}: client CPU per call", impl, (min(cpu), statistics.median(cpu), samples, k))
+            for label, p in (("p50", 0.5), ("p99", 0.99)):
+                v = percentile(lat, p)
+                report(f"{name}: latency {label}", impl, (v, v, len(lat), 1))
             if case == "list append":
                 del proxies[1][:]
         for c in pipes:
@@ -139,6 +202,7 @@ def main():
     ap.add_argument("--impl", required=True)
     ap.add_argument("--address")
     ap.add_argument("--authkey")
+    ap.add_argument("--server-pid", type=int, help="the C# server's process (its CPU time is measured)")
     ap.add_argument("--cpython", action="store_true", help="start CPython's own SyncManager server and measure it")
     ap.add_argument("--tcp", action="store_true", help="with --cpython: listen on TCP")
     ap.add_argument("--clients", default="1,2,4")
@@ -153,7 +217,9 @@ def main():
         server = SyncManager(("127.0.0.1", 0) if args.tcp else None, authkey)
         server.start()
         address = server.address
+        server_pid = server._process.pid
     else:
+        server_pid = args.server_pid
         authkey = bytes.fromhex(args.authkey)
         text = args.address
         address = ("\0" + text[1:]) if text.startswith("@") else text if "/" in text else (text.rsplit(":", 1)[0], int(text.rsplit(":", 1)[1]))
@@ -162,7 +228,7 @@ def main():
         if args.tcp_only:
             tcp_proxy_creation(args.impl, address, authkey, samples)
             return
-        bench(args.impl, address, authkey, [int(c) for c in args.clients.split(",")], args.cases.split(","), samples)
+        bench(args.impl, address, authkey, [int(c) for c in args.clients.split(",")], args.cases.split(","), samples, server_pid)
         if args.cpython:
             server_start(args.impl, samples)
     finally:

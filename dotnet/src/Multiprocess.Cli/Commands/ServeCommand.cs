@@ -7,7 +7,8 @@ namespace Multiprocess.Cli.Commands;
 
 /// <summary>
 /// <c>multiprocess serve --address ADDRESS (--authkey-hex HEX | --authkey-file PATH | --authkey-env VAR |
-/// --authkey-stdin) [--backlog N] [--verbose] [--no-tcp-quickack] [--spin-us N]</c>: runs a
+/// --authkey-stdin) [--backlog N] [--verbose] [--no-tcp-quickack] [--spin-us N] [--max-connections N]
+/// [--max-handshakes N] [--idle-timeout SECONDS] [--park-after-ms N|never]</c>: runs a
 /// <see cref="SyncManagerServer"/> that stock Python clients reach with <c>SyncManager(address, authkey).connect()</c>.
 /// </summary>
 /// <remarks>
@@ -22,6 +23,7 @@ internal sealed class ServeCommand : ICommand
     private const string Usage =
         "usage: multiprocess serve --address ADDRESS (--authkey-hex HEX | --authkey-file PATH | --authkey-env VAR | --authkey-stdin)\n"
         + "                          [--backlog N] [--verbose] [--no-tcp-quickack] [--spin-us N] [--no-shared-memory]\n"
+        + "                          [--max-connections N] [--max-handshakes N] [--idle-timeout SECONDS] [--park-after-ms N|never]\n"
         + "ADDRESS: host:port | [v6addr]:port | /path/with/slash | @abstract-name";
 
     public string Name => "serve";
@@ -148,6 +150,47 @@ internal sealed class ServeCommand : ICommand
 
                     options.SpinDuration = TimeSpan.FromMicroseconds(spin);
                     break;
+                case "--max-connections" when hasValue:
+                    if (!TryCount(args[++i], a, out var maxConnections, out error))
+                    {
+                        return false;
+                    }
+
+                    options.MaxConnections = maxConnections;
+                    break;
+                case "--max-handshakes" when hasValue:
+                    if (!TryCount(args[++i], a, out var maxHandshakes, out error))
+                    {
+                        return false;
+                    }
+
+                    options.MaxUnauthenticatedConnections = maxHandshakes;
+                    break;
+                case "--idle-timeout" when hasValue:
+                    if (!double.TryParse(args[++i], NumberStyles.Float, CultureInfo.InvariantCulture, out var idle) || !(idle > 0) || idle > int.MaxValue / 1000)
+                    {
+                        error = $"--idle-timeout '{args[i]}' is not a positive number of seconds";
+                        return false;
+                    }
+
+                    options.IdleTimeout = TimeSpan.FromSeconds(idle);
+                    break;
+                case "--park-after-ms" when hasValue:
+                    if (args[++i] == "never")
+                    {
+                        options.ParkAfter = Timeout.InfiniteTimeSpan;
+                    }
+                    else if (int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var park))
+                    {
+                        options.ParkAfter = TimeSpan.FromMilliseconds(park);
+                    }
+                    else
+                    {
+                        error = $"--park-after-ms '{args[i]}' is neither a non-negative number of milliseconds nor 'never'";
+                        return false;
+                    }
+
+                    break;
                 case "--verbose":
                     options.Verbose = true;
                     break;
@@ -191,6 +234,18 @@ internal sealed class ServeCommand : ICommand
 
         key = authKey;
         return true;
+    }
+
+    private static bool TryCount(string text, string option, out int value, out string error)
+    {
+        error = "";
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value > 0)
+        {
+            return true;
+        }
+
+        error = $"{option} '{text}' is not a positive number";
+        return false;
     }
 
     private static bool TryHex(string text, out byte[]? bytes)

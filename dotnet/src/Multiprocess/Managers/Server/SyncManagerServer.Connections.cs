@@ -26,6 +26,7 @@ public sealed partial class SyncManagerServer
     private readonly ConcurrentDictionary<Session, byte> _sessions = new();
     private readonly Stack<Worker> _idle = new();
     private readonly ConcurrentQueue<Session> _inHandshake = new();
+    private IdleConnections<Session>? _parked;
     private int _activeConnections;
     private int _unauthenticated;
     private int _workers;
@@ -108,12 +109,49 @@ public sealed partial class SyncManagerServer
         }
     }
 
-    /// <summary>A worker finished its connection: wait (briefly) for another, else exit.</summary>
-    private void ReturnToPool(Worker worker)
+    /// <summary>A worker finished (or parked) its connection: keep it for the next one, unless enough are idle already.</summary>
+    /// <returns>False: the worker exits.</returns>
+    private bool ReturnToPool(Worker worker)
     {
         lock (_idle)
         {
+            if (_idle.Count >= _options.MaxIdleWorkers)
+            {
+                return false;
+            }
+
             _idle.Push(worker);
+            return true;
+        }
+    }
+
+    /// <summary>Parks a proxy connection between requests (see <see cref="IdleConnections{T}"/>); false if it cannot be.</summary>
+    private bool Park(Session session, int fd, long deadline)
+    {
+        var parked = _parked;
+        return parked is not null && !_stop.IsCancellationRequested && parked.Park(fd, session, deadline);
+    }
+
+    /// <summary>Starts watching parked connections (at <see cref="Start"/>).</summary>
+    private void StartParking()
+    {
+        if (_options.ParkAfter != Timeout.InfiniteTimeSpan)
+        {
+            _parked = new IdleConnections<Session>($"manager idle {_listener!.Address}", Dispatch, static s => s.Expire());
+        }
+    }
+
+    /// <summary>Stops watching parked connections and closes those still parked (at shutdown).</summary>
+    private void StopParking()
+    {
+        if (_parked is { } parked)
+        {
+            foreach (var session in parked.Drain())
+            {
+                session.End();
+            }
+
+            parked.Dispose();
         }
     }
 
@@ -137,6 +175,8 @@ public sealed partial class SyncManagerServer
                 _idle.Pop().Retire();
             }
         }
+
+        StopParking();
     }
 
     private void WaitForWorkers(TimeSpan timeout)
@@ -204,7 +244,10 @@ public sealed partial class SyncManagerServer
                             return;
                         }
 
-                        owner.ReturnToPool(this);
+                        if (!owner.ReturnToPool(this))
+                        {
+                            return;
+                        }
                     }
 
                     lock (_gate)

@@ -7,13 +7,20 @@ using Multiprocess.Pickle;
 
 namespace Multiprocess.Managers.Server;
 
-/// <summary>One accepted connection: handshake, one request, and for <c>accept_connection</c> the serve_client loop.</summary>
+/// <summary>
+/// One accepted connection: handshake, one request, and for <c>accept_connection</c> the serve_client loop. A proxy
+/// connection silent for <see cref="SyncManagerServerOptions.ParkAfter"/> is parked (<see cref="IdleConnections{T}"/>): its
+/// thread goes back to the pool, and a thread takes the session up again when its next request arrives.
+/// </summary>
 public sealed partial class SyncManagerServer
 {
     private sealed class Session(SyncManagerServer owner, Connection.Connection connection, string? peer)
     {
         private readonly ArrayBufferWriter<byte> _output = new(256);
         private SharedCallContext? _context;
+        private FrameBuffer? _input;
+        private string _name = "";
+        private long _lastRequest;
         private int _inHandshake = 1;
 
         public string? Peer { get; } = peer;
@@ -33,11 +40,13 @@ public sealed partial class SyncManagerServer
             return false;
         }
 
+        /// <summary>Serves the connection until it ends, or until it is parked (then a later <see cref="Run"/> resumes it).</summary>
         public void Run()
         {
+            var parked = false;
             try
             {
-                Serve();
+                parked = _input is null ? Serve() : ServeRequests();
             }
             catch (Exception e) when (e is AuthenticationException or EndOfStreamException or IOException or TimeoutException
                                           or ObjectDisposedException or InvalidOperationException or SocketException)
@@ -53,10 +62,26 @@ public sealed partial class SyncManagerServer
             }
             finally
             {
-                LeaveHandshake();
-                connection.Close();
-                owner.Finished(this);
+                if (!parked)
+                {
+                    End();
+                }
             }
+        }
+
+        /// <summary>Closes the connection and counts it gone (once per session: by its thread, or for a parked one by whoever unparked it).</summary>
+        public void End()
+        {
+            LeaveHandshake();
+            connection.Close();
+            owner.Finished(this);
+        }
+
+        /// <summary>A parked session stayed silent beyond the idle limit.</summary>
+        public void Expire()
+        {
+            owner.Log($"proxy connection '{_name}' from {Who} closed: silent beyond the idle limit (IdleTimeout = {owner._options.IdleTimeout.TotalSeconds:0.###} s)");
+            End();
         }
 
         /// <summary>Ends the session from another thread: wakes a blocked call and unblocks the receive.</summary>
@@ -66,7 +91,8 @@ public sealed partial class SyncManagerServer
             connection.Shutdown();
         }
 
-        private void Serve()
+        /// <returns>Whether the session was parked (it is not over).</returns>
+        private bool Serve()
         {
             var options = owner._options;
             connection.SpinDuration = options.SpinDuration;
@@ -94,7 +120,7 @@ public sealed partial class SyncManagerServer
 
             if (!LeaveHandshake())
             {
-                return; // evicted to admit a newer connection while it finished
+                return false; // evicted to admit a newer connection while it finished
             }
 
             PyTuple reply;
@@ -110,7 +136,7 @@ public sealed partial class SyncManagerServer
                 owner.Log($"malformed request from {Who}: {e.Message}");
                 reply = Reply.Traceback("_handle_request", e);
                 Send(reply);
-                return;
+                return false;
             }
 
             if (ProxyForms.MayContainProxy(frame))
@@ -128,8 +154,7 @@ public sealed partial class SyncManagerServer
             switch (followUp)
             {
                 case FollowUp.ServeClient:
-                    ServeClient(clientName);
-                    break;
+                    return ServeClient(clientName);
                 case FollowUp.Shutdown:
                     // CPython's shutdown() replies itself, then _handle_request replies again; clients read the first.
                     TrySend(Reply.ReturnNone);
@@ -137,29 +162,55 @@ public sealed partial class SyncManagerServer
                     ThreadPool.UnsafeQueueUserWorkItem(static s => s.Shutdown(), owner, preferLocal: false);
                     break;
             }
+
+            return false;
         }
 
         /// <summary>CPython's <c>serve_client</c>: requests until EOF; a failed call is answered, never fatal.</summary>
-        private void ServeClient(string name)
+        /// <returns>Whether the session was parked.</returns>
+        private bool ServeClient(string name)
         {
             var context = owner._server.NewContext(name, PeerGone);
             _context = context;
+            _name = name;
+            _input = new FrameBuffer(owner._options.TcpQuickAck ? connection.AcknowledgeNow : null);
+            _lastRequest = Environment.TickCount64;
             if (owner._stop.IsCancellationRequested)
             {
-                return;
+                return false;
             }
 
             owner.Log($"proxy connection '{name}' from {Who}");
+            return ServeRequests();
+        }
+
+        /// <summary>The serve_client loop, from its start or after the session was parked.</summary>
+        /// <returns>Whether the session was parked.</returns>
+        private bool ServeRequests()
+        {
             var server = owner._server;
-            var input = new FrameBuffer(owner._options.TcpQuickAck ? connection.AcknowledgeNow : null);
+            var context = _context!;
+            var input = _input!;
+            var options = owner._options;
             while (!owner._stop.IsCancellationRequested)
             {
                 // No per-request TCP_QUICKACK: the reply carries the ACK; only split (large) frames need it (FrameBuffer).
                 input.Reset();
-                if (owner._options.IdleTimeout != Timeout.InfiniteTimeSpan && !connection.Poll(owner._options.IdleTimeout))
+                if (options.ParkAfter != Timeout.InfiniteTimeSpan)
                 {
-                    owner.Log($"proxy connection '{name}' from {Who} closed: silent beyond the idle limit (IdleTimeout = {owner._options.IdleTimeout.TotalSeconds:0.###} s)");
-                    return;
+                    if (!connection.Poll(options.ParkAfter))
+                    {
+                        var deadline = options.IdleTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : _lastRequest + (long)options.IdleTimeout.TotalMilliseconds;
+                        if (owner.Park(this, connection.Fileno(), deadline))
+                        {
+                            return true;
+                        }
+                    }
+                }
+                else if (options.IdleTimeout != Timeout.InfiniteTimeSpan && !connection.Poll(options.IdleTimeout))
+                {
+                    owner.Log($"proxy connection '{_name}' from {Who} closed: silent beyond the idle limit (IdleTimeout = {options.IdleTimeout.TotalSeconds:0.###} s)");
+                    return false;
                 }
 
                 try
@@ -190,14 +241,19 @@ public sealed partial class SyncManagerServer
                 catch (Exception e) when (e is UnpicklingException or EndOfStreamException or NotSupportedException)
                 {
                     // CPython: recv() raising inside the loop is answered with a traceback and the loop goes on.
-                    owner.Log($"malformed request on '{name}': {e.Message}");
+                    owner.Log($"malformed request on '{_name}': {e.Message}");
                     reply = Reply.Traceback("serve_client", e);
                 }
 
                 Send(reply);
+                if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
+                {
+                    _lastRequest = Environment.TickCount64;
+                }
             }
 
-            owner.Log($"proxy connection '{name}' closed");
+            owner.Log($"proxy connection '{_name}' closed");
+            return false;
         }
 
         /// <summary>Pickles and sends a reply; what cannot be pickled becomes <c>#UNSERIALIZABLE</c>, as in CPython.</summary>

@@ -14,10 +14,12 @@ namespace Multiprocess.Managers.Server;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Threads: one accept thread, and one thread per connection as CPython has, taken from a pool of idle workers (the
-/// three one-shot connections behind every <c>m.dict()</c> reuse threads). A call that blocks (<c>Queue.get</c>,
-/// <c>Lock.acquire</c>, <c>Event.wait</c>...) blocks only its own client; if that client dies while it waits the
-/// call ends without taking anything.
+/// Threads: one accept thread, one thread watching idle proxy connections (epoll), and one thread per connection
+/// while it is busy, taken from a pool of idle workers (the three one-shot connections behind every <c>m.dict()</c>
+/// reuse threads). A proxy connection silent for <see cref="SyncManagerServerOptions.ParkAfter"/> gives its thread
+/// back, so thousands of open proxies cost no thread each. A call that blocks (<c>Queue.get</c>,
+/// <c>Lock.acquire</c>, <c>Event.wait</c>...) keeps its thread and blocks only its own client; if that client dies
+/// while it waits the call ends without taking anything.
 /// </para>
 /// <para>All members are thread-safe. <see cref="Shutdown"/> (or a client's <c>shutdown</c>) stops the server; it cannot be restarted.</para>
 /// </remarks>
@@ -87,6 +89,9 @@ public sealed partial class SyncManagerServer : IDisposable
     /// <summary>Gets the number of connections being served right now (proxy connections and one-shot requests).</summary>
     public int ActiveConnections => Volatile.Read(ref _activeConnections);
 
+    /// <summary>Gets the number of open proxy connections parked between requests, which hold no thread (<see cref="SyncManagerServerOptions.ParkAfter"/>).</summary>
+    public int ParkedConnections => _parked?.Count ?? 0;
+
     /// <summary>Starts listening and serving; returns at once.</summary>
     /// <exception cref="IOException">The address could not be bound.</exception>
     /// <exception cref="InvalidOperationException">The server was already started or stopped.</exception>
@@ -103,6 +108,7 @@ public sealed partial class SyncManagerServer : IDisposable
             _server.Address = ManagerAddress.ToPython(_listener.Address);
             _server.IsOwnAddress = IsOwnAddress;
             _accepter = new Thread(AcceptLoop) { IsBackground = true, Name = "manager accepter " + _listener.Address };
+            StartParking();
             _state = 1;
             _accepter.Start();
         }

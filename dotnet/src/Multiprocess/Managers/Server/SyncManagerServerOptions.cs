@@ -25,8 +25,9 @@ public sealed class SyncManagerServerOptions
     public long MaxMessageLength { get; set; } = 1L << 30;
 
     /// <summary>
-    /// Gets or sets how many connections (each served by its own thread, as in CPython) may be open at once; a
-    /// connection beyond it is closed as soon as it is accepted, and logged.
+    /// Gets or sets how many connections may be open at once; a connection beyond it is closed as soon as it is
+    /// accepted, and logged. Idle proxy connections cost no thread (<see cref="ParkAfter"/>), so the bound is the
+    /// memory and file descriptors they hold (raise <c>ulimit -n</c> with it).
     /// </summary>
     public int MaxConnections { get; set; } = 1024;
 
@@ -60,4 +61,15 @@ public sealed class SyncManagerServerOptions
 
     /// <summary>Gets or sets how long an idle worker thread waits for the next connection before it exits.</summary>
     public TimeSpan IdleWorkerTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets how many idle worker threads are kept for the next connections; a worker beyond it exits at once.</summary>
+    public int MaxIdleWorkers { get; set; } = 16;
+
+    /// <summary>
+    /// Gets or sets how long a proxy connection's thread waits for the next request before it parks the connection
+    /// (one thread then watches all parked connections with epoll, and a worker takes the connection up again when a
+    /// request arrives): a busy client keeps its thread, an idle one costs none. Infinite keeps a thread per
+    /// connection for its whole life, as CPython does.
+    /// </summary>
+    public TimeSpan ParkAfter { get; set; } = TimeSpan.FromMilliseconds(50);
 }
