@@ -51,7 +51,7 @@ public sealed class XmlRpcManagerClientTests(ManagerPeer peer)
     public void Queue_CarriesXmlRpcValues_TuplesComeBackAsLists()
     {
         using var q = _manager.Create<QueueProxy>("get_queue");
-        var sent = PyTuple.Create("hallå", null, true, 2.25, (long)int.MaxValue, "bytes"u8.ToArray(), new PyDict { ["k"] = PyTuple.Create(1L) });
+        var sent = new PyTuple(["hallå", null, true, 2.25, (long)int.MaxValue, "bytes"u8.ToArray(), new PyDict { ["k"] = PyTuple.Create(1L) }]);
         q.Put(sent);
         var got = q.Get(timeout: TimeSpan.FromSeconds(5));
         Assert.That(PyRepr.Repr(got), Is.EqualTo("['hallå', None, True, 2.25, 2147483647, b'bytes', {'k': [1]}]"));
@@ -63,9 +63,11 @@ public sealed class XmlRpcManagerClientTests(ManagerPeer peer)
         using var d = _manager.Dict();
         d["a"] = 1L;
         Assert.That(d["a"], Is.EqualTo(1L));
-        // dict.items() returns a dict_items view, which CPython's marshaller refuses: #UNSERIALIZABLE.
+        // dict.items() returns a dict_items view, which CPython's marshaller refuses: #UNSERIALIZABLE (its traceback
+        // chains the KeyError of the marshaller's dispatch lookup and the TypeError).
         var e = Assert.Throws<RemoteException>(() => d.CallMethod("items"));
-        Assert.That(e!.Message, Does.Contain("cannot marshal <class 'dict_items'> objects"));
+        Assert.That(e!.Message, Does.StartWith("The manager could not pickle its reply to 'items'"));
+        Assert.That(e.RemoteTraceback, Does.Contain("TypeError: cannot marshal <class 'dict_items'> objects"));
     }
 
     [Test]
