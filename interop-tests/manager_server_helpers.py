@@ -60,7 +60,9 @@ class ServerProcess:
         mp = __import__(PEER_LIB)
         self.authkey = bytes(mp.current_process().authkey) if authkey is None else authkey
         self.stderr = tempfile.TemporaryFile()
-        args = [CLI, "serve", "--address", cli_address(family), "--authkey-hex", self.authkey.hex(), *extra]
+        # The Python host (Pool, Barrier actions, registered callables) runs this test's interpreter and peer library.
+        host = [] if "--no-python" in extra else ["--python", sys.executable, "--flavour", PEER_LIB]
+        args = [CLI, "serve", "--address", cli_address(family), "--authkey-hex", self.authkey.hex(), *host, *extra]
         # SIGINT back to its default in the child: a shell without job control starts background jobs (a CI runner's
         # too) with SIGINT ignored, .NET then keeps it ignored, and the SIGINT tests would measure the launcher.
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.stderr,

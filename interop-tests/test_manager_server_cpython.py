@@ -1,8 +1,9 @@
 """CPython's own manager tests (Lib/test/_test_multiprocessing.py; for `multiprocess`, its port in
 multiprocess/tests) run against the C# SyncManager server: the test classes whose ALLOWED_TYPES include 'manager'
 get a ManagerMixin whose `manager` is a stock SyncManager connected to `multiprocess serve`, instead of a manager
-process of their own. Classes that start their own manager server or need a Pool cannot target an external
-server: see SKIPPED_CLASSES.
+process of their own. What only Python can run (Pool, Barrier actions, MyManager's types, initializers) runs in the
+server's Python host; classes that start their own manager (MyManager, start(initializer)) start `multiprocess
+serve` instead (serve_manager.py). Not yet run: see SKIPPED_CLASSES.
 """
 import gc
 import importlib
@@ -11,52 +12,46 @@ import unittest
 
 import pytest
 
+import peer_compat
 from conftest import PEER_LIB
 from manager_server_helpers import watchdog, ServerProcess
+from serve_manager import ServeStartMixin, serve_manager_class
 
 mp = importlib.import_module(PEER_LIB)
 
 
-def _compat_test_support():
-    """multiprocess 0.70.12's tests are CPython 3.9's: on 3.10+ they expect helpers that moved out of test.support."""
-    import test.support as support
-    for helper in ("import_helper", "os_helper", "socket_helper", "threading_helper", "warnings_helper"):
-        try:
-            module = importlib.import_module("test.support." + helper)
-        except ImportError:
-            continue
-        for name in dir(module):
-            if not name.startswith("_") and not hasattr(support, name):
-                setattr(support, name, getattr(module, name))
-
-
 if PEER_LIB == "multiprocess":
-    _compat_test_support()
+    peer_compat.install()
 try:
     T = importlib.import_module("multiprocess.tests" if PEER_LIB == "multiprocess" else "test._test_multiprocessing")
 except ImportError as e:                                   # a missing test package is a failure, not a skip
     raise AssertionError(f"cannot import the {PEER_LIB} test suite: {e}") from e
 
-# Manager-type classes that run here (TYPE 'manager' in CPython's matrix), and the ones that cannot, with why.
+# Manager-type classes that run here (TYPE 'manager' in CPython's matrix); what only Python can run (Pool, Barrier
+# actions, MyManager's registered callables, initializers) runs in the server's Python host (docs/python-host.md).
 MANAGER_CLASSES = ["_TestQueue", "_TestLock", "_TestSemaphore", "_TestCondition", "_TestEvent", "_TestBarrier",
-                   "_TestContainers"]
+                   "_TestContainers", "_TestPool"]
+# Beyond CPython's own skips (which run as they are, e.g. _TestPool.test_enter for managers):
 SKIPPED_CLASSES = {
-    "_TestPool": "Pool runs Python functions in worker processes; the C# server refuses the Pool type id",
-    "_TestMyManager": "defines and starts its own BaseManager subclass (a Python server process)",
-    "_TestRemoteManager": "starts its own QueueManager server process (and uses the xmlrpclib serializer)",
-    "_TestManagerRestart": "restarts its own manager server on a fixed address",
+    "_TestRemoteManager": "the xmlrpclib serializer: issue 13 part 2 (serve --serializer xmlrpclib), not landed yet",
+    "_TestManagerRestart": "a restart on the same address: issue 13 part 2, not landed yet",
 }
-SKIPPED_TESTS = {
-    "test_pool": "Pool runs Python functions; the C# server refuses the Pool type id",
-    "test_action": "Barrier(action=callable) would run the Python callable inside the server",
-}
+SKIPPED_TESTS = {}
+# The host unpickles the tests' functions by reference: it imports the test module, which multiprocess 0.70.12's
+# needs test.support's old helpers for.
+HOST_ARGS = ("--initializer", "peer_compat:install") if PEER_LIB == "multiprocess" else ()
+
+# Both families across the matrix at no extra CI time: even minor versions over TCP, odd ones over the peer's default
+# local family (a path for the stdlib, the abstract namespace for multiprocess).
+FAMILY = "inet" if sys.version_info[1] % 2 == 0 else ("abstract" if PEER_LIB == "multiprocess" else "unix")
+ServeStartMixin.serve_family = FAMILY
 
 _server = None
 
 
 def setUpModule():
     global _server
-    _server = ServerProcess("abstract" if PEER_LIB == "multiprocess" else "unix")
+    _server = ServerProcess(FAMILY, extra=HOST_ARGS)
 
 
 def tearDownModule():
@@ -108,9 +103,43 @@ class TestCSharpSyncManagerTypes(T.TestSyncManagerTypes):
         self.manager = None
         self.proc = None
 
-    @unittest.skip(SKIPPED_TESTS["test_pool"])
-    def test_pool(self):
-        pass
+
+
+class _ServeMyManagerMixin:
+    """_TestMyManager's tests unchanged, with its MyManager started as `multiprocess serve --manager ...:MyManager`
+    (its Foo, Bar and the generator baz then live in the server's Python host)."""
+
+    def setUp(self):
+        self._saved = T.MyManager
+        T.MyManager = serve_manager_class(T.MyManager)
+
+    def tearDown(self):
+        T.MyManager = self._saved
+
+
+TestCSharpMyManager = type("TestCSharpMyManager", (_ServeMyManagerMixin, T._TestMyManager, CSharpManagerMixin,
+                                                   unittest.TestCase), {"__module__": __name__})
+
+
+class TestCSharpInitializers(T.TestInitializers):
+    """CPython's TestInitializers with every manager a `multiprocess serve`: the namespace lives in the C# server,
+    and start(initializer, initargs) runs the initializer in the started server's Python host."""
+
+    def setUp(self):
+        self.mgr = _server.manager()
+        self.ns = self.mgr.Namespace()
+        self.ns.test = 0
+
+    def tearDown(self):
+        self.mgr = None
+
+    def test_manager_initializer(self):
+        m = serve_manager_class(mp.managers.SyncManager)()
+        self.assertRaises(TypeError, m.start, 1)
+        m.start(T.initializer, (self.ns,))
+        self.assertEqual(self.ns.test, 1)
+        m.shutdown()
+        m.join()
 
 
 def test_skipped_classes_exist_and_are_manager_typed():

@@ -63,3 +63,56 @@ def joinable_consume(jq, outq):
 
 def exit_with(code):
     sys.exit(code)
+
+
+# Shared ctypes (multiprocessing.Value / Array / RawValue / RawArray) crossing the language boundary: each function
+# has a C# twin, and the C# parent of interop-tests/test_sharedctypes.py hands its SharedValue/SharedArray to these.
+
+def add_shared(counter, numbers, n):
+    """Adds 1 to counter.value n times, each under its lock (a read-modify-write that loses updates without it), then
+    1.0 to every element of numbers under numbers' lock."""
+    for _ in range(n):
+        with counter.get_lock():
+            counter.value += 1
+    with numbers.get_lock():
+        for i in range(len(numbers)):
+            numbers[i] += 1.0
+
+
+def fill_shared(*objects):
+    """Writes 42 + i into element i of each RawArray and 42 into each RawValue, in the ctype's own terms: bytes for
+    c_char, str for c_wchar, True for c_bool, numbers otherwise."""
+    import ctypes
+
+    def item(t, i):
+        if t is ctypes.c_char:
+            return bytes([42 + i])
+        if t is ctypes.c_wchar:
+            return chr(42 + i)
+        if t is ctypes.c_bool:
+            return True
+        return 42 + i
+
+    for obj in objects:
+        if isinstance(obj, ctypes.Array):
+            for i in range(len(obj)):
+                obj[i] = item(obj._type_, i)
+        else:
+            obj.value = item(type(obj), 0)
+
+
+_shared = {}
+
+
+def init_shared(counter, numbers):
+    """Pool initializer: keeps the shared objects for add_shared_in_worker."""
+    _shared["counter"], _shared["numbers"] = counter, numbers
+
+
+def add_shared_in_worker(n):
+    """In a Pool worker set up by init_shared: n locked increments of the counter; returns len(numbers)."""
+    counter = _shared["counter"]
+    for _ in range(n):
+        with counter.get_lock():
+            counter.value += 1
+    return len(_shared["numbers"])

@@ -19,6 +19,8 @@ import sys
 import threading
 import traceback
 
+from . import _pyhost
+
 __all__ = ["engine", "loaded", "library_path", "ENGINE_DIR", "EngineError", "EngineLoadError"]
 
 ENGINE_DIR = os.environ.get("MULTIPROCESS_DOTNET_ENGINE") or os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -61,9 +63,7 @@ class _Engine:
         self._set_callback = _SET_CALLBACK(pointers["SetCallback"])
         self._callback = _CALLBACK(self._on_callback)   # kept alive as long as the engine
         self._set_callback(ctypes.cast(self._callback, ctypes.c_void_p))
-        self._objects = {}                          # handle → [object, references held by the engine]
-        self._registries = {}                       # server handle → {typeid: callable}
-        self._lock = threading.Lock()
+        self._referents = _pyhost.Referents()      # the same table a `multiprocess serve` host keeps (_pyhost.py)
         self.closed = False
 
     # -- control calls (Python → .NET) ---------------------------------------------------------------------------
@@ -90,7 +90,7 @@ class _Engine:
     def _on_callback(self, data, size, context):
         try:
             request = pickle.loads(ctypes.string_at(data, size))
-            status, payload = 0, _dumps(self._run(request))
+            status, payload = 0, _dumps(self._referents.run(request))
         except BaseException as e:                  # never let an exception unwind into .NET
             status = 1
             try:
@@ -103,47 +103,11 @@ class _Engine:
             return 2
         return status
 
-    def _keep(self, obj):
-        from multiprocessing.managers import public_methods
-        handle = id(obj)
-        with self._lock:
-            entry = self._objects.get(handle)
-            if entry is None:
-                self._objects[handle] = [obj, 1]
-            else:
-                entry[1] += 1
-        return handle, list(public_methods(obj))
-
-    def _run(self, request):
-        verb = request[0]
-        if verb == "create":                        # ('create', server, typeid, args, kwargs)
-            _, server, typeid, args, kwargs = request
-            return self._keep(self._registries[server][typeid](*args, **kwargs))
-        obj = self._objects[request[1]][0]
-        if verb == "call":                          # ('call', handle, name, args, kwargs, keep_result)
-            _, _, name, args, kwargs, keep = request
-            result = getattr(obj, name)(*args, **kwargs)
-            return self._keep(result) if keep else result
-        if verb == "getvalue":
-            return obj
-        if verb == "repr":
-            return repr(obj)
-        if verb == "str":
-            return str(obj)
-        if verb == "release":
-            with self._lock:
-                entry = self._objects[request[1]]
-                entry[1] -= 1
-                if entry[1] <= 0:
-                    del self._objects[request[1]]
-            return None
-        raise ValueError("unknown engine callback verb %r" % (verb,))
-
     def register_python_types(self, server, callables):
-        self._registries[server] = dict(callables)
+        self._referents.register(server, callables)
 
     def forget_server(self, server):
-        self._registries.pop(server, None)
+        self._referents.forget(server)
 
     def close(self):
         """At exit: stop every server before the interpreter goes, then let go of the callback."""
@@ -154,8 +118,7 @@ class _Engine:
         finally:
             self._set_callback(None)
             self.closed = True
-            with self._lock:
-                self._objects.clear()
+            self._referents.clear()
 
 
 _engine = None

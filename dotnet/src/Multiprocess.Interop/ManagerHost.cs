@@ -1,21 +1,23 @@
 using Multiprocess.Connection;
+using Multiprocess.Managers.Hosting;
 using Multiprocess.Managers.Server;
-using Multiprocess.Pickle;
 
 namespace Multiprocess.Interop;
 
 /// <summary>
 /// One manager server the shim runs inside its CPython process: the engine's <see cref="SyncManagerServer"/> plus the
-/// type ids whose objects Python makes (<see cref="PythonReferent"/>).
+/// type ids whose objects Python makes (<see cref="PythonReferent"/>, run by <see cref="InProcessPython"/>).
 /// </summary>
 internal sealed class ManagerHost : IDisposable
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, string>?> _methodToTypeid = new(StringComparer.Ordinal);
+    private readonly PythonTypeIds _python;
 
     public ManagerHost(long handle, ConnectionAddress? address, byte[] authKey, SyncManagerServerOptions options)
     {
         Handle = handle;
         Server = new SyncManagerServer(address, authKey, options);
+        _python = new PythonTypeIds(InProcessPython.Instance, handle);
+        Server.UsePython(_python);
     }
 
     /// <summary>Gets the handle the shim knows this server by (its Python callables are filed under it).</summary>
@@ -27,18 +29,8 @@ internal sealed class ManagerHost : IDisposable
     /// Registers a type id served by Python: <c>create</c> calls the Python callable (when <paramref name="creatable"/>),
     /// methods run in Python; <paramref name="exposed"/> and <paramref name="methodToTypeid"/> as in <c>register</c>.
     /// </summary>
-    public void RegisterPython(string typeId, bool creatable, IReadOnlyList<string>? exposed, IReadOnlyDictionary<string, string>? methodToTypeid)
-    {
-        _methodToTypeid[typeId] = methodToTypeid;
-        Func<PyTuple, PyDict, object?>? factory = creatable
-            ? (args, kwargs) => PythonReferent.FromReply(PythonCallback.Invoke(new PyTuple("create", Handle, typeId, args, kwargs)), typeId, this)
-            : null;
-        Server.Register(typeId, factory, exposed, methodToTypeid);
-    }
-
-    /// <summary>Returns the <c>method_to_typeid</c> of a Python type id, or null.</summary>
-    public IReadOnlyDictionary<string, string>? MethodToTypeid(string typeId) =>
-        _methodToTypeid.TryGetValue(typeId, out var map) ? map : null;
+    public void RegisterPython(string typeId, bool creatable, IReadOnlyList<string>? exposed, IReadOnlyDictionary<string, string>? methodToTypeid) =>
+        _python.Register(Server.Core, typeId, creatable, exposed, methodToTypeid);
 
     /// <summary>The address as Python's manager and tokens hold it (<see cref="SyncManagerServer.PythonAddress"/>).</summary>
     public object PythonAddress() => Server.PythonAddress;

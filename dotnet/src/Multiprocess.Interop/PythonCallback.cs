@@ -1,11 +1,12 @@
 using System.Runtime.InteropServices;
+using Multiprocess.Managers.Hosting;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Interop;
 
 /// <summary>
 /// Calls into the hosting CPython: one function pointer the shim installed, one pickle each way. Used by
-/// <see cref="PythonReferent"/> for objects that only Python can run (a class registered with <c>register</c>).
+/// <see cref="InProcessPython"/> for objects that only Python can run (a class registered with <c>register</c>).
 /// </summary>
 /// <remarks>
 /// Sequence of one call:
@@ -62,13 +63,7 @@ internal static unsafe class PythonCallback
             handle.Free();
         }
 
-        var reply = box.Data is null ? null : PickleSerializer.Loads(box.Data, ControlRequests.UnpickleOptions);
-        return status switch
-        {
-            0 => reply,
-            1 => throw new PyRaisedException(reply as PyException ?? (reply is PyReduce r ? PyException.FromReduce(r) : PyException.Builtin("RuntimeError", $"Python raised {PyRepr.Repr(reply)}"))),
-            _ => throw new PyRaisedException(PyException.Builtin("RuntimeError", reply as string ?? $"the Python callback failed on '{request[0]}' (status {status})")),
-        };
+        return PythonReply.Decode(status, box.Data, $"{request[0]}");
     }
 
     private sealed class ReplyBox

@@ -43,6 +43,30 @@ public class PyTypeRegistryTests
         });
     }
 
+    private abstract class Shape
+    {
+        public abstract long Size { get; }
+    }
+
+    private sealed class Box<T>(long size) : Shape
+    {
+        public override long Size => size;
+    }
+
+    [Test]
+    public void Dumps_SubclassOfRegisteredBase_UsesTheBaseBinding()
+    {
+        // One binding for a generic family (Box<int>, Box<double>…), as sharedctypes' rebuild_ctype needs.
+        var registry = new PyTypeRegistry();
+        registry.Register<Shape>("geometry", "shape", s => new PyReduce(new PyGlobal("geometry", "shape"), PyTuple.Create(s.Size)), r => new Box<int>((long)r.Args[0]!));
+        var bytes = PickleSerializer.Dumps(PyTuple.Create(new Box<int>(1), new Box<double>(2)), new PickleOptions { Registry = registry });
+        var raw = (PyTuple)PickleSerializer.Loads(bytes)!;
+        Assert.That(
+            raw.AsSpan().ToArray().Select(r => (((PyReduce)r!).Callable, ((PyReduce)r!).Args[0])),
+            Is.EqualTo(new[] { ((object?)new PyGlobal("geometry", "shape"), (object?)1L), (new PyGlobal("geometry", "shape"), 2L) }));
+        Assert.That(((Shape)((PyTuple)PickleSerializer.Loads(bytes, new UnpickleOptions { Registry = registry })!)[1]!).Size, Is.EqualTo(2));
+    }
+
     [Test]
     public void Dumps_UnregisteredClrType_ThrowsPicklingExceptionNamingIt()
     {

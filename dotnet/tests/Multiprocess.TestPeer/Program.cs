@@ -24,6 +24,8 @@ namespace Multiprocess.TestPeer;
 ///   unlink ID                    unlink a segment
 ///   pid | exit
 /// </code>
+/// <c>multiprocess-testpeer sharedctypes ...</c> plays a C# parent sharing Value/Array with Python children
+/// (<see cref="SharedCTypesParent"/>).
 /// </summary>
 public static class Program
 {
@@ -31,9 +33,14 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        if (args is ["sharedctypes", ..])
+        {
+            return SharedCTypesParent.Run(args[1..]);
+        }
+
         if (args is not ["serve"])
         {
-            Console.Error.WriteLine("usage: multiprocess-testpeer serve");
+            Console.Error.WriteLine("usage: multiprocess-testpeer serve | sharedctypes PYTHON PACKAGE SYS_PATH N");
             return 2;
         }
 

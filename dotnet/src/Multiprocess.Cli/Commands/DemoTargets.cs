@@ -64,6 +64,8 @@ internal static class DemoTargets
             }
         },
         ["mpdemo:exit_with"] = (a, _) => checked((int)(long)a[0]!),
+        ["mpdemo:add_shared"] = (a, _) => SharedCTypesTwins.AddShared(a[0], a[1], (long)a[2]!),
+        ["mpdemo:fill_shared"] = (a, _) => SharedCTypesTwins.FillShared(a),
         ["mpdemo:collatz_steps"] = (a, _) =>
         {
             Console.WriteLine(CollatzSteps((long)a[0]!, (long)a[1]!));

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using Multiprocess.Managers.Hosting;
 using Multiprocess.Managers.Server;
 
 namespace Multiprocess.Cli.Commands;
@@ -8,8 +9,11 @@ namespace Multiprocess.Cli.Commands;
 /// <summary>
 /// <c>multiprocess serve --address ADDRESS (--authkey-hex HEX | --authkey-file PATH | --authkey-env VAR |
 /// --authkey-stdin) [--backlog N] [--verbose] [--no-tcp-quickack] [--spin-us N] [--max-connections N]
-/// [--max-handshakes N] [--idle-timeout SECONDS] [--park-after-ms N|never]</c>: runs a
-/// <see cref="SyncManagerServer"/> that stock Python clients reach with <c>SyncManager(address, authkey).connect()</c>.
+/// [--max-handshakes N] [--idle-timeout SECONDS] [--park-after-ms N|never] [--python PY | --no-python]
+/// [--flavour F] [--register TYPEID=module:callable[,module:proxytype]]... [--manager module:Class]...
+/// [--initializer module:callable [--initargs LITERAL]]</c>: runs a <see cref="SyncManagerServer"/> that stock Python
+/// clients reach with <c>SyncManager(address, authkey).connect()</c>; referents only Python can run (Pool, Barrier
+/// actions, registered callables) live in a supervised Python host process (docs/python-host.md).
 /// </summary>
 /// <remarks>
 /// Prints <c>READY &lt;address&gt;</c> on stdout once listening (the bound address, e.g. the port picked for
@@ -24,6 +28,9 @@ internal sealed class ServeCommand : ICommand
         "usage: multiprocess serve --address ADDRESS (--authkey-hex HEX | --authkey-file PATH | --authkey-env VAR | --authkey-stdin)\n"
         + "                          [--backlog N] [--verbose] [--no-tcp-quickack] [--spin-us N] [--no-shared-memory]\n"
         + "                          [--max-connections N] [--max-handshakes N] [--idle-timeout SECONDS] [--park-after-ms N|never]\n"
+        + "                          [--python PY | --no-python] [--flavour multiprocessing|multiprocess]\n"
+        + "                          [--register TYPEID=module:callable[,module:proxytype]]... [--manager module:Class]...\n"
+        + "                          [--initializer module:callable [--initargs PYTHON-LITERAL]]\n"
         + "ADDRESS: host:port | [v6addr]:port | /path/with/slash | @abstract-name";
 
     public string Name => "serve";
@@ -51,7 +58,7 @@ internal sealed class ServeCommand : ICommand
         {
             server.Start();
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or PythonHostLostException)
         {
             Console.Error.WriteLine($"multiprocess serve: {e.Message}");
             return 1;
@@ -79,6 +86,13 @@ internal sealed class ServeCommand : ICommand
         error = "";
         byte[]? authKey = null;
         var keySources = 0;
+        string? python = null;
+        var noPython = false;
+        var flavour = "multiprocessing";
+        var registrations = new List<HostRegistration>();
+        var managers = new List<string>();
+        string? initializer = null;
+        string? initArgs = null;
         for (var i = 0; i < args.Length; i++)
         {
             var a = args[i];
@@ -200,10 +214,90 @@ internal sealed class ServeCommand : ICommand
                 case "--no-shared-memory":
                     options.SharedMemory = false;
                     break;
+                case "--python" when hasValue:
+                    python = args[++i];
+                    break;
+                case "--no-python":
+                    noPython = true;
+                    break;
+                case "--flavour" or "--flavor" when hasValue:
+                    flavour = args[++i];
+                    if (flavour is not ("multiprocessing" or "multiprocess"))
+                    {
+                        error = $"--flavour '{flavour}': expected multiprocessing or multiprocess";
+                        return false;
+                    }
+
+                    break;
+                case "--register" when hasValue:
+                    try
+                    {
+                        registrations.Add(HostRegistration.Parse(args[++i]));
+                    }
+                    catch (FormatException e)
+                    {
+                        error = e.Message;
+                        return false;
+                    }
+
+                    break;
+                case "--manager" when hasValue:
+                    if (!HostRegistration.IsSpec(args[++i]))
+                    {
+                        error = $"--manager '{args[i]}' is not module:Class";
+                        return false;
+                    }
+
+                    managers.Add(args[i]);
+                    break;
+                case "--initializer" when hasValue:
+                    initializer = args[++i];
+                    if (!HostRegistration.IsSpec(initializer))
+                    {
+                        error = $"--initializer '{initializer}' is not module:callable";
+                        return false;
+                    }
+
+                    break;
+                case "--initargs" when hasValue:
+                    initArgs = args[++i];
+                    break;
                 default:
                     error = a.StartsWith("--", StringComparison.Ordinal) ? $"unknown or incomplete option '{a}'" : $"unexpected argument '{a}'";
                     return false;
             }
+        }
+
+        if (noPython && (python is not null || registrations.Count > 0 || managers.Count > 0 || initializer is not null))
+        {
+            error = "--no-python excludes --python, --register, --manager and --initializer (they need the Python host)";
+            return false;
+        }
+
+        if (initArgs is not null && initializer is null)
+        {
+            error = "--initargs needs --initializer";
+            return false;
+        }
+
+        if (!noPython)
+        {
+            python ??= PythonHostOptions.FindOnPath();
+            if (python is null)
+            {
+                error = "no python3 or python on PATH for the Python host: give --python PY, or --no-python";
+                return false;
+            }
+
+            options.PythonHost = new PythonHostOptions
+            {
+                Executable = python,
+                Flavour = flavour,
+                Registrations = registrations,
+                Managers = managers,
+                Initializer = initializer,
+                InitArgs = initArgs,
+            };
         }
 
         if (address.Length == 0)

@@ -29,7 +29,8 @@ public sealed class PyTypeRegistry
     internal bool HasBindings => _byClass.Count > 0;
 
     /// <summary>Binds <typeparamref name="T"/> to the Python class <paramref name="module"/>.<paramref name="qualName"/>.</summary>
-    /// <typeparam name="T">The .NET type (matched exactly when pickling).</typeparam>
+    /// <typeparam name="T">The .NET type: matched exactly when pickling, and for subclasses that have no binding of
+    /// their own.</typeparam>
     /// <param name="module">The Python module.</param>
     /// <param name="qualName">The class's qualified name.</param>
     /// <param name="reduce">Turns an instance into what Python needs to rebuild it.</param>
@@ -83,8 +84,23 @@ public sealed class PyTypeRegistry
         return KnownExceptions.Contains(cls.Module, cls.Name) || _exceptions.Contains((cls.Module, cls.Name));
     }
 
-    internal bool TryGetByType(Type type, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PyClassBinding? binding) =>
-        _byType.TryGetValue(type, out binding);
+    /// <summary>The binding of <paramref name="type"/>, else of its nearest registered base class: a binding of an
+    /// abstract base serves every subclass, e.g. each closed generic type of a family (<c>RawValue&lt;int&gt;</c>,
+    /// <c>RawValue&lt;double&gt;</c>) that pickles as one Python callable.</summary>
+    internal bool TryGetByType(Type type, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PyClassBinding? binding)
+    {
+        var byType = _byType;
+        for (var t = type; t is not null && t != typeof(object); t = t.BaseType)
+        {
+            if (byType.TryGetValue(t, out binding))
+            {
+                return true;
+            }
+        }
+
+        binding = null;
+        return false;
+    }
 
     internal bool TryGetByClass(PyGlobal cls, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PyClassBinding? binding) =>
         _byClass.TryGetValue((cls.Module, cls.Name), out binding);

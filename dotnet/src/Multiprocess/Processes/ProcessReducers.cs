@@ -36,14 +36,28 @@ internal static class ProcessReducers
     /// through this process's resource sharer (<c>resource_sharer.DupFd</c>, SCM_RIGHTS on request).</summary>
     private static PyReduce ReduceConnection(Conn connection, string package)
     {
-        var fd = connection.Fileno();
-        object dupFd = SpawningPopen.Current is { } popen
-            ? new InheritedFd(popen.DuplicateForChild(fd))
-            : ResourceSharer.Default.Share(fd);
         return new PyReduce(
             PickledShapes.Global(package, "connection", "rebuild_connection"),
-            PyTuple.Create(dupFd, connection.Readable, connection.Writable));
+            PyTuple.Create(DupFd(connection.Fileno()), connection.Readable, connection.Writable));
     }
+
+    /// <summary>reduction.py <c>DupFd(fd)</c>: while spawning, the fd goes to the child at its own number
+    /// (<c>popen_spawn_posix._DupFd</c>); otherwise it is offered through this process's resource sharer
+    /// (<c>resource_sharer.DupFd</c>). Connections and heap arenas (<c>rebuild_arena</c>) both travel this way.</summary>
+    internal static object DupFd(int fd) =>
+        SpawningPopen.Current is { } popen
+            ? new InheritedFd(popen.DuplicateForChild(fd))
+            : ResourceSharer.Default.Share(fd);
+
+    /// <summary><c>df.detach()</c> of a received DupFd: the inherited fd number, or the fd fetched from the sender's
+    /// resource sharer.</summary>
+    /// <exception cref="InvalidDataException"><paramref name="dupFd"/> is not a DupFd.</exception>
+    internal static int DetachFd(object? dupFd) => dupFd switch
+    {
+        InheritedFd inherited => inherited.Fd,
+        ResourceSharerFd shared => shared.Detach(),
+        var other => throw PickledShapes.Unexpected("a popen_spawn_posix._DupFd or resource_sharer.DupFd", other),
+    };
 
     /// <summary>connection.py <c>rebuild_connection(df, readable, writable)</c>: <c>Connection(df.detach(), …)</c>.</summary>
     private static Conn RebuildConnection(PyReduce value)
@@ -53,12 +67,6 @@ internal static class ProcessReducers
             throw PickledShapes.Unexpected("rebuild_connection(DupFd, readable: bool, writable: bool)", value);
         }
 
-        var fd = args[0] switch
-        {
-            InheritedFd inherited => inherited.Fd,
-            ResourceSharerFd shared => shared.Detach(),
-            var other => throw PickledShapes.Unexpected("a popen_spawn_posix._DupFd or resource_sharer.DupFd", other),
-        };
-        return Conn.FromHandle(fd, readable, writable);
+        return Conn.FromHandle(DetachFd(args[0]), readable, writable);
     }
 }

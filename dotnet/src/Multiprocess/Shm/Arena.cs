@@ -22,7 +22,8 @@ public sealed class Arena : IDisposable
     public Arena(long size)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
-        var dir = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
+        // heap.Arena._choose_dir: /dev/shm when it has room for the arena (statvfs), else the temp dir.
+        var dir = Directory.Exists("/dev/shm") && new DriveInfo("/dev/shm").AvailableFreeSpace >= size ? "/dev/shm" : Path.GetTempPath();
         int fd;
         string path;
         do
@@ -67,6 +68,9 @@ public sealed class Arena : IDisposable
 
     /// <summary>Gets the size in bytes.</summary>
     public long Size { get; }
+
+    /// <summary>Gets the address of the first byte (valid while the arena is not disposed).</summary>
+    internal IntPtr Address => _mapping.DangerousGetHandle();
 
     /// <summary>Gets the fd to hand to a child (CPython pickles it as <c>rebuild_arena(size, DupFd(fd))</c>).</summary>
     public int Fd => (int)_fd.DangerousGetHandle();

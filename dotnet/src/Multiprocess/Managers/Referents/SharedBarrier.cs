@@ -1,3 +1,4 @@
+using Multiprocess.Managers.Hosting;
 using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
@@ -6,10 +7,10 @@ namespace Multiprocess.Managers.Referents;
 /// <summary>
 /// <c>threading.Barrier(parties, action=None, timeout=None)</c> (type id <c>Barrier</c>, BarrierProxy), CPython's
 /// state machine (filling, draining, resetting, broken): <c>wait(timeout=None)</c>, <c>abort()</c>, <c>reset()</c>,
-/// and <c>__getattribute__</c> for <c>parties</c>, <c>n_waiting</c>, <c>broken</c>. An <c>action</c> would be Python
-/// code, which this server cannot run.
+/// and <c>__getattribute__</c> for <c>parties</c>, <c>n_waiting</c>, <c>broken</c>. An <c>action</c> is Python code: it is
+/// kept in the server's Python interpreter and called there by the last party to arrive.
 /// </summary>
-internal sealed class SharedBarrier : Referent
+internal sealed class SharedBarrier : Referent, IDisposable
 {
     private const int Filling = 0;
     private const int Draining = 1;
@@ -26,16 +27,19 @@ internal sealed class SharedBarrier : Referent
     private readonly WaitList _waiters = new();
     private readonly long _parties;
     private readonly double? _timeout;
+    private readonly PythonReferent? _action;
     private int _state;
     private long _count;
 
-    private SharedBarrier(long parties, double? timeout)
+    private SharedBarrier(long parties, double? timeout, PythonReferent? action)
     {
         _parties = parties;
         _timeout = timeout;
+        _action = action;
     }
 
-    public static SharedBarrier Create(PyTuple args, PyDict kwargs)
+    /// <summary><c>Barrier(parties, action=None, timeout=None)</c>; an action is kept in <paramref name="python"/> and called there.</summary>
+    public static SharedBarrier Create(PyTuple args, PyDict kwargs, PythonTypeIds? python = null, SharedCallContext? context = null)
     {
         var a = s_init.Bind(args, kwargs);
         var parties = PyValues.AsIndex(a[0]);
@@ -44,14 +48,23 @@ internal sealed class SharedBarrier : Referent
             throw PyErrors.ValueError("parties must be > 0");
         }
 
-        if (a[1] is not null)
+        var timeout = PyValues.AsTimeout(a[2]);
+        if (a[1] is null)
         {
-            throw PyErrors.NotImplementedError(
-                $"Barrier(action={PyRepr.Repr(a[1])}): the C# manager server cannot run Python callables; call the action in the client after wait() returns 0");
+            return new SharedBarrier(parties, timeout, null);
         }
 
-        return new SharedBarrier(parties, PyValues.AsTimeout(a[2]));
+        if (python is null)
+        {
+            throw PyErrors.NotImplementedError(
+                $"Barrier(action={PyRepr.Repr(a[1])}): this manager server has no Python host to run the action (`multiprocess serve` was started with --no-python); call the action in the client after wait() returns 0");
+        }
+
+        return new SharedBarrier(parties, timeout, python.Keep(a[1], context));
     }
+
+    /// <summary>Releases the action kept in Python.</summary>
+    public void Dispose() => _action?.Dispose();
 
     public override object? CallMethod(string name, PyTuple args, PyDict kwargs, SharedCallContext context)
     {
@@ -127,7 +140,18 @@ internal sealed class SharedBarrier : Referent
             {
                 if (index + 1 == _parties)
                 {
-                    // _release: no action to run; open the barrier.
+                    // _release: the last to arrive runs the action (under the lock, as CPython); if it raises, the
+                    // barrier breaks and this waiter gets the exception.
+                    try
+                    {
+                        _action?.Call(context);
+                    }
+                    catch
+                    {
+                        Break();
+                        throw;
+                    }
+
                     _state = Draining;
                     _waiters.NotifyAll();
                 }

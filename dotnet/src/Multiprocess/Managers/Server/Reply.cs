@@ -44,6 +44,7 @@ internal static class Reply
     public static PyException ToPython(Exception exception) => exception switch
     {
         PyRaisedException raised => raised.Value,
+        Hosting.PythonHostLostException lost => PyException.Builtin("RuntimeError", lost.Message),
         KeyNotFoundException key => PyException.Builtin("KeyError", key.Message),
         UnpicklingException u => PyException.Create("_pickle", "UnpicklingError", u.Message),
         EndOfStreamException eos => PyException.Create("_pickle", "UnpicklingError", "pickle data was truncated: " + eos.Message),

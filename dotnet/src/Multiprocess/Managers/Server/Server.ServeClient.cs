@@ -1,3 +1,4 @@
+using Multiprocess.Managers.Hosting;
 using Multiprocess.Managers.Protocol;
 using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
@@ -38,7 +39,7 @@ internal sealed partial class Server
             {
                 return Reply.Error(e.Value);
             }
-            catch (Exception e) when (e is not SessionAbortedException and not UnserializableException)
+            catch (Exception e) when (e is not SessionAbortedException and not UnserializableException and not PythonHostLostException)
             {
                 return Reply.Error(PyException.FromException(e));
             }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Multiprocess.Managers.Hosting;
 using Multiprocess.Managers.Protocol;
 using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
@@ -31,6 +32,9 @@ internal sealed partial class Server
 
     /// <summary>Gets or sets the test for "a token's address is this server" (several spellings reach one socket).</summary>
     public Func<object?, bool> IsOwnAddress { get; set; } = _ => false;
+
+    /// <summary>Gets or sets the interpreter that runs Python-backed referents (Pool, Barrier actions, registered callables), or null when there is none.</summary>
+    public PythonTypeIds? Python { get; set; }
 
     /// <summary>Gets the SharedMemoryServer segment tracker, or null when shared memory functions are off.</summary>
     public SegmentTracker? Segments { get; init; }

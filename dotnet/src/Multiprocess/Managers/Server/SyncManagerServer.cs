@@ -1,5 +1,6 @@
 using System.Globalization;
 using Multiprocess.Connection;
+using Multiprocess.Managers.Hosting;
 using Multiprocess.Managers.Protocol;
 using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
@@ -38,6 +39,7 @@ public sealed partial class SyncManagerServer : IDisposable
     private readonly ManualResetEventSlim _stopped = new(false);
     private readonly Server _server;
     private readonly object _lifecycle = new();
+    private readonly PythonHost? _host;
     private Listener? _listener;
     private Thread? _accepter;
     private int _state; // 0 new, 1 started, 2 stopped
@@ -66,6 +68,13 @@ public sealed partial class SyncManagerServer : IDisposable
         _options = options ?? new SyncManagerServerOptions();
         _server = new Server(_stop.Token) { Segments = _options.SharedMemory ? new SegmentTracker() : null };
         _server.ShutdownRequested += () => Log("shutdown requested by a client");
+        if (_options.PythonHost is { } hostOptions)
+        {
+            _host = new PythonHost(hostOptions, _authKey, Log);
+            var python = new PythonTypeIds(_host, 0);
+            UsePython(python);
+            python.Register(_server, "Pool", creatable: true, SyncManagerTypes.PoolExposed, PythonTypeIds.PoolMethodToTypeid);
+        }
     }
 
     /// <summary>Gets the address in the command line's text form; after <see cref="Start"/> the bound one (e.g. the port picked for <c>:0</c>).</summary>
@@ -104,6 +113,7 @@ public sealed partial class SyncManagerServer : IDisposable
                 throw new InvalidOperationException($"The manager server on '{Address}' was already {(_state == 1 ? "started" : "stopped")}");
             }
 
+            StartPython();
             _listener = new Listener(_requested, _options.Backlog);
             _server.Address = ManagerAddress.ToPython(_listener.Address);
             _server.IsOwnAddress = IsOwnAddress;
@@ -165,6 +175,7 @@ public sealed partial class SyncManagerServer : IDisposable
         _stop.Cancel();
         _listener?.Close();
         AbortSessions();
+        _host?.Dispose();
         var failed = _server.Segments?.UnlinkAll() ?? [];
         foreach (var name in failed)
         {
@@ -182,6 +193,40 @@ public sealed partial class SyncManagerServer : IDisposable
     {
         Shutdown();
         _stop.Dispose();
+    }
+
+    /// <summary>The objects' side of the server (registry, object table), for the shim's Python type ids.</summary>
+    internal Server Core => _server;
+
+    /// <summary>Gets the Python host behind this server, or null (<see cref="SyncManagerServerOptions.PythonHost"/>).</summary>
+    internal PythonHost? PythonHost => _host;
+
+    /// <summary>Runs Pool, Barrier actions and Python type ids in <paramref name="python"/>'s interpreter.</summary>
+    internal void UsePython(PythonTypeIds python) => _server.Python = python;
+
+    /// <summary>Names the host in the log; starts it now when registrations need its answers, else on first use.</summary>
+    /// <exception cref="PythonHostLostException">The host could not start (its error is in the message).</exception>
+    private void StartPython()
+    {
+        if (_host is null)
+        {
+            Log(_server.Python is null ? "no Python host: Pool, Barrier(action=) and Python type ids are refused" : "Python referents run in this process's interpreter");
+            return;
+        }
+
+        var options = _options.PythonHost!;
+        if (!options.StartEagerly)
+        {
+            Log($"python host: {options.Executable} (flavour {options.Flavour}), started on first use");
+            return;
+        }
+
+        _host.Start();
+        foreach (var (typeId, creatable, exposed, methodToTypeid) in _host.Registrations)
+        {
+            _server.Python!.Register(_server, typeId, creatable, exposed, methodToTypeid);
+            Log($"registered '{typeId}' (Python{(exposed is null ? "" : ", exposed " + string.Join(",", exposed))})");
+        }
     }
 
     /// <summary>Whether an address a client wrote in a token reaches this server (it may spell it differently).</summary>

@@ -59,6 +59,12 @@ public sealed class SyncManagerServerOptions
     /// <summary>Gets or sets how long a serving thread polls for the next request before it blocks (see <c>Connection.SpinDuration</c>); zero blocks at once.</summary>
     public TimeSpan SpinDuration { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// Gets or sets the Python host that runs the referents only Python can (Pool, Barrier actions, registered
+    /// callables): <c>multiprocess serve --python</c>. Null: such type ids are refused with a clear error.
+    /// </summary>
+    internal Hosting.PythonHostOptions? PythonHost { get; set; }
+
     /// <summary>Gets or sets how long an idle worker thread waits for the next connection before it exits.</summary>
     public TimeSpan IdleWorkerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

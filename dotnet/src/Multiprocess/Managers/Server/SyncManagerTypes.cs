@@ -6,12 +6,17 @@ namespace Multiprocess.Managers.Server;
 
 /// <summary>
 /// <c>SyncManager</c>'s registry (docs/protocols.md §3.7), with each proxy type's <c>_exposed_</c> as CPython registers it and the
-/// objects built in C#. <c>Pool</c> and <c>AsyncResult</c> would run Python functions: they are refused with a
-/// clear error. Where CPython 3.14 registers more (<see cref="ManagerDialect"/>), the entry carries both lists, and
+/// objects built in C#. <c>Pool</c>, <c>AsyncResult</c> and a Barrier's action run Python functions: they live in
+/// the server's Python interpreter when it has one (<see cref="Server.Python"/>), and are refused with a clear error
+/// otherwise. Where CPython 3.14 registers more (<see cref="ManagerDialect"/>), the entry carries both lists, and
 /// <c>set</c> exists for 3.14 clients only.
 /// </summary>
 internal static class SyncManagerTypes
 {
+    /// <summary>CPython's <c>PoolProxy._exposed_</c>.</summary>
+    public static readonly string[] PoolExposed =
+        ["apply", "apply_async", "close", "imap", "imap_unordered", "join", "map", "map_async", "starmap", "starmap_async", "terminate"];
+
     private static readonly string[] s_acquirer = ["acquire", "release"];
     private static readonly string[] s_acquirer314 = ["acquire", "release", "locked"];
 
@@ -26,10 +31,11 @@ internal static class SyncManagerTypes
         Add(server, "BoundedSemaphore", (a, k, _) => SharedSemaphore.Create(a, k, bounded: true), s_acquirer, s_acquirer314);
         Add(server, "Condition", CreateCondition, ["acquire", "release", "wait", "notify", "notify_all"],
             ["acquire", "release", "locked", "wait", "notify", "notify_all"]);
-        Add(server, "Barrier", (a, k, _) => SharedBarrier.Create(a, k), ["__getattribute__", "wait", "abort", "reset"]);
+        Add(server, "Barrier", (a, k, c) => SharedBarrier.Create(a, k, server.Python, c), ["__getattribute__", "wait", "abort", "reset"]);
         Add(server, "Pool", (_, _, _) => throw PyErrors.NotImplementedError(
-            "the C# manager server cannot run a multiprocessing.Pool (its workers run Python functions); start a Pool in the client"),
-            ["apply", "apply_async", "close", "imap", "imap_unordered", "join", "map", "map_async", "starmap", "starmap_async", "terminate"]);
+            "this manager server has no Python host to run a multiprocessing.Pool (its workers run Python functions): "
+            + "start `multiprocess serve` without --no-python, or start a Pool in the client"),
+            PoolExposed);
         Add(server, "list", (a, k, c) => SharedList.Create(a, k, c), SharedList.Exposed, SharedList.Exposed314);
         server.Register(new TypeIdEntry("dict", (a, k, c) => SharedDict.Create(a, k, c), SharedDict.Exposed,
             new Dictionary<string, string> { ["__iter__"] = "Iterator" }) { Exposed314 = SharedDict.Exposed314 });

@@ -1,0 +1,247 @@
+"""The Python host behind `multiprocess serve` (docs/python-host.md): referents only Python can run — Pool and its
+AsyncResults and iterators, Barrier actions, callables registered with --register/--manager (generators through
+IteratorProxy, method_to_typeid, custom proxy types), the server's initializer — made by stock clients, served by
+a Python process the C# server supervises; --no-python refuses them clearly; a host killed with SIGKILL mid-call
+fails its own calls with a RemoteError naming what happened and is replaced, while native referents go on.
+"""
+import importlib
+import os
+import re
+import signal
+import sys
+import threading
+import time
+
+import pytest
+
+from conftest import PEER_LIB
+from manager_server_helpers import ServerProcess, watchdog
+
+import pyhost_types
+
+mp = importlib.import_module(PEER_LIB)
+managers = importlib.import_module(PEER_LIB + ".managers")
+RemoteError = managers.RemoteError
+FAMILY = "abstract" if PEER_LIB == "multiprocess" else "unix"
+
+
+def square(x):
+    return x * x
+
+
+def add(a, b):
+    return a + b
+
+
+def fail(x):
+    raise ZeroDivisionError("failed on %r" % (x,))
+
+
+def host_pids(server):
+    return [int(p) for p in re.findall(r"python host started: pid (\d+)", server.log())]
+
+
+@pytest.fixture(autouse=True)
+def _watchdog():
+    with watchdog(120):
+        yield
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = ServerProcess(FAMILY)
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def pool(server):
+    m = server.manager()
+    p = m.Pool(2)
+    yield p
+    p.terminate()
+
+
+def test_pool_methods(pool):
+    assert pool.apply(add, (2, 3)) == 5
+    assert pool.apply_async(square, (7,)).get(timeout=20) == 49
+    assert pool.map(square, range(10)) == [i * i for i in range(10)]
+    assert pool.map_async(square, range(5)).get(timeout=20) == [0, 1, 4, 9, 16]
+    assert list(pool.imap(square, range(6))) == [0, 1, 4, 9, 16, 25]
+    assert sorted(pool.imap_unordered(square, range(6), chunksize=2)) == [0, 1, 4, 9, 16, 25]
+    assert pool.starmap(add, [(1, 2), (3, 4)]) == [3, 7]
+    assert pool.starmap_async(add, [(5, 6)]).get(timeout=20) == [11]
+
+
+def test_pool_async_result_proxy_and_errors(pool):
+    result = pool.apply_async(fail, (3,))
+    result.wait(timeout=20)
+    assert result.ready() and not result.successful()
+    with pytest.raises(ZeroDivisionError, match="failed on 3"):
+        result.get(timeout=20)
+    with pytest.raises(ZeroDivisionError):
+        pool.map(fail, [1])
+    slow = pool.apply_async(pyhost_types_sleep, (0.5,))
+    with pytest.raises(mp.TimeoutError):            # the client's own class: the host uses the client's flavour
+        slow.get(timeout=0.05)
+    assert slow.get(timeout=20) == 0.5
+
+
+def pyhost_types_sleep(seconds):
+    time.sleep(seconds)
+    return seconds
+
+
+@pytest.mark.skipif(PEER_LIB != "multiprocess", reason="functions by value (dill) are what the multiprocess peer sends")
+def test_pool_runs_lambdas_of_dill_clients(pool):
+    offset = 10
+    assert pool.map(lambda x: x + offset, [1, 2, 3]) == [11, 12, 13]
+
+
+def test_pool_close_join_terminate(server):
+    m = server.manager()
+    p = m.Pool(1)
+    assert p.apply(square, (3,)) == 9
+    p.close()
+    p.join()
+    with pytest.raises(ValueError, match="Pool not running"):
+        p.apply(square, (3,))
+    q = m.Pool(1)
+    q.terminate()
+    with m.Pool(1) as r:                            # PoolProxy.__exit__ terminates
+        assert r.map(square, [2]) == [4]
+
+
+def test_barrier_action_runs_in_the_host(server):
+    m = server.manager()
+    results = m.list()
+    barrier = m.Barrier(3, action=pyhost_types.AppendTrue(results))
+    threads = [threading.Thread(target=barrier.wait) for _ in range(2)]
+    for t in threads:
+        t.start()
+    barrier.wait(timeout=20)
+    for t in threads:
+        t.join(20)
+    assert list(results) == [True]
+    broken = m.Barrier(1, action=pyhost_types.raise_error)
+    with pytest.raises(RuntimeError, match="action failed"):
+        broken.wait()
+    assert broken.broken
+
+
+def test_no_python_refuses_clearly():
+    s = ServerProcess(FAMILY, extra=("--no-python",))
+    try:
+        m = s.manager()
+        with pytest.raises(RemoteError, match="no Python host to run a multiprocessing.Pool"):
+            m.Pool(1)
+        with pytest.raises(RemoteError, match=r"Barrier\(action=.*no Python host"):
+            m.Barrier(2, action=pyhost_types.raise_error)
+        assert m.Barrier(2).parties == 2
+    finally:
+        s.stop()
+
+
+@pytest.fixture(scope="module")
+def registered():
+    s = ServerProcess(FAMILY, extra=("--manager", "pyhost_types:CounterManager",
+                                     "--register", "Counter2=pyhost_types:Counter,pyhost_types:CounterProxy",
+                                     "--initializer", "pyhost_types:initialize", "--initargs", "(7, 'x')"))
+    yield s
+    s.stop()
+
+
+def test_registered_types(registered):
+    pyhost_types.CounterManager.register("Counter2", proxytype=pyhost_types.CounterProxy, create_method=True)
+    m = registered.manager(pyhost_types.CounterManager)
+    c = m.Counter(5)
+    assert c.increment() == 6 and c.increment(4) == 10
+    child = c.fork()                                # method_to_typeid: a new proxy of an object kept in the host
+    assert type(child) is pyhost_types.CounterProxy and child.value() == 10
+    assert child.increment() == 11 and c.value() == 10
+    with pytest.raises(ValueError, match="counter failed at 10"):
+        c.fail()
+    assert list(m.squares(5)) == [0, 1, 4, 9, 16]   # a generator behind IteratorProxy
+    auto = m.AutoCounter(1)                         # AutoProxy: public methods of the object
+    assert auto.increment() == 2 and not hasattr(auto, "_private")
+    hidden = m.HiddenCounter(3)
+    assert hidden._private() == "private" and hidden.value() == 3
+    with pytest.raises(RemoteError):
+        hidden._callmethod("increment")
+    c2 = m.Counter2(1)
+    assert c2.increment() == 2
+    assert "Counter(" not in repr(c2) and "pyhost_types.Counter object" in str(c2)
+    assert m.State().get("initialized") == 7 and m.State().get("extra") == "x"
+
+
+def test_register_errors_are_clear():
+    with pytest.raises(AssertionError, match="No module named 'no_such_module'"):
+        ServerProcess(FAMILY, extra=("--register", "X=no_such_module:thing"))
+
+
+@pytest.fixture
+def own_server():
+    s = ServerProcess(FAMILY)
+    yield s
+    s.stop()
+
+
+def test_host_killed_mid_call_loses_nothing_outside_it(own_server):
+    """SIGKILL the host while a Pool call runs and other clients use native referents."""
+    server = own_server
+    m = server.manager()
+    d = m.dict()
+    q = m.Queue()
+    stop = threading.Event()
+    errors = []
+
+    def native_traffic():
+        other = server.manager()
+        dd = other.dict()
+        i = 0
+        try:
+            while not stop.is_set() and i < 400:
+                d[i] = i
+                q.put(i)
+                dd[i] = -i
+                i += 1
+                time.sleep(0.005)                   # spread over the kill
+        except Exception as e:                       # pragma: no cover - reported below
+            errors.append(e)
+        errors.append(("count", i))
+
+    worker = threading.Thread(target=native_traffic)
+    worker.start()
+    p = m.Pool(1)
+    assert p.apply(square, (2,)) == 4
+    pids = host_pids(server)
+    assert pids, server.log()
+    victim = pids[-1]
+    failure = []
+
+    def long_call():
+        try:
+            p.apply(pyhost_types_sleep, (30,))
+        except Exception as e:
+            failure.append(e)
+
+    caller = threading.Thread(target=long_call)
+    caller.start()
+    time.sleep(0.5)
+    os.kill(victim, signal.SIGKILL)
+    caller.join(20)
+    assert not caller.is_alive()
+    assert failure and isinstance(failure[0], RemoteError), failure
+    assert "killed by signal 9 (SIGKILL)" in str(failure[0]) and str(victim) in str(failure[0])
+    with pytest.raises(RemoteError, match="objects it held are lost"):
+        p.apply(square, (3,))                       # the old host's Pool is gone, cleanly
+    time.sleep(0.3)
+    stop.set()
+    worker.join(20)
+    count = errors[-1][1]
+    assert errors[:-1] == [] and count > 0
+    assert d.copy() == {i: i for i in range(count)}
+    assert [q.get(timeout=5) for _ in range(count)] == list(range(count))
+    assert m.Pool(1).apply(square, (5,)) == 25     # a new host serves new objects
+    assert host_pids(server)[-1] != victim
+    assert server.alive()
