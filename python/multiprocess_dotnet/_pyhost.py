@@ -158,34 +158,45 @@ class _Channel:
                 data = data[os.write(self._wfd, data):]
 
 
-class _Workers:
-    """Runs each request on a thread of its own (calls block: Pool.map, AsyncResult.get, a Barrier's wait), reusing
-    idle threads so a call costs no thread start."""
+class _Serving:
+    """Leader/followers: the thread that reads a request runs it itself, after handing the reading to an idle thread
+    (one is started when none is left). Calls may block (Pool.map, AsyncResult.get, a Barrier's action) without
+    holding up the others, and a quick call costs no thread hand-off on its way."""
 
-    def __init__(self, work):
+    def __init__(self, channel, work):
+        self._channel = channel
         self._work = work
-        self._lock = threading.Lock()
-        self._tasks = []
-        self._cond = threading.Condition(self._lock)
-        self._idle = 0
+        self._read_lock = threading.Lock()
+        self._count_lock = threading.Lock()
+        self._waiting = 0                    # threads waiting to read (or reading)
+        self.ended = threading.Event()
 
-    def submit(self, rid, payload):
-        with self._lock:
-            self._tasks.append((rid, payload))
-            if self._idle >= len(self._tasks):
-                self._cond.notify()
-                return
+    def start(self):
+        self._spawn()
+        self.ended.wait()
+
+    def _spawn(self):
+        with self._count_lock:
+            self._waiting += 1
         threading.Thread(target=self._loop, name="pyhost worker", daemon=True).start()
 
     def _loop(self):
         while True:
-            with self._lock:
-                while not self._tasks:
-                    self._idle += 1
-                    self._cond.wait()
-                    self._idle -= 1
-                rid, payload = self._tasks.pop(0)
+            with self._read_lock:
+                if self.ended.is_set():
+                    return
+                rid, payload = self._channel.recv()
+                if payload is None:
+                    self.ended.set()
+                    return
+                with self._count_lock:
+                    self._waiting -= 1
+                    spawn = self._waiting == 0
+            if spawn:
+                self._spawn()
             self._work(rid, payload)
+            with self._count_lock:
+                self._waiting += 1
 
 
 def main(argv=None):
@@ -237,12 +248,7 @@ def main(argv=None):
         except OSError:
             pass                              # the server is gone; main() ends on EOF
 
-    workers = _Workers(work)
-    while True:
-        rid, payload = channel.recv()
-        if payload is None:
-            break
-        workers.submit(rid, payload)
+    _Serving(channel, work).start()
     table.clear()
     return 0
 

@@ -42,3 +42,13 @@ class Accumulator:
 def use_accumulator(proxy, n):
     for i in range(n):
         proxy.add(1)
+
+
+class AppendTrue:
+    """A Barrier action: appends True to a list proxy."""
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __call__(self):
+        self.obj.append(True)

@@ -181,6 +181,16 @@ def test_pool_type_runs_in_this_interpreter(manager):
     pool.close(); pool.join()
 
 
+def test_barrier_action_runs_in_this_interpreter(manager):
+    results = manager.list()
+    barrier = manager.Barrier(2, action=shim_targets.AppendTrue(results))   # the barrier is C#; the action Python
+    t = threading.Thread(target=barrier.wait)
+    t.start()
+    barrier.wait(timeout=30)
+    t.join(30)
+    assert list(results) == [True]
+
+
 def test_get_server_serve_forever_until_client_shutdown(mpd):
     m = mpd.SyncManager(address=("127.0.0.1", 0), authkey=b"k")
     server = m.get_server()

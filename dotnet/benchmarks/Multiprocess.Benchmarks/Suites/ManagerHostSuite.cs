@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using Multiprocess.Benchmarks.Harness;
+
+namespace Multiprocess.Benchmarks.Suites;
+
+/// <summary>
+/// <c>manager-pyhost</c>: Python-backed referents (docs/python-host.md) with the same stock CPython client
+/// (python/bench_manager_pyhost.py) against the C# server, whose Pool and AsyncResults live in its Python host (the
+/// same interpreter as the client), and against CPython's own server, in one run: <c>manager.Pool().map</c> of 1000
+/// and 10 items, <c>Pool.apply</c>, and one call on a Python-backed referent (<c>AsyncResult.ready()</c>).
+/// </summary>
+public sealed class ManagerHostSuite : IBenchmarkSuite
+{
+    private const string CSharpImpl = "C# server + Python host";
+    private static readonly byte[] Key = "bench key"u8.ToArray();
+
+    /// <inheritdoc/>
+    public string Name => "manager-pyhost";
+
+    /// <inheritdoc/>
+    public IEnumerable<ResultRow> Run(BenchContext context)
+    {
+        var cpython = $"CPython {context.PythonVersion} server";
+        var timeout = TimeSpan.FromMinutes(context.Smoke ? 3 : 15);
+        var rows = new List<ResultRow>();
+        var cli = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Multiprocess.Cli", "bin", "Release", "net10.0", "multiprocess");
+        if (!File.Exists(cli))
+        {
+            throw new FileNotFoundException($"manager-pyhost runs `multiprocess serve`: build the CLI first ({cli})");
+        }
+
+        var psi = new ProcessStartInfo(cli) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var address = Path.Combine(Path.GetTempPath(), $"bench-pyhost-{Environment.ProcessId}.sock");
+        foreach (var a in new[] { "serve", "--address", address, "--authkey-hex", Convert.ToHexString(Key), "--python", context.Python })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using (var serve = Process.Start(psi)!)
+        {
+            var log = serve.StandardError.ReadToEndAsync();
+            try
+            {
+                var line = serve.StandardOutput.ReadLine();
+                if (line is null || !line.StartsWith("READY ", StringComparison.Ordinal))
+                {
+                    throw new InvalidOperationException($"multiprocess serve did not start: {line}");
+                }
+
+                rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_pyhost.py",
+                    ["--impl", CSharpImpl, "--address", line[6..].Trim(), "--authkey", Convert.ToHexString(Key)], timeout), cpython));
+            }
+            finally
+            {
+                serve.Kill(entireProcessTree: true);
+                serve.WaitForExit();
+            }
+        }
+
+        rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_pyhost.py", ["--impl", cpython, "--cpython"], timeout), cpython));
+        return rows;
+    }
+
+    private static IEnumerable<ResultRow> Rows(IEnumerable<(string Case, string Impl, Stats Stats)> lines, string baseline) =>
+        lines.Select(l =>
+        {
+            var row = ResultRow.From("manager-pyhost", l.Case, l.Impl, l.Stats);
+            row.Baseline = baseline;
+            return row;
+        });
+}
