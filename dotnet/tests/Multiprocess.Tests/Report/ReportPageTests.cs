@@ -10,12 +10,23 @@ namespace Multiprocess.Tests.Report;
 /// the conformance matrix has a column and a cell in every row for every env whose JUnit XML the run wrote, and that
 /// every chart decoded to an image of non-zero size. scripts/test.sh runs it last, on the report of the run
 /// (<c>MULTIPROCESS_REPORT_DIR</c>, <c>MULTIPROCESS_JUNIT_DIR</c>); run alone, it makes a report of the last run's
-/// results (.cache/test-logs/junit) in a temporary folder.
+/// results (.cache/test-logs/junit) in a temporary folder, removed afterwards.
 /// </summary>
 [TestFixture]
 [Category("Report")]
 public sealed class ReportPageTests
 {
+    private string? _temporaryReport;
+
+    [TearDown]
+    public void RemoveTemporaryReport()
+    {
+        if (_temporaryReport is not null && Directory.Exists(_temporaryReport))
+        {
+            Directory.Delete(_temporaryReport, recursive: true);
+        }
+    }
+
     [Test]
     public void MatrixAndEveryChartRenderInChromium()
     {
@@ -30,6 +41,7 @@ public sealed class ReportPageTests
             }
 
             report = Path.Combine(Path.GetTempPath(), "mp-report-" + Guid.NewGuid().ToString("N")[..12]);
+            _temporaryReport = report;
             MakeReport(junit, report);
         }
 
