@@ -20,8 +20,44 @@ internal static unsafe partial class LibcScm
     [LibraryImport(LibcShm.Libc, EntryPoint = "recvmsg", SetLastError = true)]
     private static partial nint RecvMsg(int fd, MsgHdr* msg, int flags);
 
-    /// <summary>reduction.sendfds(sock, fds).</summary>
+    /// <summary>How long <see cref="SendFds"/> waits for the receiver's acknowledgement (connection.py's
+    /// CONNECTION_TIMEOUT).</summary>
+    private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(20);
+
+    [LibraryImport(LibcShm.Libc, EntryPoint = "send", SetLastError = true)]
+    private static partial nint Send(int fd, byte* buffer, nuint length, int flags);
+
+    private const int MSG_NOSIGNAL = 0x4000;
+
+    /// <summary>reduction.sendfds(sock, fds), then the acknowledgement: CPython 3.14's <c>recvfds</c> (and
+    /// multiprocess 0.70.19's) always answers one byte <c>b'A'</c> and its <c>sendfds</c> waits for it; 3.8–3.13 answer
+    /// only on macOS and close the socket instead. So this waits for <c>'A'</c> or end of stream, either of which says
+    /// the receiver has the fds, and a 3.14 receiver never sees its acknowledgement fail.</summary>
+    /// <exception cref="IOException">sendmsg failed, the receiver sent something else, or nothing came within 20 s.</exception>
     public static void SendFds(int socketFd, ReadOnlySpan<int> fds)
+    {
+        SendFdsCore(socketFd, fds);
+        if (!SocketNative.PollReadable(socketFd, Deadline.From(AckTimeout)))
+        {
+            throw new IOException($"no acknowledgement (b'A' or end of stream) after sending {fds.Length} fd(s) on fd {socketFd} within {AckTimeout.TotalSeconds:0} s");
+        }
+
+        byte ack = 0;
+        nint n;
+        while ((n = LibcPipe.Read(socketFd, &ack, 1)) < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR)
+        {
+        }
+
+        if (n > 0 && ack != (byte)'A')
+        {
+            throw new IOException($"expected the acknowledgement b'A' after sending fds on fd {socketFd}, got byte 0x{ack:x2}");
+        }
+
+        // n == 0 (the receiver closed: 3.8–3.13) or n < 0 (ECONNRESET: it closed with our data unread) also mean
+        // it took the message.
+    }
+
+    private static void SendFdsCore(int socketFd, ReadOnlySpan<int> fds)
     {
         var dataLength = fds.Length * sizeof(int);
         var space = CmsgSpace(dataLength);
@@ -85,6 +121,10 @@ internal static unsafe partial class LibcScm
             throw new IOException($"received {fds.Length} fd(s) but the data byte says {data}");
         }
 
+        // recvfds's acknowledgement (3.14 always sends it, and its sendfds waits for it); a sender that does not
+        // read it (3.8–3.13) has closed or will close the socket, so a failure here changes nothing.
+        var ack = (byte)'A';
+        _ = Send(socketFd, &ack, 1, MSG_NOSIGNAL);
         return fds;
     }
 

@@ -9,8 +9,8 @@ namespace Multiprocess.Processes;
 /// <summary>
 /// What this folder adds to <see cref="ForkingPickler"/> (CPython's <c>reduction.register</c> calls of connection.py
 /// and the spawn machinery): Connections (<c>rebuild_connection(_DupFd, readable, writable)</c>, the fd passed to a
-/// spawned child at its own number, otherwise offered through the resource sharer), <c>popen_spawn_posix._DupFd</c>
-/// and <c>resource_sharer.DupFd</c>.
+/// spawned child at its own number or to a forkserver child by index, otherwise offered through the resource sharer), <c>popen_spawn_posix._DupFd</c>,
+/// <c>popen_forkserver._DupFd</c> and <c>resource_sharer.DupFd</c>.
 /// </summary>
 internal static class ProcessReducers
 {
@@ -28,6 +28,13 @@ internal static class ProcessReducers
             r => r.State is PyDict state && state.Get("fd") is long fd
                 ? new InheritedFd(checked((int)fd))
                 : throw PickledShapes.Unexpected("NEWOBJ(popen_spawn_posix._DupFd) + BUILD {'fd': N}", r));
+        registry.Register<ForkServerFd>(
+            package + ".popen_forkserver",
+            "_DupFd",
+            d => PyReduce.NewObj(PickledShapes.Global(package, "popen_forkserver", "_DupFd"), state: new PyDict { ["ind"] = (long)d.Index }),
+            r => r.State is PyDict state && state.Get("ind") is long ind
+                ? new ForkServerFd(checked((int)ind))
+                : throw PickledShapes.Unexpected("NEWOBJ(popen_forkserver._DupFd) + BUILD {'ind': N}", r));
         registry.Register<ResourceSharerFd>(package + ".resource_sharer", "DupFd", d => d.Reduce(package), ResourceSharerFd.Rebuild);
     }
 
@@ -42,12 +49,11 @@ internal static class ProcessReducers
     }
 
     /// <summary>reduction.py <c>DupFd(fd)</c>: while spawning, the fd goes to the child at its own number
-    /// (<c>popen_spawn_posix._DupFd</c>); otherwise it is offered through this process's resource sharer
-    /// (<c>resource_sharer.DupFd</c>). Connections and heap arenas (<c>rebuild_arena</c>) both travel this way.</summary>
+    /// (<c>popen_spawn_posix._DupFd</c>), or with a forkserver request by index (<c>popen_forkserver._DupFd</c>);
+    /// otherwise it is offered through this process's resource sharer (<c>resource_sharer.DupFd</c>). Connections and
+    /// heap arenas (<c>rebuild_arena</c>) both travel this way.</summary>
     internal static object DupFd(int fd) =>
-        SpawningPopen.Current is { } popen
-            ? new InheritedFd(popen.DuplicateForChild(fd))
-            : ResourceSharer.Default.Share(fd);
+        SpawningPopen.Current is { } popen ? popen.DupFd(fd) : ResourceSharer.Default.Share(fd);
 
     /// <summary><c>df.detach()</c> of a received DupFd: the inherited fd number, or the fd fetched from the sender's
     /// resource sharer.</summary>

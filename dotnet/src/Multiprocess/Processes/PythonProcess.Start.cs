@@ -37,13 +37,19 @@ public sealed partial class PythonProcess
                 throw new InvalidOperationException(_closed ? "process object is closed" : "cannot start a process twice");
             }
 
+            if (Options.CaptureOutput && (Options.ForkServer is not null || Options.UseForkServer))
+            {
+                throw new InvalidOperationException(
+                    "CaptureOutput cannot be used with a forkserver: its children are forks of the server and write to its stdout and stderr");
+            }
+
             _started = true;
         }
 
-        var package = Options.Package;
-        var python = Options.Interpreter ?? PythonInterpreter.Default;
+        var server = Options.ForkServer ?? (Options.UseForkServer ? ForkServer.Shared(Options) : null);
+        var package = server?.Package ?? Options.Package;
         var trackerFd = TrackerFd(Options.Tracker ?? ResourceTracker.Default);
-        var popen = new SpawningPopen();
+        var popen = new SpawningPopen(forkServer: server is not null);
         byte[] payload;
         using (popen.Enter())
         {
@@ -58,9 +64,17 @@ public sealed partial class PythonProcess
             var pickleOptions = new PickleOptions { Registry = Options.Registry ?? ForkingPickler.GetRegistry(package) };
             var buffer = new ArrayBufferWriter<byte>(1024);
             PickleSerializer.Dump(buffer, SpawnPickles.PreparationData(package, Name, authKey, directory, Options.StartMethod), pickleOptions);
-            PickleSerializer.Dump(buffer, SpawnPickles.ProcessObject(package, _identity, authKey, Daemon, TargetGlobal, new PyTuple(Args.ToArray()), kwargs, Name), pickleOptions);
+            PickleSerializer.Dump(buffer, SpawnPickles.ProcessObject(package, ProcessClass, _identity, authKey, Daemon, TargetGlobal, new PyTuple(Args.ToArray()), kwargs, Name), pickleOptions);
             payload = buffer.WrittenSpan.ToArray();
         }
+
+        if (server is not null)
+        {
+            StartThroughForkServer(server, popen.Fds, trackerFd, payload);
+            return;
+        }
+
+        var python = Options.Interpreter ?? PythonInterpreter.Default;
 
         var (parentRead, childWrite) = PosixSpawn.Pipe();
         var (childRead, parentWrite) = PosixSpawn.Pipe();
@@ -88,7 +102,7 @@ public sealed partial class PythonProcess
                 fds.Add((fd, fd));
             }
 
-            _pid = PosixSpawn.Start(python.Path, CommandLine(python.Path, package, trackerFd, childRead), fds, [], ChildEnvironment());
+            _pid = PosixSpawn.Start(python.Path, CommandLine(python.Path, package, trackerFd, childRead), fds, [], ChildEnvironment(Options.Environment, Options.SysPath));
         }
         catch
         {
@@ -130,13 +144,15 @@ public sealed partial class PythonProcess
         ];
     }
 
-    private Dictionary<string, string> ChildEnvironment()
+    /// <summary>The environment changes of a child (or forkserver): <paramref name="environment"/>, with
+    /// <paramref name="sysPath"/> in front of <c>PYTHONPATH</c>.</summary>
+    internal static Dictionary<string, string> ChildEnvironment(IReadOnlyDictionary<string, string>? environment, IReadOnlyList<string> sysPath)
     {
-        var env = new Dictionary<string, string>(Options.Environment ?? new Dictionary<string, string>(), StringComparer.Ordinal);
-        if (Options.SysPath.Count > 0)
+        var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        if (sysPath.Count > 0)
         {
             var inherited = env.GetValueOrDefault("PYTHONPATH") ?? Environment.GetEnvironmentVariable("PYTHONPATH");
-            env["PYTHONPATH"] = string.Join(':', Options.SysPath.Select(Path.GetFullPath).Concat(string.IsNullOrEmpty(inherited) ? [] : [inherited]));
+            env["PYTHONPATH"] = string.Join(':', sysPath.Select(Path.GetFullPath).Concat(string.IsNullOrEmpty(inherited) ? [] : [inherited]));
         }
 
         return env;

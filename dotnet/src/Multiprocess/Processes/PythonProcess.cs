@@ -57,7 +57,7 @@ public sealed partial class PythonProcess : IDisposable
         Kwargs = kwargs ?? new Dictionary<string, object?>();
         Options = options ?? new PythonProcessOptions();
         _identity = CurrentProcess.NextChildIdentity();
-        Name = "SpawnProcess-" + string.Join(':', _identity.Select(i => i.ToString(CultureInfo.InvariantCulture)));
+        Name = ProcessClass + "-" + string.Join(':', _identity.Select(i => i.ToString(CultureInfo.InvariantCulture)));
     }
 
     /// <summary>Gets the target as given (<c>module:qualname</c>).</summary>
@@ -188,7 +188,7 @@ public sealed partial class PythonProcess : IDisposable
     public override string ToString()
     {
         var state = !_started ? "initial" : IsAlive ? "started" : _exitCode is { } code ? $"stopped exitcode={code}" : "stopped";
-        return $"<SpawnProcess name='{Name}'{(_pid != 0 ? $" pid={_pid}" : "")} parent={Environment.ProcessId} {state}{(Daemon == true ? " daemon" : "")}>";
+        return $"<{ProcessClass} name='{Name}'{(_pid != 0 ? $" pid={_pid}" : "")} parent={Environment.ProcessId} {state}{(Daemon == true ? " daemon" : "")}>";
     }
 
     /// <summary>Reaps the child without waiting if it has exited; returns whether it has.</summary>
@@ -204,6 +204,11 @@ public sealed partial class PythonProcess : IDisposable
             if (_pid == 0)
             {
                 return false;
+            }
+
+            if (_viaForkServer)
+            {
+                return PollForkServerChild();
             }
 
             while (true)

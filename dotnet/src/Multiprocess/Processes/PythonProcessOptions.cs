@@ -43,4 +43,15 @@ public sealed record PythonProcessOptions
     /// (<see cref="PythonProcess.StandardOutput"/>, <see cref="PythonProcess.StandardError"/>) instead of shared with
     /// this process.</summary>
     public bool CaptureOutput { get; init; }
+
+    /// <summary>Gets the forkserver that forks the child (CPython's forkserver start method) instead of a new
+    /// interpreter per child: one this process started (<c>new ForkServer(...)</c>) or a Python parent's
+    /// (<see cref="ForkServer.Attach"/>). The server's interpreter, <c>sys.path</c> and environment then apply, not
+    /// these options'; null for spawn (or <see cref="UseForkServer"/>).</summary>
+    public ForkServer? ForkServer { get; init; }
+
+    /// <summary>Gets a value indicating whether the child is forked by a forkserver this process starts for these
+    /// options (interpreter, package, flags, <see cref="SysPath"/>, <see cref="Environment"/>) and shares with every
+    /// child started with equal ones; stopped at exit. Ignored when <see cref="ForkServer"/> is set.</summary>
+    public bool UseForkServer { get; init; }
 }

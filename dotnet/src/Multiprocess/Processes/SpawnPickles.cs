@@ -26,11 +26,12 @@ internal static class SpawnPickles
         ["start_method"] = startMethod,
     };
 
-    /// <summary>BaseProcess.__init__'s attributes, in their order: <c>_identity, _config, _parent_pid, _parent_name,
+    /// <summary>The Process object (<paramref name="className"/>: <c>SpawnProcess</c> or <c>ForkServerProcess</c> of
+    /// <c>context</c>) with BaseProcess.__init__'s attributes, in their order: <c>_identity, _config, _parent_pid, _parent_name,
     /// _popen, _closed, _target, _args, _kwargs, _name</c>; <c>_config</c> holds <c>authkey, semprefix</c> and, when set,
     /// <c>daemon</c>.</summary>
     public static PyReduce ProcessObject(
-        string package, IReadOnlyList<int> identity, byte[] authKey, bool? daemon, PyGlobal target, PyTuple args, PyDict kwargs, string name)
+        string package, string className, IReadOnlyList<int> identity, byte[] authKey, bool? daemon, PyGlobal target, PyTuple args, PyDict kwargs, string name)
     {
         var config = new PyDict
         {
@@ -55,7 +56,7 @@ internal static class SpawnPickles
             ["_kwargs"] = kwargs,
             ["_name"] = name,
         };
-        return PyReduce.NewObj(PickledShapes.Global(package, "context", "SpawnProcess"), state: state);
+        return PyReduce.NewObj(PickledShapes.Global(package, "context", className), state: state);
     }
 
     /// <summary>Parses <c>module:qualname</c>: the colon makes the split between the module to import and the

@@ -1,3 +1,5 @@
+using Multiprocess.Processes;
+
 namespace Multiprocess.Reduction;
 
 /// <summary>
@@ -6,12 +8,17 @@ namespace Multiprocess.Reduction;
 /// the fd is passed to the child at the same number, and so that objects which may only travel by inheritance
 /// (Queues, AuthenticationString) agree to be pickled.
 /// </summary>
-internal sealed class SpawningPopen
+/// <param name="forkServer">Whether the child comes from a forkserver (popen_forkserver.Popen): its fds then travel
+/// with the request (SCM_RIGHTS) and are named by their index in that list, not by number.</param>
+internal sealed class SpawningPopen(bool forkServer = false)
 {
     [ThreadStatic]
     private static SpawningPopen? s_current;
 
     private readonly List<int> _fds = [];
+
+    /// <summary>Gets whether the child comes from a forkserver.</summary>
+    public bool ForkServer => forkServer;
 
     /// <summary>Gets the popen whose child is being pickled on this thread, or null.</summary>
     public static SpawningPopen? Current => s_current;
@@ -27,16 +34,24 @@ internal sealed class SpawningPopen
         return new Scope(previous);
     }
 
-    /// <summary>CPython's <c>Popen.duplicate_for_child(fd)</c>: the child gets the fd at the same number.</summary>
+    /// <summary>CPython's <c>Popen.duplicate_for_child(fd)</c>: spawn gives the child the fd at the same number and
+    /// returns it; a forkserver request carries it and the result is its index among the request's extra fds.</summary>
     public int DuplicateForChild(int fd)
     {
-        if (!_fds.Contains(fd))
+        var index = _fds.IndexOf(fd);
+        if (index < 0)
         {
             _fds.Add(fd);
+            index = _fds.Count - 1;
         }
 
-        return fd;
+        return forkServer ? index : fd;
     }
+
+    /// <summary>CPython's <c>reduction.DupFd(fd)</c> while spawning: <c>popen.DupFd(popen.duplicate_for_child(fd))</c>,
+    /// i.e. <c>popen_spawn_posix._DupFd</c> (<see cref="InheritedFd"/>) or <c>popen_forkserver._DupFd</c>
+    /// (<see cref="ForkServerFd"/>).</summary>
+    public object DupFd(int fd) => forkServer ? new ForkServerFd(DuplicateForChild(fd)) : new InheritedFd(DuplicateForChild(fd));
 
     /// <summary>Restores the previous spawning popen.</summary>
     public readonly struct Scope(SpawningPopen? previous) : IDisposable

@@ -47,7 +47,7 @@ public sealed class SpawnPicklesTests
 
         var prep = PickleSerializer.Dumps(SpawnPickles.PreparationData("multiprocessing", "child", key, "/tmp", "spawn"));
         var process = PickleSerializer.Dumps(SpawnPickles.ProcessObject(
-            "multiprocessing", [3, 7], key, daemon: true, new PyGlobal(PythonTargets.Module, "add"),
+            "multiprocessing", "SpawnProcess", [3, 7], key, true, new PyGlobal(PythonTargets.Module, "add"),
             PyTuple.Create(1L, "a", new List<object?> { 2.5, null }, PyTuple.Create(true)), new PyDict { ["k"] = "v"u8.ToArray() }, "child"));
         Assert.Multiple(() =>
         {

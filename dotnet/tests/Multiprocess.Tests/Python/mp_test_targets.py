@@ -167,3 +167,20 @@ def collatz_steps(start, stop):
             n = 3 * n + 1 if n & 1 else n >> 1
             total += 1
     return total
+
+
+# --- forkserver ----------------------------------------------------------------------------------------------------
+
+def echo_connection(conn):
+    """Sends each message back upper-cased until b'stop' (conn reached the child in its arguments: under a forkserver
+    as popen_forkserver._DupFd, i.e. an fd sent with the request)."""
+    while True:
+        message = conn.recv_bytes()
+        if message == b"stop":
+            break
+        conn.send_bytes(message.upper())
+    conn.close()
+
+
+def noop():
+    pass
