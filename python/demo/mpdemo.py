@@ -65,7 +65,6 @@ def exit_with(code):
     sys.exit(code)
 
 
-<<<<<<< Updated upstream
 # Shared ctypes (multiprocessing.Value / Array / RawValue / RawArray) crossing the language boundary: each function
 # has a C# twin, and the C# parent of interop-tests/test_sharedctypes.py hands its SharedValue/SharedArray to these.
 
@@ -117,11 +116,11 @@ def add_shared_in_worker(n):
         with counter.get_lock():
             counter.value += 1
     return len(_shared["numbers"])
-=======
+
+
 def through_forkserver(address, alive_fd, authkey, package, results):
     """C# only (the twin in DemoTargets.cs): a C# child given its Python parent's forkserver (address, a DupFd of the
     alive pipe's write end, the 3.14 authkey or None) has it fork produce(results, 7, 3) and exit_with(5), then puts
     ['exit codes', 0, 5, pid, pid] on results. CPython children cannot reuse a parent's forkserver (each process
     starts its own), so there is no Python body."""
     raise NotImplementedError("through_forkserver runs in the C# twin (multiprocess set as the spawn executable)")
->>>>>>> Stashed changes

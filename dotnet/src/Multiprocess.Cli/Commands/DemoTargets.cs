@@ -64,10 +64,8 @@ internal static class DemoTargets
             }
         },
         ["mpdemo:exit_with"] = (a, _) => checked((int)(long)a[0]!),
-<<<<<<< Updated upstream
         ["mpdemo:add_shared"] = (a, _) => SharedCTypesTwins.AddShared(a[0], a[1], (long)a[2]!),
         ["mpdemo:fill_shared"] = (a, _) => SharedCTypesTwins.FillShared(a),
-=======
         ["mpdemo:through_forkserver"] = (a, _) =>
         {
             // The parent's forkserver (address, its alive fd, its 3.14 authkey): two Python children forked by it.
@@ -82,7 +80,6 @@ internal static class DemoTargets
             Put(a[4], new List<object?> { "exit codes", (long?)producer.ExitCode, (long?)exiter.ExitCode, (long)producer.Pid!, (long)exiter.Pid! });
             return joined ? 0 : 1;
         },
->>>>>>> Stashed changes
         ["mpdemo:collatz_steps"] = (a, _) =>
         {
             Console.WriteLine(CollatzSteps((long)a[0]!, (long)a[1]!));
