@@ -41,6 +41,16 @@ def from_cli(text):
     return (host.strip("[]"), int(port))
 
 
+def to_cli(address):
+    """A Python address ((host, port), path, '\\0name' or b'\\0name') in the CLI's text form."""
+    if isinstance(address, tuple):
+        host, port = address[:2]
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    if isinstance(address, bytes):
+        address = address.decode()
+    return "@" + address[1:] if address.startswith("\0") else address
+
+
 def cli_address(family):
     """A fresh address of the family, in the CLI's text form."""
     if family == "inet":
@@ -56,13 +66,14 @@ def cli_address(family):
 class ServerProcess:
     """`multiprocess serve` running in the background; `address` is the Python form clients pass to SyncManager."""
 
-    def __init__(self, family="unix", authkey=None, extra=()):
+    def __init__(self, family="unix", authkey=None, extra=(), address=None):
         mp = __import__(PEER_LIB)
         self.authkey = bytes(mp.current_process().authkey) if authkey is None else authkey
         self.stderr = tempfile.TemporaryFile()
+        address = cli_address(family) if address is None else address
         # The Python host (Pool, Barrier actions, registered callables) runs this test's interpreter and peer library.
         host = [] if "--no-python" in extra else ["--python", sys.executable, "--flavour", PEER_LIB]
-        args = [CLI, "serve", "--address", cli_address(family), "--authkey-hex", self.authkey.hex(), *host, *extra]
+        args = [CLI, "serve", "--address", address, "--authkey-hex", self.authkey.hex(), *host, *extra]
         # SIGINT back to its default in the child: a shell without job control starts background jobs (a CI runner's
         # too) with SIGINT ignored, .NET then keeps it ignored, and the SIGINT tests would measure the launcher.
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.stderr,

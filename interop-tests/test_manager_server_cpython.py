@@ -3,7 +3,7 @@ multiprocess/tests) run against the C# SyncManager server: the test classes whos
 get a ManagerMixin whose `manager` is a stock SyncManager connected to `multiprocess serve`, instead of a manager
 process of their own. What only Python can run (Pool, Barrier actions, MyManager's types, initializers) runs in the
 server's Python host; classes that start their own manager (MyManager, start(initializer)) start `multiprocess
-serve` instead (serve_manager.py). Not yet run: see SKIPPED_CLASSES.
+serve` instead (serve_manager.py); the xmlrpclib and restart classes run in test_manager_server_cpython_xmlrpc.py.
 """
 import gc
 import importlib
@@ -32,10 +32,7 @@ except ImportError as e:                                   # a missing test pack
 MANAGER_CLASSES = ["_TestQueue", "_TestLock", "_TestSemaphore", "_TestCondition", "_TestEvent", "_TestBarrier",
                    "_TestContainers", "_TestPool"]
 # Beyond CPython's own skips (which run as they are, e.g. _TestPool.test_enter for managers):
-SKIPPED_CLASSES = {
-    "_TestRemoteManager": "the xmlrpclib serializer: issue 13 part 2 (serve --serializer xmlrpclib), not landed yet",
-    "_TestManagerRestart": "a restart on the same address: issue 13 part 2, not landed yet",
-}
+SKIPPED_CLASSES = {}   # _TestRemoteManager, _TestManagerRestart: test_manager_server_cpython_xmlrpc.py
 SKIPPED_TESTS = {}
 # The host unpickles the tests' functions by reference: it imports the test module, which multiprocess 0.70.12's
 # needs test.support's old helpers for.

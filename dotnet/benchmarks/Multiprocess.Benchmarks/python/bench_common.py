@@ -37,3 +37,24 @@ def report(case, impl, result, note=None):
     if note:
         line["note"] = note
     print(json.dumps(line), flush=True)
+
+
+def serve_sync_manager(authkey):
+    """A stock SyncManager server on 127.0.0.1 (ephemeral port): prints host:port, serves until stdin closes."""
+    import os
+    import threading
+    from multiprocessing.managers import SyncManager
+
+    server = SyncManager(address=("127.0.0.1", 0), authkey=authkey).get_server()
+    print("%s:%d" % server.address, flush=True)
+
+    def watch_stdin():
+        while os.read(0, 4096):
+            pass
+        # serve_forever() creates stop_event; sleep rather than spin while it starts (the clients need the core).
+        while not hasattr(server, "stop_event"):
+            time.sleep(0.01)
+        server.stop_event.set()
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    server.serve_forever()

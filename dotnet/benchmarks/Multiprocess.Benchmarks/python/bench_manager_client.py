@@ -6,31 +6,20 @@
                                           stdout: elapsed ns), so that C# interleaves its samples with these
   bench_manager_client.py alone ADDRESS   the same batches timed by bench_common alone (JSON lines)
 """
-import os
 import sys
-import threading
 import time
 
 from bench_common import measure, ops, report, samples
 from multiprocessing.managers import SyncManager
+
+import bench_common as bc
 
 AUTHKEY = b"bench-manager-client"
 IMPL = "CPython %d.%d client" % sys.version_info[:2]
 
 
 def serve():
-    server = SyncManager(address=("127.0.0.1", 0), authkey=AUTHKEY).get_server()
-    print("%s:%d" % server.address, flush=True)
-
-    def watch_stdin():
-        while os.read(0, 4096):
-            pass
-        while not hasattr(server, "stop_event"):
-            pass
-        server.stop_event.set()
-
-    threading.Thread(target=watch_stdin, daemon=True).start()
-    server.serve_forever()
+    bc.serve_sync_manager(AUTHKEY)
 
 
 def client(text):

@@ -6,31 +6,20 @@ lock, against the same increment of a manager Value (get + set, two round trips)
   bench_sharedctypes.py client ADDRESS  run timed batches on request (stdin: "CASE OPS", stdout: elapsed ns), so that
                                         C# interleaves its samples with these under the same load
 """
-import os
 import sys
-import threading
 import time
 
 import multiprocessing as mp
 from multiprocessing.managers import SyncManager
+
+import bench_common as bc
 
 AUTHKEY = b"bench-sharedctypes"
 IMPL = "CPython %d.%d" % sys.version_info[:2]
 
 
 def serve():
-    server = SyncManager(address=("127.0.0.1", 0), authkey=AUTHKEY).get_server()
-    print("%s:%d" % server.address, flush=True)
-
-    def watch_stdin():
-        while os.read(0, 4096):
-            pass
-        while not hasattr(server, "stop_event"):
-            pass
-        server.stop_event.set()
-
-    threading.Thread(target=watch_stdin, daemon=True).start()
-    server.serve_forever()
+    bc.serve_sync_manager(AUTHKEY)
 
 
 def client(text):

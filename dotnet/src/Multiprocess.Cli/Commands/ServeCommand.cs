@@ -11,7 +11,8 @@ namespace Multiprocess.Cli.Commands;
 /// --authkey-stdin) [--backlog N] [--verbose] [--no-tcp-quickack] [--spin-us N] [--max-connections N]
 /// [--max-handshakes N] [--idle-timeout SECONDS] [--park-after-ms N|never] [--python PY | --no-python]
 /// [--flavour F] [--register TYPEID=module:callable[,module:proxytype]]... [--manager module:Class]...
-/// [--initializer module:callable [--initargs LITERAL]]</c>: runs a <see cref="SyncManagerServer"/> that stock Python
+/// [--initializer module:callable [--initargs LITERAL]] [--serializer auto|pickle|xmlrpclib] [--singleton TYPEID=TYPE]...</c>:
+/// runs a <see cref="SyncManagerServer"/> that stock Python
 /// clients reach with <c>SyncManager(address, authkey).connect()</c>; referents only Python can run (Pool, Barrier
 /// actions, registered callables) live in a supervised Python host process (docs/python-host.md).
 /// </summary>
@@ -31,6 +32,9 @@ internal sealed class ServeCommand : ICommand
         + "                          [--python PY | --no-python] [--flavour multiprocessing|multiprocess]\n"
         + "                          [--register TYPEID=module:callable[,module:proxytype]]... [--manager module:Class]...\n"
         + "                          [--initializer module:callable [--initargs PYTHON-LITERAL]]\n"
+        + "                          [--serializer auto|pickle|xmlrpclib] [--singleton TYPEID=TYPE]...\n"
+        + "--serializer: auto (default) answers each connection in the serializer of its first request\n"
+        + "--singleton get_queue=Queue: every manager.get_queue() returns the same Queue\n"
         + "ADDRESS: host:port | [v6addr]:port | /path/with/slash | @abstract-name";
 
     public string Name => "serve";
@@ -45,7 +49,7 @@ internal sealed class ServeCommand : ICommand
             return 0;
         }
 
-        if (!TryParse(args, out var address, out var key, out var options, out var error))
+        if (!TryParse(args, out var address, out var key, out var options, out var singletons, out var error))
         {
             Console.Error.WriteLine($"multiprocess serve: {error}");
             Console.Error.WriteLine(Usage);
@@ -54,6 +58,19 @@ internal sealed class ServeCommand : ICommand
 
         options.Log = Console.Error;
         using var server = new SyncManagerServer(address, key, options);
+        foreach (var (typeId, of) in singletons)
+        {
+            try
+            {
+                server.RegisterSingleton(typeId, of);
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"multiprocess serve: --singleton {typeId}={of}: {e.Message}");
+                return 2;
+            }
+        }
+
         try
         {
             server.Start();
@@ -78,8 +95,10 @@ internal sealed class ServeCommand : ICommand
         return 0;
     }
 
-    private static bool TryParse(string[] args, out string address, out byte[] key, out SyncManagerServerOptions options, out string error)
+    private static bool TryParse(string[] args, out string address, out byte[] key, out SyncManagerServerOptions options,
+        out List<(string TypeId, string Of)> singletons, out string error)
     {
+        singletons = [];
         address = "";
         key = [];
         options = new SyncManagerServerOptions();
@@ -163,6 +182,28 @@ internal sealed class ServeCommand : ICommand
                     }
 
                     options.SpinDuration = TimeSpan.FromMicroseconds(spin);
+                    break;
+                case "--serializer" when hasValue:
+                    switch (args[++i])
+                    {
+                        case "auto": options.Serializer = null; break;
+                        case "pickle": options.Serializer = Managers.Protocol.ManagerSerializer.Pickle; break;
+                        case "xmlrpclib": options.Serializer = Managers.Protocol.ManagerSerializer.Xmlrpclib; break;
+                        default:
+                            error = $"--serializer '{args[i]}' is not one of auto, pickle, xmlrpclib";
+                            return false;
+                    }
+
+                    break;
+                case "--singleton" when hasValue:
+                    var pair = args[++i].Split('=', 2);
+                    if (pair.Length != 2 || pair[0].Length == 0 || pair[1].Length == 0)
+                    {
+                        error = $"--singleton '{args[i]}' is not TYPEID=TYPE (e.g. get_queue=Queue)";
+                        return false;
+                    }
+
+                    singletons.Add((pair[0], pair[1]));
                     break;
                 case "--max-connections" when hasValue:
                     if (!TryCount(args[++i], a, out var maxConnections, out error))

@@ -148,6 +148,11 @@ public partial class BaseManager
             return (new Token(typeId, Address, _endpoint.PythonAddress, id), AsTuple(t[1]));
         }
 
+        if (reply is List<object?> { Count: 2 } l && l[0] is string xmlId)
+        {
+            return (new Token(typeId, Address, _endpoint.PythonAddress, xmlId), AsTuple(l[1]));   // serializer='xmlrpclib'
+        }
+
         throw new ProcessException($"The manager's reply to 'create' of '{typeId}' is not (id, exposed): {PyRepr.Repr(reply)}");
     }
 

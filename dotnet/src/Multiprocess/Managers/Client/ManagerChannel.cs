@@ -1,6 +1,7 @@
 using System.Buffers;
 using Multiprocess.Managers.Protocol;
 using Multiprocess.Pickle;
+using Multiprocess.XmlRpc;
 using Conn = Multiprocess.Connection.Connection;
 
 namespace Multiprocess.Managers.Client;
@@ -18,6 +19,7 @@ internal sealed class ManagerChannel : IDisposable
 
     private readonly Conn _connection;
     private readonly ManagerEndpoint _endpoint;
+    private readonly bool _xml;
     private ArrayBufferWriter<byte> _send = new(256);
     private ArrayBufferWriter<byte> _receive = new(256);
 
@@ -25,6 +27,7 @@ internal sealed class ManagerChannel : IDisposable
     {
         _connection = connection;
         _endpoint = endpoint;
+        _xml = endpoint.Manager.Options.Serializer == ManagerSerializer.Xmlrpclib;
         if (endpoint.Manager.Options.ReceiveSpin is { } spin)
         {
             connection.SpinDuration = spin;
@@ -52,7 +55,7 @@ internal sealed class ManagerChannel : IDisposable
         var manager = _endpoint.Manager;
         _send.ResetWrittenCount();
         // managers.py dispatch / _callmethod: c.send((id, methodname, args, kwds))
-        PickleSerializer.Dump(_send, new ManagerRequest(ident, methodName, args, kwds).ToPython(), manager.PickleOptions);
+        WriteRequest(ident, methodName, args, kwds);
         ReadOnlySpan<byte> reply;
         try
         {
@@ -77,7 +80,7 @@ internal sealed class ManagerChannel : IDisposable
     {
         var manager = _endpoint.Manager;
         _send.ResetWrittenCount();
-        PickleSerializer.Dump(_send, new ManagerRequest(ident, methodName, args, kwds).ToPython(), manager.PickleOptions);
+        WriteRequest(ident, methodName, args, kwds);
         try
         {
             await _connection.SendBytesAsync(_send.WrittenMemory, cancellationToken).ConfigureAwait(false);
@@ -138,7 +141,7 @@ internal sealed class ManagerChannel : IDisposable
             foreach (var (ident, method, args, kwds) in requests)
             {
                 _send.ResetWrittenCount();
-                PickleSerializer.Dump(_send, new ManagerRequest(ident, method, args, kwds).ToPython(), _endpoint.Manager.PickleOptions);
+                WriteRequest(ident, method, args, kwds);
                 _connection.SendBytes(_send.WrittenSpan);
             }
         }
@@ -166,7 +169,7 @@ internal sealed class ManagerChannel : IDisposable
             foreach (var (ident, method, args, kwds) in requests)
             {
                 _send.ResetWrittenCount();
-                PickleSerializer.Dump(_send, new ManagerRequest(ident, method, args, kwds).ToPython(), _endpoint.Manager.PickleOptions);
+                WriteRequest(ident, method, args, kwds);
                 await _connection.SendBytesAsync(_send.WrittenMemory, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -259,7 +262,7 @@ internal sealed class ManagerChannel : IDisposable
         var scope = ProxyRebuildScope.Begin();
         try
         {
-            value = PickleSerializer.Loads(reply, _endpoint.Manager.UnpickleOptions);
+            value = _xml ? ReadXmlReply(reply) : PickleSerializer.Loads(reply, _endpoint.Manager.UnpickleOptions);
         }
         catch (Exception e)
         {
@@ -267,6 +270,11 @@ internal sealed class ManagerChannel : IDisposable
             if (e is UnpicklingException or EndOfStreamException)
             {
                 throw new ProcessException($"The manager's reply to {what} could not be unpickled: {e.Message}", e);
+            }
+
+            if (e is XmlRpcException)
+            {
+                throw new ProcessException($"The manager's reply to {what} is not an XML-RPC document this client can read (serializer='xmlrpclib'; is the manager's serializer 'pickle'?): {e.Message}", e);
             }
 
             throw;
@@ -285,6 +293,39 @@ internal sealed class ManagerChannel : IDisposable
         }
 
         return (value, pending);
+    }
+
+    /// <summary>
+    /// managers.py <c>c.send((id, methodname, args, kwds))</c> through the manager's serializer: a pickle, or for
+    /// <c>serializer='xmlrpclib'</c> the XML-RPC document of <c>_xml_dumps</c> (a value XML-RPC cannot carry fails
+    /// here, before anything is sent, with CPython's marshaller error).
+    /// </summary>
+    private void WriteRequest(string? ident, string method, PyTuple args, PyDict kwds)
+    {
+        var request = new ManagerRequest(ident, method, args, kwds).ToPython();
+        if (_xml)
+        {
+            try
+            {
+                XmlRpcSerializer.Dump(_send, request);
+            }
+            catch
+            {
+                _send.ResetWrittenCount();
+                throw;
+            }
+        }
+        else
+        {
+            PickleSerializer.Dump(_send, request, _endpoint.Manager.PickleOptions);
+        }
+    }
+
+    /// <summary><c>_xml_loads</c>: the reply pair arrives as a list; it is read as the (kind, result) tuple it was.</summary>
+    private static object? ReadXmlReply(ReadOnlySpan<byte> reply)
+    {
+        var value = XmlRpcSerializer.Loads(reply);
+        return value is List<object?> { Count: 2 } pair ? PyTuple.Create(pair[0], pair[1]) : value;
     }
 
     private void TrimSendBuffer()

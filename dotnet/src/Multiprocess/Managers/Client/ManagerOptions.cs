@@ -11,6 +11,13 @@ public sealed class ManagerOptions
     /// <summary>Gets which Python package runs the manager (the class names proxies are pickled with).</summary>
     public ManagerLibrary Library { get; init; } = ManagerLibrary.Multiprocessing;
 
+    /// <summary>
+    /// Gets the manager's serializer (its <c>serializer=</c> argument): <see cref="ManagerSerializer.Pickle"/>, or
+    /// <see cref="ManagerSerializer.Xmlrpclib"/> for a manager started with <c>serializer='xmlrpclib'</c> (values are then
+    /// limited to what XML-RPC carries: docs/xmlrpc.md).
+    /// </summary>
+    public ManagerSerializer Serializer { get; init; } = ManagerSerializer.Pickle;
+
     /// <summary>Gets how persistent connections are kept (per thread, as Python, or pooled).</summary>
     public ManagerConnectionMode ConnectionMode { get; init; } = ManagerConnectionMode.PerThread;
 

@@ -10,8 +10,10 @@ namespace Multiprocess.Managers.Referents;
 /// </summary>
 internal abstract class Referent : ISharedObject
 {
-    // Looks like a CPython heap address; advanced per object so idents are unique and never reused.
-    private static long s_nextId = 0x7f3a_5c00_0000;
+    // Looks like a CPython heap address; advanced per object so idents are unique and never reused. The start is
+    // random per process: a server restarted on the same address must not hand out the idents of the one before,
+    // or an old proxy's finalizer (decref through a new connection) would release a new client's object.
+    private static long s_nextId = 0x7f00_0000_0000 + (Random.Shared.NextInt64(1L << 32) << 8);
 
     protected Referent() => Id = Interlocked.Add(ref s_nextId, 0x60);
 

@@ -141,17 +141,17 @@ internal sealed partial class SharedDict : Referent, IIterableReferent
                 return Copy();
             case "keys":
                 NoArgs(name, args, kwargs);
-                return Snapshot();
+                return new DictView("dict_keys", Snapshot());
             case "values":
                 NoArgs(name, args, kwargs);
                 lock (_dict)
                 {
-                    return new List<object?>(_dict.Values);
+                    return new DictView("dict_values", _dict.Values);
                 }
 
             case "items":
                 NoArgs(name, args, kwargs);
-                return Items();
+                return new DictView("dict_items", Items());
             case "update":
                 if (args.Count > 1)
                 {

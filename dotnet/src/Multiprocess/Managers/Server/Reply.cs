@@ -46,6 +46,7 @@ internal static class Reply
         PyRaisedException raised => raised.Value,
         Hosting.PythonHostLostException lost => PyException.Builtin("RuntimeError", lost.Message),
         KeyNotFoundException key => PyException.Builtin("KeyError", key.Message),
+        XmlRpc.XmlRpcException x => x.PythonError,
         UnpicklingException u => PyException.Create("_pickle", "UnpicklingError", u.Message),
         EndOfStreamException eos => PyException.Create("_pickle", "UnpicklingError", "pickle data was truncated: " + eos.Message),
         _ => PyException.FromException(exception),

@@ -4,6 +4,7 @@ using Multiprocess.Connection;
 using Multiprocess.Managers.Protocol;
 using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
+using Multiprocess.XmlRpc;
 
 namespace Multiprocess.Managers.Server;
 
@@ -18,6 +19,7 @@ public sealed partial class SyncManagerServer
     {
         private readonly ArrayBufferWriter<byte> _output = new(256);
         private SharedCallContext? _context;
+        private bool _xml;   // serializer='xmlrpclib': this connection's requests and replies are XML-RPC documents
         private FrameBuffer? _input;
         private string _name = "";
         private long _lastRequest;
@@ -127,11 +129,17 @@ public sealed partial class SyncManagerServer
             FollowUp followUp = FollowUp.Close;
             var clientName = "";
             object? request = null;
+            _xml = owner._options.Serializer switch
+            {
+                ManagerSerializer.Pickle => false,
+                ManagerSerializer.Xmlrpclib => true,
+                _ => XmlRpcSerializer.IsXml(frame),
+            };
             try
             {
-                request = PickleSerializer.Loads(frame);
+                request = Decode(frame);
             }
-            catch (Exception e) when (e is UnpicklingException or EndOfStreamException or NotSupportedException)
+            catch (Exception e) when (e is UnpicklingException or EndOfStreamException or NotSupportedException or XmlRpcException)
             {
                 owner.Log($"malformed request from {Who}: {e.Message}");
                 reply = Reply.Traceback("_handle_request", e);
@@ -139,12 +147,14 @@ public sealed partial class SyncManagerServer
                 return false;
             }
 
-            if (ProxyForms.MayContainProxy(frame))
+            if (!_xml && ProxyForms.MayContainProxy(frame))
             {
                 owner._server.NoteProxies(request);
             }
 
-            reply = owner._server.HandleRequest(request, out followUp, out clientName, ManagerDialects.OfRequest(frame));
+            // An XML request does not say its CPython version: such clients see 3.14's names (a superset).
+            var dialect = _xml ? ManagerDialect.Python314 : ManagerDialects.OfRequest(frame);
+            reply = owner._server.HandleRequest(request, out followUp, out clientName, dialect);
             if (owner._options.Verbose)
             {
                 owner.Log($"{Describe(request)} from {Who} -> {reply[0]}");
@@ -180,7 +190,7 @@ public sealed partial class SyncManagerServer
                 return false;
             }
 
-            owner.Log($"proxy connection '{name}' from {Who}");
+            owner.Log($"proxy connection '{name}' from {Who}{(_xml ? " (xmlrpclib)" : "")}");
             return ServeRequests();
         }
 
@@ -226,8 +236,8 @@ public sealed partial class SyncManagerServer
                 PyTuple reply;
                 try
                 {
-                    var request = PickleSerializer.Loads(frame);
-                    if (ProxyForms.MayContainProxy(frame))
+                    var request = Decode(frame);
+                    if (!_xml && ProxyForms.MayContainProxy(frame))
                     {
                         server.NoteProxies(request);
                     }
@@ -238,7 +248,7 @@ public sealed partial class SyncManagerServer
                 {
                     break;
                 }
-                catch (Exception e) when (e is UnpicklingException or EndOfStreamException or NotSupportedException)
+                catch (Exception e) when (e is UnpicklingException or EndOfStreamException or NotSupportedException or XmlRpcException)
                 {
                     // CPython: recv() raising inside the loop is answered with a traceback and the loop goes on.
                     owner.Log($"malformed request on '{_name}': {e.Message}");
@@ -256,18 +266,36 @@ public sealed partial class SyncManagerServer
             return false;
         }
 
-        /// <summary>Pickles and sends a reply; what cannot be pickled becomes <c>#UNSERIALIZABLE</c>, as in CPython.</summary>
+        private object? Decode(ReadOnlySpan<byte> frame) => _xml ? XmlRpcSerializer.Loads(frame) : PickleSerializer.Loads(frame);
+
+        /// <summary>Serializes and sends a reply; what cannot be serialized becomes <c>#UNSERIALIZABLE</c>, as in CPython.</summary>
         private void Send(PyTuple reply)
         {
             _output.ResetWrittenCount();
-            try
+            if (_xml)
             {
-                PickleSerializer.Dump(_output, reply);
+                try
+                {
+                    XmlRpcSerializer.Dump(_output, reply);
+                }
+                catch (XmlRpcException e)
+                {
+                    // e.g. '#PROXY' (a Token has no __dict__), an int beyond 32 bits, a set: CPython's marshaller error.
+                    _output.ResetWrittenCount();
+                    XmlRpcSerializer.Dump(_output, Reply.Unserializable("serve_client", e.Message));
+                }
             }
-            catch (Exception e) when (e is PicklingException or NotSupportedException or InvalidCastException or ArgumentException)
+            else
             {
-                _output.ResetWrittenCount();
-                PickleSerializer.Dump(_output, Reply.Unserializable("serve_client", $"_pickle.PicklingError: {e.Message}"));
+                try
+                {
+                    PickleSerializer.Dump(_output, reply);
+                }
+                catch (Exception e) when (e is PicklingException or NotSupportedException or InvalidCastException or ArgumentException)
+                {
+                    _output.ResetWrittenCount();
+                    PickleSerializer.Dump(_output, Reply.Unserializable("serve_client", $"_pickle.PicklingError: {e.Message}"));
+                }
             }
 
             try

@@ -22,7 +22,8 @@ namespace Multiprocess.Managers.Server;
 /// <c>Lock.acquire</c>, <c>Event.wait</c>...) keeps its thread and blocks only its own client; if that client dies
 /// while it waits the call ends without taking anything.
 /// </para>
-/// <para>All members are thread-safe. <see cref="Shutdown"/> (or a client's <c>shutdown</c>) stops the server; it cannot be restarted.</para>
+/// <para>All members are thread-safe. <see cref="Shutdown"/> (or a client's <c>shutdown</c>) stops the server; it cannot be
+/// restarted, but a new server can start at once on the same address (docs/xmlrpc.md, "Restarting a server").</para>
 /// </remarks>
 /// <example><code>
 /// using var server = new SyncManagerServer("127.0.0.1:50000", authkey);
@@ -111,6 +112,11 @@ public sealed partial class SyncManagerServer : IDisposable
             if (_state != 0)
             {
                 throw new InvalidOperationException($"The manager server on '{Address}' was already {(_state == 1 ? "started" : "stopped")}");
+            }
+
+            if (RemoveStaleSocketFile(_requested))
+            {
+                Log($"removed the socket file of a server that is gone: {_requested}");
             }
 
             StartPython();

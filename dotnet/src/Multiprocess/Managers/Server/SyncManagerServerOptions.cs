@@ -1,3 +1,5 @@
+using Multiprocess.Managers.Protocol;
+
 namespace Multiprocess.Managers.Server;
 
 /// <summary>Tuning and logging of a <see cref="SyncManagerServer"/>; the defaults suit most uses.</summary>
@@ -58,6 +60,16 @@ public sealed class SyncManagerServerOptions
 
     /// <summary>Gets or sets how long a serving thread polls for the next request before it blocks (see <c>Connection.SpinDuration</c>); zero blocks at once.</summary>
     public TimeSpan SpinDuration { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// Gets or sets the one serializer the server speaks, as CPython's <c>serializer=</c> fixes it for a whole manager;
+    /// null (the default) answers each connection in the serializer of its first request: a pickle and an
+    /// XML-RPC document cannot be confused (the one starts with an opcode, the other with <c>&lt;</c>), so stock
+    /// clients with <c>serializer='pickle'</c> and <c>serializer='xmlrpclib'</c> share one server and its objects.
+    /// With a fixed serializer, a request in the other one is refused as CPython refuses it (a traceback saying
+    /// it could not be read, in the server's serializer).
+    /// </summary>
+    public ManagerSerializer? Serializer { get; set; }
 
     /// <summary>
     /// Gets or sets the Python host that runs the referents only Python can (Pool, Barrier actions, registered

@@ -35,7 +35,7 @@ public sealed class PythonManagerServer : IDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts a manager for <paramref name="peer"/> with <paramref name="authKey"/> and waits for its address.</summary>
-    public static PythonManagerServer Start(ManagerPeer peer, string authKey)
+    public static PythonManagerServer Start(ManagerPeer peer, string authKey, string serializer = "pickle")
     {
         var psi = new ProcessStartInfo(PythonInterpreters.Get(peer.Version))
         {
@@ -48,6 +48,7 @@ public sealed class PythonManagerServer : IDisposable
         psi.ArgumentList.Add(peer.LibraryName);
         psi.ArgumentList.Add(peer.Family);
         psi.ArgumentList.Add(authKey);
+        psi.ArgumentList.Add(serializer);
         psi.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
         if (peer.IsMultiprocess)
         {

@@ -1,6 +1,6 @@
 """A Python manager for the C# client tests: SyncManager plus test type ids, served in this process.
 
-usage: manager_server.py LIB FAMILY AUTHKEY
+usage: manager_server.py LIB FAMILY AUTHKEY [SERIALIZER]
   LIB     multiprocessing | multiprocess
   FAMILY  inet (127.0.0.1, ephemeral port) | unix (the library's default AF_UNIX address: a path for
           multiprocessing, an abstract name for multiprocess)
@@ -14,6 +14,7 @@ import threading
 import time
 
 lib, family, authkey = sys.argv[1], sys.argv[2], sys.argv[3].encode()
+serializer = sys.argv[4] if len(sys.argv) > 4 else "pickle"     # 'xmlrpclib': XmlListener (managers.listener_client)
 mp = importlib.import_module(lib)
 managers = importlib.import_module(lib + ".managers")
 reduction = importlib.import_module(lib + ".reduction")
@@ -79,7 +80,7 @@ TestManager.register("get_queue", callable=lambda: shared_queue)
 TestManager.register("Inspector", Inspector)
 
 address = ("127.0.0.1", 0) if family == "inet" else None
-server = TestManager(address=address, authkey=authkey).get_server()
+server = TestManager(address=address, authkey=authkey, serializer=serializer).get_server()
 a = server.address
 if isinstance(a, tuple):
     text = "%s:%d" % a
