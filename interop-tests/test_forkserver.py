@@ -35,4 +35,4 @@ def test_demo_pool_of_forkserver_workers(cli, peer_lib):
     version = "%d.%d.%d" % sys.version_info[:3]
     assert f"CPython {version} worker(s)" in proc.stdout and f"{peer_lib}, started by forkserver" in proc.stdout
     assert "check: 40 results in task order" in proc.stdout and ": OK" in proc.stdout
-    assert "ForkServerProcess-" in proc.stdout
+    assert "ForkServerPoolWorker-" in proc.stdout
