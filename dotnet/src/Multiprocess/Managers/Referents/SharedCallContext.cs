@@ -13,6 +13,8 @@ public sealed class SharedCallContext
     private readonly Func<object?, ISharedObject?>? _resolve;
     private volatile Waiter? _waiter;
     private volatile bool _aborted;
+    private Action<object?>? _replySender;
+    private int _replySent;
 
     /// <summary>Initializes a new instance of the <see cref="SharedCallContext"/> class.</summary>
     /// <param name="clientName">The name the client sent with <c>accept_connection</c>.</param>
@@ -54,6 +56,40 @@ public sealed class SharedCallContext
     }
 
     /// <summary>Records the waiter a blocking call sleeps on, so <see cref="Abort"/> can wake it.</summary>
+    /// <summary>
+    /// Lets another thread send this client's reply while the client's own thread is still blocked in the call
+    /// (<see cref="Waiter.Grant"/>): a lock handed over on release answers its waiter at once, so the waiter's
+    /// wake-up is off the path between one client's release and the next client's acquire.
+    /// </summary>
+    internal void SetReplySender(Action<object?> sender) => _replySender = sender;
+
+    /// <summary>Claims the reply of the current call for an early send; false if this client cannot be answered so.</summary>
+    internal bool ClaimEarlyReply()
+    {
+        if (_replySender is null)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _replySent, 1);
+        return true;
+    }
+
+    /// <summary>Sends the claimed reply; a failure is the client's (gone or stalled), whose own thread then finds it.</summary>
+    internal void SendEarlyReply(object? value)
+    {
+        try
+        {
+            _replySender!(value);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or TimeoutException or InvalidOperationException)
+        {
+        }
+    }
+
+    /// <summary>Whether the current call's reply was sent early (and resets that for the next call).</summary>
+    internal bool TakeReplySent() => Volatile.Read(ref _replySent) == 1 && Interlocked.Exchange(ref _replySent, 0) == 1;
+
     internal void SetWaiter(Waiter? waiter)
     {
         _waiter = waiter;

@@ -38,10 +38,12 @@ internal sealed class SharedLock : Referent, ILockReferent
     public object? CallAcquire(PyTuple args, PyDict kwargs, SharedCallContext context)
     {
         var (blocking, deadline) = LockArguments.Acquire(args, kwargs);
-        return Acquire(context, blocking, deadline);
+        return Acquire(context, blocking, deadline, repliesTrue: true);
     }
 
-    public bool Acquire(SharedCallContext context, bool blocking, Deadline deadline)
+    public bool Acquire(SharedCallContext context, bool blocking, Deadline deadline) => Acquire(context, blocking, deadline, repliesTrue: false);
+
+    private bool Acquire(SharedCallContext context, bool blocking, Deadline deadline, bool repliesTrue)
     {
         LinkedListNode<Waiter> node;
         lock (_gate)
@@ -58,6 +60,7 @@ internal sealed class SharedLock : Referent, ILockReferent
             }
 
             node = _waiters.Enqueue(context, 1);
+            node.Value.RepliesTrue = repliesTrue;
         }
 
         return _waiters.Await(node, context, deadline, () => Release(context));
@@ -65,6 +68,7 @@ internal sealed class SharedLock : Referent, ILockReferent
 
     public void Release(SharedCallContext context)
     {
+        Waiter? next;
         lock (_gate)
         {
             if (!_locked)
@@ -73,15 +77,11 @@ internal sealed class SharedLock : Referent, ILockReferent
             }
 
             // Hand the lock to the oldest waiter (it stays locked), or free it.
-            if (_waiters.Dequeue() is { } next)
-            {
-                next.Signal();
-            }
-            else
-            {
-                _locked = false;
-            }
+            next = _waiters.Dequeue();
+            _locked = next is not null;
         }
+
+        next?.Grant();
     }
 
     public object? ReleaseSave(SharedCallContext context)

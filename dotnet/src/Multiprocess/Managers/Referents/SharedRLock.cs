@@ -40,13 +40,14 @@ internal sealed class SharedRLock : Referent, ILockReferent
     public object? CallAcquire(PyTuple args, PyDict kwargs, SharedCallContext context)
     {
         var (blocking, deadline) = LockArguments.Acquire(args, kwargs);
-        return Acquire(context, blocking, deadline);
+        return AcquireCount(context, blocking, deadline, 1, repliesTrue: true);
     }
 
     public bool Acquire(SharedCallContext context, bool blocking, Deadline deadline) => AcquireCount(context, blocking, deadline, 1);
 
     public void Release(SharedCallContext context)
     {
+        Waiter? next = null;
         lock (_gate)
         {
             if (_owner != context || _count == 0)
@@ -56,9 +57,11 @@ internal sealed class SharedRLock : Referent, ILockReferent
 
             if (--_count == 0)
             {
-                HandOver();
+                next = HandOver(signal: false);
             }
         }
+
+        next?.Grant(); // outside the gate: it may answer the waiter's client
     }
 
     public object? ReleaseSave(SharedCallContext context)
@@ -107,7 +110,7 @@ internal sealed class SharedRLock : Referent, ILockReferent
         }
     }
 
-    private bool AcquireCount(SharedCallContext context, bool blocking, Deadline deadline, long count)
+    private bool AcquireCount(SharedCallContext context, bool blocking, Deadline deadline, long count, bool repliesTrue = false)
     {
         LinkedListNode<Waiter> node;
         lock (_gate)
@@ -131,6 +134,7 @@ internal sealed class SharedRLock : Referent, ILockReferent
             }
 
             node = _waiters.Enqueue(context, count);
+            node.Value.RepliesTrue = repliesTrue;
         }
 
         return _waiters.Await(node, context, deadline, () =>
@@ -143,18 +147,25 @@ internal sealed class SharedRLock : Referent, ILockReferent
         });
     }
 
-    /// <summary>Gives the free lock to the oldest waiter with the count it asked for, or leaves it free (caller holds the gate).</summary>
-    private void HandOver()
+    /// <summary>
+    /// Gives the free lock to the oldest waiter with the count it asked for, or leaves it free (caller holds the
+    /// gate); signals the waiter, or leaves that to the caller (<see cref="Waiter.Grant"/>, outside the gate).
+    /// </summary>
+    private Waiter? HandOver(bool signal = true)
     {
         if (_waiters.Dequeue() is { } next)
         {
             _owner = next.Context;
             _count = next.Count;
-            next.Signal();
+            if (signal)
+            {
+                next.Signal();
+            }
+
+            return next;
         }
-        else
-        {
-            _owner = null;
-        }
+
+        _owner = null;
+        return null;
     }
 }

@@ -70,10 +70,12 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
             throw PyErrors.ValueError("can't specify timeout for non-blocking acquire");
         }
 
-        return Acquire(context, blocking, Deadline.FromSeconds(timeout));
+        return Acquire(context, blocking, Deadline.FromSeconds(timeout), repliesTrue: true);
     }
 
-    public bool Acquire(SharedCallContext context, bool blocking, Deadline deadline)
+    public bool Acquire(SharedCallContext context, bool blocking, Deadline deadline) => Acquire(context, blocking, deadline, repliesTrue: false);
+
+    private bool Acquire(SharedCallContext context, bool blocking, Deadline deadline, bool repliesTrue)
     {
         LinkedListNode<Waiter> node;
         lock (_gate)
@@ -90,6 +92,7 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
             }
 
             node = _waiters.Enqueue(context, 1);
+            node.Value.RepliesTrue = repliesTrue;
         }
 
         return _waiters.Await(node, context, deadline, () => ReleaseN(1));
@@ -131,6 +134,7 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
             throw PyErrors.ValueError("n must be one or more");
         }
 
+        List<Waiter>? granted = null;
         lock (_gate)
         {
             if (_bounded && _value + n > _initial)
@@ -141,10 +145,13 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
             // Each released unit goes straight to a waiter if there is one.
             for (; n > 0 && _waiters.Dequeue() is { } next; n--)
             {
-                next.Signal();
+                (granted ??= []).Add(next);
             }
 
             _value += n;
         }
+
+        // Outside the gate: a grant may answer the waiter's client.
+        granted?.ForEach(static w => w.Grant());
     }
 }

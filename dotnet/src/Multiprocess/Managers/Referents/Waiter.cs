@@ -19,6 +19,36 @@ internal sealed class Waiter
     /// <summary>Gets or sets how much the waiter asked for (an RLock's recursion count to restore).</summary>
     public long Count { get; set; }
     private bool _aborted;
+    private bool _finished;
+
+    /// <summary>Gets or sets a value indicating whether the waiting call is a client's acquire, answered True when granted.</summary>
+    public bool RepliesTrue { get; set; }
+
+    /// <summary>
+    /// Signals the waiter that it was granted what it waits for, and when it is a client's acquire answers the
+    /// client at once (<see cref="SharedCallContext.ClaimEarlyReply"/>). Call it outside the referent's gate: it may send.
+    /// </summary>
+    public void Grant()
+    {
+        bool early;
+        lock (_gate)
+        {
+            if (_signaled)
+            {
+                return;
+            }
+
+            // Claimed before the waiter can wake: its thread then skips its own reply.
+            early = RepliesTrue && !_finished && Context is { } c && c.ClaimEarlyReply();
+            _signaled = true;
+            Monitor.Pulse(_gate);
+        }
+
+        if (early)
+        {
+            Context!.SendEarlyReply(true);
+        }
+    }
 
     /// <summary>Wakes the waiter as notified; false if it was already.</summary>
     public bool Signal()
@@ -79,6 +109,11 @@ internal sealed class Waiter
         }
         finally
         {
+            lock (_gate)
+            {
+                _finished = true;
+            }
+
             context.SetWaiter(null);
         }
     }

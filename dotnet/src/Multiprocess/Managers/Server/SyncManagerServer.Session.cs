@@ -181,6 +181,7 @@ public sealed partial class SyncManagerServer
         private bool ServeClient(string name)
         {
             var context = owner._server.NewContext(name, PeerGone);
+            context.SetReplySender(value => Send(Reply.Return(value)));
             _context = context;
             _name = name;
             _input = new FrameBuffer(owner._options.TcpQuickAck ? connection.AcknowledgeNow : null);
@@ -255,7 +256,11 @@ public sealed partial class SyncManagerServer
                     reply = Reply.Traceback("serve_client", e);
                 }
 
-                Send(reply);
+                if (!context.TakeReplySent())
+                {
+                    Send(reply);
+                }
+
                 if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
                 {
                     _lastRequest = Environment.TickCount64;

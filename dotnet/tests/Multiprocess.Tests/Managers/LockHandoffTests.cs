@@ -1,0 +1,61 @@
+using Multiprocess.Managers.Server;
+using Multiprocess.Pickle;
+using static Multiprocess.Tests.Managers.ManagerTestClient;
+using MpConnection = Multiprocess.Connection.Connection;
+
+namespace Multiprocess.Tests.Managers;
+
+/// <summary>
+/// A Lock, RLock or Semaphore released while another client waits in acquire is handed over, and the waiter's
+/// client is answered by the releasing thread at once: exactly one <c>('#RETURN', True)</c>, then its next call
+/// is answered as usual.
+/// </summary>
+public class LockHandoffTests
+{
+    private static readonly byte[] Key = "handoff key"u8.ToArray();
+    private static readonly PyTuple True = PyTuple.Create("#RETURN", true);
+    private static readonly PyTuple None = PyTuple.Create("#RETURN", null);
+
+    [TestCase("Lock")]
+    [TestCase("RLock")]
+    [TestCase("Semaphore")]
+    public void ReleaseHandsOverToTheWaiter_WhoseClientGetsOneReply(string typeId)
+    {
+        using var server = new SyncManagerServer($"@handoff-test-{Environment.ProcessId}-{Guid.NewGuid():N}", Key);
+        server.Start();
+        var ident = typeId == "Semaphore" ? Create(server.BoundAddress, Key, typeId, 1L) : Create(server.BoundAddress, Key, typeId);
+        using var a = Proxy(server.BoundAddress, Key, "a");
+        using var b = Proxy(server.BoundAddress, Key, "b");
+        for (var round = 0; round < 20; round++)
+        {
+            Assert.That(Request(a, ident, "acquire"), Is.EqualTo(True));
+            b.SendBytes(PickleSerializer.Dumps(PyTuple.Create(ident, "acquire", PyTuple.Empty, new PyDict())));
+            Assert.That(b.Poll(TimeSpan.FromMilliseconds(round == 0 ? 100 : 5)), Is.False, "b waits while a holds it");
+            Assert.That(Request(a, ident, "release"), Is.EqualTo(None));
+            Assert.That(PickleSerializer.Loads(b.RecvBytes(null, TimeSpan.FromSeconds(10))), Is.EqualTo(True), "b was handed it");
+
+            // One reply only: b's next call gets its own answer, and a waits for b now.
+            a.SendBytes(PickleSerializer.Dumps(PyTuple.Create(ident, "acquire", PyTuple.Empty, new PyDict())));
+            Assert.That(Request(b, ident, "release"), Is.EqualTo(None));
+            Assert.That(PickleSerializer.Loads(a.RecvBytes(null, TimeSpan.FromSeconds(10))), Is.EqualTo(True));
+            Assert.That(Request(a, ident, "release"), Is.EqualTo(None));
+            Assert.That(a.Poll(TimeSpan.Zero) || b.Poll(TimeSpan.Zero), Is.False, "no reply left over");
+        }
+    }
+
+    [Test]
+    public void TimedOutWaiter_AnswersItself_NoSecondReply()
+    {
+        using var server = new SyncManagerServer($"@handoff-test-{Environment.ProcessId}-{Guid.NewGuid():N}", Key);
+        server.Start();
+        var ident = Create(server.BoundAddress, Key, "Lock");
+        using var a = Proxy(server.BoundAddress, Key, "a");
+        using var b = Proxy(server.BoundAddress, Key, "b");
+        Assert.That(Request(a, ident, "acquire"), Is.EqualTo(True));
+        Assert.That(Request(b, ident, "acquire", PyTuple.Create(true, 0.05)), Is.EqualTo(PyTuple.Create("#RETURN", false)));
+        Assert.That(Request(a, ident, "release"), Is.EqualTo(None));
+        Assert.That(Request(b, ident, "acquire"), Is.EqualTo(True));
+        Assert.That(Request(b, ident, "release"), Is.EqualTo(None));
+        Assert.That(b.Poll(TimeSpan.FromMilliseconds(50)), Is.False);
+    }
+}
