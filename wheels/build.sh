@@ -2,7 +2,8 @@
 # Builds the wheel of the Python shim, offline:
 #  1. the engine as a native library: Multiprocess.Interop published with Native AOT (NativeLib=Shared) for
 #     linux-x64 into python/multiprocess_dotnet/_engine/Multiprocess.Interop.so; the managers load it with ctypes,
-#     no .NET needed;
+#     no .NET needed, or (under the fork start method) run it in a server process through the launcher
+#     _engine/multiprocess-dotnet-server;
 #  2. the same assemblies as IL (plus pythonnet's Python.Runtime.dll and a runtimeconfig) next to it, for clr() only;
 #  3. wheels/dist/multiprocess_dotnet-<version>-py3-none-manylinux_2_<N>_x86_64.whl with Debian's /usr/bin/python3
 #     (pip, setuptools, wheel; not a pyenv one, which lacks wheel), N being the glibc floor of the library: the highest
@@ -22,7 +23,10 @@ fi
 rm -rf "$engine" wheels/dist build
 dotnet publish "$project" -c Release -o "$engine" -nologo -v q -clp:NoSummary
 cp "$native_out/Multiprocess.Interop.so" "$engine/"
-floor=$(objdump -T "$engine/Multiprocess.Interop.so" | grep -o 'GLIBC_2\.[0-9]*' | sort -u -t. -k2,2n | tail -n 1)
+# The launcher of the library as a manager server process of its own (the shim's Manager() under the fork start
+# method): a few KiB of C, compiled with the gcc the AOT link step already needs; -ldl for glibc < 2.34.
+gcc -O2 -Wall -Werror -o "$engine/multiprocess-dotnet-server" dotnet/src/Multiprocess.Interop/launcher/server-launcher.c -ldl
+floor=$(objdump -T "$engine/Multiprocess.Interop.so" "$engine/multiprocess-dotnet-server" | grep -o 'GLIBC_2\.[0-9]*' | sort -u -t. -k2,2n | tail -n 1)
 [ -n "$floor" ] || { echo "wheels/build.sh: no GLIBC_ symbol versions in the native library" >&2; exit 1; }
 export MULTIPROCESS_DOTNET_PLATFORM_TAG="manylinux_2_${floor#GLIBC_2.}_x86_64"
 /usr/bin/python3 -m pip wheel --quiet --no-deps --no-build-isolation --no-index -w wheels/dist . 2>&1 | grep -v "^$" || true

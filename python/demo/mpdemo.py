@@ -3,7 +3,7 @@
 Every function here has a C# twin in the `multiprocess` command (dotnet/src/Multiprocess.Cli/Commands/DemoTargets.cs):
 a C# Pool runs `collatz_steps` in Python workers and in C# workers alike, and a Python parent that calls
 `multiprocessing.set_executable(<path of multiprocess>)` gets C# children for `produce`, `consume`, `echo`,
-`joinable_consume` and `exit_with`, which use the parent's queues exactly as these Python versions do.
+`joinable_consume`, `exit_with` and `through_forkserver`, which use the parent's queues exactly as these Python versions do.
 """
 import sys
 
@@ -116,3 +116,11 @@ def add_shared_in_worker(n):
         with counter.get_lock():
             counter.value += 1
     return len(_shared["numbers"])
+
+
+def through_forkserver(address, alive_fd, authkey, package, results):
+    """C# only (the twin in DemoTargets.cs): a C# child given its Python parent's forkserver (address, a DupFd of the
+    alive pipe's write end, the 3.14 authkey or None) has it fork produce(results, 7, 3) and exit_with(5), then puts
+    ['exit codes', 0, 5, pid, pid] on results. CPython children cannot reuse a parent's forkserver (each process
+    starts its own), so there is no Python body."""
+    raise NotImplementedError("through_forkserver runs in the C# twin (multiprocess set as the spawn executable)")

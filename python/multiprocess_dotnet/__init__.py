@@ -1,21 +1,23 @@
-"""multiprocess_dotnet: CPython's multiprocessing managers served from .NET threads, in your own process.
+"""multiprocess_dotnet: CPython's multiprocessing managers served from .NET threads.
 
     import multiprocess_dotnet as mpd
-    with mpd.Manager() as m:            # no server process: the server runs here, on .NET threads, without the GIL
-        d = m.dict(); q = m.Queue()     # CPython's own proxies; pass them to spawned workers as usual
+    with mpd.Manager() as m:            # the server runs on .NET threads, without the GIL
+        d = m.dict(); q = m.Queue()     # CPython's own proxies; pass them to your workers as usual
 
     python -m multiprocess_dotnet run script.py     # an unmodified program, its managers on .NET
 
 The engine is a native library (Native AOT: no .NET needed) that loads on the first manager start; importing this
 package loads nothing but itself (its names resolve on first use, as `multiprocessing` does). Works on CPython
 3.8-3.14; `clr()` adds pythonnet access to the engine's .NET types on 3.11-3.13 (that needs the .NET 10 runtime).
-Once the engine is loaded, the 'fork' start method is refused (see _forksafety).
+Under spawn and forkserver the server runs in this process; under fork in a server process of its own, so that this
+process never loads .NET and may fork (server_mode(), _server_process). A process that loaded the engine refuses the
+'fork' start method (_forksafety).
 """
 try:
     from ._version import __version__       # written by wheels/build.sh (importlib.metadata would cost ~45 ms)
 except ImportError:                          # running from the source tree
     __version__ = "0+source"
-__all__ = ["Manager", "SyncManager", "BaseManager", "SharedMemoryManager", "DotnetServer", "install", "uninstall",
+__all__ = ["Manager", "SyncManager", "BaseManager", "SharedMemoryManager", "DotnetServer", "server_mode", "install", "uninstall",
            "installed", "load", "loaded", "clr", "EngineError", "EngineLoadError", "HostfxrError", "FORK_REFUSED",
            "__version__"]
 
@@ -23,8 +25,8 @@ __all__ = ["Manager", "SyncManager", "BaseManager", "SharedMemoryManager", "Dotn
 # `import multiprocessing` costs, and multiprocessing.managers loads only when a manager is wanted.
 _LAZY = {
     "Manager": "managers", "SyncManager": "managers", "BaseManager": "managers", "SharedMemoryManager": "managers",
-    "DotnetServer": "managers", "install": "_dropin", "uninstall": "_dropin", "installed": "_dropin",
-    "loaded": "_engine", "EngineError": "_engine", "EngineLoadError": "_engine", "HostfxrError": "_hostfxr",
+    "DotnetServer": "managers", "server_mode": "managers", "install": "_dropin", "uninstall": "_dropin", "installed": "_dropin",
+    "loaded": "_engine", "EngineError": "_engine_files", "EngineLoadError": "_engine_files", "HostfxrError": "_hostfxr",
     "FORK_REFUSED": "_forksafety",
 }
 

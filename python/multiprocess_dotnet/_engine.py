@@ -20,12 +20,10 @@ import threading
 import traceback
 
 from . import _pyhost
+from ._engine_files import ENGINE_DIR, NATIVE_LIBRARY, EngineError, EngineLoadError, library_path  # noqa: F401
 
 __all__ = ["engine", "loaded", "library_path", "ENGINE_DIR", "EngineError", "EngineLoadError"]
 
-ENGINE_DIR = os.environ.get("MULTIPROCESS_DOTNET_ENGINE") or os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                                          "_engine")
-NATIVE_LIBRARY = "Multiprocess.Interop.so"
 _EXPORTS = {"Call": "mpd_call", "Free": "mpd_free", "Reply": "mpd_reply", "SetCallback": "mpd_set_callback"}
 _ASSEMBLIES = ("Multiprocess.Pickle", "Multiprocess", "Multiprocess.Interop")
 _RUNTIME_CONFIG = "Multiprocess.Interop.runtimeconfig.json"
@@ -36,14 +34,6 @@ _FREE = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
 _SET_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 _REPLY = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int)
-
-
-class EngineError(RuntimeError):
-    """The engine cannot be used here (a forked child, or after interpreter shutdown began)."""
-
-
-class EngineLoadError(ImportError):
-    """The native engine library is missing or cannot be loaded; the message names the file and the reason."""
 
 
 def _dumps(obj):
@@ -130,11 +120,6 @@ _pythonnet_started = False
 def loaded():
     """Whether the engine is loaded in this process."""
     return _engine is not None
-
-
-def library_path():
-    """The native engine library this package loads."""
-    return os.path.join(ENGINE_DIR, NATIVE_LIBRARY)
 
 
 def _pointers_native():

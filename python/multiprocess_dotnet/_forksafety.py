@@ -1,23 +1,26 @@
 """Fork safety: a process that has .NET loaded must not fork and then run .NET code.
 
-A forked child shares nothing of .NET's threads (GC, finalizer, tiered JIT) and, with W^X on, writes its JIT code
-through the parent's double mapping (docs/native.md); the engine's runtimeconfig turns W^X off, but a
-child that runs .NET still hangs or corrupts state. So, once the engine is loaded:
+A forked child shares nothing of .NET's threads (GC, finalizer, the servers'): it hangs or corrupts state
+(docs/native.md). The engine loads into this process only for the 'inprocess' server mode, which `server_mode()`
+chooses only when neither the manager's nor the program's start method is 'fork' (under fork the server is a process
+of its own and nothing is loaded here). Once the engine is loaded:
 
-- the default start method becomes 'spawn' (multiprocessing's default on Linux is 'fork' before 3.14);
-- a process started with the 'fork' method is refused with a RuntimeError that says why (unless
-  MULTIPROCESS_DOTNET_ALLOW_FORK=1);
+- a process started with the 'fork' method is refused with a RuntimeError that says why and what to do (unless
+  MULTIPROCESS_DOTNET_ALLOW_FORK=1), before it forks: never a child that hangs;
 - a child made by a bare os.fork() may run Python, but any call into the engine raises EngineError.
-'spawn' and 'forkserver' are safe: their children start a fresh interpreter.
+The program's start method is left as it is. 'spawn' and 'forkserver' are safe: their children start a fresh
+interpreter.
 """
 import os
 
 __all__ = ["FORK_REFUSED", "engine_loaded", "allow_fork"]
 
-FORK_REFUSED = ("multiprocess_dotnet: this process has the .NET engine loaded, and a forked child would inherit a "
-                "copy of .NET's runtime without its threads (GC, finalizer, JIT), which corrupts or hangs it. Use the "
-                "'spawn' or 'forkserver' start method (multiprocessing.get_context('spawn')), or set "
-                "MULTIPROCESS_DOTNET_ALLOW_FORK=1 to fork anyway (the child must then never touch the engine).")
+FORK_REFUSED = ("multiprocess_dotnet: this process has the .NET engine loaded (a manager server runs in it: server "
+                "mode 'inprocess'), and a forked child would inherit a copy of .NET's runtime without its threads "
+                "(GC, finalizer, the servers'), which corrupts or hangs it. Use the 'spawn' or 'forkserver' start "
+                "method (multiprocessing.get_context('spawn')), or start the manager under 'fork' (or with "
+                "MULTIPROCESS_DOTNET_SERVER=process) so that its server runs in a process of its own and this one "
+                "may fork; MULTIPROCESS_DOTNET_ALLOW_FORK=1 forks anyway (the child must then never touch the engine).")
 
 _patched = []
 
@@ -36,25 +39,19 @@ def _refuse(original):
 
 
 def _guard_library(name):
-    """Refuses the fork start method of `multiprocessing` (and of `multiprocess`, dill's fork, if imported)."""
+    """Refuses the fork start method of `multiprocessing` (and of `multiprocess`, dill's fork, if imported); the
+    default start method is left alone."""
     import importlib
     import sys
     if name != "multiprocessing" and name not in sys.modules:
         return
     try:
         popen_fork = importlib.import_module(name + ".popen_fork")
-        context = importlib.import_module(name + ".context")
     except ImportError:
         return
     if not hasattr(popen_fork.Popen._launch, "__wrapped__"):
         popen_fork.Popen._launch = _refuse(popen_fork.Popen._launch)
         _patched.append(popen_fork)
-    default = context._default_context
-    current = default._actual_context
-    if current is None or current._name == "fork":
-        # No warning: multiprocessing resolves its default to 'fork' as soon as anything asks (a Queue, a Manager's
-        # constructor), so a warning here would fire for nearly every program without telling it anything new.
-        default._actual_context = default.get_context("spawn")
 
 
 def engine_loaded():

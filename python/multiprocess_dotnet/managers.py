@@ -1,11 +1,18 @@
-"""Managers whose server runs inside this process on .NET threads: drop-in subclasses of multiprocessing's.
+"""Managers whose server is the .NET engine: drop-in subclasses of multiprocessing's.
 
 `SyncManager`, `BaseManager` and `SharedMemoryManager` keep the stdlib's signatures, registry, proxies and client
-side; only the server changes. Instead of spawning a Python server process (one GIL for every client), `start()`
-starts the engine's manager server (dotnet/src/Multiprocess/Managers) in this process: every client connection is
-served by a .NET thread, and SyncManager's types (dict, list, Queue, Lock, ...) run in C# without the GIL. Type ids
-registered with a Python callable of their own (and `Pool`) are made and run in this interpreter, as CPython's
-server would, with the GIL taken only for them.
+side; only the server changes: the engine's manager server (dotnet/src/Multiprocess/Managers), where every client
+connection is served by a .NET thread and SyncManager's types (dict, list, Queue, Lock, ...) run in C# without the
+GIL. Type ids registered with a Python callable of their own (and `Pool`) are made and run in this interpreter, as
+CPython's server would, with the GIL taken only for them.
+
+Two server modes (`server_mode()`; docs/native.md):
+- 'inprocess' (under spawn and forkserver): the server runs in this process, the engine loaded with ctypes: no server
+  process at all. This process must then not fork (_forksafety).
+- 'process' (under fork, Linux's default before 3.14): as CPython does, the server is a process of its own
+  (_server_process.py: the engine's launcher), so this process never loads .NET and may fork freely; the server
+  forwards the Python type ids' calls here, where they run on threads of their own.
+MULTIPROCESS_DOTNET_SERVER=process|inprocess chooses one for every manager ('auto', the default, decides as above).
 
 The proxies are CPython's own: they work here, in spawned children, and in any process that connects.
 """
@@ -17,9 +24,31 @@ from multiprocessing import managers as _stdlib
 from multiprocessing import util
 from multiprocessing.managers import BaseProxy, State
 
-from . import _engine
+__all__ = ["BaseManager", "SyncManager", "SharedMemoryManager", "Manager", "native_typeids", "server_mode"]
 
-__all__ = ["BaseManager", "SyncManager", "SharedMemoryManager", "Manager", "native_typeids"]
+SERVER_MODES = ("auto", "process", "inprocess")
+
+
+def server_mode(ctx=None):
+    """'process' or 'inprocess': where the server of a manager made with context `ctx` runs. MULTIPROCESS_DOTNET_SERVER
+    decides when set; otherwise 'process' when the manager's or the program's start method is 'fork' (this process
+    may fork: it must not load .NET), else 'inprocess'."""
+    mode = os.environ.get("MULTIPROCESS_DOTNET_SERVER") or "auto"
+    if mode not in SERVER_MODES:
+        raise ValueError("MULTIPROCESS_DOTNET_SERVER=%r: expected one of %s" % (mode, ", ".join(SERVER_MODES)))
+    if mode != "auto":
+        return mode
+    from multiprocessing import get_start_method
+    methods = {get_start_method(), ctx.get_start_method() if ctx is not None else None}
+    return "process" if "fork" in methods else "inprocess"
+
+
+def _new_engine(mode):
+    if mode == "process":
+        from ._server_process import ServerProcess
+        return ServerProcess()
+    from . import _engine
+    return _engine.engine()
 
 
 def native_typeids():
@@ -46,12 +75,13 @@ def _address_text(address):
 
 
 class _ServerProcess:
-    """Stands where the stdlib keeps the manager's server process (`manager._process`): the in-process .NET server.
-    `exitcode` is 0 once the server stopped, None while it serves; `pid` is this process."""
+    """Stands where the stdlib keeps the manager's server process (`manager._process`): the .NET server, in this
+    process or in its own. `exitcode` is 0 once the server stopped, None while it serves; `pid` is the process the
+    server runs in."""
 
     def __init__(self, server):
         self._server = server
-        self.pid = os.getpid()
+        self.pid = server.pid
         self.name = "DotnetManagerServer"
 
     def is_alive(self):
@@ -71,17 +101,25 @@ class _ServerProcess:
 
 
 class DotnetServer:
-    """A manager server in this process (what `get_server()` returns): `address`, `serve_forever()`, `shutdown()`."""
+    """A .NET manager server (what `get_server()` returns): `address`, `serve_forever()`, `shutdown()`; in this
+    process (mode 'inprocess') or in a server process of its own ('process'), see server_mode()."""
 
-    def __init__(self, registry, address, authkey, serializer="pickle", shared_memory=False):
+    def __init__(self, registry, address, authkey, serializer="pickle", shared_memory=False, mode="inprocess"):
         if serializer != "pickle":
             raise ValueError("the .NET manager server speaks the 'pickle' serializer only, not %r" % (serializer,))
-        self._engine = _engine.engine()
+        self.mode = mode
+        self._engine = _new_engine(mode)
+        self.pid = getattr(self._engine, "pid", None) if mode == "process" else os.getpid()
         self._stopped = threading.Event()
         native = native_typeids()
         python_types = {}
-        self._handle = self._engine.call("server_new", _address_text(address), bytes(authkey), bool(shared_memory),
-                                         128, os.environ.get("MULTIPROCESS_DOTNET_LOG") or None)
+        try:
+            self._handle = self._engine.call("server_new", _address_text(address), bytes(authkey),
+                                             bool(shared_memory), 128, os.environ.get("MULTIPROCESS_DOTNET_LOG") or None)
+        except BaseException:
+            if mode == "process":
+                self._engine.close()
+            raise
         try:
             for typeid, (callable_, exposed, method_to_typeid, _proxytype) in registry.items():
                 if typeid in native and callable_ is native[typeid]:
@@ -97,11 +135,13 @@ class DotnetServer:
             bound = self._engine.call("server_start", self._handle)
         except BaseException:
             self._engine.call("server_shutdown", self._handle)
+            if mode == "process":
+                self._engine.close()
             raise
         self.address = tuple(bound) if isinstance(bound, tuple) else bound
         if address is not None and not (isinstance(address, tuple) and address[1] == 0):
             self.address = address                  # the spelling the user chose, as the stdlib keeps it
-        util.info("manager serving at %r (.NET, in process %d)", self.address, os.getpid())
+        util.info("manager serving at %r (.NET, in process %d)", self.address, self.pid)
 
     @property
     def stopped(self):
@@ -109,7 +149,7 @@ class DotnetServer:
 
     def info(self):
         """{'address', 'number_of_objects', 'active_connections', 'stopped'} from the engine."""
-        if self._stopped.is_set():
+        if self._stopped.is_set() or (self.mode == "process" and self._engine.poll() is not None):
             return {"address": self.address, "number_of_objects": 0, "active_connections": 0, "stopped": True}
         return self._engine.call("server_info", self._handle)
 
@@ -117,6 +157,8 @@ class DotnetServer:
         """Blocks until the server stops (a client's shutdown, or shutdown()); returns whether it did."""
         if self._stopped.is_set():
             return True
+        if self.mode == "process":                  # the server process ends when its server stops
+            return self._engine.wait(timeout)
         remaining = timeout
         while remaining is None or remaining > 0:
             step = 0.25 if remaining is None else min(0.25, remaining)
@@ -139,6 +181,15 @@ class DotnetServer:
         if self._stopped.is_set():
             return
         self._stopped.set()
+        if self.mode == "process":
+            try:
+                if self._engine.poll() is None:
+                    self._engine.call("server_shutdown", self._handle)
+            except Exception:
+                pass                                 # it ended meanwhile: close() reaps it
+            finally:
+                self._engine.close()
+            return
         try:
             self._engine.call("server_shutdown", self._handle)
         finally:
@@ -162,7 +213,7 @@ class _DotnetServerMixin:
     def get_server(self):
         self._check_initial()
         return DotnetServer(self._registry, self._address, self._authkey, self._serializer,
-                            self._dotnet_shared_memory)
+                            self._dotnet_shared_memory, server_mode(self._ctx))
 
     def start(self, initializer=None, initargs=()):
         self._check_initial()
@@ -173,7 +224,7 @@ class _DotnetServerMixin:
                           "no server process to run initializer %r in; it was not called" % (initializer,),
                           RuntimeWarning, stacklevel=2)
         server = DotnetServer(self._registry, self._address, self._authkey, self._serializer,
-                              self._dotnet_shared_memory)
+                              self._dotnet_shared_memory, server_mode(self._ctx))
         self._dotnet_server = server
         self._address = server.address
         self._process = _ServerProcess(server)

@@ -35,7 +35,8 @@ def test_install_and_uninstall(mpd):
     try:
         assert mm.SyncManager is mpd.SyncManager and mm.BaseManager is mpd.BaseManager
         with multiprocessing_manager() as m:
-            assert isinstance(m, mpd.SyncManager) and m._process.pid == os.getpid()
+            assert isinstance(m, mpd.SyncManager)
+            assert (m._process.pid == os.getpid()) == (mpd.server_mode(m._ctx) == "inprocess")
     finally:
         mpd.uninstall()
     assert mm.SyncManager is stock

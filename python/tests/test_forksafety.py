@@ -1,15 +1,11 @@
-"""Once the engine is loaded: spawn by default, fork refused with the reason, spawn and forkserver working."""
-import multiprocessing
-import multiprocessing.connection
-import multiprocessing.managers
-import os
+"""Fork safety: the engine loads into a process only for the 'inprocess' server mode; there, fork is refused with the
+reason (never a child that hangs), the start method is left alone, and spawn and forkserver work. Under the fork start
+method the server is a process of its own (test_fork_mode.py)."""
 import subprocess
 import sys
 import textwrap
 
-import pytest
-
-import shim_targets
+import shim_targets  # noqa: F401 -- the children import it
 
 
 def _run(code, env):
@@ -17,39 +13,33 @@ def _run(code, env):
                           timeout=180)
 
 
-# Linux's default start method: fork before 3.14, forkserver from 3.14 on. The engine replaces only fork (forkserver's
-# server is a fresh interpreter, like spawn's children).
-PYTHON_DEFAULT = "forkserver" if sys.version_info >= (3, 14) else "fork"
-ENGINE_DEFAULT = "forkserver" if sys.version_info >= (3, 14) else "spawn"
-
-
-def test_default_is_never_fork_and_fork_is_refused(child_env):
+def test_inprocess_server_refuses_fork_and_leaves_the_start_method(child_env):
     out = _run("""
         import multiprocessing, multiprocess_dotnet as mpd, shim_targets
         if __name__ == "__main__":
-            assert multiprocessing.get_start_method() == "PYTHON_DEFAULT"
+            multiprocessing.set_start_method("spawn")
             m = mpd.Manager()
-            print("default", multiprocessing.get_start_method())
+            print("mode", mpd.server_mode(), "start method", multiprocessing.get_start_method())
             q = m.Queue()
             try:
                 multiprocessing.get_context("fork").Process(target=shim_targets.report_pid, args=(q,)).start()
             except RuntimeError as e:
-                print("refused", "spawn" in str(e) and "forkserver" in str(e))
+                print("refused", "spawn" in str(e) and "forkserver" in str(e) and "MULTIPROCESS_DOTNET_SERVER" in str(e))
+            try:
+                multiprocessing.get_context("fork").Pool(2)
+            except RuntimeError as e:
+                print("pool refused", "inprocess" in str(e))
             for method in ("spawn", "forkserver"):
                 p = multiprocessing.get_context(method).Process(target=shim_targets.report_pid, args=(q,))
                 p.start(); p.join(60)
                 print(method, p.exitcode, q.get(timeout=10) == p.pid)
-            p = multiprocessing.Process(target=shim_targets.report_pid, args=(q,))
-            p.start(); p.join(60)
-            print("default-start", p.exitcode)
             m.shutdown()
-        """.replace("PYTHON_DEFAULT", PYTHON_DEFAULT), child_env)
+        """, child_env)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.split("\n")
-    assert "default " + ENGINE_DEFAULT in lines
-    assert "refused True" in lines
+    assert "mode inprocess start method spawn" in lines
+    assert "refused True" in lines and "pool refused True" in lines
     assert "spawn 0 True" in lines and "forkserver 0 True" in lines
-    assert "default-start 0" in lines
 
 
 def test_bare_fork_child_cannot_call_the_engine(child_env):
@@ -73,14 +63,14 @@ def test_bare_fork_child_cannot_call_the_engine(child_env):
 
 
 def test_allow_fork_escape_hatch(child_env):
-    env = dict(child_env, MULTIPROCESS_DOTNET_ALLOW_FORK="1")
+    env = dict(child_env, MULTIPROCESS_DOTNET_ALLOW_FORK="1", MULTIPROCESS_DOTNET_SERVER="inprocess")
     out = _run("""
         import multiprocessing, multiprocess_dotnet as mpd, shim_targets
         m = mpd.Manager(); q = m.Queue()
         p = multiprocessing.get_context("fork").Process(target=shim_targets.report_pid, args=(q,))
         p.start(); p.join(60)
-        print("forked", p.exitcode, q.get(timeout=10) == p.pid)
+        print("forked", p.exitcode, q.get(timeout=10) == p.pid, m._process.pid == __import__("os").getpid())
         m.shutdown()
         """, env)
     assert out.returncode == 0, out.stderr
-    assert "forked 0 True" in out.stdout
+    assert "forked 0 True True" in out.stdout

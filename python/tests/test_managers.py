@@ -5,6 +5,7 @@ import multiprocessing.connection
 import multiprocessing.managers
 import os
 import queue
+import sys
 import threading
 
 import pytest
@@ -18,12 +19,24 @@ def manager(mpd):
         yield m
 
 
-def test_manager_serves_from_this_process(mpd, manager):
+def test_manager_server_runs_where_its_mode_says(mpd, manager):
     assert isinstance(manager, mpd.SyncManager)
     assert isinstance(manager, multiprocessing.managers.SyncManager)
-    assert manager._process.pid == os.getpid() and manager._process.is_alive()
-    assert multiprocessing.active_children() == []          # no server process
+    assert manager._process.is_alive()
+    if mpd.server_mode(manager._ctx) == "inprocess":
+        assert manager._process.pid == os.getpid()
+        assert multiprocessing.active_children() == []      # no server process
+    else:                                                    # a server process: the engine is loaded there
+        assert manager._process.pid != os.getpid()
+        assert "Multiprocess.Interop.so" in _maps(manager._process.pid)
+        if "multiprocess_dotnet._engine" not in sys.modules:
+            assert "Multiprocess.Interop.so" not in _maps(os.getpid())
     assert isinstance(manager.address, str) and os.path.exists(manager.address)
+
+
+def _maps(pid):
+    with open("/proc/%d/maps" % pid) as f:
+        return f.read()
 
 
 def test_sync_types_behave_as_stdlib(manager):

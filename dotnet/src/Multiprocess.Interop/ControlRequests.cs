@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Reflection;
 using Multiprocess.Connection;
+using Multiprocess.Managers.Hosting;
 using Multiprocess.Managers.Server;
 using Multiprocess.Pickle;
 
@@ -15,6 +16,12 @@ internal static class ControlRequests
 {
     private static readonly ConcurrentDictionary<long, ManagerHost> s_servers = new();
     private static long s_nextHandle;
+
+    /// <summary>
+    /// Gets or sets the interpreter that runs the type ids registered with a Python callable: the shim's own (the
+    /// server runs inside it), or the owner of a server process (<see cref="ServerProcess"/>).
+    /// </summary>
+    public static IPythonRunner Python { get; set; } = InProcessPython.Instance;
 
     /// <summary>Gets the unpickling options for requests: they come from the hosting process itself, so trusted.</summary>
     public static UnpickleOptions UnpickleOptions { get; } = new() { Security = PickleSecurity.Trusted };
@@ -57,7 +64,7 @@ internal static class ControlRequests
 
         var address = addressText is null ? null : ConnectionAddress.Parse(addressText);
         var handle = Interlocked.Increment(ref s_nextHandle);
-        var host = new ManagerHost(handle, address, Arg<byte[]>(r, 2), options);
+        var host = new ManagerHost(handle, address, Arg<byte[]>(r, 2), options, Python);
         s_servers[handle] = host;
         return handle;
     }
@@ -132,6 +139,9 @@ internal static class ControlRequests
         };
         return info;
     }
+
+    /// <summary>The server with <paramref name="handle"/>, or null (shut down, or never made).</summary>
+    public static ManagerHost? Find(long handle) => s_servers.TryGetValue(handle, out var host) ? host : null;
 
     private static ManagerHost Host(PyTuple r)
     {

@@ -69,6 +69,29 @@ public static unsafe class EntryPoints
     [UnmanagedCallersOnly(EntryPoint = "mpd_reply")]
     public static int Reply(nint context, byte* data, int length) => PythonCallback.Reply(context, new ReadOnlySpan<byte>(data, length));
 
+    /// <summary>
+    /// Runs this process as a manager server for the Python process that started it (<see cref="ServerProcess"/>):
+    /// the entry of <c>_engine/multiprocess-dotnet-server</c>, the launcher the shim starts under the fork start
+    /// method. Returns when the server stopped or the owner closed <paramref name="controlFd"/>.
+    /// </summary>
+    /// <param name="controlFd">The control socket (inherited).</param>
+    /// <param name="hostFd">The socket on which the owner runs Python referents (inherited).</param>
+    /// <param name="ownerPid">The owner's pid, for messages.</param>
+    /// <returns>The process's exit status: 0.</returns>
+    [UnmanagedCallersOnly(EntryPoint = "mpd_serve")]
+    public static int Serve(int controlFd, int hostFd, int ownerPid)
+    {
+        try
+        {
+            return ServerProcess.Run(controlFd, hostFd, ownerPid);
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"multiprocess-dotnet-server: {e}");
+            return 1;
+        }
+    }
+
     /// <summary>Loads the engine's assemblies from this assembly's folder when the host (hostfxr's default context) cannot find them.</summary>
     /// <remarks>A module initializer in a library on purpose: this assembly is the entry of a component that hostfxr loads into a host with no app folder of ours.</remarks>
 #pragma warning disable CA2255 // ModuleInitializer in a library: see the remark.

@@ -5,18 +5,18 @@ using Multiprocess.Managers.Server;
 namespace Multiprocess.Interop;
 
 /// <summary>
-/// One manager server the shim runs inside its CPython process: the engine's <see cref="SyncManagerServer"/> plus the
-/// type ids whose objects Python makes (<see cref="PythonReferent"/>, run by <see cref="InProcessPython"/>).
+/// One manager server of the shim, inside its CPython process or in a server process of its own: the engine's <see cref="SyncManagerServer"/> plus the
+/// type ids whose objects Python makes (<see cref="PythonReferent"/>, run by <see cref="InProcessPython"/>, or by the owner of a server process: <see cref="OwnerPython"/>).
 /// </summary>
 internal sealed class ManagerHost : IDisposable
 {
     private readonly PythonTypeIds _python;
 
-    public ManagerHost(long handle, ConnectionAddress? address, byte[] authKey, SyncManagerServerOptions options)
+    public ManagerHost(long handle, ConnectionAddress? address, byte[] authKey, SyncManagerServerOptions options, IPythonRunner python)
     {
         Handle = handle;
         Server = new SyncManagerServer(address, authKey, options);
-        _python = new PythonTypeIds(InProcessPython.Instance, handle);
+        _python = new PythonTypeIds(python, handle);
         Server.UsePython(_python);
     }
 

@@ -6,7 +6,8 @@ using Multiprocess.Processes;
 namespace Multiprocess.Cli.Commands;
 
 /// <summary>
-/// <c>multiprocess demo [--python PATH|VERSION] [--python-workers N] [--csharp-workers N] [--tasks N] [--span N]</c>:
+/// <c>multiprocess demo [--python PATH|VERSION] [--python-workers N] [--csharp-workers N] [--tasks N] [--span N]
+/// [--start-method spawn|forkserver] [--package multiprocessing|multiprocess]</c>:
 /// a mixed pool: CPython workers (3.12 by default) running <c>multiprocessing.pool.worker</c> and C# workers, one
 /// stream of tasks of <c>mpdemo.collatz_range</c> (python/demo/mpdemo.py, and its C# twin in
 /// <see cref="DemoTargets"/>), gathered in order and checked against a local computation; shows progress, then which
@@ -16,8 +17,10 @@ internal sealed partial class DemoCommand : ICommand
 {
     private const string Usage =
         "usage: multiprocess demo [--python PATH|VERSION] [--python-workers N] [--csharp-workers N] [--tasks N] [--span N]\n"
+        + "                         [--start-method spawn|forkserver] [--package multiprocessing|multiprocess]\n"
         + "  a mixed pool of CPython and C# workers sharing one stream of tasks (mpdemo.collatz_range)\n"
-        + "  defaults: --python 3.12 --python-workers 2 --csharp-workers 2 --tasks 400 --span 25000";
+        + "  defaults: --python 3.12 --python-workers 2 --csharp-workers 2 --tasks 400 --span 25000 --start-method spawn\n"
+        + "            --package multiprocessing";
 
     public string Name => "demo";
 
@@ -69,14 +72,20 @@ internal sealed partial class DemoCommand : ICommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"multiprocess demo: {s.Tasks} tasks of {Function}, numbers 1..{(long)s.Tasks * s.Span}, one stream shared by"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {s.PythonWorkers} CPython {python.Version} worker(s) ({python.Path}) and {s.CSharpWorkers} C# worker(s)"));
+            $"  {s.PythonWorkers} CPython {python.Version} worker(s) ({python.Path}, {s.Package}, started by {s.StartMethod}) and {s.CSharpWorkers} C# worker(s)"));
 
         var watch = Stopwatch.StartNew();
         var options = new PoolOptions
         {
             Processes = s.PythonWorkers,
             CSharpWorkers = s.CSharpWorkers,
-            Process = new PythonProcessOptions { Interpreter = python, SysPath = [moduleDir] },
+            Process = new PythonProcessOptions
+            {
+                Interpreter = python,
+                SysPath = [moduleDir],
+                Package = s.Package,
+                UseForkServer = s.StartMethod == "forkserver",
+            },
         };
         var results = new List<object?>(s.Tasks);
         IReadOnlyList<PoolWorkerInfo> workers;
@@ -184,6 +193,10 @@ internal sealed partial class DemoCommand : ICommand
                     "--csharp-workers" => settings with { CSharpWorkers = Int() },
                     "--tasks" => settings with { Tasks = Int() },
                     "--span" => settings with { Span = Math.Max(1, Int()) },
+                    "--start-method" when value is "spawn" or "forkserver" => settings with { StartMethod = value },
+                    "--start-method" => throw new FormatException($"--start-method is spawn or forkserver, not '{value}'"),
+                    "--package" when value is "multiprocessing" or "multiprocess" => settings with { Package = value },
+                    "--package" => throw new FormatException($"--package is multiprocessing or multiprocess, not '{value}'"),
                     _ => throw new FormatException($"unknown option '{args[i - 1]}'"),
                 };
             }
@@ -214,5 +227,9 @@ internal sealed partial class DemoCommand : ICommand
         public int Tasks { get; init; } = 400;
 
         public int Span { get; init; } = 25000;
+
+        public string StartMethod { get; init; } = "spawn";
+
+        public string Package { get; init; } = "multiprocessing";
     }
 }

@@ -66,6 +66,20 @@ internal static class DemoTargets
         ["mpdemo:exit_with"] = (a, _) => checked((int)(long)a[0]!),
         ["mpdemo:add_shared"] = (a, _) => SharedCTypesTwins.AddShared(a[0], a[1], (long)a[2]!),
         ["mpdemo:fill_shared"] = (a, _) => SharedCTypesTwins.FillShared(a),
+        ["mpdemo:through_forkserver"] = (a, _) =>
+        {
+            // The parent's forkserver (address, its alive fd, its 3.14 authkey): two Python children forked by it.
+            var package = (string)a[3]!;
+            using var server = ForkServer.FromParent(a[0], a[1], a[2], package);
+            var options = new PythonProcessOptions { ForkServer = server };
+            using var producer = new PythonProcess("mpdemo:produce", [a[4], 7L, 3L], options: options);
+            using var exiter = new PythonProcess("mpdemo:exit_with", [5L], options: options);
+            producer.Start();
+            exiter.Start();
+            var joined = producer.Join(TimeSpan.FromSeconds(60)) & exiter.Join(TimeSpan.FromSeconds(60));
+            Put(a[4], new List<object?> { "exit codes", (long?)producer.ExitCode, (long?)exiter.ExitCode, (long)producer.Pid!, (long)exiter.Pid! });
+            return joined ? 0 : 1;
+        },
         ["mpdemo:collatz_steps"] = (a, _) =>
         {
             Console.WriteLine(CollatzSteps((long)a[0]!, (long)a[1]!));

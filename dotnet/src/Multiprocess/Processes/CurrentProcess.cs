@@ -51,6 +51,11 @@ public static class CurrentProcess
         }
     }
 
+    /// <summary>Gets the parent's <c>sys.path</c> from the preparation data (<c>sys_path</c>) when spawned by a Python
+    /// parent, else null. Children that a Python parent's forkserver forks for this process get it (as CPython's
+    /// children pass theirs on): the server is that parent's interpreter, whose <c>sys.path</c> it describes.</summary>
+    internal static IReadOnlyList<string>? InheritedSysPath { get; set; }
+
     /// <summary>Gets this process's identity tuple (empty for a main process, <c>(1,)</c> for its first child).</summary>
     public static IReadOnlyList<int> Identity
     {

@@ -63,7 +63,7 @@ public sealed partial class PythonProcess
             var directory = Path.GetFullPath(Options.WorkingDirectory ?? Environment.CurrentDirectory);
             var pickleOptions = new PickleOptions { Registry = Options.Registry ?? ForkingPickler.GetRegistry(package) };
             var buffer = new ArrayBufferWriter<byte>(1024);
-            PickleSerializer.Dump(buffer, SpawnPickles.PreparationData(package, Name, authKey, directory, Options.StartMethod), pickleOptions);
+            PickleSerializer.Dump(buffer, SpawnPickles.PreparationData(package, Name, authKey, directory, Options.StartMethod, AttachedSysPath(server)), pickleOptions);
             PickleSerializer.Dump(buffer, SpawnPickles.ProcessObject(package, ProcessClass, _identity, authKey, Daemon, TargetGlobal, new PyTuple(Args.ToArray()), kwargs, Name), pickleOptions);
             payload = buffer.WrittenSpan.ToArray();
         }
@@ -126,6 +126,20 @@ public sealed partial class PythonProcess
         {
             // The child died before reading (e.g. the interpreter failed to start): its exit code tells the story.
         }
+    }
+
+    /// <summary>The <c>sys_path</c> a child of an attached (a Python parent's) forkserver gets: <see cref="PythonProcessOptions.SysPath"/>
+    /// ahead of the parent's <c>sys.path</c> (<see cref="CurrentProcess.InheritedSysPath"/>), as CPython's children pass
+    /// theirs on. PYTHONPATH cannot reach a server this process did not start; null (not sent) for every other child.</summary>
+    private IReadOnlyList<string>? AttachedSysPath(ForkServer? server)
+    {
+        if (server is not { IsAttached: true })
+        {
+            return null;
+        }
+
+        var paths = Options.SysPath.Select(Path.GetFullPath).Concat(CurrentProcess.InheritedSysPath ?? []).ToList();
+        return paths.Count > 0 ? paths : null;
     }
 
     /// <summary>spawn.get_command_line: <c>[exe, *flags, '-c', 'from multiprocessing.spawn import spawn_main;

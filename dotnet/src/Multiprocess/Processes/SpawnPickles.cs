@@ -13,18 +13,28 @@ internal static class SpawnPickles
     public static PyReduce AuthenticationString(string package, byte[] key) =>
         new(PickledShapes.Global(package, "process", "AuthenticationString"), PyTuple.Create(key));
 
-    /// <summary>spawn.get_preparation_data: <c>log_to_stderr, authkey, name, orig_dir, dir, start_method</c>.
-    /// <c>sys_path</c> and <c>sys_argv</c> are left out so the child keeps its own (extra paths go through
-    /// PYTHONPATH); <c>init_main_from_*</c> too, as a C# parent has no <c>__main__</c> module to re-run.</summary>
-    public static PyDict PreparationData(string package, string name, byte[] authKey, string directory, string startMethod) => new()
+    /// <summary>spawn.get_preparation_data: <c>log_to_stderr, authkey, name, [sys_path,] orig_dir, dir, start_method</c>.
+    /// <c>sys_path</c> is sent only when given (a Python parent's forkserver, whose children would otherwise keep the
+    /// server's): otherwise the child keeps its own and extra paths go through PYTHONPATH. <c>sys_argv</c> is left
+    /// out, and <c>init_main_from_*</c> too, as a C# parent has no <c>__main__</c> module to re-run.</summary>
+    public static PyDict PreparationData(string package, string name, byte[] authKey, string directory, string startMethod, IReadOnlyList<string>? sysPath = null)
     {
-        ["log_to_stderr"] = false,
-        ["authkey"] = AuthenticationString(package, authKey),
-        ["name"] = name,
-        ["orig_dir"] = directory,
-        ["dir"] = directory,
-        ["start_method"] = startMethod,
-    };
+        var data = new PyDict
+        {
+            ["log_to_stderr"] = false,
+            ["authkey"] = AuthenticationString(package, authKey),
+            ["name"] = name,
+        };
+        if (sysPath is not null)
+        {
+            data["sys_path"] = sysPath.Select(p => (object?)p).ToList();
+        }
+
+        data["orig_dir"] = directory;
+        data["dir"] = directory;
+        data["start_method"] = startMethod;
+        return data;
+    }
 
     /// <summary>The Process object (<paramref name="className"/>: <c>SpawnProcess</c> or <c>ForkServerProcess</c> of
     /// <c>context</c>) with BaseProcess.__init__'s attributes, in their order: <c>_identity, _config, _parent_pid, _parent_name,

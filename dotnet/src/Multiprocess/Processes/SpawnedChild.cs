@@ -80,7 +80,8 @@ public static class SpawnedChild
         return Bootstrap(process, name, targets);
     }
 
-    /// <summary>spawn.prepare: name, authkey, working directory.</summary>
+    /// <summary>spawn.prepare: name, authkey, working directory; <c>sys_path</c> is kept for forkserver children
+    /// (<see cref="CurrentProcess.InheritedSysPath"/>).</summary>
     private static void Prepare(object? data)
     {
         if (data is not PyDict prep)
@@ -89,6 +90,10 @@ public static class SpawnedChild
         }
 
         CurrentProcess.Inherit(prep.Get("name") as string, AuthKeyOf(prep.Get("authkey")), null, null, null);
+        if (prep.Get("sys_path") is List<object?> sysPath)
+        {
+            CurrentProcess.InheritedSysPath = sysPath.OfType<string>().ToArray();
+        }
         if (prep.Get("dir") is string dir && LibcPipe.ChDir(dir) != 0)
         {
             ThrowHelper.ThrowErrno($"chdir('{dir}')", ThrowHelper.LastErrno);

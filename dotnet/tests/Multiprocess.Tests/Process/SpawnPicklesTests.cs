@@ -34,6 +34,9 @@ public sealed class SpawnPicklesTests
         context.set_spawning_popen(FakePopen())
         print(bytes(reduction.ForkingPickler.dumps(prep)).hex())
         print(bytes(reduction.ForkingPickler.dumps(p)).hex())
+        prep = {'log_to_stderr': False, 'authkey': process.AuthenticationString(key), 'name': 'child',
+                'sys_path': ['/srv/py', '/usr/lib/python3'], 'orig_dir': '/tmp', 'dir': '/tmp', 'start_method': 'forkserver'}
+        print(bytes(reduction.ForkingPickler.dumps(prep)).hex())
         """;
 
     [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
@@ -49,10 +52,13 @@ public sealed class SpawnPicklesTests
         var process = PickleSerializer.Dumps(SpawnPickles.ProcessObject(
             "multiprocessing", "SpawnProcess", [3, 7], key, true, new PyGlobal(PythonTargets.Module, "add"),
             PyTuple.Create(1L, "a", new List<object?> { 2.5, null }, PyTuple.Create(true)), new PyDict { ["k"] = "v"u8.ToArray() }, "child"));
+        // With sys_path (a Python parent's forkserver): get_preparation_data puts it after name.
+        var withSysPath = PickleSerializer.Dumps(SpawnPickles.PreparationData("multiprocessing", "child", key, "/tmp", "forkserver", ["/srv/py", "/usr/lib/python3"]));
         Assert.Multiple(() =>
         {
             Assert.That(Convert.ToHexStringLower(prep), Is.EqualTo(lines[0]));
             Assert.That(Convert.ToHexStringLower(process), Is.EqualTo(lines[1]));
+            Assert.That(Convert.ToHexStringLower(withSysPath), Is.EqualTo(lines[2]));
         });
     }
 }
