@@ -202,6 +202,7 @@ def test_host_killed_mid_call_loses_nothing_outside_it(own_server):
     q = m.Queue()
     stop = threading.Event()
     errors = []
+    other_dict = {}
 
     def native_traffic():
         other = server.manager()
@@ -214,6 +215,7 @@ def test_host_killed_mid_call_loses_nothing_outside_it(own_server):
                 dd[i] = -i
                 i += 1
                 time.sleep(0.005)                   # spread over the kill
+            other_dict.update(dd.copy())             # the other client's own referent, read after the kill
         except Exception as e:                       # pragma: no cover - reported below
             errors.append(e)
         errors.append(("count", i))
@@ -249,6 +251,7 @@ def test_host_killed_mid_call_loses_nothing_outside_it(own_server):
     count = errors[-1][1]
     assert errors[:-1] == [] and count > 0
     assert d.copy() == {i: i for i in range(count)}
+    assert other_dict == {i: -i for i in range(count)}
     assert [q.get(timeout=5) for _ in range(count)] == list(range(count))
     assert m.Pool(1).apply(square, (5,)) == 25     # a new host serves new objects
     assert host_pids(server)[-1] != victim
