@@ -318,8 +318,10 @@ public sealed partial class SyncManagerServer
         {
             try
             {
-                while (!owner._stop.IsCancellationRequested)
+                while (true)
                 {
+                    // A connection handed over is always run, also while the server stops: its Run ends it (a
+                    // parked one woken by the shutdown's hang-up is counted gone only there).
                     Session? session;
                     lock (_gate)
                     {
@@ -340,7 +342,7 @@ public sealed partial class SyncManagerServer
                         continue; // accept next, if fewer than Acceptors do; else wait in the pool
                     }
 
-                    if (!owner.ReturnToPool(this))
+                    if (owner._stop.IsCancellationRequested || !owner.ReturnToPool(this))
                     {
                         return;
                     }
