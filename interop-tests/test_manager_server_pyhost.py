@@ -8,7 +8,6 @@ import importlib
 import os
 import re
 import signal
-import sys
 import threading
 import time
 
@@ -22,14 +21,6 @@ import pyhost_types
 mp = importlib.import_module(PEER_LIB)
 managers = importlib.import_module(PEER_LIB + ".managers")
 RemoteError = managers.RemoteError
-# CI time: these run in py38, py312 and mp313 (the oldest stdlib, a current one, dill); CPython's own Pool, MyManager
-# and initializer tests run against the host in every env (test_manager_server_cpython.py). MULTIPROCESS_PYHOST=1
-# runs these everywhere.
-CI_ENVS = {("multiprocessing", (3, 8)), ("multiprocessing", (3, 12)), ("multiprocess", (3, 13))}
-pytestmark = pytest.mark.skipif(
-    os.environ.get("MULTIPROCESS_PYHOST") != "1" and (PEER_LIB, sys.version_info[:2]) not in CI_ENVS,
-    reason="the Python host's own tests run in py38, py312 and mp313 only, to keep each env within its time budget "
-           "(MULTIPROCESS_PYHOST=1 runs them everywhere); CPython's Pool/MyManager tests cover the host in every env")
 FAMILY = "abstract" if PEER_LIB == "multiprocess" else "unix"
 
 
