@@ -4,9 +4,7 @@ clean stop and a killed server's stale socket file is replaced, never a live ser
 without hanging, and their late decrefs cannot release the new server's objects; the old manager's new connections
 are served."""
 import gc
-import os
 import signal
-import sys
 import threading
 import time
 
@@ -15,14 +13,6 @@ import pytest
 from conftest import PEER_LIB, run_cli
 from manager_server_helpers import ServerProcess, to_cli, watchdog
 
-# CI time: these run in py38, py314 and mp313 (the oldest stdlib, the newest, dill); CPython's own _TestRemoteManager and
-# _TestManagerRestart run against serve in every env (test_manager_server_cpython_xmlrpc.py). MULTIPROCESS_XMLRPC=1
-# runs these everywhere.
-CI_ENVS = {("multiprocessing", (3, 8)), ("multiprocessing", (3, 14)), ("multiprocess", (3, 13))}
-pytestmark = pytest.mark.skipif(
-    os.environ.get("MULTIPROCESS_XMLRPC") != "1" and (PEER_LIB, sys.version_info[:2]) not in CI_ENVS,
-    reason="the restart tests run in py38, py314 and mp313 only, to keep each env within its time budget (MULTIPROCESS_XMLRPC=1 "
-           "runs them everywhere); CPython's _TestRemoteManager/_TestManagerRestart run against serve in every env")
 
 NO_HOST = ["--no-python"]
 

@@ -3,9 +3,7 @@ tells XML-RPC and pickle connections apart by their first request and serves bot
 cannot carry fails as it fails with CPython's own xmlrpclib manager, checked side by side against one; malformed
 documents are answered with a traceback, never fatal."""
 import importlib
-import os
 import queue as pyqueue
-import sys
 import xmlrpc.client
 
 import pytest
@@ -13,14 +11,6 @@ import pytest
 from conftest import PEER_LIB
 from manager_server_helpers import watchdog, ServerProcess
 
-# CI time: these run in py38, py314 and mp313 (the oldest stdlib, the newest, dill); CPython's own _TestRemoteManager and
-# _TestManagerRestart run against serve in every env (test_manager_server_cpython_xmlrpc.py). MULTIPROCESS_XMLRPC=1
-# runs these everywhere.
-CI_ENVS = {("multiprocessing", (3, 8)), ("multiprocessing", (3, 14)), ("multiprocess", (3, 13))}
-pytestmark = pytest.mark.skipif(
-    os.environ.get("MULTIPROCESS_XMLRPC") != "1" and (PEER_LIB, sys.version_info[:2]) not in CI_ENVS,
-    reason="the xmlrpclib server tests run in py38, py314 and mp313 only, to keep each env within its time budget (MULTIPROCESS_XMLRPC=1 "
-           "runs them everywhere); CPython's _TestRemoteManager/_TestManagerRestart run against serve in every env")
 
 mp = importlib.import_module(PEER_LIB)
 managers = importlib.import_module(PEER_LIB + ".managers")

@@ -2,7 +2,7 @@
 
 A Python parent hands them to C# children (spawn with set_executable, csharp_children.py), which run the C# twins of
 mpdemo's add_shared / fill_shared; a C# parent (`multiprocess-testpeer sharedctypes`) hands its SharedValue /
-SharedArray / RawValue / RawArray to Python children and to a Pool initializer. In both directions the two languages
+SharedArray / RawValue / RawArray to Python children and to a Pool initializer, spawned or forked by a forkserver. In both directions the two languages
 increment one counter under its lock at the same time, and the total must be exact."""
 import ctypes
 import json
@@ -70,15 +70,21 @@ def test_value_with_a_given_lock_and_unlocked_value_to_a_csharp_child(ctx, mp, c
     lock.release()
 
 
-def test_csharp_parent_shares_value_and_array_with_python_children_and_a_pool(peer_lib):
+@pytest.mark.parametrize("start_method", ["spawn", "forkserver"])
+def test_csharp_parent_shares_value_and_array_with_python_children_and_a_pool(peer_lib, start_method):
+    """The C# parent's children and pool workers are spawned, or forked by a forkserver it starts (docs/forkserver.md):
+    the arenas' fds then travel as popen_forkserver._DupFd indexes in the request's SCM_RIGHTS message."""
     if not os.path.exists(TESTPEER):
         pytest.fail(f"the C# test peer is not built: {TESTPEER} (run scripts/setup.sh)")
     proc = subprocess.run(
-        [TESTPEER, "sharedctypes", sys.executable, peer_lib, str(REPO / "python" / "demo"), str(N)],
+        [TESTPEER, "sharedctypes", sys.executable, peer_lib, str(REPO / "python" / "demo"), str(N), start_method],
         capture_output=True, text=True, timeout=180, env=dict(os.environ, MULTIPROCESS_CLI=CLI))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["exitcodes"] == [0, 0], proc.stderr
+    prefix = "ForkServer" if start_method == "forkserver" else "Spawn"
+    assert all(name.startswith(prefix + "Process-") for name in result["names"]), result["names"]
+    assert all(name.startswith(prefix + "PoolWorker-") for name in result["pool_workers"]), result["pool_workers"]
     assert result["counter"] == 3 * N
     assert result["numbers"] == [3.0] * 8
     assert result["pool_results"] == [8, 8, 8, 8]

@@ -21,8 +21,11 @@ junit="$logs/junit"
 dotnet test Multiprocess.sln -c Release --no-build -nologo --blame-hang-timeout 8m --blame-hang-dump-type none --filter "TestCategory!=Report" --logger "junit;LogFilePath=$junit/dotnet-{assembly}.xml" 2>&1 | tee "$logs/dotnet.log" | grep -E "^\s*(Failed|Skipped) |Passed!|Failed!|error"; dotnet_rc=${PIPESTATUS[0]}
 [ "$dotnet_rc" = 0 ] || status=1
 
-echo "== interop tests (tox: ${TOXENV:-all envs})"
-VIRTUALENV_NO_SEED=1 tox -c tox.ini ${TOX_ARGS:-} 2>&1 | tee "$logs/tox.log" | grep -E "^(py|mp|shim)[0-9]*[: ]|passed|failed|error|ERROR"; tox_rc=${PIPESTATUS[0]}
+# The envs run two at a time (TOX_PARALLEL, docs/testing.md): each env's output is printed whole when it ends
+# (parallel_show_output in tox.ini), so every pytest closing line stays one line; an env that dies is named in tox's
+# closing summary ("parallel child exit code N"), which scripts/summarize.py counts as a failure.
+echo "== interop tests (tox: ${TOXENV:-all envs}, ${TOX_PARALLEL:-2} at a time)"
+TOX_PARALLEL_NO_SPINNER=1 VIRTUALENV_NO_SEED=1 tox -c tox.ini -p "${TOX_PARALLEL:-2}" ${TOX_ARGS:-} 2>&1 | tee "$logs/tox.log" | grep -E "^(py|mp|shim)[0-9]*[: ]|(OK|FAIL|SKIP) ?\]? (py|mp|shim)[0-9]+ in |passed|failed|error|ERROR"; tox_rc=${PIPESTATUS[0]}
 [ "$tox_rc" = 0 ] || status=1
 
 echo "== report (artifacts/report/index.html) and its page test in headless Chromium"

@@ -40,7 +40,7 @@ public static class Program
 
         if (args is not ["serve"])
         {
-            Console.Error.WriteLine("usage: multiprocess-testpeer serve | sharedctypes PYTHON PACKAGE SYS_PATH N");
+            Console.Error.WriteLine("usage: multiprocess-testpeer serve | sharedctypes PYTHON PACKAGE SYS_PATH N [spawn|forkserver]");
             return 2;
         }
 

@@ -7,8 +7,9 @@ using Multiprocess.SharedCTypes;
 namespace Multiprocess.TestPeer;
 
 /// <summary>
-/// <c>multiprocess-testpeer sharedctypes PYTHON PACKAGE SYS_PATH N</c>: a C# parent that shares a
-/// <c>Value('i')</c> and an <c>Array('d', 8)</c> with CPython children and prints what it observed as one JSON line:
+/// <c>multiprocess-testpeer sharedctypes PYTHON PACKAGE SYS_PATH N [spawn|forkserver]</c>: a C# parent that shares a
+/// <c>Value('i')</c> and an <c>Array('d', 8)</c> with CPython children (spawned, or forked by a forkserver this process
+/// starts: docs/forkserver.md) and prints what it observed as one JSON line:
 /// <list type="number">
 /// <item>two children run <c>mpdemo:add_shared(counter, numbers, N)</c> while this process does the same in C#: the
 /// counter must end at 3N and each element at 3.0 (the lock keeps every increment);</item>
@@ -24,9 +25,9 @@ internal static class SharedCTypesParent
 
     public static int Run(string[] args)
     {
-        if (args.Length != 4)
+        if (args.Length is not (4 or 5) || (args.Length == 5 && args[4] is not ("spawn" or "forkserver")))
         {
-            Console.Error.WriteLine("usage: multiprocess-testpeer sharedctypes PYTHON PACKAGE SYS_PATH N");
+            Console.Error.WriteLine("usage: multiprocess-testpeer sharedctypes PYTHON PACKAGE SYS_PATH N [spawn|forkserver]");
             return 2;
         }
 
@@ -35,6 +36,7 @@ internal static class SharedCTypesParent
             Interpreter = PythonInterpreter.FromPath(args[0]),
             Package = args[1],
             SysPath = [args[2]],
+            UseForkServer = args.Length == 5 && args[4] == "forkserver",
         };
         var n = long.Parse(args[3], CultureInfo.InvariantCulture);
         var result = new Dictionary<string, object?>();
@@ -62,6 +64,7 @@ internal static class SharedCTypesParent
         }
 
         result["exitcodes"] = children.Select(p => p.Join(Timeout) ? p.ExitCode : null).ToList();
+        result["names"] = children.Select(p => p.Name).ToList();
         result["counter"] = counter.Value;
         result["numbers"] = numbers.ToArray();
         children.ForEach(p => p.Dispose());
@@ -75,6 +78,7 @@ internal static class SharedCTypesParent
         }))
         {
             result["pool_results"] = pool.Map("mpdemo:add_shared_in_worker", Enumerable.Repeat<object?>(n, 4), chunksize: 1);
+            result["pool_workers"] = pool.Workers.Select(w => w.Name).Order(StringComparer.Ordinal).ToList();
             pool.Close();
             pool.Join(Timeout);
         }

@@ -32,12 +32,42 @@ public static class PythonInterpreters
         }
     }
 
-    /// <summary>The interpreter for one minor version, e.g. "3.12".</summary>
-    /// <exception cref="InvalidOperationException">That version is not installed.</exception>
-    public static string Get(string version) =>
-        All.TryGetValue(version, out var path)
+    /// <summary>
+    /// The version that runs inside the peer root (scripts/peer-root.sh, a Debian testing root with CPython 3.14 and
+    /// multiprocess 0.70.19), started through <c>scripts/python3.14</c> (bubblewrap; /tmp, /dev/shm, the network and
+    /// the repository are shared with the host). Tests add it to their matrix where the issue asks: it costs a
+    /// sandbox start per process.
+    /// </summary>
+    public const string PeerRootVersion = "3.14";
+
+    /// <summary>The interpreter for one minor version, e.g. "3.12", or "3.14" (the peer root's launcher).</summary>
+    /// <exception cref="InvalidOperationException">That version is not installed, or the peer root was not built.</exception>
+    public static string Get(string version)
+    {
+        if (version == PeerRootVersion)
+        {
+            return PeerRootPython();
+        }
+
+        return All.TryGetValue(version, out var path)
             ? path
             : throw new InvalidOperationException($"CPython {version} is not a supported peer version");
+    }
+
+    /// <summary>scripts/python3.14, once the peer root is there (a missing root is a failure that says how to build it).</summary>
+    /// <exception cref="InvalidOperationException">The peer root was not built.</exception>
+    public static string PeerRootPython()
+    {
+        var repo = EngineCommands.RepoRoot;
+        var root = Environment.GetEnvironmentVariable("MULTIPROCESS_PEER_ROOT") is { Length: > 0 } r ? r : Path.Combine(repo, ".cache", "peer-root");
+        if (!File.Exists(Path.Combine(root, ".peer-root-complete")))
+        {
+            throw new InvalidOperationException(
+                $"CPython 3.14 needs the peer root at {root} (scripts/setup.sh builds it with scripts/peer-root.sh; see docs/versions.md)");
+        }
+
+        return Path.Combine(repo, "scripts", "python3.14");
+    }
 
     /// <summary>Versions as NUnit test-case sources: <c>[TestCaseSource(typeof(PythonInterpreters), nameof(Versions))]</c>.</summary>
     public static IEnumerable<string> Versions => SupportedVersions;

@@ -51,10 +51,15 @@ internal sealed record ResourceSharerFd(ConnectionAddress Address, long Key)
         _ => throw new ArgumentException($"unsupported address {address}", nameof(address)),
     };
 
-    private static ConnectionAddress? AddressFromPython(object? value) => value switch
+    /// <summary>The listener's address as pickled: a str (a path, or <c>'\0name'</c>), bytes as
+    /// <c>getsockname()</c> returns an abstract name (<c>b'\0listener-…'</c>: multiprocess 0.70.12's resource sharer
+    /// listens there and keeps that value), or <c>(host, port)</c>.</summary>
+    internal static ConnectionAddress? AddressFromPython(object? value) => value switch
     {
         string s when s.StartsWith('\0') => new UnixAbstractAddress(s[1..]),
         string s => new UnixPathAddress(s),
+        byte[] { Length: > 1 } b when b[0] == 0 => new UnixAbstractAddress(System.Text.Encoding.UTF8.GetString(b, 1, b.Length - 1)),
+        byte[] { Length: > 0 } b => new UnixPathAddress(System.Text.Encoding.UTF8.GetString(b)),
         PyTuple { Count: 2 } t when t[0] is string host && t[1] is long port => new InetAddress(host, checked((int)port)),
         _ => null,
     };

@@ -9,7 +9,8 @@ namespace Multiprocess.ResourceTracking;
 /// The tracker process itself (CPython's <c>resource_tracker.main</c>): reads lines until every writer has closed the
 /// pipe, then warns about and unlinks whatever is still registered. Run by <c>multiprocess resource-tracker FD</c>.
 /// </summary>
-/// <remarks>Accepts the resource types of CPython 3.13 (<c>noop</c>, <c>dummy</c>, <c>semaphore</c>,
+/// <remarks>Reads every line CPython 3.8–3.14 writes (<see cref="ResourceTrackerMessage.TryParse"/>: 3.14's JSON lines and
+/// names containing ':' included). Accepts the resource types of CPython 3.13 and 3.14 (<c>noop</c>, <c>dummy</c>, <c>semaphore</c>,
 /// <c>shared_memory</c>), warns in 3.13's wording (3.8–3.12's message is its prefix, without the names) and exits with
 /// 3.13's status: 0 clean, 1 leaks cleaned up, 2 a cleanup failed, 3 a malformed line was seen.</remarks>
 public sealed class ResourceTrackerServer

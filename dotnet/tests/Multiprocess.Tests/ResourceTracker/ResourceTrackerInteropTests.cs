@@ -73,6 +73,76 @@ public sealed class ResourceTrackerInteropTests
         Assert.That(Exists("/" + shm.Name) || Exists(sem.Name), Is.False);
     }
 
+    /// <summary>
+    /// C# holders → CPython 3.14's tracker: names with ':' in the simple line, a non-ASCII name and one with a line
+    /// break as 3.14's JSON lines; the tracker unlinks every one and names them in its warning.
+    /// </summary>
+    [Test]
+    public void CPython314Tracker_ReadsColonAndJsonLinesFromCSharp()
+    {
+        using var tracker = TrackerProcess.Start(ResourceTrackerLauncher.Python(PythonInterpreters.Get("3.14")));
+        var tag = $"{Environment.ProcessId}_{Random.Shared.Next():x}";
+        var names = new[] { $"mp:colon:{tag}", $"mp_\u00e9t\u00e9_{tag}", $"mp_nl\n{tag}" };
+        foreach (var name in names)
+        {
+            new SharedMemory(name, create: true, size: 64, tracker.Client).Close();
+        }
+
+        var kept = new SharedMemory($"mp:kept:{tag}", create: true, size: 64, tracker.Client);
+        kept.Close();
+        kept.Unlink(); // UNREGISTER with a ':' name: no warning for it
+
+        Assert.That(names.All(n => Exists("/" + n)), Is.True);
+        var (code, stderr) = tracker.Finish(s_timeout);
+        Assert.That(stderr, Does.Contain("There appear to be 3 leaked shared_memory objects to clean up at shutdown"));
+        foreach (var name in names)
+        {
+            Assert.That(stderr, Does.Contain(name.Contains('\n') ? $"/mp_nl\\n{tag}" : "/" + name), "3.14 names each leaked segment (repr)");
+        }
+
+        Assert.That(stderr, Does.Not.Contain("kept").And.Not.Contain("Traceback"), "every line was understood");
+        Assert.That(code, Is.EqualTo(1), stderr);
+        Assert.That(names.Where(n => Exists("/" + n)), Is.Empty, stderr);
+    }
+
+    /// <summary>
+    /// CPython 3.14 holders → the engine's tracker: 3.14 writes ':' names in its simple line and JSON lines for a name
+    /// with a line break (and for every name once its simple format is off); the engine unlinks them all.
+    /// </summary>
+    [Test]
+    public void EngineTracker_Killed314Child_ColonAndJsonNamesUnlinked()
+    {
+        using var tracker = TrackerProcess.Start(ResourceTrackerLauncher.Engine(EngineCommands.Cli));
+        var tag = $"{Environment.ProcessId}_{Random.Shared.Next():x}";
+        using (var py = PythonRepl.Start("3.14", inheritFds: [tracker.Fd]))
+        {
+            py.Exec($$"""
+                import os, _posixshmem
+                from multiprocessing import shared_memory, resource_tracker
+                rt = resource_tracker._resource_tracker
+                rt._fd = {{tracker.Fd}}
+                colon = shared_memory.SharedMemory(name='mp:py:{{tag}}', create=True, size=64)
+                def raw(name):
+                    os.close(_posixshmem.shm_open(name, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
+                    resource_tracker.register(name, 'shared_memory')
+                raw('/mp_py_nl\n{{tag}}')
+                rt._use_simple_format = False
+                raw('/mp_py_json_{{tag}}')
+                gone = shared_memory.SharedMemory(name='mp_py_gone_{{tag}}', create=True, size=64)
+                gone.close(); gone.unlink()
+                """);
+            py.Kill();
+        }
+
+        var names = new[] { $"/mp:py:{tag}", $"/mp_py_nl\n{tag}", $"/mp_py_json_{tag}" };
+        Assert.That(names.All(Exists), Is.True, "all three exist before the tracker ends");
+        var (code, stderr) = tracker.Finish(s_timeout);
+        Assert.That(stderr, Does.Contain("There appear to be 3 leaked shared_memory objects to clean up at shutdown"));
+        Assert.That(stderr, Does.Not.Contain("gone").And.Not.Contain("Error"), "every line was understood");
+        Assert.That(code, Is.EqualTo(1), stderr);
+        Assert.That(names.Where(Exists), Is.Empty, stderr);
+    }
+
     [Test]
     public void EngineTracker_IgnoresSigtermAndSigint()
     {

@@ -55,7 +55,12 @@ public partial class BaseManager : IDisposable, IAsyncDisposable
         _authKey = (byte[])authKey.Clone();
         Options = options ?? ManagerOptions.Default;
         TypeRegistry = new PyTypeRegistry();
-        PickleOptions = new PickleOptions { Registry = TypeRegistry };
+        if (Options.PickleProtocol is < 2 or > 5)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), Options.PickleProtocol, "ManagerOptions.PickleProtocol must be 2, 3, 4 or 5");
+        }
+
+        PickleOptions = new PickleOptions { Registry = TypeRegistry, Protocol = Options.PickleProtocol };
         UnpickleOptions = new UnpickleOptions { Registry = TypeRegistry };
         ProxyBindings.Install(this);
         _endpoint = new ManagerEndpoint(this, address, ManagerAddress.ToPython(address), _authKey);

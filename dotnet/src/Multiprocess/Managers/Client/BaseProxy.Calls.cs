@@ -123,7 +123,7 @@ public abstract partial class BaseProxy
             return Manager.ProxyFromReply(this, result, what);
         }
 
-        throw ManagerProtocol.ConvertToError(kind, result, what);
+        throw ManagerProtocol.ConvertToError(kind, result, what, Manager.Options.Serializer);
     }
 
     internal ValueTask<object?> HandleReplyAsync(object? reply, string methodName, CancellationToken cancellationToken)
@@ -140,6 +140,6 @@ public abstract partial class BaseProxy
             return Manager.ProxyFromReplyAsync(this, result, what, cancellationToken);
         }
 
-        throw ManagerProtocol.ConvertToError(kind, result, what);
+        throw ManagerProtocol.ConvertToError(kind, result, what, Manager.Options.Serializer);
     }
 }

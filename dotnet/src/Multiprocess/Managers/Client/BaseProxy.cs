@@ -140,6 +140,35 @@ public abstract partial class BaseProxy : IDisposable, IAsyncDisposable
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>
+    /// Fails before any call when the manager reported this object's exposed names and <paramref name="method"/> is
+    /// not among them (a method newer than the manager's <c>managers.py</c>): the message names the manager, the object
+    /// and what it does expose, so the version mismatch is plain.
+    /// </summary>
+    /// <param name="method">The method, e.g. <c>locked</c>.</param>
+    /// <param name="since">The first version that exposes it, e.g. <c>CPython 3.14</c>.</param>
+    /// <exception cref="NotSupportedException">The method is not exposed.</exception>
+    private protected void RequireExposed(string method, string since)
+    {
+        if (ExposedTuple is not { } exposed)
+        {
+            return;
+        }
+
+        foreach (var name in exposed)
+        {
+            if (name is string s && s == method)
+            {
+                return;
+            }
+        }
+
+        throw new NotSupportedException(
+            $"The manager at {Token.Address} exposes {PyRepr.Repr(exposed)} for {Token.TypeId} '{Token.Id}', without '{method}': "
+            + $"{method}() needs a manager of {since} or later (or the C# server, to a client that pickles with protocol 5); "
+            + "this one runs an older managers.py");
+    }
+
     private void Track()
     {
         var reference = new ProxyReference(_endpoint, Token.Id);

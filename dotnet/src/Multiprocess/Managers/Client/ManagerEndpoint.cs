@@ -59,7 +59,7 @@ internal sealed class ManagerEndpoint : IDisposable
         var what = new CallDescription(function, null);
         var reply = channel.Request(null, function, args, kwds ?? ManagerRequest.NoKeywords, what);
         var (kind, result) = ManagerProtocol.ReadReply(reply, what);
-        return kind == ReplyKind.Return ? result : throw ManagerProtocol.ConvertToError(kind, result, what);
+        return kind == ReplyKind.Return ? result : throw ManagerProtocol.ConvertToError(kind, result, what, Manager.Options.Serializer);
     }
 
     /// <summary>The asynchronous <see cref="Dispatch"/>.</summary>
@@ -70,7 +70,7 @@ internal sealed class ManagerEndpoint : IDisposable
         var what = new CallDescription(function, null);
         var reply = await channel.RequestAsync(null, function, args, kwds ?? ManagerRequest.NoKeywords, what, cancellationToken).ConfigureAwait(false);
         var (kind, result) = ManagerProtocol.ReadReply(reply, what);
-        return kind == ReplyKind.Return ? result : throw ManagerProtocol.ConvertToError(kind, result, what);
+        return kind == ReplyKind.Return ? result : throw ManagerProtocol.ConvertToError(kind, result, what, Manager.Options.Serializer);
     }
 
     /// <summary>Takes the channel for a synchronous call: this thread's own, or one from the pool.</summary>
@@ -202,7 +202,7 @@ internal sealed class ManagerEndpoint : IDisposable
     }
 
     /// <summary>Turns a fresh connection into a proxy channel: <c>accept_connection(name)</c> answers <c>#RETURN None</c>, then serve_client runs.</summary>
-    private static ManagerChannel Accept(ManagerChannel channel, string name)
+    private ManagerChannel Accept(ManagerChannel channel, string name)
     {
         try
         {
@@ -217,7 +217,7 @@ internal sealed class ManagerEndpoint : IDisposable
         }
     }
 
-    private static async ValueTask<ManagerChannel> AcceptAsync(ManagerChannel channel, string name, CancellationToken cancellationToken)
+    private async ValueTask<ManagerChannel> AcceptAsync(ManagerChannel channel, string name, CancellationToken cancellationToken)
     {
         try
         {
@@ -232,12 +232,12 @@ internal sealed class ManagerEndpoint : IDisposable
         }
     }
 
-    private static void CheckAccepted(object? reply)
+    private void CheckAccepted(object? reply)
     {
         var (kind, result) = ManagerProtocol.ReadReply(reply, s_accept);
         if (kind != ReplyKind.Return)
         {
-            throw ManagerProtocol.ConvertToError(kind, result, s_accept);
+            throw ManagerProtocol.ConvertToError(kind, result, s_accept, Manager.Options.Serializer);
         }
     }
 

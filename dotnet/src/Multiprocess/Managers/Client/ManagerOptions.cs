@@ -18,6 +18,14 @@ public sealed class ManagerOptions
     /// </summary>
     public ManagerSerializer Serializer { get; init; } = ManagerSerializer.Pickle;
 
+    /// <summary>
+    /// Gets the pickle protocol of requests: 5 (the default) as CPython 3.14 sends (its <c>pickle.DEFAULT_PROTOCOL</c>),
+    /// or 4 as 3.8–3.13 send. Every CPython 3.8+ manager reads both; the C# server answers a protocol-5 client with
+    /// 3.14's type ids and exposed names (<c>set</c>, <c>locked</c>: docs/versions.md) and a protocol-4 client with
+    /// 3.13's.
+    /// </summary>
+    public int PickleProtocol { get; init; } = 5;
+
     /// <summary>Gets how persistent connections are kept (per thread, as Python, or pooled).</summary>
     public ManagerConnectionMode ConnectionMode { get; init; } = ManagerConnectionMode.PerThread;
 

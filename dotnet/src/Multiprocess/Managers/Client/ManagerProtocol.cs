@@ -25,8 +25,9 @@ internal static class ManagerProtocol
     /// <param name="kind">The reply kind.</param>
     /// <param name="result">The reply's result.</param>
     /// <param name="what">The request, for messages ("'get' on Queue '7f…'").</param>
+    /// <param name="serializer">The manager's serializer: a <c>#UNSERIALIZABLE</c> reply names it (pickle or xmlrpclib).</param>
     /// <returns>The exception to throw.</returns>
-    public static Exception ConvertToError(string kind, object? result, CallDescription what)
+    public static Exception ConvertToError(string kind, object? result, CallDescription what, ManagerSerializer serializer)
     {
         switch (kind)
         {
@@ -47,7 +48,7 @@ internal static class ManagerProtocol
 
                 var body = kind == ReplyKind.Unserializable ? "Unserializable message: " + text + "\n" : text;
                 var summary = kind == ReplyKind.Unserializable
-                    ? $"The manager could not pickle its reply to {what}: {Summarize(text)}"
+                    ? $"The manager could not serialize its reply to {what} ({SerializerName(serializer)}): {Summarize(text)}"
                     : $"The manager raised an error for {what}: {Summarize(text)}";
                 return new RemoteException(summary, body);
             default:
@@ -55,8 +56,9 @@ internal static class ManagerProtocol
         }
     }
 
-    [DoesNotReturn]
-    public static void Throw(string kind, object? result, CallDescription what) => throw ConvertToError(kind, result, what);
+    /// <summary>The serializer's name as CPython's <c>BaseManager(serializer=...)</c> spells it.</summary>
+    public static string SerializerName(ManagerSerializer serializer) =>
+        serializer == ManagerSerializer.Xmlrpclib ? "serializer 'xmlrpclib'" : "serializer 'pickle'";
 
     /// <summary>
     /// The line of a Python traceback that names the exception: the first unindented <c>Name: message</c> line

@@ -14,6 +14,7 @@ internal static class ProxyBindings
     {
         ["DictProxy"] = a => new DictProxy(a),
         ["ListProxy"] = a => new ListProxy(a),
+        ["SetProxy"] = a => new SetProxy(a),
         ["BaseListProxy"] = a => new ListProxy(a),
         ["ValueProxy"] = a => new ValueProxy(a),
         ["ArrayProxy"] = a => new ArrayProxy(a),
@@ -28,7 +29,7 @@ internal static class ProxyBindings
 
     private static readonly Type[] s_builtinTypes =
     [
-        typeof(DictProxy), typeof(ListProxy), typeof(ValueProxy), typeof(ArrayProxy), typeof(NamespaceProxy),
+        typeof(DictProxy), typeof(ListProxy), typeof(SetProxy), typeof(ValueProxy), typeof(ArrayProxy), typeof(NamespaceProxy),
         typeof(AcquirerProxy), typeof(ConditionProxy), typeof(EventProxy), typeof(BarrierProxy), typeof(PoolProxy),
         typeof(IteratorProxy), typeof(QueueProxy), typeof(AsyncResultProxy), typeof(AutoProxy),
     ];

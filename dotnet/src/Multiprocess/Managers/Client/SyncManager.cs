@@ -55,6 +55,31 @@ public class SyncManager : BaseManager
     public ListProxy List(System.Collections.IEnumerable? initial = null) =>
         Create<ListProxy>("list", initial is null ? PyTuple.Empty : PyTuple.Create(PyArguments.List(initial)), null);
 
+    /// <summary>
+    /// Creates a shared <c>set</c> (<c>manager.set(initial)</c>, type id <c>set</c>): CPython 3.14's managers.py and
+    /// <c>multiprocess</c> 0.70.19 register it, as does the C# server for clients that pickle with protocol 5 (the
+    /// default, <see cref="ManagerOptions.PickleProtocol"/>).
+    /// </summary>
+    /// <param name="initial">Initial items (hashable in Python); null for an empty set.</param>
+    /// <returns>Its proxy.</returns>
+    /// <exception cref="NotSupportedException">The manager has no type id <c>set</c> (CPython 3.8–3.13, <c>multiprocess</c> before 0.70.19).</exception>
+    public SetProxy Set(IEnumerable<object?>? initial = null)
+    {
+        try
+        {
+            return Create<SetProxy>("set", initial is null ? PyTuple.Empty : PyTuple.Create(initial as PySetBase ?? (object)PyArguments.List(initial)), null);
+        }
+        catch (RemoteException e) when (ManagerProtocol.Summarize(e.RemoteTraceback) == "KeyError: 'set'")
+        {
+            // managers.py Server.create: self.registry[typeid] raises KeyError for a type id the manager never registered.
+            throw new NotSupportedException(
+                $"The manager at {Address} has no type id 'set' (its create answered KeyError: 'set'): manager.set() needs a manager of "
+                + "CPython 3.14 or later, multiprocess 0.70.19 or later, or the C# server to a client that pickles with protocol 5; "
+                + $"this one runs an older managers.py (CPython 3.8–3.13). {(Options.PickleProtocol < 5 ? $"This client pickles with protocol {Options.PickleProtocol}, so a C# server answers it as 3.13." : "")}",
+                e);
+        }
+    }
+
     /// <summary>Creates a <c>queue.Queue</c> (<c>manager.Queue(maxsize)</c>).</summary>
     /// <param name="maxSize">The bound; 0 for none.</param>
     /// <returns>Its proxy.</returns>
@@ -171,6 +196,7 @@ public class SyncManager : BaseManager
         Register("Pool", a => new PoolProxy(a));
         Register("list", a => new ListProxy(a));
         Register("dict", a => new DictProxy(a));
+        Register("set", a => new SetProxy(a));
         Register("Value", a => new ValueProxy(a));
         Register("Array", a => new ArrayProxy(a));
         Register("Namespace", a => new NamespaceProxy(a));

@@ -6,8 +6,8 @@ using Multiprocess.Pickle;
 namespace Multiprocess.Tests.ManagerClient;
 
 /// <summary>
-/// The C# manager client against real Python managers: every CPython 3.8–3.13 over AF_INET and AF_UNIX, and
-/// Debian's multiprocess on 3.10–3.13 over its abstract sockets. One manager process per fixture; every call has
+/// The C# manager client against real Python managers: every CPython 3.8–3.14 over AF_INET and AF_UNIX, and
+/// Debian's multiprocess (0.70.12 on 3.10–3.13, 0.70.19 on 3.14 in the peer root) over its abstract sockets. One manager process per fixture; every call has
 /// a 20 s call timeout, so a broken peer fails the test instead of hanging it.
 /// </summary>
 [TestFixtureSource(typeof(ManagerPeer), nameof(ManagerPeer.All))]

@@ -13,13 +13,16 @@ import sys
 import threading
 import time
 
-lib, family, authkey = sys.argv[1], sys.argv[2], sys.argv[3].encode()
-serializer = sys.argv[4] if len(sys.argv) > 4 else "pickle"     # 'xmlrpclib': XmlListener (managers.listener_client)
+# Under spawn and forkserver (3.14's default on Linux: the manager's Pool workers) the forkserver or child imports
+# this file as __mp_main__: only the __main__ run may parse argv and serve.
+if __name__ == "__main__":
+    lib, family, authkey = sys.argv[1], sys.argv[2], sys.argv[3].encode()
+    serializer = sys.argv[4] if len(sys.argv) > 4 else "pickle"     # 'xmlrpclib': XmlListener (managers.listener_client)
+else:
+    lib = "multiprocess" if "multiprocess" in sys.modules and "multiprocessing" not in sys.modules else "multiprocessing"
 mp = importlib.import_module(lib)
 managers = importlib.import_module(lib + ".managers")
 reduction = importlib.import_module(lib + ".reduction")
-# Proxies that C# sends arrive here as Python proxies; they call back with this process's authkey.
-mp.current_process().authkey = authkey
 
 shared_queue = queue.Queue()
 
@@ -79,29 +82,35 @@ class TestManager(managers.SyncManager):
 TestManager.register("get_queue", callable=lambda: shared_queue)
 TestManager.register("Inspector", Inspector)
 
-address = ("127.0.0.1", 0) if family == "inet" else None
-server = TestManager(address=address, authkey=authkey, serializer=serializer).get_server()
-a = server.address
-if isinstance(a, tuple):
-    text = "%s:%d" % a
-elif isinstance(a, bytes):
-    text = "@" + a[1:].decode()
-elif a.startswith("\0"):
-    text = "@" + a[1:]
-else:
-    text = a
-print(text, flush=True)
+
+def main():
+    # Proxies that C# sends arrive here as Python proxies; they call back with this process's authkey.
+    mp.current_process().authkey = authkey
+    address = ("127.0.0.1", 0) if family == "inet" else None
+    server = TestManager(address=address, authkey=authkey, serializer=serializer).get_server()
+    a = server.address
+    if isinstance(a, tuple):
+        text = "%s:%d" % a
+    elif isinstance(a, bytes):
+        text = "@" + a[1:].decode()
+    elif a.startswith("\0"):
+        text = "@" + a[1:]
+    else:
+        text = a
+    print(text, flush=True)
+
+    def watch_stdin():
+        # os.read, not sys.stdin.read(): a thread blocked inside sys.stdin holds its buffer lock, and a Pool worker
+        # forked meanwhile deadlocks when its bootstrap closes sys.stdin.
+        while os.read(0, 4096):
+            pass
+        while not hasattr(server, "stop_event"):
+            time.sleep(0.05)
+        server.stop_event.set()
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    server.serve_forever()
 
 
-def watch_stdin():
-    # os.read, not sys.stdin.read(): a thread blocked inside sys.stdin holds its buffer lock, and a Pool worker
-    # forked meanwhile deadlocks when its bootstrap closes sys.stdin.
-    while os.read(0, 4096):
-        pass
-    while not hasattr(server, "stop_event"):
-        time.sleep(0.05)
-    server.stop_event.set()
-
-
-threading.Thread(target=watch_stdin, daemon=True).start()
-server.serve_forever()
+if __name__ == "__main__":
+    main()

@@ -37,6 +37,29 @@ public class AcquirerProxy : BaseProxy
     /// <exception cref="ArgumentException">A BoundedSemaphore was released too often (ValueError).</exception>
     public void Release() => CallMethod("release");
 
+    /// <summary>
+    /// Returns whether the lock is held by anyone (<c>locked()</c>, exposed by CPython 3.14's <c>AcquirerProxy</c> and
+    /// <c>ConditionProxy</c>, and by the C# server to clients that pickle with protocol 5). <c>threading.Semaphore</c>
+    /// has no such method: a 3.14 manager answers AttributeError for semaphores.
+    /// </summary>
+    /// <returns>True when held.</returns>
+    /// <exception cref="NotSupportedException">The manager does not expose <c>locked</c> for this object (CPython 3.8–3.13, <c>multiprocess</c> before 0.70.19): the message lists what it exposes.</exception>
+    public bool Locked()
+    {
+        RequireExposed("locked", "CPython 3.14");
+        return (bool)CallMethod("locked")!;
+    }
+
+    /// <summary>The asynchronous <see cref="Locked"/>.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>True when held.</returns>
+    /// <exception cref="NotSupportedException">The manager does not expose <c>locked</c> for this object.</exception>
+    public async ValueTask<bool> LockedAsync(CancellationToken cancellationToken = default)
+    {
+        RequireExposed("locked", "CPython 3.14");
+        return (bool)(await CallMethodAsync("locked", cancellationToken: cancellationToken).ConfigureAwait(false))!;
+    }
+
     /// <summary>Acquires asynchronously (on a pooled connection: use <see cref="EnterAsync"/> for an RLock or a Condition).</summary>
     /// <param name="blocking">Whether to wait.</param>
     /// <param name="timeout">The longest wait; null waits for ever.</param>
