@@ -23,7 +23,13 @@ public sealed partial class Listener
     /// <exception cref="EndOfStreamException">The client closed during the handshake.</exception>
     /// <exception cref="IOException">accept(2) failed, or the handshake met a bad frame.</exception>
     /// <exception cref="ObjectDisposedException">The listener is closed.</exception>
-    public Connection Accept(TimeSpan timeout)
+    public Connection Accept(TimeSpan timeout) => Accept(timeout, out _);
+
+    /// <summary>
+    /// <see cref="Accept(TimeSpan)"/> that also gives the client's address, for callers that accept on several
+    /// threads at once (<see cref="LastAccepted"/> is whichever accept finished last).
+    /// </summary>
+    internal Connection Accept(TimeSpan timeout, out ConnectionAddress? peer)
     {
         var socket = CheckOpen();
         if (timeout != Timeout.InfiniteTimeSpan
@@ -59,7 +65,7 @@ public sealed partial class Listener
             }
         }
 
-        var connection = Adopt(accepted);
+        var connection = Adopt(accepted, out peer);
         if (_authKey is not null)
         {
             try
@@ -131,6 +137,6 @@ public sealed partial class Listener
             throw AcceptError(e);
         }
 
-        return Adopt(accepted);
+        return Adopt(accepted, out _);
     }
 }

@@ -146,7 +146,7 @@ public sealed partial class Listener : IWaitable, IDisposable
     }
 
     /// <summary>Wraps an accepted socket: TCP_NODELAY on TCP, peer address recorded.</summary>
-    private Connection Adopt(Socket accepted)
+    private Connection Adopt(Socket accepted, out ConnectionAddress? peer)
     {
         try
         {
@@ -156,7 +156,7 @@ public sealed partial class Listener : IWaitable, IDisposable
                 accepted.NoDelay = true;
             }
 
-            LastAccepted = ConnectionAddress.FromEndPoint(accepted.RemoteEndPoint);
+            LastAccepted = peer = ConnectionAddress.FromEndPoint(accepted.RemoteEndPoint);
         }
         catch
         {

@@ -11,8 +11,8 @@ namespace Multiprocess.Managers.Server;
 /// </summary>
 /// <remarks>
 /// <code>
-///   client                                    server (one worker thread per connection)
-///   1. connect                          →     accept; hand to an idle worker
+///   client                                    server (the thread that accepts serves the connection)
+///   1. connect                          →     accept (one of two threads waiting in accept(2))
 ///   2. handshake (6 frames, §1.7)       ↔     deliver_challenge, answer_challenge
 ///   3. (None, funcname, args, kwds)     →     create / incref / decref / get_methods / debug_info / ...
 ///   4.                                  ←     ('#RETURN', result) or ('#TRACEBACK', text); close
@@ -31,43 +31,118 @@ public sealed partial class SyncManagerServer
     private int _unauthenticated;
     private int _workers;
 
-    private void AcceptLoop()
-    {
-        var listener = _listener!;
-        while (!_stop.IsCancellationRequested)
-        {
-            Connection.Connection connection;
-            try
-            {
-                connection = listener.Accept();
-            }
-            catch (Exception e) when (e is ObjectDisposedException || _stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (IOException e)
-            {
-                // EMFILE and friends: CPython ignores OSError here and goes on; so do we, after a breath.
-                Log($"accept failed: {e.Message}");
-                Thread.Sleep(50);
-                continue;
-            }
+    /// <summary>
+    /// How many threads wait in accept(2) at once. A thread that accepts a connection serves it itself (handshake,
+    /// request, proxy session), so a connection costs no hand-over to another thread; with two waiting, the one left
+    /// takes the next connection while the first serves, and a thread whose connection ended goes back to accepting.
+    /// </summary>
+    private const int Acceptors = 2;
 
-            var session = new Session(this, connection, listener.LastAccepted?.ToString());
+    private readonly object _admission = new();
+    private int _accepting;
+
+    /// <summary>Takes the accepting role if fewer than <see cref="Acceptors"/> threads hold it.</summary>
+    private bool TryBecomeAcceptor()
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        if (Interlocked.Increment(ref _accepting) <= Acceptors)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _accepting);
+        return false;
+    }
+
+    /// <summary>
+    /// Waits for one connection (the caller holds the accepting role, which this gives back) and admits it: CPython's
+    /// <c>Server.accepter</c> body. Leaves <paramref name="session"/> null for a refused connection or a failed accept.
+    /// </summary>
+    /// <returns>False once the listener is closed.</returns>
+    private bool AcceptOne(out Session? session)
+    {
+        session = null;
+        Connection.Connection connection;
+        ConnectionAddress? peer;
+        var left = 1;
+        try
+        {
+            connection = _listener!.Accept(Timeout.InfiniteTimeSpan, out peer);
+        }
+        catch (Exception e) when (e is ObjectDisposedException || _stop.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (IOException e)
+        {
+            // EMFILE and friends: CPython ignores OSError here and goes on; so do we, after a breath.
+            Log($"accept failed: {e.Message}");
+            Thread.Sleep(50);
+            return true;
+        }
+        finally
+        {
+            left = Interlocked.Decrement(ref _accepting);
+        }
+
+        if (_stop.IsCancellationRequested)
+        {
+            connection.Close();
+            return false;
+        }
+
+        if (left == 0)
+        {
+            // This thread will be busy with its connection: someone else waits for the next one.
+            StartAcceptor();
+        }
+
+        var admitted = new Session(this, connection, peer?.ToString());
+        lock (_admission)
+        {
             if (Volatile.Read(ref _activeConnections) >= _options.MaxConnections)
             {
-                Log($"refused connection from {session.Who}: the connection limit is reached (MaxConnections = {_options.MaxConnections})");
+                Log($"refused connection from {admitted.Who}: the connection limit is reached (MaxConnections = {_options.MaxConnections})");
                 connection.Close();
-                continue;
+                return true;
             }
 
             EvictOldestHandshakes();
             Interlocked.Increment(ref _unauthenticated);
-            _inHandshake.Enqueue(session);
-            _sessions.TryAdd(session, 0);
+            _inHandshake.Enqueue(admitted);
+            _sessions.TryAdd(admitted, 0);
             Interlocked.Increment(ref _activeConnections);
-            Dispatch(session);
         }
+
+        session = admitted;
+        return true;
+    }
+
+    /// <summary>Puts one more thread in accept(2): an idle worker, or a new one.</summary>
+    private void StartAcceptor()
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            return;
+        }
+
+        lock (_idle)
+        {
+            while (_idle.Count > 0)
+            {
+                if (_idle.Pop().TryAssignAccept())
+                {
+                    return;
+                }
+            }
+        }
+
+        Interlocked.Increment(ref _workers);
+        new Worker(this, null).Start();
     }
 
     /// <summary>Makes room for one more connection in its handshake by closing the oldest ones still in theirs.</summary>
@@ -188,11 +263,12 @@ public sealed partial class SyncManagerServer
         }
     }
 
-    /// <summary>A pooled thread serving one connection at a time.</summary>
-    private sealed class Worker(SyncManagerServer owner, Session first)
+    /// <summary>A pooled thread serving one connection at a time; between connections it accepts, or waits in the pool for a parked connection's next request.</summary>
+    private sealed class Worker(SyncManagerServer owner, Session? first)
     {
         private readonly object _gate = new();
         private Session? _next = first;
+        private bool _accept;
         private bool _retired;
 
         public void Start() => new Thread(Run) { IsBackground = true, Name = "manager worker" }.Start();
@@ -213,6 +289,22 @@ public sealed partial class SyncManagerServer
             }
         }
 
+        /// <summary>Asks the worker to accept the next connection; false if it is exiting.</summary>
+        public bool TryAssignAccept()
+        {
+            lock (_gate)
+            {
+                if (_retired)
+                {
+                    return false;
+                }
+
+                _accept = true;
+                Monitor.Pulse(_gate);
+                return true;
+            }
+        }
+
         public void Retire()
         {
             lock (_gate)
@@ -228,40 +320,45 @@ public sealed partial class SyncManagerServer
             {
                 while (true)
                 {
+                    // A connection handed over is always run, also while the server stops: its Run ends it (a
+                    // parked one woken by the shutdown's hang-up is counted gone only there).
                     Session? session;
                     lock (_gate)
                     {
                         session = _next;
                         _next = null;
+                        _accept = false;
+                    }
+
+                    if (session is null && owner.TryBecomeAcceptor() && !owner.AcceptOne(out session))
+                    {
+                        return; // the listener is closed
                     }
 
                     if (session is not null)
                     {
                         Thread.CurrentThread.Name = "manager " + (session.Peer ?? "client");
                         session.Run();
-                        if (owner._stop.IsCancellationRequested)
-                        {
-                            return;
-                        }
+                        continue; // accept next, if fewer than Acceptors do; else wait in the pool
+                    }
 
-                        if (!owner.ReturnToPool(this))
-                        {
-                            return;
-                        }
+                    if (owner._stop.IsCancellationRequested || !owner.ReturnToPool(this))
+                    {
+                        return;
                     }
 
                     lock (_gate)
                     {
-                        while (_next is null && !_retired)
+                        while (_next is null && !_accept && !_retired)
                         {
                             if (!Monitor.Wait(_gate, owner._options.IdleWorkerTimeout))
                             {
-                                // Idle too long: retire, unless a connection was handed over meanwhile.
-                                _retired = _next is null;
+                                // Idle too long: retire, unless work was handed over meanwhile.
+                                _retired = _next is null && !_accept;
                             }
                         }
 
-                        if (_next is null)
+                        if (_next is null && !_accept)
                         {
                             return;
                         }

@@ -42,7 +42,6 @@ public sealed partial class SyncManagerServer : IDisposable
     private readonly object _lifecycle = new();
     private readonly PythonHost? _host;
     private Listener? _listener;
-    private Thread? _accepter;
     private int _state; // 0 new, 1 started, 2 stopped
 
     /// <summary>Initializes a new instance of the <see cref="SyncManagerServer"/> class (not listening yet: see <see cref="Start"/>).</summary>
@@ -123,10 +122,12 @@ public sealed partial class SyncManagerServer : IDisposable
             _listener = new Listener(_requested, _options.Backlog);
             _server.Address = ManagerAddress.ToPython(_listener.Address);
             _server.IsOwnAddress = IsOwnAddress;
-            _accepter = new Thread(AcceptLoop) { IsBackground = true, Name = "manager accepter " + _listener.Address };
             StartParking();
             _state = 1;
-            _accepter.Start();
+            for (var i = 0; i < Acceptors; i++)
+            {
+                StartAcceptor();
+            }
         }
 
         Log($"serving at {_listener.Address}");
@@ -188,7 +189,6 @@ public sealed partial class SyncManagerServer : IDisposable
             Log($"could not unlink shared memory segment '{name}'");
         }
 
-        _accepter?.Join(TimeSpan.FromSeconds(5));
         WaitForWorkers(TimeSpan.FromSeconds(5));
         Log("stopped");
         _stopped.Set();
