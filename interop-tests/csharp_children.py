@@ -16,12 +16,14 @@ import mpdemo  # noqa: E402
 
 from conftest import PEER_FOLLOWS_CPYTHON  # noqa: E402
 
-SPAWN_BROKEN = ("multiprocess 0.70.12 (Debian bookworm) cannot use the spawn start method (fork_exec argument-count "
-                "error on CPython 3.10+), and C# children can only be spawned; multiprocess 0.70.19 (env mp314) runs these")
+SPAWN_BROKEN = ("multiprocess 0.70.12 (Debian bookworm) cannot use the spawn start method on CPython 3.11+ (its "
+                "util.spawnv_passfds calls _posixsubprocess.fork_exec with 3.10's argument count: 'fork_exec expected "
+                "23 arguments, got 21'), and C# children can only be spawned; it works on 3.10 (env mp310), and "
+                "multiprocess 0.70.19 (env mp314) runs these")
 
 
 def spawn_context(mp, peer_lib):
-    if not PEER_FOLLOWS_CPYTHON:
+    if not PEER_FOLLOWS_CPYTHON and sys.version_info >= (3, 11):
         pytest.skip(SPAWN_BROKEN)
     return mp.get_context("spawn")
 

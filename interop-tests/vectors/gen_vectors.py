@@ -1,4 +1,5 @@
-"""Generates the golden pickle vectors: every installed CPython 3.8–3.13 pickles the corpus below at protocols 0–5.
+"""Generates the golden pickle vectors: every CPython 3.8–3.14 pickles the corpus below at protocols 0–5 (3.8–3.13 from
+pyenv, 3.14 from the peer root through scripts/python3.14: docs/versions.md).
 
 Run with any Python 3:   python3 interop-tests/vectors/gen_vectors.py
 It re-runs itself under each interpreter (`--emit`, PYTHONHASHSEED=0 so set order is stable) and writes, per case,
@@ -28,7 +29,8 @@ import sys
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VERSIONS = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]
+VERSIONS = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14"]
+PEER_ROOT_VERSIONS = {"3.14": os.path.join(os.path.dirname(os.path.dirname(HERE)), "scripts", "python3.14")}
 
 
 def corpus():
@@ -357,6 +359,9 @@ def interpreters():
     root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
     found = {}
     for v in VERSIONS:
+        if v in PEER_ROOT_VERSIONS:
+            found[v] = PEER_ROOT_VERSIONS[v]
+            continue
         paths = sorted(glob.glob(os.path.join(root, "versions", v + ".*", "bin", "python3")))
         if not paths:
             sys.exit("CPython %s not found under %s/versions" % (v, root))

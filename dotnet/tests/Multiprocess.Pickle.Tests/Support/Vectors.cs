@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Multiprocess.Pickle.Tests.Support;
 
-/// <summary>The golden vectors in interop-tests/vectors/cases (made by gen_vectors.py with CPython 3.8–3.13).</summary>
+/// <summary>The golden vectors in interop-tests/vectors/cases (made by gen_vectors.py with CPython 3.8–3.14).</summary>
 public static class Vectors
 {
     private static readonly Lazy<string> s_root = new(FindRoot);

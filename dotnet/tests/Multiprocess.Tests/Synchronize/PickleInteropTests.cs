@@ -120,9 +120,11 @@ public sealed class PickleInteropTests
 
     [TestCase("3.10")]
     [TestCase("3.13")]
+    [TestCase("3.14")]
     public void DillFork_LockAndSegmentPickledBothWays(string version)
     {
-        // Debian's multiprocess 0.70 (the dill-based fork) pickles the same shapes under the package name "multiprocess".
+        // Debian's multiprocess (the dill-based fork: 0.70.12 on 3.10–3.13, 0.70.19 on 3.14 in the peer root, where the
+        // shim folder's links resolve to the root's own package) pickles the same shapes under the name "multiprocess".
         var shim = Path.Combine(EngineCommands.RepoRoot, ".cache", "pyshim", "multiprocess");
         if (!Directory.Exists(Path.Combine(shim, "multiprocess")))
         {
