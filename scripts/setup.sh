@@ -11,10 +11,11 @@ cd "$here"
 # rabbitmq-server, python3-celery, python3-redis, python3-amqp: the Celery interop tests (they start their own
 # servers); gcc, zlib1g-dev and binutils: Native AOT's link step and the wheel's glibc floor (objdump);
 # bubblewrap: the wheel's no-.NET test and, with debootstrap, the peer root of CPython 3.14 and multiprocess 0.70.19
-# (scripts/peer-root.sh, scripts/peer-run.sh); chromium: the report's page test (headless, docs/report.md).
+# (scripts/peer-root.sh, scripts/peer-run.sh); chromium: the report's page test (headless, docs/report.md); afl++:
+# the coverage-guided fuzzer (scripts/fuzz.sh, docs/fuzzing.md).
 apt_packages=(python3-pytest python3-exceptiongroup python3-tomli tox python3-multiprocess python3-dill python3-pip python3-setuptools python3-wheel hyperfine
               redis-server rabbitmq-server python3-celery python3-kombu python3-redis python3-amqp gcc zlib1g-dev binutils bubblewrap debootstrap
-              chromium)
+              chromium afl++)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: the .NET suites (NUnit) and the interop suites (pytest, once per CPython 3.8–3.14 and once
-# per `multiprocess` peer, through tox; 3.14 and multiprocess 0.70.19 run inside the peer root, scripts/peer-run.sh),
+# Runs every test: the .NET suites (NUnit), a short run of every fuzz target (docs/fuzzing.md), and the interop
+# suites (pytest, once per CPython 3.8–3.14 and once per `multiprocess` peer, through tox, two envs at a time; 3.14
+# and multiprocess 0.70.19 run inside the peer root, scripts/peer-run.sh),
 # then writes the report (artifacts/report/index.html: conformance matrix from the run's JUnit XML, benchmark ratio
 # charts; docs/report.md) and checks it in headless Chromium. Ends with one line `N passed, N failed, N skipped` and
 # exits non-zero when anything failed or nothing ran.
@@ -21,6 +22,11 @@ junit="$logs/junit"
 dotnet test Multiprocess.sln -c Release --no-build -nologo --blame-hang-timeout 8m --blame-hang-dump-type none --filter "TestCategory!=Report" --logger "junit;LogFilePath=$junit/dotnet-{assembly}.xml" 2>&1 | tee "$logs/dotnet.log" | grep -E "^\s*(Failed|Skipped) |Passed!|Failed!|error"; dotnet_rc=${PIPESTATUS[0]}
 [ "$dotnet_rc" = 0 ] || status=1
 
+echo "== fuzzing (scripts/fuzz.sh: ${MULTIPROCESS_FUZZ_SECONDS:-6} s per target; docs/fuzzing.md)"
+# Built with the solution above; a crash or hang found is saved under dotnet/tests/Multiprocess.Fuzz/regressions/.
+MULTIPROCESS_SKIP_BUILD=1 bash scripts/fuzz.sh "${MULTIPROCESS_FUZZ_SECONDS:-6}" 2>&1 | tee "$logs/fuzz.log" | grep -E "^fuzz|passed|failed"; fuzz_rc=${PIPESTATUS[0]}
+[ "$fuzz_rc" = 0 ] || status=1
+
 # The envs run two at a time (TOX_PARALLEL, docs/testing.md): each env's output is printed whole when it ends
 # (parallel_show_output in tox.ini), so every pytest closing line stays one line; an env that dies is named in tox's
 # closing summary ("parallel child exit code N"), which scripts/summarize.py counts as a failure.
@@ -36,5 +42,5 @@ MULTIPROCESS_REPORT_DIR="$report" MULTIPROCESS_JUNIT_DIR="$junit" dotnet test do
 
 # The runners' exit codes go to the summary too: a runner that failed without a countable failure (a crashed test
 # host, a tox env that died before pytest's closing line) still shows as failed in the closing line.
-python3 scripts/summarize.py --exit "dotnet=$dotnet_rc" --exit "tox=$tox_rc" --exit "report=$report_rc" "$logs/dotnet.log" "$logs/tox.log" "$logs/report.log" || status=1
+python3 scripts/summarize.py --exit "dotnet=$dotnet_rc" --exit "fuzz=$fuzz_rc" --exit "tox=$tox_rc" --exit "report=$report_rc" "$logs/dotnet.log" "$logs/fuzz.log" "$logs/tox.log" "$logs/report.log" || status=1
 exit $status

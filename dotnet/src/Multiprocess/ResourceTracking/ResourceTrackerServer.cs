@@ -34,6 +34,10 @@ public sealed class ResourceTrackerServer
         _warningPrefix = warningPrefix;
     }
 
+    /// <summary>Gets or sets what unlinks a leaked resource (type, name) and returns the failure text, or null: the
+    /// real sem_unlink/shm_unlink by default. The fuzz harness replaces it, so no input can unlink a real segment.</summary>
+    internal Func<string, string, string?> CleanupResource { get; set; } = Cleanup;
+
     /// <summary>Gets the exit status so far (3 after a malformed line; set to 1 or 2 by <see cref="Shutdown"/>).</summary>
     public int ExitCode { get; private set; }
 
@@ -180,7 +184,7 @@ public sealed class ResourceTrackerServer
             foreach (var name in names)
             {
                 // The process that registered this has failed to unregister it; presumably it died.
-                var failure = Cleanup(resourceType, name);
+                var failure = CleanupResource(resourceType, name);
                 if (failure is not null)
                 {
                     ExitCode = 2;
