@@ -7,6 +7,7 @@ serve` instead (serve_manager.py); the xmlrpclib and restart classes run in test
 """
 import gc
 import importlib
+import os
 import sys
 import unittest
 
@@ -15,7 +16,7 @@ import pytest
 import peer_compat
 from conftest import PEER_LIB
 from manager_server_helpers import watchdog, ServerProcess
-from serve_manager import ServeStartMixin, serve_manager_class
+from serve_manager import serve_manager_class
 
 mp = importlib.import_module(PEER_LIB)
 
@@ -38,31 +39,45 @@ SKIPPED_TESTS = {}
 # needs test.support's old helpers for.
 HOST_ARGS = ("--initializer", "peer_compat:install") if PEER_LIB == "multiprocess" else ()
 
-# Both families across the matrix at no extra CI time: even minor versions over TCP, odd ones over the peer's default
-# local family (a path for the stdlib, the abstract namespace for multiprocess).
-FAMILY = "inet" if sys.version_info[1] % 2 == 0 else ("abstract" if PEER_LIB == "multiprocess" else "unix")
-ServeStartMixin.serve_family = FAMILY
+# Address families: each class runs over TCP ("...Inet") and over the peer's default local family ("...Unix": a path
+# for the stdlib, the abstract namespace for multiprocess), each against its own server. Both families cost ~40 s more
+# per env, so CI runs both on the oldest and newest version of each peer library (py38, py314, mp310, mp314) and one
+# elsewhere, alternating (even minor: TCP, odd: local); MULTIPROCESS_BOTH_FAMILIES=1 runs both in every env.
+LOCAL_FAMILY = "abstract" if PEER_LIB == "multiprocess" else "unix"
+BOTH_FAMILIES_IN = {("multiprocessing", (3, 8)), ("multiprocessing", (3, 14)), ("multiprocess", (3, 10)),
+                    ("multiprocess", (3, 14))}
+if os.environ.get("MULTIPROCESS_BOTH_FAMILIES") == "1" or (PEER_LIB, sys.version_info[:2]) in BOTH_FAMILIES_IN:
+    FAMILIES = {"Inet": "inet", "Unix": LOCAL_FAMILY}
+elif sys.version_info[1] % 2 == 0:
+    FAMILIES = {"Inet": "inet"}
+else:
+    FAMILIES = {"Unix": LOCAL_FAMILY}
 
-_server = None
+_servers = {}
 
 
-def setUpModule():
-    global _server
-    _server = ServerProcess(FAMILY, extra=HOST_ARGS)
+def _server(family):
+    """The module's `multiprocess serve` of that family, started on first use (one per family)."""
+    if family not in _servers:
+        _servers[family] = ServerProcess(family, extra=HOST_ARGS)
+    return _servers[family]
 
 
 def tearDownModule():
-    if _server is not None:
-        _server.stop()
+    for server in _servers.values():
+        server.stop()
+    _servers.clear()
 
 
 class CSharpManagerMixin(T.ManagerMixin):
-    """CPython's ManagerMixin with `manager` connected to the C# server rather than started."""
+    """CPython's ManagerMixin with `manager` connected to the C# server (of the class's family) rather than started."""
+
+    serve_family = "inet"
 
     @classmethod
     def setUpClass(cls):
         T.BaseMixin.setUpClass.__func__(cls)
-        cls.manager = _server.manager()
+        cls.manager = _server(cls.serve_family).manager()
 
     @classmethod
     def tearDownClass(cls):
@@ -71,26 +86,33 @@ class CSharpManagerMixin(T.ManagerMixin):
         T.BaseMixin.tearDownClass.__func__(cls)
 
 
+def _define(name, bases, **attrs):
+    cls = type(name, bases, dict(attrs, __module__=__name__))
+    globals()[name] = cls
+    return cls
+
+
 def _install():
-    for name in MANAGER_CLASSES:
-        base = getattr(T, name)
-        assert "manager" in base.ALLOWED_TYPES, (name, base.ALLOWED_TYPES)
-        test_name = "TestCSharpManager" + name[len("_Test"):]
-        cls = type(test_name, (base, CSharpManagerMixin, unittest.TestCase), {"__module__": __name__})
-        for attr, reason in SKIPPED_TESTS.items():
-            if hasattr(cls, attr):
-                setattr(cls, attr, unittest.skip(reason)(getattr(cls, attr)))
-        globals()[test_name] = cls
+    for suffix, family in FAMILIES.items():
+        for name in MANAGER_CLASSES:
+            base = getattr(T, name)
+            assert "manager" in base.ALLOWED_TYPES, (name, base.ALLOWED_TYPES)
+            cls = _define("TestCSharpManager" + name[len("_Test"):] + suffix, (base, CSharpManagerMixin, unittest.TestCase),
+                          serve_family=family)
+            for attr, reason in SKIPPED_TESTS.items():
+                if hasattr(cls, attr):
+                    setattr(cls, attr, unittest.skip(reason)(getattr(cls, attr)))
+        _define("TestCSharpSyncManagerTypes" + suffix, (_SyncManagerTypesMixin, T.TestSyncManagerTypes), serve_family=family)
+        _define("TestCSharpMyManager" + suffix, (_ServeMyManagerMixin, T._TestMyManager, CSharpManagerMixin, unittest.TestCase),
+                serve_family=family)
+        _define("TestCSharpInitializers" + suffix, (_InitializersMixin, T.TestInitializers), serve_family=family)
 
 
-_install()
-
-
-class TestCSharpSyncManagerTypes(T.TestSyncManagerTypes):
+class _SyncManagerTypesMixin:
     """TestSyncManagerTypes with its per-test manager connected to the C# server instead of started."""
 
     def setUp(self):
-        self.manager = _server.manager()
+        self.manager = _server(self.serve_family).manager()
         self.proc = None
 
     def tearDown(self):
@@ -101,29 +123,24 @@ class TestCSharpSyncManagerTypes(T.TestSyncManagerTypes):
         self.proc = None
 
 
-
 class _ServeMyManagerMixin:
     """_TestMyManager's tests unchanged, with its MyManager started as `multiprocess serve --manager ...:MyManager`
     (its Foo, Bar and the generator baz then live in the server's Python host)."""
 
     def setUp(self):
         self._saved = T.MyManager
-        T.MyManager = serve_manager_class(T.MyManager)
+        T.MyManager = _serve_class(T.MyManager, self.serve_family)
 
     def tearDown(self):
         T.MyManager = self._saved
 
 
-TestCSharpMyManager = type("TestCSharpMyManager", (_ServeMyManagerMixin, T._TestMyManager, CSharpManagerMixin,
-                                                   unittest.TestCase), {"__module__": __name__})
-
-
-class TestCSharpInitializers(T.TestInitializers):
+class _InitializersMixin:
     """CPython's TestInitializers with every manager a `multiprocess serve`: the namespace lives in the C# server,
     and start(initializer, initargs) runs the initializer in the started server's Python host."""
 
     def setUp(self):
-        self.mgr = _server.manager()
+        self.mgr = _server(self.serve_family).manager()
         self.ns = self.mgr.Namespace()
         self.ns.test = 0
 
@@ -131,12 +148,21 @@ class TestCSharpInitializers(T.TestInitializers):
         self.mgr = None
 
     def test_manager_initializer(self):
-        m = serve_manager_class(mp.managers.SyncManager)()
+        m = _serve_class(mp.managers.SyncManager, self.serve_family)()
         self.assertRaises(TypeError, m.start, 1)
         m.start(T.initializer, (self.ns,))
         self.assertEqual(self.ns.test, 1)
         m.shutdown()
         m.join()
+
+
+def _serve_class(base, family):
+    cls = serve_manager_class(base)
+    cls.serve_family = family
+    return cls
+
+
+_install()
 
 
 def test_skipped_classes_exist_and_are_manager_typed():

@@ -19,6 +19,7 @@ import os
 import pickle
 import struct
 import sys
+import tempfile
 import threading
 import traceback
 
@@ -125,37 +126,51 @@ def _registrations(mp, registers, managers):
 
 
 class _Channel:
-    """Frames over the two pipe fds: header (length, request id) then the pickle; writes from any thread."""
+    """Requests from one pipe: header (length, request id) then the pickle. Reads are buffered (one read(2) brings a
+    whole small frame, often several); one thread reads at a time (the caller's lock, or a lane of its own)."""
 
-    def __init__(self, rfd, wfd):
-        self._rfd, self._wfd = rfd, wfd
-        self._wlock = threading.Lock()
+    def __init__(self, rfd):
+        self._rfd = rfd
+        self._buf = bytearray()
 
-    def _read_exact(self, n):
-        chunks = []
-        while n:
-            chunk = os.read(self._rfd, min(n, 1 << 20))
+    def _fill(self, n):
+        while len(self._buf) < n:
+            chunk = os.read(self._rfd, max(1 << 16, n - len(self._buf)))
             if not chunk:
-                return None
-            chunks.append(chunk)
-            n -= len(chunk)
-        return b"".join(chunks)
+                return False
+            self._buf += chunk
+        return True
 
     def recv(self):
-        header = self._read_exact(_HEADER.size)
-        if header is None:
+        if not self._fill(_HEADER.size):
             return None, None
-        length, rid = _HEADER.unpack(header)
-        payload = self._read_exact(length) if length else b""
-        if payload is None:
+        length, rid = _HEADER.unpack_from(self._buf)
+        if not self._fill(_HEADER.size + length):
             return None, None
+        payload = bytes(self._buf[_HEADER.size:_HEADER.size + length])
+        del self._buf[:_HEADER.size + length]
         return rid, payload
 
-    def send(self, rid, payload):
-        data = memoryview(_HEADER.pack(len(payload), rid) + payload)
-        with self._wlock:
-            while data:
-                data = data[os.write(self._wfd, data):]
+
+class _Replies:
+    """Replies on one pipe, from any thread: header, status byte and pickle in one writev(2), no copies."""
+
+    def __init__(self, wfd):
+        self._wfd = wfd
+        self._lock = threading.Lock()
+
+    def send(self, rid, status, data):
+        parts = [_HEADER.pack(len(data) + 1, rid), _STATUS[status], data]
+        total = _HEADER.size + 1 + len(data)
+        with self._lock:
+            written = os.writev(self._wfd, parts)
+            if written < total:             # a large reply: the rest in plain writes
+                rest = memoryview(b"".join(parts))[written:]
+                while rest:
+                    rest = rest[os.write(self._wfd, rest):]
+
+
+_STATUS = (b"\0", b"\1", b"\2")
 
 
 class _Serving:
@@ -171,11 +186,7 @@ class _Serving:
         self._waiting = 0                    # threads waiting to read (or reading)
         self.ended = threading.Event()
 
-    def start(self):
-        self._spawn()
-        self.ended.wait()
-
-    def _spawn(self):
+    def spawn(self):
         with self._count_lock:
             self._waiting += 1
         threading.Thread(target=self._loop, name="pyhost worker", daemon=True).start()
@@ -193,14 +204,20 @@ class _Serving:
                     self._waiting -= 1
                     spawn = self._waiting == 0
             if spawn:
-                self._spawn()
+                self.spawn()
             self._work(rid, payload)
             with self._count_lock:
                 self._waiting += 1
 
 
 def main(argv=None):
-    """The host: requests on fd 0, replies on fd 1 (moved aside at once: user code printing goes to stderr)."""
+    """The host: requests on fd 0 and on a FIFO (the overflow lane), replies on fd 1 (moved aside at once: user code
+    printing goes to stderr).
+
+    Two request lanes (docs/python-host.md, "Host transport"): the server sends a request on stdin only when no other
+    call is running there, and this main thread runs it itself, so a call costs one thread wake-up in this process;
+    a request that arrives while that call runs (a Pool.map, a blocking get) comes through the FIFO, whose threads
+    take turns reading and running (_Serving), so a blocked call never holds up the others."""
     rfd, wfd = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -210,11 +227,17 @@ def main(argv=None):
         os.setsid()          # its own process group: the server can end orphaned Pool workers if the host dies
     except OSError:
         pass
-    if hasattr(os, "register_at_fork"):      # forked Pool workers must not hold the server's pipe open
-        os.register_at_fork(after_in_child=lambda: (_close(rfd), _close(wfd)))
-    channel = _Channel(rfd, wfd)
+    lane_dir = tempfile.mkdtemp(prefix="mp-pyhost-")
+    lane_path = os.path.join(lane_dir, "requests")
+    os.mkfifo(lane_path, 0o600)
+    lane_fd = os.open(lane_path, os.O_RDWR)   # also a writer of its own: reads block, never see EOF before the server opens it
+    if hasattr(os, "register_at_fork"):      # forked Pool workers must not hold the server's pipes open
+        os.register_at_fork(after_in_child=lambda: (_close(rfd), _close(wfd), _close(lane_fd)))
+    channel = _Channel(rfd)
+    replies = _Replies(wfd)
     rid, payload = channel.recv()
     if payload is None:
+        _remove_lane(lane_path, lane_dir)
         return 0
     _, flavour, authkey, registers, managers, initializer, initargs = pickle.loads(payload)
     table = Referents()
@@ -232,10 +255,12 @@ def main(argv=None):
         table.register(0, callables)
         described = [(t, c is not None, None if e is None else tuple(e), None if m is None else dict(m))
                      for t, c, e, m in registrations]
-        channel.send(0, b"\0" + pickle.dumps((os.getpid(), sys.version.split()[0], sys.executable, described), 4))
+        hello = (os.getpid(), sys.version.split()[0], sys.executable, described, lane_path)
+        replies.send(0, 0, pickle.dumps(hello, 4))
     except BaseException as e:
+        _remove_lane(lane_path, lane_dir)
         text = "".join(traceback.format_exception(type(e), e, e.__traceback__))
-        channel.send(0, b"\2" + pickle.dumps("the Python host could not start: " + text, 4))
+        replies.send(0, 2, pickle.dumps("the Python host could not start: " + text, 4))
         return 1
 
     def work(rid, payload):
@@ -244,13 +269,27 @@ def main(argv=None):
         except BaseException as e:           # every failure is a reply: the server's caller gets it as a Python error
             status, data = _dump_exception(e, dumps)
         try:
-            channel.send(rid, bytes((status,)) + bytes(data))
+            replies.send(rid, status, data)
         except OSError:
             pass                              # the server is gone; main() ends on EOF
 
-    _Serving(channel, work).start()
+    _Serving(_Channel(lane_fd), work).spawn()
+    while True:                               # the inline lane: the server's next request once the last one answered
+        rid, payload = channel.recv()
+        if payload is None:
+            break
+        work(rid, payload)
+    _remove_lane(lane_path, lane_dir)         # normally the server removed it once opened
     table.clear()
     return 0
+
+
+def _remove_lane(path, folder):
+    for remove, what in ((os.unlink, path), (os.rmdir, folder)):
+        try:
+            remove(what)
+        except OSError:
+            pass
 
 
 def _dump_exception(e, dumps):

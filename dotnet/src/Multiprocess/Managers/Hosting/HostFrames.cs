@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using Multiprocess.Pickle;
 
 namespace Multiprocess.Managers.Hosting;
 
@@ -33,6 +35,18 @@ internal static class HostFrames
 
         stream.Write(payload);
         stream.Flush();
+    }
+
+    /// <summary>One request frame, header and pickle in one array: a single write(2) puts it in the pipe.</summary>
+    public static byte[] Build(long id, object? request)
+    {
+        var output = new ArrayBufferWriter<byte>(256);
+        output.Advance(HeaderSize);
+        PickleSerializer.Dump(output, request);
+        var frame = output.WrittenSpan.ToArray();
+        BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)(frame.Length - HeaderSize));
+        BinaryPrimitives.WriteInt64BigEndian(frame.AsSpan(4), id);
+        return frame;
     }
 
     /// <summary>Reads one frame; null at end of stream (also in the middle of a frame: the writer died).</summary>

@@ -11,15 +11,18 @@ namespace Multiprocess.Managers.Hosting;
 /// <summary>One run of the host process: start-up exchange, calls multiplexed by request id, death.</summary>
 internal sealed partial class PythonHost
 {
-    private sealed class Incarnation
+    private sealed partial class Incarnation
     {
         private readonly PythonHost _owner;
         private readonly Process _process;
         private readonly Stream _input;
         private readonly Stream _output;
+        private readonly int _outputFd;
         private readonly ConcurrentDictionary<long, Pending> _pending = new();
         private readonly object _write = new();
+        private readonly object _overflowWrite = new();
         private readonly Stopwatch _age = Stopwatch.StartNew();
+        private Stream? _overflow;
         private long _nextId;
         private int _dead;
         private volatile bool _stopping;
@@ -31,6 +34,7 @@ internal sealed partial class PythonHost
             _process = process;
             _input = process.StandardInput.BaseStream;
             _output = process.StandardOutput.BaseStream;
+            _outputFd = FdOf(_output);
             Pid = process.Id;
             ExecutablePath = owner._options.Executable;
         }
@@ -85,16 +89,18 @@ internal sealed partial class PythonHost
 
             process.EnableRaisingEvents = true;
             process.Exited += (_, _) => host.Die();
-            new Thread(host.ReadLoop) { IsBackground = true, Name = "python host reader " + host.Pid }.Start();
             return host;
         }
 
-        /// <summary>One request; null when the host died before answering.</summary>
+        /// <summary>
+        /// One request; null when the host died before answering. It goes on the inline lane (stdin) when no call runs
+        /// there, else on the overflow lane; the calling thread then reads the replies itself (<see cref="Await"/>).
+        /// </summary>
         /// <exception cref="SessionAbortedException">The client hung up meanwhile (the Python call runs on; its reply is dropped).</exception>
         public (int Status, byte[] Data)? Call(PyTuple request, SharedCallContext? context)
         {
-            var payload = PickleSerializer.Dumps(request);
             var id = Interlocked.Increment(ref _nextId);
+            var frame = HostFrames.Build(id, request);
             var pending = new Pending();
             _pending[id] = pending;
             if (Dead)
@@ -105,9 +111,19 @@ internal sealed partial class PythonHost
 
             try
             {
-                lock (_write)
+                if (_overflow is null || Interlocked.CompareExchange(ref _inlineId, id, 0) == 0)
                 {
-                    HostFrames.Write(_input, id, payload);
+                    lock (_write)
+                    {
+                        _input.Write(frame);
+                    }
+                }
+                else
+                {
+                    lock (_overflowWrite)
+                    {
+                        _overflow.Write(frame);
+                    }
                 }
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException)
@@ -117,28 +133,22 @@ internal sealed partial class PythonHost
                 return null;
             }
 
-            while (!pending.Done.Wait(TimeSpan.FromMilliseconds(250)))
-            {
-                if (context is not null && (context.Aborted || context.IsPeerGone()))
-                {
-                    _pending.TryRemove(id, out _);
-                    throw new SessionAbortedException();
-                }
-            }
-
-            return pending.Data is { } data ? (pending.Status, data) : null;
+            return Await(id, pending, context);
         }
 
         /// <summary>An orderly end: EOF on its requests makes the host exit; killed after <paramref name="grace"/>.</summary>
         public void Stop(TimeSpan grace)
         {
             _stopping = true;
-            try
+            foreach (var lane in new[] { _input, _overflow })
             {
-                _input.Close();
-            }
-            catch (IOException)
-            {
+                try
+                {
+                    lane?.Close();
+                }
+                catch (IOException)
+                {
+                }
             }
 
             if (!_process.WaitForExit(grace))
@@ -173,7 +183,7 @@ internal sealed partial class PythonHost
             }
 
             var hello = PickleSerializer.Loads(frame.Payload.AsSpan(1), PythonReply.Options);
-            if (frame.Payload[0] != 0 || hello is not PyTuple { Count: 4 } t)
+            if (frame.Payload[0] != 0 || hello is not PyTuple { Count: 5 } t || t[4] is not string lane)
             {
                 throw new PythonHostLostException(hello as string ?? $"{Description} answered {PyRepr.Repr(hello)} at start-up");
             }
@@ -181,6 +191,7 @@ internal sealed partial class PythonHost
             Version = "Python " + t[1];
             ExecutablePath = t[2] as string ?? ExecutablePath;
             _owner.Registrations = ReadRegistrations(t[3]);
+            _overflow = OpenLane(lane);
         }
 
         private static List<(string, bool, IReadOnlyList<string>?, IReadOnlyDictionary<string, string>?)> ReadRegistrations(object? value)
@@ -211,28 +222,6 @@ internal sealed partial class PythonHost
             return list;
         }
 
-        private void ReadLoop()
-        {
-            try
-            {
-                while (HostFrames.Read(_output) is { } frame)
-                {
-                    if (_pending.TryRemove(frame.Id, out var pending))
-                    {
-                        pending.Status = frame.Payload.Length > 0 ? frame.Payload[0] : 2;
-                        pending.Data = frame.Payload.Length > 0 ? frame.Payload[1..] : [];
-                        pending.Done.Set();
-                    }
-                }
-            }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidDataException)
-            {
-                // Same as EOF: the host is treated as dead.
-            }
-
-            Die();
-        }
-
         private void Die()
         {
             if (Interlocked.Exchange(ref _dead, 1) != 0)
@@ -250,7 +239,7 @@ internal sealed partial class PythonHost
                 if (_pending.TryRemove(id, out var pending))
                 {
                     failed++;
-                    pending.Done.Set();
+                    pending.Wake.Set();
                 }
             }
 
@@ -275,15 +264,6 @@ internal sealed partial class PythonHost
             {
                 // Already gone.
             }
-        }
-
-        private sealed class Pending
-        {
-            public ManualResetEventSlim Done { get; } = new(false);
-
-            public int Status { get; set; } = 2;
-
-            public byte[]? Data { get; set; }
         }
     }
 }

@@ -8,7 +8,7 @@ namespace Multiprocess.Managers.Hosting;
 
 /// <summary>
 /// The Python process behind <c>multiprocess serve</c> (docs/python-host.md): it holds the referents only Python can
-/// run, and the server drives it over a pipe, one pickle each way per call (<see cref="HostFrames"/>). Supervised:
+/// run, and the server drives it over pipes, one pickle each way per call (<see cref="HostFrames"/>). Supervised:
 /// when it dies, the calls in flight and every later call on its objects fail with <see cref="PythonHostLostException"/>
 /// (a RemoteError for the client, naming what happened), its orphaned children are killed, and a new host takes
 /// new objects; the server and its native referents are not affected.

@@ -2,6 +2,7 @@ using Multiprocess.Managers.Client;
 using Multiprocess.Managers.Client.Proxies;
 using Multiprocess.Managers.Protocol;
 using Multiprocess.Pickle;
+using Multiprocess.TestUtilities;
 using Multiprocess.XmlRpc;
 
 namespace Multiprocess.Tests.ManagerClient;
@@ -9,7 +10,8 @@ namespace Multiprocess.Tests.ManagerClient;
 /// <summary>
 /// The C# client with <see cref="ManagerSerializer.Xmlrpclib"/> against real CPython managers started with
 /// <c>serializer='xmlrpclib'</c> (manager_server.py): values travel as XML-RPC carries them, and what it cannot
-/// carry fails as in Python. Three peers (oldest and newest CPython, multiprocess) to keep CI time small.
+/// carry fails as in Python. Peers: the oldest CPython and 3.13 (pyenv), multiprocess 0.70.12 on 3.12, and in the peer
+/// root CPython 3.14 and multiprocess 0.70.19 on it (the newest stdlib and dill).
 /// </summary>
 [TestFixtureSource(nameof(Peers))]
 [Parallelizable(ParallelScope.Fixtures)]
@@ -24,6 +26,8 @@ public sealed class XmlRpcManagerClientTests(ManagerPeer peer)
         new("3.8", ManagerLibrary.Multiprocessing, "inet"),
         new("3.13", ManagerLibrary.Multiprocessing, "unix"),
         new("3.12", ManagerLibrary.Multiprocess, "unix"),
+        new(PythonInterpreters.PeerRootVersion, ManagerLibrary.Multiprocessing, "inet"),
+        new(PythonInterpreters.PeerRootVersion, ManagerLibrary.Multiprocess, "unix"),
     ];
 
     [OneTimeSetUp]
