@@ -79,13 +79,14 @@ class ServerProcess:
         self.launcher = launcher
         self._control = control
         self._host = host
-        self._channel = _pyhost._Channel(control.fileno(), control.fileno())
+        self._channel = _pyhost._Channel(control.fileno())
         self._lock = threading.Lock()
         self._next_id = 0
         self._returncode = None
         self._referents = _pyhost.Referents()
-        self._serving = _pyhost._Serving(_pyhost._Channel(host.fileno(), host.fileno()), self._run_referent)
-        self._serving._spawn()                       # a daemon thread that reads the server's requests (see _Serving)
+        self._replies = _pyhost._Replies(host.fileno())
+        self._serving = _pyhost._Serving(_pyhost._Channel(host.fileno()), self._run_referent)
+        self._serving.spawn()                        # a daemon thread that reads the server's requests (see _Serving)
         _live.add(self)
 
     # -- the engine's interface (_engine._Engine) ---------------------------------------------------------------
@@ -99,7 +100,7 @@ class ServerProcess:
             self._next_id += 1
             rid = self._next_id
             try:
-                self._channel.send(rid, pickle.dumps(request, protocol=4))
+                _send(self._control.fileno(), rid, pickle.dumps(request, protocol=4))
                 got, payload = self._channel.recv()
             except OSError:
                 got, payload = None, None
@@ -175,9 +176,16 @@ class ServerProcess:
         except BaseException as e:               # every failure is a reply: the client gets it as a Python error
             status, data = _pyhost._dump_exception(e, _dumps)
         try:
-            self._serving._channel.send(rid, bytes((status,)) + bytes(data))
+            self._replies.send(rid, status, bytes(data))
         except OSError:
             pass                                  # the server is gone
+
+
+def _send(fd, rid, payload):
+    """One request frame (_pyhost's framing: length, request id, pickle)."""
+    data = memoryview(_pyhost._HEADER.pack(len(payload), rid) + payload)
+    while data:
+        data = data[os.write(fd, data):]
 
 
 def _exit_code(status):

@@ -1,28 +1,29 @@
 """The `shim` suite: the same Python program with CPython's multiprocessing.Manager() (a server process) and with
-multiprocess_dotnet.Manager() (the same stock proxies; the server runs in this process on .NET threads). Prints
-bench_common JSON lines:
+multiprocess_dotnet.Manager() (the same stock proxies; the server on .NET threads) in both of its server modes:
+'process' (under the fork start method: the engine in a server process of its own) and 'inprocess' (under spawn:
+the engine loaded into the program). Prints bench_common JSON lines:
 
 * "dict set/get + Queue put/get, N spawned workers": N workers ('spawn' context) each run ITERATIONS rounds of four
   proxy calls (d[key] = i; d[key]; q.put(i); q.get()) after connecting; aggregate wall time (first worker's start to
-  last worker's end) per call, so ops/s = 1e9 / ns. Rounds are interleaved: stdlib, shim, stdlib, shim, ...
+  last worker's end) per call, so ops/s = 1e9 / ns. Rounds are interleaved: stdlib, shim (process), shim (in-process).
 * "...: incl. spawn+join": the whole batch seen from the parent, from the first Process.start() to the last join().
 * "import, fresh process", "Manager() start, first in a fresh process", "import + first Manager() start, fresh
-  process", "Manager() shutdown, first in a fresh process": one fresh `python -c` per sample (interleaved). The
-  import is `import multiprocessing` or `import multiprocess_dotnet` alone; the start is the first Manager() after
-  it, including what it imports on first use (multiprocessing.managers for both) and, for the shim, loading the
-  engine (the native library).
+  process", "Manager() shutdown, first in a fresh process": one fresh `python -c` per sample (interleaved), under the
+  fork and under the spawn start method (set first, as a program does). The import is `import multiprocessing` or
+  `import multiprocess_dotnet` alone; the start is set_start_method + the first Manager() after it, including what
+  it imports on first use (multiprocessing.managers for both) and, for the shim, starting or loading the engine.
 * "4-line program, whole process": one fresh `python -c` per sample (interleaved) that starts a Manager(), sets and
-  gets one dict item and shuts down; wall time from the parent (interpreter start to exit), and in the note the
-  peak RSS of all the program's processes (VmHWM of the program and of the manager's server process, if any).
+  gets one dict item and shuts down, under fork and under spawn; wall time from the parent (interpreter start to
+  exit), and in the note the peak RSS of all the program's processes (VmHWM of the program and of the manager's
+  server process, if any).
 * "Manager() start, warm", "Manager() shutdown, warm": in this process, after a first start (construct + start, and
   shutdown, timed apart).
 
-The stdlib runs with the default start method (its server is forked on Linux before 3.14, and those Manager()s are
-made before .NET is loaded here: a process with .NET loaded must not fork) and, for start times, also with a
-'spawn' context. The workers are always spawned.
+The workers are always spawned.
 
 usage: bench_shim.py --shim-path DIR --stdlib-impl NAME --stdlib-spawn-impl NAME --shim-impl NAME
-                     [--workers 1,2,4] [--iterations N] [--rounds N] [--start-samples N] [--smoke]
+                     --shim-inprocess-impl NAME [--workers 1,2,4] [--iterations N] [--rounds N]
+                     [--start-samples N] [--smoke]
 """
 import argparse
 import json
@@ -41,9 +42,10 @@ from bench_common import SMOKE, ops, report, samples  # noqa: E402
 CALLS_PER_ITERATION = 4
 
 # One fresh interpreter per sample: times the implementation's import, Manager() (construct + start) and shutdown().
+# argv: impl (stdlib | shim), start method (fork | spawn).
 FIRST_START = """
 import json, sys, time
-impl = sys.argv[1]
+impl, method = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter_ns()
 if impl == "shim":
     import multiprocess_dotnet
@@ -52,7 +54,9 @@ if impl == "shim":
 else:
     import multiprocessing
     t1 = time.perf_counter_ns()
-    make = multiprocessing.get_context("spawn" if impl == "stdlib-spawn" else None).Manager
+    make = multiprocessing.Manager
+import multiprocessing
+multiprocessing.set_start_method(method)
 m = make()
 t2 = time.perf_counter_ns()
 m.shutdown()
@@ -62,18 +66,18 @@ print(json.dumps([t1 - t0, t2 - t1, t3 - t2]))
 
 # The 4-line program (start, one dict set/get, shutdown), plus the read of its processes' peak RSS before shutdown.
 PROGRAM = """
-import os, sys
+import multiprocessing, os, sys
+multiprocessing.set_start_method(sys.argv[2])
 if sys.argv[1] == "shim":
     from multiprocess_dotnet import Manager
 else:
-    from multiprocessing import get_context
-    Manager = get_context("spawn" if sys.argv[1] == "stdlib-spawn" else None).Manager
+    from multiprocessing import Manager
 with Manager() as m:
     d = m.dict()
     d["key"] = "value"
     assert d["key"] == "value"
     pids = {os.getpid()}
-    if getattr(m, "_process", None) is not None:        # the stdlib's server process (the shim stands in itself)
+    if getattr(m, "_process", None) is not None:        # the server process (the in-process shim stands in itself)
         pids.add(m._process.pid)
     kib = 0
     for pid in pids:
@@ -81,6 +85,13 @@ with Manager() as m:
             kib += int(next(line for line in f if line.startswith("VmHWM:")).split()[1])
     print(kib)
 """
+
+# name -> (impl, start method) of the fresh-process cases
+FRESH = (("stdlib", "stdlib", "fork"), ("stdlib-spawn", "stdlib", "spawn"), ("shim", "shim", "fork"),
+         ("shim-inprocess", "shim", "spawn"))
+
+
+FRESH_ARGS = {name: (impl, method) for name, impl, method in FRESH}
 
 
 def stats(values, n_ops=1):
@@ -92,8 +103,8 @@ def first_starts(names, n_samples):
     times = {impl: [] for impl in names}
     for _ in range(n_samples):
         for impl in names:
-            out = subprocess.run([sys.executable, "-c", FIRST_START, impl], check=True, capture_output=True,
-                                 text=True, timeout=120).stdout
+            out = subprocess.run([sys.executable, "-c", FIRST_START] + list(FRESH_ARGS[impl]), check=True,
+                                 capture_output=True, text=True, timeout=120).stdout
             times[impl].append(json.loads(out.strip().splitlines()[-1]))
     for impl, name in names.items():
         imp = [t[0] for t in times[impl]]
@@ -111,16 +122,16 @@ def programs(names, n_samples):
     for _ in range(n_samples):
         for impl in names:
             t0 = time.perf_counter_ns()
-            out = subprocess.run([sys.executable, "-c", PROGRAM, impl], check=True, capture_output=True, text=True,
-                                 timeout=120).stdout
+            out = subprocess.run([sys.executable, "-c", PROGRAM] + list(FRESH_ARGS[impl]), check=True,
+                                 capture_output=True, text=True, timeout=120).stdout
             wall[impl].append(time.perf_counter_ns() - t0)
             rss[impl].append(int(out.strip().splitlines()[-1]) / 1024)
-    base = statistics.median(rss["stdlib"])
     for impl, name in names.items():
+        base = statistics.median(rss["stdlib-spawn" if FRESH_ARGS[impl][1] == "spawn" else "stdlib"])
         median = statistics.median(rss[impl])
         report("4-line program, whole process", name, stats(wall[impl]),
-               note="peak RSS of its processes: median %.1f MiB, min %.1f MiB, %.2fx the stdlib's"
-                    % (median, min(rss[impl]), median / base))
+               note="peak RSS of its processes: median %.1f MiB, min %.1f MiB, %.2fx the stdlib's under %s"
+                    % (median, min(rss[impl]), median / base, FRESH_ARGS[impl][1]))
 
 
 def warm_starts(make, n_samples):
@@ -166,7 +177,8 @@ def main():
     ap.add_argument("--shim-path", required=True, help="the folder holding the multiprocess_dotnet package")
     ap.add_argument("--stdlib-impl", required=True)
     ap.add_argument("--stdlib-spawn-impl", required=True)
-    ap.add_argument("--shim-impl", required=True)
+    ap.add_argument("--shim-impl", required=True, help="the shim in server mode 'process' (fork)")
+    ap.add_argument("--shim-inprocess-impl", required=True, help="the shim in server mode 'inprocess' (spawn)")
     ap.add_argument("--workers", default="1,2,4")
     ap.add_argument("--iterations", type=int, default=1500, help="rounds of 4 proxy calls per worker per sample")
     ap.add_argument("--rounds", type=int, default=7)
@@ -182,30 +194,38 @@ def main():
     spawn = mp.get_context("spawn")
 
     # Fresh processes first, so nothing this process does (or its load) sits beside them.
-    fresh = {"stdlib": args.stdlib_impl, "stdlib-spawn": args.stdlib_spawn_impl, "shim": args.shim_impl}
+    fresh = {"stdlib": args.stdlib_impl, "stdlib-spawn": args.stdlib_spawn_impl, "shim": args.shim_impl,
+             "shim-inprocess": args.shim_inprocess_impl}
     programs(fresh, start_samples)
     first_starts(fresh, start_samples)
 
-    # The stdlib with its default start method before .NET is loaded here (after it, 'fork' is refused).
+    # The stdlib with its default start method (fork before 3.14) before .NET is loaded here (after that, 'fork' is
+    # refused); then the shim as a server process, then in this process.
     std_start, std_stop = warm_starts(mp.Manager, start_samples)
     spawn_start, spawn_stop = warm_starts(spawn.Manager, start_samples)
     stdlib = mp.Manager()
 
-    import multiprocess_dotnet  # noqa: E402 -- loads .NET on the first start, which warm_starts drops
-    shim_start, shim_stop = warm_starts(multiprocess_dotnet.Manager, start_samples)
+    import multiprocess_dotnet  # noqa: E402
+    os.environ["MULTIPROCESS_DOTNET_SERVER"] = "process"
+    proc_start, proc_stop = warm_starts(multiprocess_dotnet.Manager, start_samples)
     shim = multiprocess_dotnet.Manager()
+    os.environ["MULTIPROCESS_DOTNET_SERVER"] = "inprocess"    # loads .NET on the first start, which warm_starts drops
+    inproc_start, inproc_stop = warm_starts(multiprocess_dotnet.Manager, start_samples)
+    shim_inprocess = multiprocess_dotnet.Manager()
     for name, start, stop in ((args.stdlib_impl, std_start, std_stop), (args.stdlib_spawn_impl, spawn_start, spawn_stop),
-                              (args.shim_impl, shim_start, shim_stop)):
+                              (args.shim_impl, proc_start, proc_stop),
+                              (args.shim_inprocess_impl, inproc_start, inproc_stop)):
         report("Manager() start, warm", name, stats(start))
         report("Manager() shutdown, warm", name, stats(stop))
 
     try:
-        managers = [(args.stdlib_impl, (stdlib.dict(), stdlib.Queue())), (args.shim_impl, (shim.dict(), shim.Queue()))]
+        managers = [(args.stdlib_impl, (stdlib.dict(), stdlib.Queue())), (args.shim_impl, (shim.dict(), shim.Queue())),
+                    (args.shim_inprocess_impl, (shim_inprocess.dict(), shim_inprocess.Queue()))]
         ops_times = {(name, w): [] for name, _ in managers for w in worker_counts}
         whole_times = {(name, w): [] for name, _ in managers for w in worker_counts}
         for r in range(rounds + 1):                         # round 0 warms up
             for w in worker_counts:
-                for name, proxies in managers:              # interleaved: stdlib, shim, stdlib, shim, ...
+                for name, proxies in managers:              # interleaved: stdlib, shim, shim in-process, stdlib, ...
                     per_call, whole = batch(spawn, proxies, w, iterations)
                     if r > 0:
                         ops_times[(name, w)].append(per_call)
@@ -217,6 +237,7 @@ def main():
                 report(label, name, stats(ops_times[(name, w)], calls))
                 report(label + ": incl. spawn+join", name, stats(whole_times[(name, w)], calls))
     finally:
+        shim_inprocess.shutdown()
         shim.shutdown()
         stdlib.shutdown()
 

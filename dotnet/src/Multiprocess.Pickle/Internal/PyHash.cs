@@ -41,7 +41,7 @@ internal static class PyHash
 #pragma warning restore CA1810
     {
         Span<byte> key = stackalloc byte[16];
-        RandomNumberGenerator.Fill(key);
+        FillRandom(key);
         s_k0 = BinaryPrimitives.ReadUInt64LittleEndian(key);
         s_k1 = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
         Q = RandomPrime();
@@ -180,6 +180,30 @@ internal static class PyHash
         return result;
     }
 
+    /// <summary>
+    /// Secure random bytes: the kernel's (/dev/urandom, what CPython's hash secret is drawn from) where it exists.
+    /// Not RandomNumberGenerator first: on Linux its first use loads and configures OpenSSL, which cost more than the
+    /// rest of a manager server's start in a fresh process (docs/native.md).
+    /// </summary>
+    private static void FillRandom(Span<byte> buffer)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            try
+            {
+                using var urandom = new FileStream("/dev/urandom", FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+                urandom.ReadExactly(buffer);
+                return;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // No /dev/urandom (a sandbox): the platform's generator.
+            }
+        }
+
+        RandomNumberGenerator.Fill(buffer);
+    }
+
     /// <summary>A random prime in [2**61, 2**62): Miller–Rabin with the bases that are exact below 2**64.</summary>
     private static ulong RandomPrime()
     {
@@ -187,7 +211,7 @@ internal static class PyHash
         Span<byte> draw = stackalloc byte[8];
         while (true)
         {
-            RandomNumberGenerator.Fill(draw);
+            FillRandom(draw);
             var n = (BinaryPrimitives.ReadUInt64LittleEndian(draw) & ((1UL << 61) - 1)) | (1UL << 61) | 1;
             if (IsProbablePrime(n, bases))
             {

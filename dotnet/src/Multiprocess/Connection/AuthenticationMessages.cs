@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Multiprocess.Internal;
 
 namespace Multiprocess.Connection;
 
@@ -45,7 +46,7 @@ internal static class AuthenticationMessages
         var prefix = "{" + digestName + "}";
         var message = new byte[prefix.Length + MessageLength];
         Encoding.ASCII.GetBytes(prefix, message);
-        RandomNumberGenerator.Fill(message.AsSpan(prefix.Length));      // {name} + 40 random bytes
+        SystemRandom.Fill(message.AsSpan(prefix.Length));               // {name} + 40 random bytes (os.urandom)
         return message;
     }
 
@@ -127,8 +128,8 @@ internal static class AuthenticationMessages
     /// <exception cref="AuthenticationException">The digest is not available on this platform (SHA-3 needs OpenSSL 1.1.1+).</exception>
     public static byte[] Hmac(string digest, ReadOnlySpan<byte> key, ReadOnlySpan<byte> data) => digest switch
     {
-        "md5" => HMACMD5.HashData(key, data),
-        "sha256" => HMACSHA256.HashData(key, data),
+        "md5" => ManagedHmac.HmacMd5(key, data),           // not OpenSSL: see ManagedHmac
+        "sha256" => ManagedHmac.HmacSha256(key, data),
         "sha384" => HMACSHA384.HashData(key, data),
         "sha3_256" when HMACSHA3_256.IsSupported => HMACSHA3_256.HashData(key, data),
         "sha3_384" when HMACSHA3_384.IsSupported => HMACSHA3_384.HashData(key, data),

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace Multiprocess.Internal;
 
 /// <summary>
@@ -75,5 +73,5 @@ internal static class TempDirectory
         }
     }
 
-    private static string RandomName() => RandomNumberGenerator.GetString(NameCharacters, 8);
+    private static string RandomName() => SystemRandom.GetString(NameCharacters, 8);
 }

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using Multiprocess.Internal;
 
 namespace Multiprocess.Processes;
 
@@ -12,7 +12,7 @@ namespace Multiprocess.Processes;
 public static class CurrentProcess
 {
     private static readonly object s_gate = new();
-    private static byte[] s_authKey = RandomNumberGenerator.GetBytes(32);
+    private static byte[] s_authKey = SystemRandom.GetBytes(32);     // os.urandom(32); not OpenSSL (SystemRandom)
     private static int[] s_identity = [];
     private static int s_childCounter;
 
