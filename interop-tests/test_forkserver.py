@@ -51,9 +51,6 @@ def test_csharp_child_uses_the_parents_forkserver(mp, peer_lib, cli):
     assert all(pid not in (p.pid, fs._forkserver_pid) for pid in report[3:])
 
 
-@pytest.mark.skipif(sys.version_info[:2] != (3, 12),
-                    reason="the demo's --start-method is the same code for every version: it runs in py312 and mp312 "
-                           "(CI time); forkserver pools of every version: test_sharedctypes.py [forkserver]")
 def test_demo_pool_of_forkserver_workers(cli, peer_lib):
     proc = subprocess.run([cli, "demo", "--python", sys.executable, "--start-method", "forkserver", "--package", peer_lib,
                            "--python-workers", "2", "--csharp-workers", "0", "--tasks", "8", "--span", "500"],
