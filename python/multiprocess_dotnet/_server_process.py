@@ -19,7 +19,6 @@ The server process ends when its server stops (a client's shutdown, or ours) or 
 socket closes): a killed program leaves no server behind. Forked children close their copies of both sockets.
 Manager() spawns the process before it imports multiprocessing.managers (_start.py), so that it boots meanwhile.
 """
-import io
 import os
 import pickle
 import socket
@@ -27,7 +26,7 @@ import threading
 import time
 import weakref
 
-from . import _pyhost, _start
+from . import _flavour, _pyhost, _start
 
 __all__ = ["ServerProcess", "ServerProcessError"]
 
@@ -38,19 +37,13 @@ class ServerProcessError(RuntimeError):
     """The server process could not start, or ended while a request was in flight; the message says which."""
 
 
-def _dumps(obj):
-    from multiprocessing.reduction import ForkingPickler
-    buf = io.BytesIO()
-    ForkingPickler(buf, 4).dump(obj)
-    return buf.getvalue()
-
-
 class ServerProcess:
     """One server process (one manager server in it): the control calls of the in-process engine, over a socket."""
 
     how = "process"
 
-    def __init__(self):
+    def __init__(self, library="multiprocessing"):
+        self._codec = _flavour.codec(library)       # the pickler of the manager's library (dill for multiprocess)
         launch = _start.take_launch() or _start.Launch()     # begun by Manager() (_start.py), or now
         self.owner_pid = launch.owner_pid
         self.pid = launch.pid
@@ -90,7 +83,7 @@ class ServerProcess:
             raise value
         return value
 
-    def register_python_types(self, server, callables):
+    def register_python_types(self, server, callables, library="multiprocessing"):
         self._referents.register(server, callables)
 
     def forget_server(self, server):
@@ -150,9 +143,9 @@ class ServerProcess:
     def _run_referent(self, rid, payload):
         """One request of the server, on a serving thread (_pyhost._Serving): as a host process runs it."""
         try:
-            status, data = 0, _dumps(self._referents.run(pickle.loads(payload)))
+            status, data = 0, self._codec.dumps(self._referents.run(self._codec.loads(payload)))
         except BaseException as e:               # every failure is a reply: the client gets it as a Python error
-            status, data = _pyhost._dump_exception(e, _dumps)
+            status, data = _pyhost._dump_exception(e, self._codec.dumps)
         try:
             self._replies.send(rid, status, bytes(data))
         except OSError:

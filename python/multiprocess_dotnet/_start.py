@@ -8,14 +8,15 @@ Manager() begins the server first and imports afterwards: the server process boo
 imports, or the library loads on a thread of its own (ctypes releases the GIL around the native calls), and the
 manager's start() then finds it begun (take_launch(), or _engine's lock).
 
-This module imports nothing heavy (os, socket and threading, which `import multiprocessing` has loaded already), so
-that the import it runs ahead of is not delayed by it.
+This module imports nothing heavy (os, socket, threading and pickle, which `import multiprocessing` has loaded already),
+so that the import it runs ahead of is not delayed by it.
 """
+import importlib
 import os
 import socket
 import threading
 
-from . import _engine_files
+from . import _engine_files, _flavour
 
 __all__ = ["Manager", "server_mode", "SERVER_MODES", "Launch", "take_launch"]
 
@@ -24,16 +25,18 @@ SERVER_MODES = ("auto", "process", "inprocess")
 _early = threading.local()                  # .launch: a server process Manager() spawned for this thread's start()
 
 
-def server_mode(ctx=None):
+def server_mode(ctx=None, library=None):
     """'process' or 'inprocess': where the server of a manager made with context `ctx` runs. MULTIPROCESS_DOTNET_SERVER
     decides when set; otherwise 'process' when the manager's or the program's start method is 'fork' (this process
-    may fork: it must not load .NET), else 'inprocess'."""
+    may fork: it must not load .NET), else 'inprocess'. The program's start method is that of `library`
+    ('multiprocessing', or 'multiprocess'), by default the library of `ctx`."""
     mode = os.environ.get("MULTIPROCESS_DOTNET_SERVER") or "auto"
     if mode not in SERVER_MODES:
         raise ValueError("MULTIPROCESS_DOTNET_SERVER=%r: expected one of %s" % (mode, ", ".join(SERVER_MODES)))
     if mode != "auto":
         return mode
-    from multiprocessing import get_start_method
+    library = library or (_flavour.library_of(ctx) if ctx is not None else "multiprocessing")
+    get_start_method = importlib.import_module(library).get_start_method
     methods = {get_start_method(), ctx.get_start_method() if ctx is not None else None}
     return "process" if "fork" in methods else "inprocess"
 
@@ -105,7 +108,11 @@ def _load_engine():
 
 def Manager(*, ctx=None):
     """Like multiprocessing.Manager(): a started SyncManager, its server on .NET threads (in this process, or in a
-    server process of its own under the fork start method: server_mode())."""
+    server process of its own under the fork start method: server_mode()). With a context of `multiprocess` (dill's
+    fork), the SyncManager of multiprocess_dotnet.dill_managers."""
+    if ctx is not None and _flavour.library_of(ctx) == "multiprocess":
+        from . import dill_managers                 # the dill flavour (_flavour.py)
+        return dill_managers.Manager(ctx=ctx)
     from multiprocessing import get_context
     ctx = ctx or get_context()
     mode = server_mode(ctx)

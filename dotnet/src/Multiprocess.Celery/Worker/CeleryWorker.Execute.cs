@@ -32,12 +32,14 @@ public sealed partial class CeleryWorker
 
         if (Options.TrackStarted && !task.IgnoreResult)
         {
-            StoreMeta(new ResultMeta
-            {
-                Status = TaskStates.Started,
-                TaskId = task.Id,
-                Result = ResultValue(new Dictionary<string, object?> { ["pid"] = (long)Environment.ProcessId, ["hostname"] = Options.Hostname }),
-            });
+            StoreMeta(
+                new ResultMeta
+                {
+                    Status = TaskStates.Started,
+                    TaskId = task.Id,
+                    Result = ResultValue(new Dictionary<string, object?> { ["pid"] = (long)Environment.ProcessId, ["hostname"] = Options.Hostname }),
+                },
+                task.ReplyTo);
         }
 
         using var soft = task.SoftTimeLimit is { } s ? new CancellationTokenSource(TimeSpan.FromSeconds(s)) : null;
@@ -64,15 +66,7 @@ public sealed partial class CeleryWorker
         catch (TaskRejectException reject)
         {
             Log($"task {Describe(task)} rejected{(reject.Requeue ? " (requeued)" : "")}: {reject.Message}");
-            if (reject.Requeue)
-            {
-                _broker.Restore(delivery.DeliveryTag, leftmost: true);
-            }
-            else
-            {
-                _broker.Ack(delivery.DeliveryTag);
-            }
-
+            _transport.Reject(delivery.Message, reject.Requeue);
             return;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -89,8 +83,10 @@ public sealed partial class CeleryWorker
     {
         if (!delivery.Task.IgnoreResult || TaskStates.IsException(meta.Status))
         {
-            StoreMeta(meta);
+            StoreMeta(meta, delivery.Task.ReplyTo);
         }
+
+        OnChordPartReturn(delivery, meta);
 
         if (meta.Status == TaskStates.Failure)
         {
@@ -99,11 +95,11 @@ public sealed partial class CeleryWorker
 
         if (Options.AcksLate)
         {
-            _broker.Ack(delivery.DeliveryTag);
+            _transport.Ack(delivery.Message);
         }
     }
 
-    private void StoreMeta(ResultMeta meta)
+    private void StoreMeta(ResultMeta meta, string? replyTo)
     {
         if (_backend is null)
         {
@@ -112,12 +108,12 @@ public sealed partial class CeleryWorker
 
         try
         {
-            _backend.Store(meta);
+            _backend.Store(meta, replyTo);
         }
         catch (ArgumentException e)
         {
             // The result has no form in the result serializer: report that instead, as Celery's EncodeError.
-            _backend.Store(Failed(meta.TaskId, PyException.Create("kombu.exceptions", "EncodeError", e.Message), e.ToString()));
+            _backend.Store(Failed(meta.TaskId, PyException.Create("kombu.exceptions", "EncodeError", e.Message), e.ToString()), replyTo);
         }
     }
 
@@ -161,7 +157,7 @@ public sealed partial class CeleryWorker
             Priority = task.Priority,
         };
         var serializer = CelerySerializer.ForContentType(delivery.ContentType);
-        _broker.Publish(TaskMessageCodec.Encode(next, serializer), delivery.Exchange, delivery.RoutingKey);
+        _transport.Broker.Publish(TaskMessageCodec.Encode(next, serializer), delivery.Exchange, delivery.RoutingKey);
     }
 
     private ResultMeta Revoked(TaskMessage task, string reason) => new()

@@ -23,11 +23,12 @@ internal sealed class CeleryCommand : ICommand
         + "                                 [--prefetch-multiplier N] [--result-serializer json|pickle] [--hostname NAME]\n"
         + "                                 [--visibility-timeout S] [--track-started]\n"
         + "       multiprocess celery send NAME ARGS_JSON --broker URL [--backend URL] [--queue Q] [--serializer json|pickle] [--wait S]\n"
-        + "URL: redis://host:port/db | redis+socket:///path";
+        + "broker URL: redis://host:port/db | redis+socket:///path | amqp://user:password@host:port/vhost\n"
+        + "backend URL: redis://... | rpc:// (AMQP brokers; their default) | \"\" for none";
 
     public string Name => "celery";
 
-    public string Summary => "run a C# Celery worker (Redis) or send a task";
+    public string Summary => "run a C# Celery worker (Redis, RabbitMQ) or send a task";
 
     public int Run(string[] args)
     {
