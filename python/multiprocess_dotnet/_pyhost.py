@@ -280,6 +280,9 @@ def main(argv=None):
         pool = importlib.import_module(flavour + ".pool")
         mp.current_process().authkey = authkey   # proxies unpickled here connect back to the server with its key
         dumps = reduction.ForkingPickler.dumps
+        # The flavour's loads: dill names the globals of a client's __main__ functions `__builtin__.__main__`, which
+        # only dill's Unpickler resolves (multiprocess_dotnet/_flavour.py); for multiprocessing it is pickle.loads.
+        loads = reduction.ForkingPickler.loads
         if initializer:                      # before the registrations: it may prepare their imports
             _resolve(initializer, "initializer")(*_initargs(initargs))
         registrations = _registrations(mp, registers, managers)
@@ -309,7 +312,7 @@ def main(argv=None):
 
     def work(rid, payload):
         try:
-            request = pickle.loads(payload)
+            request = loads(payload)
             if table.run_deferred(request, lambda status, value: answer(rid, status, value)):
                 return                        # answered from the Pool's result thread
             status, value = 0, table.run(request)
