@@ -18,7 +18,6 @@ Two socket pairs, one end of each passed to the server as an inherited fd, both 
 The server process ends when its server stops (a client's shutdown, or ours) or when this process goes (the control
 socket closes): a killed program leaves no server behind. Forked children close their copies of both sockets.
 """
-import io
 import os
 import pickle
 import socket
@@ -26,7 +25,7 @@ import threading
 import time
 import weakref
 
-from . import _engine_files, _pyhost
+from . import _engine_files, _flavour, _pyhost
 
 __all__ = ["ServerProcess", "ServerProcessError"]
 
@@ -35,13 +34,6 @@ _live = weakref.WeakSet()
 
 class ServerProcessError(RuntimeError):
     """The server process could not start, or ended while a request was in flight; the message says which."""
-
-
-def _dumps(obj):
-    from multiprocessing.reduction import ForkingPickler
-    buf = io.BytesIO()
-    ForkingPickler(buf, 4).dump(obj)
-    return buf.getvalue()
 
 
 def _spawn(argv, keep):
@@ -59,10 +51,11 @@ class ServerProcess:
 
     how = "process"
 
-    def __init__(self):
+    def __init__(self, library="multiprocessing"):
+        self._codec = _flavour.codec(library)       # the pickler of the manager's library (dill for multiprocess)
         launcher = _engine_files.launcher_path()
-        library = _engine_files.library_path()
-        for path in (library, launcher):
+        engine_library = _engine_files.library_path()
+        for path in (engine_library, launcher):
             if not os.path.exists(path):
                 from ._engine_files import EngineLoadError
                 raise EngineLoadError("the engine is not built: %s is missing (build the wheel with wheels/build.sh, "
@@ -72,7 +65,7 @@ class ServerProcess:
         host, host_child = socket.socketpair()
         try:
             fds = [control_child.fileno(), host_child.fileno()]
-            self.pid = _spawn([launcher, library, str(fds[0]), str(fds[1]), str(self.owner_pid)], fds)
+            self.pid = _spawn([launcher, engine_library, str(fds[0]), str(fds[1]), str(self.owner_pid)], fds)
         finally:
             control_child.close()
             host_child.close()
@@ -112,7 +105,7 @@ class ServerProcess:
             raise value
         return value
 
-    def register_python_types(self, server, callables):
+    def register_python_types(self, server, callables, library="multiprocessing"):
         self._referents.register(server, callables)
 
     def forget_server(self, server):
@@ -172,9 +165,9 @@ class ServerProcess:
     def _run_referent(self, rid, payload):
         """One request of the server, on a serving thread (_pyhost._Serving): as a host process runs it."""
         try:
-            status, data = 0, _dumps(self._referents.run(pickle.loads(payload)))
+            status, data = 0, self._codec.dumps(self._referents.run(self._codec.loads(payload)))
         except BaseException as e:               # every failure is a reply: the client gets it as a Python error
-            status, data = _pyhost._dump_exception(e, _dumps)
+            status, data = _pyhost._dump_exception(e, self._codec.dumps)
         try:
             self._replies.send(rid, status, bytes(data))
         except OSError:
