@@ -147,6 +147,20 @@ internal sealed class AmqpWorkerTransport : IWorkerTransport
         _broker.Publish(message, exchange, routingKey);
     }
 
+    public void PublishEvent(BrokerMessage message, string routingKey)
+    {
+        lock (_controlLock)
+        {
+            if (_replyExchanges.Add("celeryev"))
+            {
+                // celery/events/event.py event_exchange: Exchange('celeryev', type='topic'), kombu's defaults (durable).
+                _control!.ExchangeDeclareAsync("celeryev", ExchangeType.Topic, durable: true, autoDelete: false).GetAwaiter().GetResult();
+            }
+        }
+
+        _broker.Publish(message, "celeryev", routingKey);
+    }
+
     public void Dispose()
     {
         foreach (var channel in new[] { _consumer, _control })

@@ -108,6 +108,8 @@ internal sealed class RedisWorkerTransport : IWorkerTransport
 
     public void PublishReply(BrokerMessage message, string exchange, string routingKey) => _broker.Publish(message, exchange, routingKey);
 
+    public void PublishEvent(BrokerMessage message, string routingKey) => _broker.PublishFanout(message, "celeryev", routingKey);
+
     public void Dispose()
     {
         StopConsuming();

@@ -28,11 +28,12 @@ public sealed partial class CeleryWorker : IDisposable
     private readonly BlockingCollection<Delivery> _ready = [];
     private readonly ConcurrentDictionary<string, Delivery> _held = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _revoked = new(StringComparer.Ordinal);
-    private readonly List<Thread> _threads = [];
+    private readonly ConcurrentDictionary<Thread, byte> _threads = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly IWorkerTransport _transport;
     private readonly IWorkerResults? _backend;
     private long _processed;
+    private int _executorCount;
     private bool _started;
     private volatile bool _consuming;
 
@@ -123,14 +124,13 @@ public sealed partial class CeleryWorker : IDisposable
         _started = true;
         for (var i = 0; i < Options.Concurrency; i++)
         {
-            var t = new Thread(ExecuteLoop) { IsBackground = true, Name = $"celery-executor-{i}" };
-            t.Start();
-            _threads.Add(t);
+            StartExecutor();
         }
 
         _consuming = true;
         _transport.StartControl(Options.Hostname, OnControl);
         _transport.StartConsuming(Options.Queues, Options.Concurrency * Options.PrefetchMultiplier, Accept);
+        StartWorkerEvents();
         Log($"consuming {string.Join(",", Options.Queues)} as {Options.Hostname} (concurrency {Options.Concurrency}, tasks: {string.Join(", ", _handlers.Keys.Order(StringComparer.Ordinal))})");
     }
 
@@ -151,7 +151,7 @@ public sealed partial class CeleryWorker : IDisposable
         _transport.StopConsuming();
         _ready.CompleteAdding();
         var deadline = DateTime.UtcNow + grace;
-        foreach (var t in _threads)
+        foreach (var t in _threads.Keys)
         {
             var left = deadline - DateTime.UtcNow;
             t.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero);
@@ -166,6 +166,7 @@ public sealed partial class CeleryWorker : IDisposable
             }
         }
 
+        StopWorkerEvents();
         _stopping.Cancel();
         Log("stopped");
     }
@@ -205,6 +206,17 @@ public sealed partial class CeleryWorker : IDisposable
 
         var delivery = new Delivery(message, task);
         _held[delivery.DeliveryTag] = delivery;
+        SendTaskEvent("task-received", task, new()
+        {
+            ["name"] = task.Task,
+            ["args"] = task.ArgsRepr,
+            ["kwargs"] = task.KwargsRepr,
+            ["root_id"] = task.RootId,
+            ["parent_id"] = task.ParentId,
+            ["retries"] = task.Retries,
+            ["eta"] = task.Eta is { } etaValue ? CeleryTime.IsoFormat(etaValue.UtcDateTime) : null,
+            ["expires"] = task.Expires is { } x ? CeleryTime.IsoFormat(x.UtcDateTime) : null,
+        });
         var delay = task.Eta is { } eta ? eta - DateTimeOffset.UtcNow : TimeSpan.Zero;
         if (delay > TimeSpan.Zero)
         {
@@ -236,6 +248,13 @@ public sealed partial class CeleryWorker : IDisposable
         }
     }
 
+    private void StartExecutor()
+    {
+        var t = new Thread(ExecuteLoop) { IsBackground = true, Name = $"celery-executor-{Interlocked.Increment(ref _executorCount)}" };
+        _threads[t] = 0;
+        t.Start();
+    }
+
     private void ExecuteLoop()
     {
         foreach (var delivery in _ready.GetConsumingEnumerable())
@@ -247,6 +266,9 @@ public sealed partial class CeleryWorker : IDisposable
             }
 
             delivery.Started = true;
+            delivery.Executor = Thread.CurrentThread;
+            Interlocked.Increment(ref _active);
+            var finished = true;
             try
             {
                 if (!Options.AcksLate)
@@ -255,7 +277,7 @@ public sealed partial class CeleryWorker : IDisposable
                     _transport.Ack(delivery.Message);
                 }
 
-                Execute(delivery);
+                finished = Execute(delivery);
             }
             catch (Exception e) when (e is IOException or RedisException or RabbitMQ.Client.Exceptions.AlreadyClosedException)
             {
@@ -264,11 +286,27 @@ public sealed partial class CeleryWorker : IDisposable
             }
             finally
             {
-                _held.TryRemove(delivery.DeliveryTag, out _);
-                Interlocked.Increment(ref _processed);
-                _transport.Release(delivery.Message);
+                if (finished)
+                {
+                    Done(delivery);
+                }
+            }
+
+            if (!finished)
+            {
+                // The hard time limit reported this task and started another executor: this thread ends here.
+                return;
             }
         }
+    }
+
+    // The worker's hold of a delivery ends: counted, forgotten, its prefetch slot free.
+    private void Done(Delivery delivery)
+    {
+        Interlocked.Decrement(ref _active);
+        _held.TryRemove(delivery.DeliveryTag, out _);
+        Interlocked.Increment(ref _processed);
+        _transport.Release(delivery.Message);
     }
 
     private void Log(string text)
@@ -295,5 +333,12 @@ public sealed partial class CeleryWorker : IDisposable
         public TaskMessage Task { get; } = task;
 
         public volatile bool Started;
+
+        public Thread? Executor;
+
+        // Who reports the outcome: the executor when the handler returns, or the hard time limit (once only).
+        private int _claimed;
+
+        public bool TryClaim() => Interlocked.Exchange(ref _claimed, 1) == 0;
     }
 }

@@ -48,4 +48,9 @@ internal interface IWorkerTransport : IDisposable
     /// <param name="exchange">The reply exchange.</param>
     /// <param name="routingKey">The caller's reply queue.</param>
     void PublishReply(BrokerMessage message, string exchange, string routingKey);
+
+    /// <summary>Publishes an event to the <c>celeryev</c> exchange (fanout on Redis, topic on AMQP).</summary>
+    /// <param name="message">The event.</param>
+    /// <param name="routingKey">The event type with dots.</param>
+    void PublishEvent(BrokerMessage message, string routingKey);
 }
