@@ -119,6 +119,10 @@ def Manager(*, ctx=None):
     if mode == "process":
         _early.launch = Launch()
     else:
+        # ctypes and the engine's module first, on this thread: the loading thread then runs the library's load and
+        # the runtime's start, whose native calls release the GIL, instead of Python imports that would contend
+        # with ours for it (measured slower).
+        from . import _engine  # noqa: F401
         threading.Thread(target=_load_engine, name="multiprocess_dotnet engine load", daemon=True).start()
     try:
         from .managers import SyncManager
