@@ -20,6 +20,7 @@ The dill flavour: the same classes over `multiprocess`'s managers are in `multip
 (_flavour.py says what differs); `Manager(ctx=multiprocess.get_context())` gives one of them.
 """
 import importlib
+import itertools
 import os
 import threading
 import warnings
@@ -27,26 +28,11 @@ import warnings
 from multiprocessing import managers as _stdlib
 
 from . import _flavour
+from ._start import SERVER_MODES, Manager, server_mode  # noqa: F401 (Manager() begins its server before importing us)
 
 __all__ = ["BaseManager", "SyncManager", "SharedMemoryManager", "Manager", "native_typeids", "server_mode"]
 
-SERVER_MODES = ("auto", "process", "inprocess")
-
-
-def server_mode(ctx=None, library=None):
-    """'process' or 'inprocess': where the server of a manager made with context `ctx` runs. MULTIPROCESS_DOTNET_SERVER
-    decides when set; otherwise 'process' when the manager's or the program's start method is 'fork' (this process
-    may fork: it must not load .NET), else 'inprocess'. The program's start method is that of `library`
-    ('multiprocessing', or 'multiprocess'), by default the library of `ctx`."""
-    mode = os.environ.get("MULTIPROCESS_DOTNET_SERVER") or "auto"
-    if mode not in SERVER_MODES:
-        raise ValueError("MULTIPROCESS_DOTNET_SERVER=%r: expected one of %s" % (mode, ", ".join(SERVER_MODES)))
-    if mode != "auto":
-        return mode
-    library = library or (_flavour.library_of(ctx) if ctx is not None else "multiprocessing")
-    get_start_method = importlib.import_module(library).get_start_method
-    methods = {get_start_method(), ctx.get_start_method() if ctx is not None else None}
-    return "process" if "fork" in methods else "inprocess"
+_registry_keys = itertools.count(1)      # the keys this process files servers' Python callables under (_pyhost)
 
 
 def _new_engine(mode, library):
@@ -122,28 +108,27 @@ class DotnetServer:
         self._stopped = threading.Event()
         native = native_typeids(library)
         python_types = {}
+        registrations = []
+        for typeid, (callable_, exposed, method_to_typeid, _proxytype) in registry.items():
+            if typeid in native and callable_ is native[typeid]:
+                continue                            # served in C#
+            if callable_ is None and typeid in ("Iterator", "AsyncResult"):
+                continue                            # the engine has these (results of dict/Pool methods)
+            if callable_ is not None:
+                python_types[typeid] = callable_
+            registrations.append((typeid, callable_ is not None, None if exposed is None else tuple(exposed),
+                                  None if method_to_typeid is None else dict(method_to_typeid)))
+        # The Python callables are filed first, under a key of ours: a client may ask for one as soon as it listens.
+        self._registry = next(_registry_keys)
+        self._engine.register_python_types(self._registry, python_types, library)
         try:
-            self._handle = self._engine.call("server_new", _address_text(address), bytes(authkey),
-                                             bool(shared_memory), 128, os.environ.get("MULTIPROCESS_DOTNET_LOG") or None)
+            # new + register + start in one request: one round trip to a server process (ControlRequests.cs)
+            self._handle, bound = self._engine.call("server_open", _address_text(address), bytes(authkey),
+                                                    bool(shared_memory), 128,
+                                                    os.environ.get("MULTIPROCESS_DOTNET_LOG") or None,
+                                                    tuple(registrations), self._registry)
         except BaseException:
-            if mode == "process":
-                self._engine.close()
-            raise
-        try:
-            for typeid, (callable_, exposed, method_to_typeid, _proxytype) in registry.items():
-                if typeid in native and callable_ is native[typeid]:
-                    continue                        # served in C#
-                if callable_ is None and typeid in ("Iterator", "AsyncResult"):
-                    continue                        # the engine has these (results of dict/Pool methods)
-                if callable_ is not None:
-                    python_types[typeid] = callable_
-                self._engine.call("server_register", self._handle, typeid, callable_ is not None,
-                                  None if exposed is None else tuple(exposed),
-                                  None if method_to_typeid is None else dict(method_to_typeid))
-            self._engine.register_python_types(self._handle, python_types, library)
-            bound = self._engine.call("server_start", self._handle)
-        except BaseException:
-            self._engine.call("server_shutdown", self._handle)
+            self._engine.forget_server(self._registry)
             if mode == "process":
                 self._engine.close()
             raise
@@ -203,7 +188,7 @@ class DotnetServer:
         try:
             self._engine.call("server_shutdown", self._handle)
         finally:
-            self._engine.forget_server(self._handle)
+            self._engine.forget_server(self._registry)
 
 
 class _DotnetServerMixin:
@@ -286,17 +271,3 @@ class SharedMemoryManager(_DotnetServerMixin, _stdlib.SharedMemoryManager):
     through it is unlinked when the manager shuts down."""
 
     _dotnet_shared_memory = True
-
-
-def Manager(*, ctx=None):
-    """Like multiprocessing.Manager(): a started SyncManager, its server on .NET threads in this process. With a
-    context of `multiprocess` (dill's fork), the SyncManager of multiprocess_dotnet.dill_managers."""
-    if ctx is not None and _flavour.library_of(ctx) == "multiprocess":
-        from . import dill_managers
-        return dill_managers.Manager(ctx=ctx)
-    from multiprocessing import get_context
-    m = SyncManager(ctx=ctx or get_context())
-    m.start()
-    return m
-
-
