@@ -9,7 +9,7 @@ namespace Multiprocess.Tests.Shm;
 [CancelAfter(30_000)]
 public sealed class SharedMemoryInteropTests
 {
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void SharedMemory_CreatedInCSharp_PythonAttachesReadsAndWrites(string version)
     {
         using var py = Start(version);
@@ -28,7 +28,7 @@ public sealed class SharedMemoryInteropTests
         }
     }
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void SharedMemory_CreatedInPython_CSharpAttachesReadsAndWrites(string version)
     {
         using var py = Start(version);
@@ -51,7 +51,7 @@ public sealed class SharedMemoryInteropTests
         Assert.That(File.Exists("/dev/shm/" + name), Is.False);
     }
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void ShareableList_CreatedInCSharp_PythonReadsAndWrites(string version)
     {
         using var py = Start(version);
@@ -74,7 +74,7 @@ public sealed class SharedMemoryInteropTests
         }
     }
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void ShareableList_CreatedInPython_CSharpReadsAndWrites(string version)
     {
         using var py = Start(version);

@@ -14,7 +14,7 @@ namespace Multiprocess.Tests.Synchronize;
 [CancelAfter(30_000)]
 public sealed class SemLockInteropTests
 {
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void Lock_CreatedInCSharp_PythonRebuildsItByName(string version)
     {
         using var py = Start(version);
@@ -33,7 +33,7 @@ public sealed class SemLockInteropTests
         Assert.That(Throws(py, "lk.release()"), Is.EqualTo("ValueError: semaphore or lock released too many times"));
     }
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void Locks_CreatedInPython_CSharpRebuildsThemByName(string version)
     {
         using var py = Start(version);
@@ -76,7 +76,7 @@ public sealed class SemLockInteropTests
         Assert.That(lk.GetValue(), Is.EqualTo(1));
     }
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void Counter_TenThousandAddsEachSideUnderSharedLock_NoLostUpdate(string version)
     {
         const int N = 10_000;
