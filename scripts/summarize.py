@@ -22,6 +22,16 @@ VSTEST_ABORTED = re.compile(r"^\s*Test Run Aborted|The active test run was abort
 PYTEST = re.compile(r"^=*\s*((?:\d+ \w+(?:, )?)+)(?: in [\d.]+s.*)?\s*=*\s*$", re.M)
 TOX_SUMMARY = re.compile(r"^_+ summary _+$", re.M)
 TOX_ENV_LINE = re.compile(r"^(?:(ERROR|SKIPPED|WARNING):)?\s+([\w.-]+): (.+)$")
+# The names of failed tests, so that the last lines of a long CI log say which test failed: VSTest prints
+# '  Failed Namespace.Class.Test [12 ms]'; pytest's short summary (-rfE) prints 'FAILED path::test - message'.
+VSTEST_FAILED = re.compile(r"^\s*Failed (\S+) \[", re.M)
+PYTEST_FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.M)
+
+
+def failed_names(text):
+    """The failed tests a log names, in order, each once."""
+    names = VSTEST_FAILED.findall(text) + PYTEST_FAILED.findall(text)
+    return list(dict.fromkeys(names))
 
 
 def count_log(text):
@@ -65,6 +75,7 @@ def main(argv):
             paths.append(arg)
     passed = failed = skipped = 0
     problems = []
+    names = []
     for path in paths:
         try:
             text = open(path, encoding="utf-8", errors="replace").read()
@@ -76,9 +87,12 @@ def main(argv):
             log_problems.append(f"{path}: no test ran")
         passed, failed, skipped = passed + p, failed + f, skipped + s
         problems += log_problems
+        names += [f"{path.rsplit('/', 1)[-1]}: {name}" for name in failed_names(text)]
     for name, code in exits.items():
         if code != 0:
             problems.append(f"{name} exited {code}")
+    for name in names:
+        print(f"summarize: failed test {name}", file=sys.stderr)
     for problem in problems:
         print(f"summarize: {problem}", file=sys.stderr)
     # A problem is one failure unless the counted failures already account for it.

@@ -31,7 +31,7 @@ MULTIPROCESS_SKIP_BUILD=1 bash scripts/fuzz.sh "${MULTIPROCESS_FUZZ_SECONDS:-6}"
 # (parallel_show_output in tox.ini), so every pytest closing line stays one line; an env that dies is named in tox's
 # closing summary ("parallel child exit code N"), which scripts/summarize.py counts as a failure.
 echo "== interop tests (tox: ${TOXENV:-all envs}, ${TOX_PARALLEL:-2} at a time)"
-TOX_PARALLEL_NO_SPINNER=1 VIRTUALENV_NO_SEED=1 tox -c tox.ini -p "${TOX_PARALLEL:-2}" ${TOX_ARGS:-} 2>&1 | tee "$logs/tox.log" | grep -E "^(py|mp|shim)[0-9]*[: ]|(OK|FAIL|SKIP) ?\]? (py|mp|shim)[0-9]+ in |passed|failed|error|ERROR"; tox_rc=${PIPESTATUS[0]}
+TOX_PARALLEL_NO_SPINNER=1 VIRTUALENV_NO_SEED=1 tox -c tox.ini -p "${TOX_PARALLEL:-2}" ${TOX_ARGS:-} 2>&1 | tee "$logs/tox.log" | grep -E "^(py|mp|shim|shimmp)[0-9]*[: ]|(OK|FAIL|SKIP) ?\]? (py|mp|shim|shimmp)[0-9]+ in |passed|failed|error|ERROR"; tox_rc=${PIPESTATUS[0]}
 [ "$tox_rc" = 0 ] || status=1
 
 echo "== report (artifacts/report/index.html) and its page test in headless Chromium"

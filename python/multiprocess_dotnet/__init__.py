@@ -24,8 +24,8 @@ __all__ = ["Manager", "SyncManager", "BaseManager", "SharedMemoryManager", "Dotn
 # name → module that defines it: imported on first access (PEP 562), so `import multiprocess_dotnet` costs what
 # `import multiprocessing` costs, and multiprocessing.managers loads only when a manager is wanted.
 _LAZY = {
-    "Manager": "managers", "SyncManager": "managers", "BaseManager": "managers", "SharedMemoryManager": "managers",
-    "DotnetServer": "managers", "server_mode": "managers", "install": "_dropin", "uninstall": "_dropin", "installed": "_dropin",
+    "Manager": "_start", "SyncManager": "managers", "BaseManager": "managers", "SharedMemoryManager": "managers",
+    "DotnetServer": "managers", "server_mode": "_start", "install": "_dropin", "uninstall": "_dropin", "installed": "_dropin",
     "loaded": "_engine", "EngineError": "_engine_files", "EngineLoadError": "_engine_files", "HostfxrError": "_hostfxr",
     "FORK_REFUSED": "_forksafety",
 }

@@ -12,14 +12,12 @@ id registered with a Python callable).
 """
 import atexit
 import ctypes
-import io
 import os
 import pickle
 import sys
 import threading
-import traceback
 
-from . import _pyhost
+from . import _flavour, _pyhost
 from ._engine_files import ENGINE_DIR, NATIVE_LIBRARY, EngineError, EngineLoadError, library_path  # noqa: F401
 
 __all__ = ["engine", "loaded", "library_path", "ENGINE_DIR", "EngineError", "EngineLoadError"]
@@ -36,13 +34,6 @@ _SET_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 _REPLY = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int)
 
 
-def _dumps(obj):
-    from multiprocessing.reduction import ForkingPickler
-    buf = io.BytesIO()
-    ForkingPickler(buf, 4).dump(obj)
-    return buf.getvalue()
-
-
 class _Engine:
     def __init__(self, pointers, how):
         self.how = how                              # 'native': the Native AOT library
@@ -54,6 +45,7 @@ class _Engine:
         self._callback = _CALLBACK(self._on_callback)   # kept alive as long as the engine
         self._set_callback(ctypes.cast(self._callback, ctypes.c_void_p))
         self._referents = _pyhost.Referents()      # the same table a `multiprocess serve` host keeps (_pyhost.py)
+        self._codec = _flavour.codec("multiprocessing")
         self.closed = False
 
     # -- control calls (Python → .NET) ---------------------------------------------------------------------------
@@ -79,22 +71,25 @@ class _Engine:
     # -- callbacks (.NET → Python), on the engine's threads with the GIL taken by ctypes -------------------------
     def _on_callback(self, data, size, context):
         try:
-            request = pickle.loads(ctypes.string_at(data, size))
-            status, payload = 0, _dumps(self._referents.run(request))
+            codec = self._codec
+            request = codec.loads(ctypes.string_at(data, size))
+            status, payload = 0, codec.dumps(self._referents.run(request))
         except BaseException as e:                  # never let an exception unwind into .NET
-            status = 1
-            try:
-                payload = _dumps(e)
-            except BaseException:
-                status, payload = 2, pickle.dumps("".join(traceback.format_exception(type(e), e, e.__traceback__)))
+            status, payload = _pyhost._dump_exception(e, self._codec.dumps)
         try:
             self._reply(context, payload, len(payload))
         except BaseException:
             return 2
         return status
 
-    def register_python_types(self, server, callables):
+    def register_python_types(self, server, callables, library="multiprocessing"):
         self._referents.register(server, callables)
+        if library != "multiprocessing" and self._codec.library != library:
+            # One engine serves every manager of this process: once a `multiprocess` (dill) manager serves here, the
+            # Python-run objects of all of them go through dill's pickler (_flavour: it also reads stdlib pickles).
+            self._codec = _flavour.codec(library)
+            from . import _forksafety
+            _forksafety.engine_loaded()             # guard the fork of `multiprocess` too, now imported
 
     def forget_server(self, server):
         self._referents.forget(server)

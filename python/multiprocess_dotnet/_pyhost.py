@@ -247,6 +247,9 @@ def main(argv=None):
         pool = importlib.import_module(flavour + ".pool")
         mp.current_process().authkey = authkey   # proxies unpickled here connect back to the server with its key
         dumps = reduction.ForkingPickler.dumps
+        # The flavour's loads: dill names the globals of a client's __main__ functions `__builtin__.__main__`, which
+        # only dill's Unpickler resolves (multiprocess_dotnet/_flavour.py); for multiprocessing it is pickle.loads.
+        loads = reduction.ForkingPickler.loads
         if initializer:                      # before the registrations: it may prepare their imports
             _resolve(initializer, "initializer")(*_initargs(initargs))
         registrations = _registrations(mp, registers, managers)
@@ -265,7 +268,7 @@ def main(argv=None):
 
     def work(rid, payload):
         try:
-            status, data = 0, dumps(table.run(pickle.loads(payload)))
+            status, data = 0, dumps(table.run(loads(payload)))
         except BaseException as e:           # every failure is a reply: the server's caller gets it as a Python error
             status, data = _dump_exception(e, dumps)
         try:

@@ -8,17 +8,17 @@ library and serves (dotnet/src/Multiprocess.Interop/ServerProcess.cs). This proc
 Two socket pairs, one end of each passed to the server as an inherited fd, both framed as the Python host's pipes
 (_pyhost._Channel: length, request id, payload):
 
-- control: this process sends the same control verbs as the in-process engine (_engine.py: server_new,
-  server_register, server_start, server_info, server_shutdown), one at a time; a reply is a status byte (0 result,
-  1 exception) and a pickle;
+- control: this process sends the same control verbs as the in-process engine (_engine.py: server_open, which
+  makes, registers and starts a server in one round trip, server_info, server_shutdown), one at a time; a reply is
+  a status byte (0 result, 1 exception) and a pickle;
 - host: the server sends the Python referent requests (Pool, Barrier actions, type ids registered with a Python
   callable: docs/python-host.md) and this process runs each on a thread of its own (_pyhost._Serving), with the same
   Referents table as the in-process engine.
 
 The server process ends when its server stops (a client's shutdown, or ours) or when this process goes (the control
 socket closes): a killed program leaves no server behind. Forked children close their copies of both sockets.
+Manager() spawns the process before it imports multiprocessing.managers (_start.py), so that it boots meanwhile.
 """
-import io
 import os
 import pickle
 import socket
@@ -26,7 +26,7 @@ import threading
 import time
 import weakref
 
-from . import _engine_files, _pyhost
+from . import _flavour, _pyhost, _start
 
 __all__ = ["ServerProcess", "ServerProcessError"]
 
@@ -37,48 +37,19 @@ class ServerProcessError(RuntimeError):
     """The server process could not start, or ended while a request was in flight; the message says which."""
 
 
-def _dumps(obj):
-    from multiprocessing.reduction import ForkingPickler
-    buf = io.BytesIO()
-    ForkingPickler(buf, 4).dump(obj)
-    return buf.getvalue()
-
-
-def _spawn(argv, keep):
-    """posix_spawn with the fds in `keep` (their numbers unchanged) inherited: each is dup'ed above every other first,
-    then back onto its own number, which clears FD_CLOEXEC (a dup2 onto itself would be a no-op before glibc 2.29)."""
-    top = max(keep) + 1
-    actions = [(os.POSIX_SPAWN_DUP2, fd, top + i) for i, fd in enumerate(keep)]
-    actions += [(os.POSIX_SPAWN_DUP2, top + i, fd) for i, fd in enumerate(keep)]
-    actions += [(os.POSIX_SPAWN_CLOSE, top + i) for i in range(len(keep))]
-    return os.posix_spawn(argv[0], argv, os.environ, file_actions=actions)
-
-
 class ServerProcess:
     """One server process (one manager server in it): the control calls of the in-process engine, over a socket."""
 
     how = "process"
 
-    def __init__(self):
-        launcher = _engine_files.launcher_path()
-        library = _engine_files.library_path()
-        for path in (library, launcher):
-            if not os.path.exists(path):
-                from ._engine_files import EngineLoadError
-                raise EngineLoadError("the engine is not built: %s is missing (build the wheel with wheels/build.sh, "
-                                      "or set MULTIPROCESS_DOTNET_ENGINE to a folder that has it)" % path)
-        self.owner_pid = os.getpid()
-        control, control_child = socket.socketpair()
-        host, host_child = socket.socketpair()
-        try:
-            fds = [control_child.fileno(), host_child.fileno()]
-            self.pid = _spawn([launcher, library, str(fds[0]), str(fds[1]), str(self.owner_pid)], fds)
-        finally:
-            control_child.close()
-            host_child.close()
-        self.launcher = launcher
-        self._control = control
-        self._host = host
+    def __init__(self, library="multiprocessing"):
+        self._codec = _flavour.codec(library)       # the pickler of the manager's library (dill for multiprocess)
+        launch = _start.take_launch() or _start.Launch()     # begun by Manager() (_start.py), or now
+        self.owner_pid = launch.owner_pid
+        self.pid = launch.pid
+        self.launcher = launch.launcher
+        self._control = control = launch.control
+        self._host = host = launch.host
         self._channel = _pyhost._Channel(control.fileno())
         self._lock = threading.Lock()
         self._next_id = 0
@@ -112,7 +83,7 @@ class ServerProcess:
             raise value
         return value
 
-    def register_python_types(self, server, callables):
+    def register_python_types(self, server, callables, library="multiprocessing"):
         self._referents.register(server, callables)
 
     def forget_server(self, server):
@@ -172,9 +143,9 @@ class ServerProcess:
     def _run_referent(self, rid, payload):
         """One request of the server, on a serving thread (_pyhost._Serving): as a host process runs it."""
         try:
-            status, data = 0, _dumps(self._referents.run(pickle.loads(payload)))
+            status, data = 0, self._codec.dumps(self._referents.run(self._codec.loads(payload)))
         except BaseException as e:               # every failure is a reply: the client gets it as a Python error
-            status, data = _pyhost._dump_exception(e, _dumps)
+            status, data = _pyhost._dump_exception(e, self._codec.dumps)
         try:
             self._replies.send(rid, status, bytes(data))
         except OSError:

@@ -15,46 +15,39 @@ Two server modes (`server_mode()`; docs/native.md):
 MULTIPROCESS_DOTNET_SERVER=process|inprocess chooses one for every manager ('auto', the default, decides as above).
 
 The proxies are CPython's own: they work here, in spawned children, and in any process that connects.
+
+The dill flavour: the same classes over `multiprocess`'s managers are in `multiprocess_dotnet.dill_managers`
+(_flavour.py says what differs); `Manager(ctx=multiprocess.get_context())` gives one of them.
 """
+import importlib
+import itertools
 import os
 import threading
 import warnings
 
 from multiprocessing import managers as _stdlib
-from multiprocessing import util
-from multiprocessing.managers import BaseProxy, State
+
+from . import _flavour
+from ._start import SERVER_MODES, Manager, server_mode  # noqa: F401 (Manager() begins its server before importing us)
 
 __all__ = ["BaseManager", "SyncManager", "SharedMemoryManager", "Manager", "native_typeids", "server_mode"]
 
-SERVER_MODES = ("auto", "process", "inprocess")
+_registry_keys = itertools.count(1)      # the keys this process files servers' Python callables under (_pyhost)
 
 
-def server_mode(ctx=None):
-    """'process' or 'inprocess': where the server of a manager made with context `ctx` runs. MULTIPROCESS_DOTNET_SERVER
-    decides when set; otherwise 'process' when the manager's or the program's start method is 'fork' (this process
-    may fork: it must not load .NET), else 'inprocess'."""
-    mode = os.environ.get("MULTIPROCESS_DOTNET_SERVER") or "auto"
-    if mode not in SERVER_MODES:
-        raise ValueError("MULTIPROCESS_DOTNET_SERVER=%r: expected one of %s" % (mode, ", ".join(SERVER_MODES)))
-    if mode != "auto":
-        return mode
-    from multiprocessing import get_start_method
-    methods = {get_start_method(), ctx.get_start_method() if ctx is not None else None}
-    return "process" if "fork" in methods else "inprocess"
-
-
-def _new_engine(mode):
+def _new_engine(mode, library):
     if mode == "process":
         from ._server_process import ServerProcess
-        return ServerProcess()
+        return ServerProcess(library)
     from . import _engine
     return _engine.engine()
 
 
-def native_typeids():
-    """The type ids the engine serves in C# when they keep the stdlib's callable (SyncManager's, Pool excepted)."""
-    return {typeid: entry[0] for typeid, entry in _stdlib.SyncManager._registry.items()
-            if typeid != "Pool" and entry[0] is not None}
+def native_typeids(library="multiprocessing"):
+    """The type ids the engine serves in C# when they keep the library's own callable (SyncManager's, Pool
+    excepted): `multiprocess` registers its own Namespace, Value and Array classes."""
+    registry = importlib.import_module(library + ".managers").SyncManager._registry
+    return {typeid: entry[0] for typeid, entry in registry.items() if typeid != "Pool" and entry[0] is not None}
 
 
 def _address_text(address):
@@ -104,44 +97,46 @@ class DotnetServer:
     """A .NET manager server (what `get_server()` returns): `address`, `serve_forever()`, `shutdown()`; in this
     process (mode 'inprocess') or in a server process of its own ('process'), see server_mode()."""
 
-    def __init__(self, registry, address, authkey, serializer="pickle", shared_memory=False, mode="inprocess"):
+    def __init__(self, registry, address, authkey, serializer="pickle", shared_memory=False, mode="inprocess",
+                 library="multiprocessing"):
         if serializer != "pickle":
             raise ValueError("the .NET manager server speaks the 'pickle' serializer only, not %r" % (serializer,))
         self.mode = mode
-        self._engine = _new_engine(mode)
+        self.library = library
+        self._engine = _new_engine(mode, library)
         self.pid = getattr(self._engine, "pid", None) if mode == "process" else os.getpid()
         self._stopped = threading.Event()
-        native = native_typeids()
+        native = native_typeids(library)
         python_types = {}
+        registrations = []
+        for typeid, (callable_, exposed, method_to_typeid, _proxytype) in registry.items():
+            if typeid in native and callable_ is native[typeid]:
+                continue                            # served in C#
+            if callable_ is None and typeid in ("Iterator", "AsyncResult"):
+                continue                            # the engine has these (results of dict/Pool methods)
+            if callable_ is not None:
+                python_types[typeid] = callable_
+            registrations.append((typeid, callable_ is not None, None if exposed is None else tuple(exposed),
+                                  None if method_to_typeid is None else dict(method_to_typeid)))
+        # The Python callables are filed first, under a key of ours: a client may ask for one as soon as it listens.
+        self._registry = next(_registry_keys)
+        self._engine.register_python_types(self._registry, python_types, library)
         try:
-            self._handle = self._engine.call("server_new", _address_text(address), bytes(authkey),
-                                             bool(shared_memory), 128, os.environ.get("MULTIPROCESS_DOTNET_LOG") or None)
+            # new + register + start in one request: one round trip to a server process (ControlRequests.cs)
+            self._handle, bound = self._engine.call("server_open", _address_text(address), bytes(authkey),
+                                                    bool(shared_memory), 128,
+                                                    os.environ.get("MULTIPROCESS_DOTNET_LOG") or None,
+                                                    tuple(registrations), self._registry)
         except BaseException:
-            if mode == "process":
-                self._engine.close()
-            raise
-        try:
-            for typeid, (callable_, exposed, method_to_typeid, _proxytype) in registry.items():
-                if typeid in native and callable_ is native[typeid]:
-                    continue                        # served in C#
-                if callable_ is None and typeid in ("Iterator", "AsyncResult"):
-                    continue                        # the engine has these (results of dict/Pool methods)
-                if callable_ is not None:
-                    python_types[typeid] = callable_
-                self._engine.call("server_register", self._handle, typeid, callable_ is not None,
-                                  None if exposed is None else tuple(exposed),
-                                  None if method_to_typeid is None else dict(method_to_typeid))
-            self._engine.register_python_types(self._handle, python_types)
-            bound = self._engine.call("server_start", self._handle)
-        except BaseException:
-            self._engine.call("server_shutdown", self._handle)
+            self._engine.forget_server(self._registry)
             if mode == "process":
                 self._engine.close()
             raise
         self.address = tuple(bound) if isinstance(bound, tuple) else bound
         if address is not None and not (isinstance(address, tuple) and address[1] == 0):
             self.address = address                  # the spelling the user chose, as the stdlib keeps it
-        util.info("manager serving at %r (.NET, in process %d)", self.address, self.pid)
+        importlib.import_module(library + ".util").info("manager serving at %r (.NET, in process %d)", self.address,
+                                                         self.pid)
 
     @property
     def stopped(self):
@@ -193,27 +188,39 @@ class DotnetServer:
         try:
             self._engine.call("server_shutdown", self._handle)
         finally:
-            self._engine.forget_server(self._handle)
+            self._engine.forget_server(self._registry)
 
 
 class _DotnetServerMixin:
-    """start() and get_server() of the stdlib's managers, with the server in this process on .NET threads."""
+    """start() and get_server() of the stdlib's managers (or of `multiprocess`'s: the library of the class this
+    mixes into), with the server on .NET threads."""
 
     _dotnet_shared_memory = False
 
+    @classmethod
+    def _dotnet_library(cls):
+        """'multiprocessing' or 'multiprocess', and that library's managers module."""
+        library = _flavour.library_of(cls)
+        return library, importlib.import_module(library + ".managers")
+
     def _check_initial(self):
         """The stdlib's errors for a manager that is not in its initial state."""
-        if self._state.value != State.INITIAL:
-            if self._state.value == State.STARTED:
-                raise _stdlib.ProcessError("Already started server")
-            if self._state.value == State.SHUTDOWN:
-                raise _stdlib.ProcessError("Manager has shut down")
-            raise _stdlib.ProcessError("Unknown state {!r}".format(self._state.value))
+        managers = self._dotnet_library()[1]
+        if self._state.value != managers.State.INITIAL:
+            if self._state.value == managers.State.STARTED:
+                raise managers.ProcessError("Already started server")
+            if self._state.value == managers.State.SHUTDOWN:
+                raise managers.ProcessError("Manager has shut down")
+            raise managers.ProcessError("Unknown state {!r}".format(self._state.value))
+
+    def _new_server(self):
+        library = self._dotnet_library()[0]
+        return DotnetServer(self._registry, self._address, self._authkey, self._serializer,
+                            self._dotnet_shared_memory, server_mode(self._ctx, library), library)
 
     def get_server(self):
         self._check_initial()
-        return DotnetServer(self._registry, self._address, self._authkey, self._serializer,
-                            self._dotnet_shared_memory, server_mode(self._ctx))
+        return self._new_server()
 
     def start(self, initializer=None, initargs=()):
         self._check_initial()
@@ -223,14 +230,15 @@ class _DotnetServerMixin:
             warnings.warn("multiprocess_dotnet: the manager server runs in this process on .NET threads, so there is "
                           "no server process to run initializer %r in; it was not called" % (initializer,),
                           RuntimeWarning, stacklevel=2)
-        server = DotnetServer(self._registry, self._address, self._authkey, self._serializer,
-                              self._dotnet_shared_memory, server_mode(self._ctx))
+        server = self._new_server()
+        managers = self._dotnet_library()[1]
         self._dotnet_server = server
         self._address = server.address
         self._process = _ServerProcess(server)
-        self._state.value = State.STARTED
-        self.shutdown = util.Finalize(self, _finalize_dotnet_manager, args=(server, self._address, self._state),
-                                      exitpriority=0)
+        self._state.value = managers.State.STARTED
+        # The library's own Finalize: its exit handler (multiprocessing.util._exit_function, or multiprocess's) runs it.
+        self.shutdown = managers.util.Finalize(self, _finalize_dotnet_manager,
+                                               args=(server, self._address, self._state, managers), exitpriority=0)
 
     def join(self, timeout=None):
         """Waits for the server to stop (there is no server process to join)."""
@@ -239,12 +247,12 @@ class _DotnetServerMixin:
             server.wait(timeout)
 
 
-def _finalize_dotnet_manager(server, address, state):
-    util.info("shutting down the .NET manager server at %r", address)
+def _finalize_dotnet_manager(server, address, state, managers):
+    managers.util.info("shutting down the .NET manager server at %r", address)
     server.shutdown()
-    state.value = State.SHUTDOWN
+    state.value = managers.State.SHUTDOWN
     try:
-        del BaseProxy._address_to_local[address]
+        del managers.BaseProxy._address_to_local[address]
     except KeyError:
         pass
 
@@ -263,13 +271,3 @@ class SharedMemoryManager(_DotnetServerMixin, _stdlib.SharedMemoryManager):
     through it is unlinked when the manager shuts down."""
 
     _dotnet_shared_memory = True
-
-
-def Manager(*, ctx=None):
-    """Like multiprocessing.Manager(): a started SyncManager, its server on .NET threads in this process."""
-    from multiprocessing import get_context
-    m = SyncManager(ctx=ctx or get_context())
-    m.start()
-    return m
-
-

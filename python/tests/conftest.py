@@ -4,7 +4,12 @@ wheels/dist/multiprocess_dotnet-*.whl into a fresh environment), never the sourc
 tox runs them once per server mode (MULTIPROCESS_DOTNET_SERVER=process, then =inprocess; docs/native.md). The
 in-process mode is the one for programs that do not fork: with it, this session's start method becomes 'forkserver' where
 the default is 'fork' (CPython's suite starts its children with the default context).
+
+MULTIPROCESS_DOTNET_TEST_LIBRARY=multiprocess runs them against the dill flavour (`multiprocess`, dill's fork:
+multiprocess_dotnet.dill_managers): `mp` is then that library and the `shim` fixture the dill flavour's managers. A
+library that cannot be imported fails the session (a missing peer is a failure, not a skip).
 """
+import importlib
 import multiprocessing
 import os
 import pathlib
@@ -15,9 +20,25 @@ import pytest
 HERE = pathlib.Path(__file__).resolve().parent
 PROGRAMS = HERE / "programs"
 SERVER_MODE = os.environ.get("MULTIPROCESS_DOTNET_SERVER") or "auto"
+LIBRARY = os.environ.get("MULTIPROCESS_DOTNET_TEST_LIBRARY") or "multiprocessing"
+if LIBRARY not in ("multiprocessing", "multiprocess"):
+    raise ValueError("MULTIPROCESS_DOTNET_TEST_LIBRARY=%r: expected multiprocessing or multiprocess" % LIBRARY)
+mp = importlib.import_module(LIBRARY)
+for _sub in ("managers", "connection", "pool"):
+    importlib.import_module(LIBRARY + "." + _sub)
+DILL = LIBRARY == "multiprocess"
+# Debian bookworm's multiprocess 0.70.12 cannot spawn on CPython >= 3.10 (its spawn calls _posixsubprocess.fork_exec
+# with the old argument count; docs/peers.md): its children are forked, so its env runs server mode 'process' only.
+SPAWN_WORKS = not DILL or tuple(int(p) for p in mp.__version__.split(".")[:3]) >= (0, 70, 13)
+CHILD_START_METHOD = "spawn" if SPAWN_WORKS else "fork"
 
-if SERVER_MODE == "inprocess" and multiprocessing.get_start_method() == "fork":
-    multiprocessing.set_start_method("forkserver", force=True)
+if SERVER_MODE == "inprocess":
+    if not SPAWN_WORKS:
+        raise RuntimeError("multiprocess %s cannot spawn: run its tests with MULTIPROCESS_DOTNET_SERVER=process"
+                           % mp.__version__)
+    for _library in {multiprocessing, mp}:
+        if _library.get_start_method() == "fork":
+            _library.set_start_method("forkserver", force=True)
 
 
 def pytest_report_header(config):
@@ -26,12 +47,22 @@ def pytest_report_header(config):
         where = multiprocess_dotnet.__file__
     except Exception as e:                            # reported by the tests themselves
         where = "not importable: %s" % e
-    return "multiprocess_dotnet on CPython %s: %s; server mode %s, start method %s" % (
-        sys.version.split()[0], where, SERVER_MODE, multiprocessing.get_start_method())
+    return "multiprocess_dotnet on CPython %s: %s; server mode %s; library %s %s, start method %s" % (
+        sys.version.split()[0], where, SERVER_MODE, LIBRARY, getattr(mp, "__version__", "(stdlib)"),
+        mp.get_start_method())
 
 
 @pytest.fixture(scope="session")
 def mpd():
+    import multiprocess_dotnet
+    return multiprocess_dotnet
+
+
+@pytest.fixture(scope="session")
+def shim():
+    """The managers of the library under test: multiprocess_dotnet's (stdlib), or multiprocess_dotnet.dill_managers."""
+    if DILL:
+        return importlib.import_module("multiprocess_dotnet.dill_managers")
     import multiprocess_dotnet
     return multiprocess_dotnet
 

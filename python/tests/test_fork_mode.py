@@ -172,3 +172,57 @@ def test_missing_launcher_is_a_clear_error(child_env, tmp_path):
     out = _run([sys.executable, "-c", "import multiprocess_dotnet as mpd; mpd.Manager()"], env)
     assert out.returncode == 1
     assert "EngineLoadError" in out.stderr and str(tmp_path / "multiprocess-dotnet-server") in out.stderr
+
+
+def test_manager_spawns_its_server_before_importing_the_managers(child_env):
+    # _start.py: the server process boots while multiprocessing.managers imports (the first start overlaps the two).
+    out = _run([sys.executable, "-c", textwrap.dedent("""
+        import os, sys
+        seen = []
+        spawn = os.posix_spawn
+        def recording(path, *args, **kwargs):
+            seen.append((os.path.basename(path), "multiprocessing.managers" in sys.modules))
+            return spawn(path, *args, **kwargs)
+        os.posix_spawn = recording
+        import multiprocessing
+        import multiprocess_dotnet as mpd
+        with mpd.Manager(ctx=multiprocessing.get_context("fork")) as m:
+            d = m.dict(a=1)
+            assert d["a"] == 1
+            print("server", m._process.pid != os.getpid())
+        print("spawned", seen)
+        """)], child_env)
+    assert out.returncode == 0, out.stderr
+    assert "server True" in out.stdout
+    assert "spawned [('multiprocess-dotnet-server', False)]" in out.stdout, out.stdout
+
+
+def test_a_launch_nobody_takes_ends_its_server_process(child_env):
+    # Manager() spawned the server, then start() failed before it took it: the process ends and is reaped.
+    out = _run([sys.executable, "-c", textwrap.dedent("""
+        import multiprocessing, os
+        import multiprocess_dotnet as mpd
+        from multiprocess_dotnet import _start, managers
+        launched = []
+        Launch = _start.Launch
+        class Recorded(Launch):
+            def __init__(self):
+                Launch.__init__(self)
+                launched.append(self.pid)
+        _start.Launch = Recorded
+        def failing(self, *args, **kwargs):
+            raise OSError("start refused for the test")
+        managers.SyncManager.start = failing
+        try:
+            mpd.Manager(ctx=multiprocessing.get_context("fork"))
+        except OSError as e:
+            print("error", e)
+        pid = launched[0]
+        try:
+            os.waitpid(pid, os.WNOHANG)
+            print("not reaped")
+        except ChildProcessError:
+            print("reaped", not os.path.exists("/proc/%d" % pid))
+        """)], child_env)
+    assert out.returncode == 0, out.stderr
+    assert "error start refused for the test" in out.stdout and "reaped True" in out.stdout, out.stdout

@@ -16,7 +16,7 @@ namespace Multiprocess.Celery;
 /// var sum = r.Get(TimeSpan.FromSeconds(10));          // 5L
 /// </code>
 /// </example>
-public sealed class CeleryClient : IDisposable
+public sealed partial class CeleryClient : IDisposable
 {
     private readonly IResultBackend? _backend;
     private readonly HashSet<string> _declared = new(StringComparer.Ordinal);

@@ -37,6 +37,7 @@ internal static class ControlRequests
         return verb switch
         {
             "version" => typeof(ControlRequests).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0",
+            "server_open" => ServerOpen(r),
             "server_new" => ServerNew(r),
             "server_register" => ServerRegister(r),
             "server_start" => ServerStart(r),
@@ -48,8 +49,39 @@ internal static class ControlRequests
         };
     }
 
+    // ('server_open', address_text | None, authkey, shared_memory, backlog, log_path | None, registrations, registry)
+    //   → (handle, address)
+    // server_new, one server_register per (typeid, creatable, exposed, method_to_typeid) of registrations, and
+    // server_start in one request: a manager's start is one round trip to a server process, not 2 + N. The Python
+    // callables are filed under `registry` (the shim's key, filed before this request: a client may ask for one as
+    // soon as the server listens).
+    private static PyTuple ServerOpen(PyTuple r)
+    {
+        var registrations = Arg<IEnumerable<object?>>(r, 6);
+        var handle = ServerNew(r, Arg<long>(r, 7));
+        try
+        {
+            foreach (var registration in registrations)
+            {
+                if (registration is not PyTuple { Count: 4 } reg)
+                {
+                    throw new ArgumentException($"'server_open' registrations are (typeid, creatable, exposed, method_to_typeid); got {PyRepr.Repr(registration)}");
+                }
+
+                ServerRegister(PyTuple.Create(["server_register", handle, reg[0], reg[1], reg[2], reg[3]]));
+            }
+
+            return PyTuple.Create(handle, ServerStart(PyTuple.Create("server_start", handle)));
+        }
+        catch
+        {
+            ServerShutdown(PyTuple.Create("server_shutdown", handle));
+            throw;
+        }
+    }
+
     // ('server_new', address_text | None, authkey: bytes, shared_memory: bool, backlog: int, log_path | None) → handle
-    private static long ServerNew(PyTuple r)
+    private static long ServerNew(PyTuple r, long? registry = null)
     {
         var addressText = Arg<string?>(r, 1);
         var options = new SyncManagerServerOptions
@@ -64,7 +96,7 @@ internal static class ControlRequests
 
         var address = addressText is null ? null : ConnectionAddress.Parse(addressText);
         var handle = Interlocked.Increment(ref s_nextHandle);
-        var host = new ManagerHost(handle, address, Arg<byte[]>(r, 2), options, Python);
+        var host = new ManagerHost(handle, registry ?? handle, address, Arg<byte[]>(r, 2), options, Python);
         s_servers[handle] = host;
         return handle;
     }

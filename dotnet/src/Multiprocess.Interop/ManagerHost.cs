@@ -12,11 +12,13 @@ internal sealed class ManagerHost : IDisposable
 {
     private readonly PythonTypeIds _python;
 
-    public ManagerHost(long handle, ConnectionAddress? address, byte[] authKey, SyncManagerServerOptions options, IPythonRunner python)
+    // registry: the key the Python side files this server's callables under (server_new: the handle; server_open: the
+    // shim's own key, filed before the server starts).
+    public ManagerHost(long handle, long registry, ConnectionAddress? address, byte[] authKey, SyncManagerServerOptions options, IPythonRunner python)
     {
         Handle = handle;
         Server = new SyncManagerServer(address, authKey, options);
-        _python = new PythonTypeIds(python, handle);
+        _python = new PythonTypeIds(python, registry);
         Server.UsePython(_python);
     }
 

@@ -58,7 +58,7 @@ internal static class ServerProcess
         {
             var request = PickleSerializer.Loads(payload, ControlRequests.UnpickleOptions);
             var result = ControlRequests.Dispatch(request);
-            var started = request is PyTuple { Count: > 1 } r && r[0] is "server_start" && r[1] is long handle
+            var started = request is PyTuple { Count: > 1 } r && StartedHandle(r[0], r[1], result) is { } handle
                 ? ControlRequests.Find(handle)
                 : null;
             return (0, PickleSerializer.Dumps(result), started);
@@ -68,6 +68,14 @@ internal static class ServerProcess
             return (1, PickleSerializer.Dumps(PyException.FromException(e)), null);
         }
     }
+
+    /// <summary>The server a request started: server_start's argument, or the handle server_open returns.</summary>
+    private static long? StartedHandle(object? verb, object? first, object? result) => verb switch
+    {
+        "server_start" when first is long handle => handle,
+        "server_open" when result is PyTuple { Count: 2 } opened && opened[0] is long handle => handle,
+        _ => null,
+    };
 
     /// <summary>When the server stops, the control socket is shut down: the loop above ends, and so does the process.</summary>
     private static void WatchServer(ManagerHost server, Socket control) =>

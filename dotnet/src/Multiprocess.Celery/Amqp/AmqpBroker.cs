@@ -70,8 +70,9 @@ public sealed class AmqpBroker : ITaskBroker
         {
             if (_fanouts.Add(exchange))
             {
-                // kombu's Mailbox declares it so: fanout, not durable, auto-delete.
-                WithChannel(ch => ch.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: false, autoDelete: true));
+                // kombu's Mailbox declares it so: fanout, not durable, not auto-deleted (kombu Exchange's default);
+                // any difference and RabbitMQ refuses the declaration of whoever comes second.
+                WithChannel(ch => ch.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: false, autoDelete: false));
             }
         }
 

@@ -10,22 +10,13 @@ namespace Multiprocess.Celery.Worker;
 /// </summary>
 public sealed partial class CeleryWorker
 {
-    private const string PidboxExchange = "celery.pidbox";
     private const string ReplyExchange = "reply.celery.pidbox";
     private long _clock;
 
-    private void StartPidbox()
-    {
-        _pidbox = new RedisSubscriber(_brokerPool);
-        _pidbox.Message += OnControl;
-        _pidbox.Subscribe(_broker.FanoutChannel(PidboxExchange, ""));
-    }
-
-    private void OnControl(string channel, byte[] data)
+    private void OnControl(BrokerMessage message)
     {
         try
         {
-            var message = KombuEnvelope.Read(data);
             if (CelerySerializer.ForContentType(message.ContentType).Deserialize(message.Body) is not Dictionary<string, object?> body
                 || body.GetValueOrDefault("method") is not string method)
             {
@@ -69,7 +60,7 @@ public sealed partial class CeleryWorker
                 Reply(replyTo, ticket, reply);
             }
         }
-        catch (Exception e) when (e is FormatException or NotSupportedException or IOException or RedisException or InvalidOperationException)
+        catch (Exception e) when (e is FormatException or NotSupportedException or IOException or RedisException or InvalidOperationException or RabbitMQ.Client.Exceptions.RabbitMQClientException)
         {
             Log($"control message ignored: {e.Message}");
         }
@@ -88,6 +79,6 @@ public sealed partial class CeleryWorker
             Headers = { ["ticket"] = ticket, ["clock"] = Interlocked.Increment(ref _clock) },
             Properties = { ["delivery_mode"] = 1L, ["priority"] = 0L },
         };
-        _broker.Publish(message, exchange, routingKey);
+        _transport.PublishReply(message, exchange, routingKey);
     }
 }

@@ -7,19 +7,22 @@ namespace Multiprocess.Celery.Worker;
 /// <summary>Running one task and reporting it as celery/app/trace.py does.</summary>
 public sealed partial class CeleryWorker
 {
-    private void Execute(Delivery delivery)
+    // Returns false when the hard time limit reported the task first: the handler's late outcome is dropped.
+    private bool Execute(Delivery delivery)
     {
         var task = delivery.Task;
         if (_revoked.ContainsKey(task.Id))
         {
+            SendTaskEvent("task-revoked", task, new() { ["terminated"] = false, ["signum"] = null, ["expired"] = false });
             Finish(delivery, Revoked(task, "revoked"));
-            return;
+            return true;
         }
 
         if (task.Expires is { } expires && expires < DateTimeOffset.UtcNow)
         {
+            SendTaskEvent("task-revoked", task, new() { ["terminated"] = false, ["signum"] = null, ["expired"] = true });
             Finish(delivery, Revoked(task, "expired"));
-            return;
+            return true;
         }
 
         if (!_handlers.TryGetValue(task.Task, out var handler))
@@ -27,28 +30,64 @@ public sealed partial class CeleryWorker
             // celery/worker/consumer/consumer.py on_unknown_task: reject without requeue, store NotRegistered.
             Log($"received unregistered task of type '{task.Task}' ({task.Id}): rejected");
             Finish(delivery, Failed(task, PyException.Create("celery.exceptions", "NotRegistered", task.Task), null));
-            return;
+            return true;
         }
 
         if (Options.TrackStarted && !task.IgnoreResult)
         {
-            StoreMeta(new ResultMeta
-            {
-                Status = TaskStates.Started,
-                TaskId = task.Id,
-                Result = ResultValue(new Dictionary<string, object?> { ["pid"] = (long)Environment.ProcessId, ["hostname"] = Options.Hostname }),
-            });
+            StoreMeta(
+                new ResultMeta
+                {
+                    Status = TaskStates.Started,
+                    TaskId = task.Id,
+                    Result = ResultValue(new Dictionary<string, object?> { ["pid"] = (long)Environment.ProcessId, ["hostname"] = Options.Hostname }),
+                },
+                task.ReplyTo);
         }
 
-        using var soft = task.SoftTimeLimit is { } s ? new CancellationTokenSource(TimeSpan.FromSeconds(s)) : null;
-        var context = new TaskContext(task, Options.Hostname, soft?.Token ?? CancellationToken.None);
+        SendTaskEvent("task-started", task, []);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var (softLimit, hardLimit) = TimeLimits(task);
+        using var cancel = new CancellationTokenSource();
+        if (softLimit is { } soft)
+        {
+            cancel.CancelAfter(soft);
+        }
+
+        using var watchdog = hardLimit is { } hard ? new Timer(_ => OnHardTimeLimit(delivery, hard, cancel), null, hard, Timeout.InfiniteTimeSpan) : null;
+        var context = new TaskContext(task, Options.Hostname, cancel.Token);
+        object? value = null;
+        Exception? error = null;
+        try
+        {
+            value = handler(context);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            error = e;
+        }
+
+        watchdog?.Dispose();
+        if (!delivery.TryClaim())
+        {
+            Log($"task {Describe(task)} returned after its hard time limit: outcome dropped ({(error is null ? "success" : error.GetType().Name)})");
+            return false;
+        }
+
         ResultMeta meta;
         try
         {
-            var value = handler(context);
+            if (error is not null)
+            {
+                throw error is OperationCanceledException && cancel.IsCancellationRequested
+                    ? new PyRaisedException(PyException.Create("billiard.exceptions", "SoftTimeLimitExceeded"))
+                    : error;
+            }
+
             meta = new ResultMeta { Status = TaskStates.Success, TaskId = task.Id, Result = ResultValue(value), DateDone = DateTimeOffset.UtcNow };
             CheckSerializable(meta);
             ContinueWorkflow(delivery, value);
+            SendTaskEvent("task-succeeded", task, new() { ["result"] = Multiprocess.Pickle.PyRepr.Repr(value), ["runtime"] = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds });
         }
         catch (TaskRetryException retry)
         {
@@ -60,27 +99,24 @@ public sealed partial class CeleryWorker
                 Result = ExceptionValue(PyException.Create("celery.exceptions", "Retry", retry.Message)),
                 Traceback = retry.ToString(),
             };
+            SendTaskEvent("task-retried", task, new() { ["exception"] = retry.Message, ["traceback"] = retry.ToString() });
         }
         catch (TaskRejectException reject)
         {
             Log($"task {Describe(task)} rejected{(reject.Requeue ? " (requeued)" : "")}: {reject.Message}");
-            if (reject.Requeue)
-            {
-                _broker.Restore(delivery.DeliveryTag, leftmost: true);
-            }
-            else
-            {
-                _broker.Ack(delivery.DeliveryTag);
-            }
-
-            return;
+            _transport.Reject(delivery.Message, reject.Requeue);
+            SendTaskEvent("task-rejected", task, new() { ["requeue"] = reject.Requeue });
+            return true;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            meta = Failed(task, PyException.FromException(e), e.ToString());
+            var exception = PyException.FromException(e);
+            meta = Failed(task, exception, e.ToString());
+            SendTaskEvent("task-failed", task, new() { ["exception"] = Multiprocess.Pickle.PyRepr.Repr(exception), ["traceback"] = e.ToString() });
         }
 
         Finish(delivery, meta);
+        return true;
     }
 
     // Stores the outcome (unless ignore_result), then acknowledges: a crash between the two redelivers the task,
@@ -89,8 +125,10 @@ public sealed partial class CeleryWorker
     {
         if (!delivery.Task.IgnoreResult || TaskStates.IsException(meta.Status))
         {
-            StoreMeta(meta);
+            StoreMeta(meta, delivery.Task.ReplyTo);
         }
+
+        OnChordPartReturn(delivery, meta);
 
         if (meta.Status == TaskStates.Failure)
         {
@@ -99,11 +137,11 @@ public sealed partial class CeleryWorker
 
         if (Options.AcksLate)
         {
-            _broker.Ack(delivery.DeliveryTag);
+            _transport.Ack(delivery.Message);
         }
     }
 
-    private void StoreMeta(ResultMeta meta)
+    private void StoreMeta(ResultMeta meta, string? replyTo)
     {
         if (_backend is null)
         {
@@ -112,12 +150,12 @@ public sealed partial class CeleryWorker
 
         try
         {
-            _backend.Store(meta);
+            _backend.Store(meta, replyTo);
         }
         catch (ArgumentException e)
         {
             // The result has no form in the result serializer: report that instead, as Celery's EncodeError.
-            _backend.Store(Failed(meta.TaskId, PyException.Create("kombu.exceptions", "EncodeError", e.Message), e.ToString()));
+            _backend.Store(Failed(meta.TaskId, PyException.Create("kombu.exceptions", "EncodeError", e.Message), e.ToString()), replyTo);
         }
     }
 
@@ -161,7 +199,7 @@ public sealed partial class CeleryWorker
             Priority = task.Priority,
         };
         var serializer = CelerySerializer.ForContentType(delivery.ContentType);
-        _broker.Publish(TaskMessageCodec.Encode(next, serializer), delivery.Exchange, delivery.RoutingKey);
+        _transport.Broker.Publish(TaskMessageCodec.Encode(next, serializer), delivery.Exchange, delivery.RoutingKey);
     }
 
     private ResultMeta Revoked(TaskMessage task, string reason) => new()

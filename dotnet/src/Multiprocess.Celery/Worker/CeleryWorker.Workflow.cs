@@ -76,10 +76,10 @@ public sealed partial class CeleryWorker
         var routingKey = options.GetValueOrDefault("routing_key") as string ?? queue ?? "celery";
         if (exchange.Length == 0)
         {
-            _broker.DeclareQueue(routingKey);
+            _transport.Broker.DeclareQueue(routingKey);
         }
 
-        _broker.Publish(TaskMessageCodec.Encode(next, serializer), exchange, routingKey);
+        _transport.Broker.Publish(TaskMessageCodec.Encode(next, serializer), exchange, routingKey);
     }
 
     private static Dictionary<string, object?>? AsDict(object? value) => value switch

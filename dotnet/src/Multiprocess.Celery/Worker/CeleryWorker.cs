@@ -1,23 +1,25 @@
 using System.Collections.Concurrent;
+using Multiprocess.Celery.Amqp;
 using Multiprocess.Celery.Protocol;
 using Multiprocess.Celery.Redis;
 
 namespace Multiprocess.Celery.Worker;
 
 /// <summary>
-/// A Celery worker in C#: consumes queues of a Redis broker beside Python workers, runs the handler registered for
-/// each task name, stores states and results as a Python worker does, and acknowledges late by default.
+/// A Celery worker in C#: consumes queues of a Redis or RabbitMQ broker beside Python workers, runs the handler
+/// registered for each task name, reports states and results as a Python worker does (Redis result backend or RPC
+/// replies), and acknowledges late by default.
 /// </summary>
 /// <remarks>
-/// Threads: one fetcher (BRPOP over the queues, at most Concurrency × PrefetchMultiplier messages held), Concurrency
-/// executors, one pidbox listener (revoke), one restorer (messages of dead consumers past the visibility timeout).
+/// Threads: the transport's consumer (Redis: a BRPOP fetcher and a restorer of dead consumers' messages; RabbitMQ:
+/// the client's dispatcher under basic.qos), at most Concurrency × PrefetchMultiplier messages held, Concurrency
+/// executors, one pidbox listener (ping, revoke).
 /// <code>
-/// fetcher                      broker (Redis)                      executor
-/// BRPOP queue…      ──────►   pop envelope
-/// ZADD/HSET unacked ──────►   message now restorable
+/// transport                    broker                              executor
+/// consume           ◄──────   delivery (Redis: ZADD/HSET unacked, restorable from now on)
 ///                                                                  run handler
-///                              SETEX+PUBLISH celery-task-meta-id ◄  store result
-///                              ZREM/HDEL unacked                 ◄  ack
+///                              result backend / reply_to queue   ◄  store result
+///                              ack                               ◄  ack
 /// </code>
 /// </remarks>
 public sealed partial class CeleryWorker : IDisposable
@@ -26,23 +28,25 @@ public sealed partial class CeleryWorker : IDisposable
     private readonly BlockingCollection<Delivery> _ready = [];
     private readonly ConcurrentDictionary<string, Delivery> _held = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _revoked = new(StringComparer.Ordinal);
-    private readonly List<Thread> _threads = [];
+    private readonly ConcurrentDictionary<Thread, byte> _threads = new();
     private readonly CancellationTokenSource _stopping = new();
-    private readonly RedisConnectionPool _brokerPool;
-    private readonly RedisBroker _broker;
-    private readonly RedisResultBackend? _backend;
-    private SemaphoreSlim? _prefetch;
-    private RedisSubscriber? _pidbox;
-    private RedisConnection? _fetchConnection;
-    private Timer? _restorer;
+    private readonly IWorkerTransport _transport;
+    private readonly IWorkerResults? _backend;
     private long _processed;
+    private int _executorCount;
+    private bool _started;
     private volatile bool _consuming;
 
     /// <summary>Initializes a new instance of the <see cref="CeleryWorker"/> class.</summary>
-    /// <param name="brokerUrl">The broker, <c>redis://host:port/db</c>.</param>
-    /// <param name="backendUrl">The result backend (the broker's URL when null; <c>""</c> for none).</param>
+    /// <param name="brokerUrl">The broker, <c>redis://host:port/db</c> or <c>amqp://user:password@host:port/vhost</c>.</param>
+    /// <param name="backendUrl">
+    /// The result backend: <c>redis://...</c>, or <c>rpc://</c> (replies to each task's <c>reply_to</c>; AMQP brokers
+    /// only); when null, the broker's URL for Redis and <c>rpc://</c> for AMQP, as <see cref="CeleryClient"/>;
+    /// <c>""</c> for none.
+    /// </param>
     /// <param name="options">Settings.</param>
-    /// <exception cref="FormatException">A URL is not a redis URL.</exception>
+    /// <exception cref="FormatException">A URL is not understood.</exception>
+    /// <exception cref="IOException">An AMQP broker cannot be reached.</exception>
     public CeleryWorker(string brokerUrl, string? backendUrl = null, WorkerOptions? options = null)
     {
         Options = options ?? new WorkerOptions();
@@ -56,16 +60,23 @@ public sealed partial class CeleryWorker : IDisposable
             throw new ArgumentException("a worker needs at least one queue", nameof(options));
         }
 
-        _brokerPool = new RedisConnectionPool(RedisEndpoint.Parse(brokerUrl));
-        _broker = new RedisBroker(_brokerPool) { VisibilityTimeout = Options.VisibilityTimeout };
-        backendUrl ??= brokerUrl;
-        if (backendUrl.Length > 0)
+        ArgumentNullException.ThrowIfNull(brokerUrl);
+        var amqp = AmqpBroker.Accepts(brokerUrl);
+        backendUrl ??= amqp ? "rpc://" : brokerUrl;
+        if (backendUrl.StartsWith("rpc://", StringComparison.Ordinal) && !amqp)
         {
-            _backend = new RedisResultBackend(new RedisConnectionPool(RedisEndpoint.Parse(backendUrl)), ownsPool: true)
-            {
-                Serializer = Options.ResultSerializer,
-            };
+            throw new FormatException($"the rpc:// result backend needs an AMQP broker, not '{brokerUrl}'");
         }
+
+        var redisBackend = backendUrl.Length > 0 && !backendUrl.StartsWith("rpc://", StringComparison.Ordinal)
+            ? new RedisResultBackend(new RedisConnectionPool(RedisEndpoint.Parse(backendUrl)), ownsPool: true) { Serializer = Options.ResultSerializer }
+            : null;
+        _transport = amqp
+            ? new AmqpWorkerTransport(brokerUrl, Log)
+            : new RedisWorkerTransport(brokerUrl, Options.VisibilityTimeout, Options.RestoreInterval, Log);
+        _backend = redisBackend is not null ? new RedisWorkerResults(redisBackend)
+            : backendUrl.Length > 0 ? new RpcResultPublisher(_transport.Broker, Options.ResultSerializer)
+            : null;
 
         RegisterBuiltins();
     }
@@ -105,32 +116,21 @@ public sealed partial class CeleryWorker : IDisposable
     /// <exception cref="IOException">The broker cannot be reached.</exception>
     public void Start()
     {
-        if (_fetchConnection is not null)
+        if (_started)
         {
             throw new InvalidOperationException("the worker is already started");
         }
 
-        _fetchConnection = _brokerPool.Open();
-        foreach (var q in Options.Queues)
-        {
-            _broker.DeclareQueue(q);
-        }
-
-        StartPidbox();
-        RestoreExpired();
-        _restorer = new Timer(_ => RestoreExpired(), null, Options.RestoreInterval, Options.RestoreInterval);
-        _prefetch = new SemaphoreSlim(Options.Concurrency * Options.PrefetchMultiplier);
+        _started = true;
         for (var i = 0; i < Options.Concurrency; i++)
         {
-            var t = new Thread(ExecuteLoop) { IsBackground = true, Name = $"celery-executor-{i}" };
-            t.Start();
-            _threads.Add(t);
+            StartExecutor();
         }
 
-        var fetcher = new Thread(FetchLoop) { IsBackground = true, Name = "celery-fetcher" };
         _consuming = true;
-        fetcher.Start();
-        _threads.Add(fetcher);
+        _transport.StartControl(Options.Hostname, OnControl);
+        _transport.StartConsuming(Options.Queues, Options.Concurrency * Options.PrefetchMultiplier, Accept);
+        StartWorkerEvents();
         Log($"consuming {string.Join(",", Options.Queues)} as {Options.Hostname} (concurrency {Options.Concurrency}, tasks: {string.Join(", ", _handlers.Keys.Order(StringComparer.Ordinal))})");
     }
 
@@ -148,10 +148,10 @@ public sealed partial class CeleryWorker : IDisposable
         }
 
         _consuming = false;
-        _fetchConnection?.Abort();
+        _transport.StopConsuming();
         _ready.CompleteAdding();
         var deadline = DateTime.UtcNow + grace;
-        foreach (var t in _threads)
+        foreach (var t in _threads.Keys)
         {
             var left = deadline - DateTime.UtcNow;
             t.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero);
@@ -162,12 +162,12 @@ public sealed partial class CeleryWorker : IDisposable
         {
             if (!d.Started)
             {
-                TryRestore(d.DeliveryTag);
+                _transport.Restore(d.Message);
             }
         }
 
+        StopWorkerEvents();
         _stopping.Cancel();
-        _restorer?.Dispose();
         Log("stopped");
     }
 
@@ -175,103 +175,16 @@ public sealed partial class CeleryWorker : IDisposable
     public void Dispose()
     {
         Stop(TimeSpan.FromSeconds(5));
-        _pidbox?.Dispose();
-        _fetchConnection?.Dispose();
         _backend?.Dispose();
-        _broker.Dispose();
-        _brokerPool.Dispose();
-        _prefetch?.Dispose();
+        _transport.Dispose();
         _ready.Dispose();
         _stopping.Dispose();
     }
 
-    private void FetchLoop()
+    // On the transport's thread: decode, hold, and queue for an executor (or wait for the ETA).
+    private void Accept(BrokerMessage message)
     {
-        var keys = RedisBroker.ConsumeKeys(Options.Queues);
-        var command = new object[keys.Count + 2];
-        command[0] = "BRPOP";
-        for (var i = 0; i < keys.Count; i++)
-        {
-            command[i + 1] = keys[i];
-        }
-
-        command[^1] = 1; // seconds: the loop checks for Stop this often
-        while (_consuming)
-        {
-            if (!_prefetch!.Wait(TimeSpan.FromSeconds(1)))
-            {
-                continue;
-            }
-
-            object?[]? popped;
-            try
-            {
-                popped = _fetchConnection!.Execute(command) as object?[];
-            }
-            catch (Exception e) when (e is IOException or RedisException)
-            {
-                _prefetch.Release();
-                if (!_consuming)
-                {
-                    return;
-                }
-
-                Log($"broker: {e.Message}; reconnecting");
-                Reconnect();
-                continue;
-            }
-
-            if (popped is not [byte[] key, byte[] envelope])
-            {
-                _prefetch.Release();
-                continue;
-            }
-
-            Accept(System.Text.Encoding.UTF8.GetString(key), envelope);
-        }
-    }
-
-    private void Reconnect()
-    {
-        while (_consuming)
-        {
-            try
-            {
-                var fresh = _brokerPool.Open();
-                var old = _fetchConnection;
-                _fetchConnection = fresh;
-                old?.Dispose();
-                return;
-            }
-            catch (IOException)
-            {
-                Thread.Sleep(1000);
-            }
-        }
-    }
-
-    private void Accept(string key, byte[] envelope)
-    {
-        BrokerMessage message;
         TaskMessage task;
-        try
-        {
-            message = KombuEnvelope.Read(envelope);
-        }
-        catch (FormatException e)
-        {
-            // Not even an envelope: nothing can acknowledge or restore it; kombu would fail the same way.
-            Log($"dropped a message from {key} that is not a kombu envelope: {e.Message}");
-            _prefetch!.Release();
-            return;
-        }
-
-        if (message.DeliveryTag.Length == 0)
-        {
-            message.DeliveryTag = Guid.NewGuid().ToString();
-        }
-
-        _broker.MarkUnacked(message.DeliveryTag, envelope, message.Exchange, message.RoutingKey);
         try
         {
             task = TaskMessageCodec.Decode(message);
@@ -280,24 +193,30 @@ public sealed partial class CeleryWorker : IDisposable
         {
             // Celery rejects undecodable messages (no requeue): a poison message would otherwise loop for ever.
             // The id is in the headers even when the body is unreadable: the sender learns why (kombu's DecodeError).
-            Log($"rejected message {message.DeliveryTag} from {key}: {e.Message}");
+            Log($"rejected message {message.DeliveryTag} from {message.RoutingKey}: {e.Message}");
             if (message.Headers.GetValueOrDefault("id") is string id)
             {
-                StoreMeta(Failed(id, Multiprocess.Pickle.PyException.Create("kombu.exceptions", "DecodeError", e.Message), null));
+                StoreMeta(Failed(id, Multiprocess.Pickle.PyException.Create("kombu.exceptions", "DecodeError", e.Message), null), message.Properties.GetValueOrDefault("reply_to") as string);
             }
 
-            _broker.Ack(message.DeliveryTag);
-            _prefetch!.Release();
+            _transport.Reject(message, requeue: false);
+            _transport.Release(message);
             return;
         }
 
         var delivery = new Delivery(message, task);
         _held[delivery.DeliveryTag] = delivery;
-        if (!Options.AcksLate)
+        SendTaskEvent("task-received", task, new()
         {
-            _broker.Ack(delivery.DeliveryTag);
-        }
-
+            ["name"] = task.Task,
+            ["args"] = task.ArgsRepr,
+            ["kwargs"] = task.KwargsRepr,
+            ["root_id"] = task.RootId,
+            ["parent_id"] = task.ParentId,
+            ["retries"] = task.Retries,
+            ["eta"] = task.Eta is { } etaValue ? CeleryTime.IsoFormat(etaValue.UtcDateTime) : null,
+            ["expires"] = task.Expires is { } x ? CeleryTime.IsoFormat(x.UtcDateTime) : null,
+        });
         var delay = task.Eta is { } eta ? eta - DateTimeOffset.UtcNow : TimeSpan.Zero;
         if (delay > TimeSpan.Zero)
         {
@@ -329,6 +248,13 @@ public sealed partial class CeleryWorker : IDisposable
         }
     }
 
+    private void StartExecutor()
+    {
+        var t = new Thread(ExecuteLoop) { IsBackground = true, Name = $"celery-executor-{Interlocked.Increment(ref _executorCount)}" };
+        _threads[t] = 0;
+        t.Start();
+    }
+
     private void ExecuteLoop()
     {
         foreach (var delivery in _ready.GetConsumingEnumerable())
@@ -340,50 +266,47 @@ public sealed partial class CeleryWorker : IDisposable
             }
 
             delivery.Started = true;
+            delivery.Executor = Thread.CurrentThread;
+            Interlocked.Increment(ref _active);
+            var finished = true;
             try
             {
-                Execute(delivery);
+                if (!Options.AcksLate)
+                {
+                    // Celery acknowledges early when the task is accepted for execution.
+                    _transport.Ack(delivery.Message);
+                }
+
+                finished = Execute(delivery);
             }
-            catch (Exception e) when (e is IOException or RedisException)
+            catch (Exception e) when (e is IOException or RedisException or RabbitMQ.Client.Exceptions.AlreadyClosedException)
             {
                 // The backend or broker failed mid-way: the message stays unacknowledged and is redelivered.
                 Log($"task {delivery.Task.Id}: {e.Message} (left unacknowledged for redelivery)");
             }
             finally
             {
-                _held.TryRemove(delivery.DeliveryTag, out _);
-                Interlocked.Increment(ref _processed);
-                _prefetch!.Release();
+                if (finished)
+                {
+                    Done(delivery);
+                }
             }
-        }
-    }
 
-    private void RestoreExpired()
-    {
-        try
-        {
-            var n = _broker.RestoreVisible();
-            if (n > 0)
+            if (!finished)
             {
-                Log($"restored {n} unacknowledged message(s) older than the visibility timeout");
+                // The hard time limit reported this task and started another executor: this thread ends here.
+                return;
             }
-        }
-        catch (Exception e) when (e is IOException or RedisException or FormatException)
-        {
-            Log($"restore: {e.Message}");
         }
     }
 
-    private void TryRestore(string tag)
+    // The worker's hold of a delivery ends: counted, forgotten, its prefetch slot free.
+    private void Done(Delivery delivery)
     {
-        try
-        {
-            _broker.Restore(tag);
-        }
-        catch (Exception e) when (e is IOException or RedisException)
-        {
-            Log($"could not restore {tag} ({e.Message}): it returns after the visibility timeout");
-        }
+        Interlocked.Decrement(ref _active);
+        _held.TryRemove(delivery.DeliveryTag, out _);
+        Interlocked.Increment(ref _processed);
+        _transport.Release(delivery.Message);
     }
 
     private void Log(string text)
@@ -397,6 +320,8 @@ public sealed partial class CeleryWorker : IDisposable
 
     private sealed class Delivery(BrokerMessage message, TaskMessage task)
     {
+        public BrokerMessage Message { get; } = message;
+
         public string DeliveryTag { get; } = message.DeliveryTag;
 
         public string Exchange { get; } = message.Exchange;
@@ -408,5 +333,12 @@ public sealed partial class CeleryWorker : IDisposable
         public TaskMessage Task { get; } = task;
 
         public volatile bool Started;
+
+        public Thread? Executor;
+
+        // Who reports the outcome: the executor when the handler returns, or the hard time limit (once only).
+        private int _claimed;
+
+        public bool TryClaim() => Interlocked.Exchange(ref _claimed, 1) == 0;
     }
 }

@@ -33,6 +33,24 @@ public sealed class WorkerOptions
     /// <summary>Gets or sets how often expired unacknowledged messages are looked for (and once at start).</summary>
     public TimeSpan RestoreInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Gets or sets the hard time limit of tasks whose message sets none (task_time_limit, <c>--time-limit</c>): the
+    /// task is reported FAILURE TimeLimitExceeded and its executor thread abandoned (see the worker's remarks).
+    /// </summary>
+    public TimeSpan? TimeLimit { get; set; }
+
+    /// <summary>Gets or sets the soft time limit of tasks whose message sets none (task_soft_time_limit): the task's token is cancelled.</summary>
+    public TimeSpan? SoftTimeLimit { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether task events are sent (worker_send_task_events, <c>-E</c>).</summary>
+    public bool SendTaskEvents { get; set; }
+
+    /// <summary>
+    /// Gets or sets how often worker-heartbeat is sent (2 s as Celery's worker; worker-online and worker-offline
+    /// come with it); null sends no worker events (<c>--without-heartbeat</c>).
+    /// </summary>
+    public TimeSpan? HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Gets or sets the node name (<c>-n</c>), shown by <c>celery inspect</c>.</summary>
     public string Hostname { get; set; } = $"multiprocess{Environment.ProcessId}@{System.Net.Dns.GetHostName()}";
 

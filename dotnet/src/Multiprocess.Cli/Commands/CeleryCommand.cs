@@ -21,13 +21,15 @@ internal sealed class CeleryCommand : ICommand
     private const string Usage =
         "usage: multiprocess celery worker --broker URL [--backend URL] [--queues Q,...] [--concurrency N]\n"
         + "                                 [--prefetch-multiplier N] [--result-serializer json|pickle] [--hostname NAME]\n"
-        + "                                 [--visibility-timeout S] [--track-started]\n"
+        + "                                 [--visibility-timeout S] [--track-started] [--time-limit S] [--soft-time-limit S]\n"
+        + "                                 [-E|--task-events] [--without-heartbeat]\n"
         + "       multiprocess celery send NAME ARGS_JSON --broker URL [--backend URL] [--queue Q] [--serializer json|pickle] [--wait S]\n"
-        + "URL: redis://host:port/db | redis+socket:///path";
+        + "broker URL: redis://host:port/db | redis+socket:///path | amqp://user:password@host:port/vhost\n"
+        + "backend URL: redis://... | rpc:// (AMQP brokers; their default) | \"\" for none";
 
     public string Name => "celery";
 
-    public string Summary => "run a C# Celery worker (Redis) or send a task";
+    public string Summary => "run a C# Celery worker (Redis, RabbitMQ) or send a task";
 
     public int Run(string[] args)
     {
@@ -136,7 +138,23 @@ internal sealed class CeleryCommand : ICommand
             options.RestoreInterval = TimeSpan.FromSeconds(Math.Clamp(options.VisibilityTimeout.TotalSeconds / 2, 0.5, 10));
         }
 
+        if (o.Get("--time-limit") is { } tl)
+        {
+            options.TimeLimit = TimeSpan.FromSeconds(o.Double("--time-limit", tl));
+        }
+
+        if (o.Get("--soft-time-limit") is { } stl)
+        {
+            options.SoftTimeLimit = TimeSpan.FromSeconds(o.Double("--soft-time-limit", stl));
+        }
+
         options.TrackStarted = o.Flag("--track-started");
+        options.SendTaskEvents = o.Flag("--task-events") || o.Flag("-E");
+        if (o.Flag("--without-heartbeat"))
+        {
+            options.HeartbeatInterval = null;
+        }
+
         using var worker = new CeleryWorker(o.Required("--broker"), o.Get("--backend"), options);
         RegisterBuiltins(worker);
         using var stop = new ManualResetEventSlim();
@@ -208,7 +226,7 @@ internal sealed class CeleryCommand : ICommand
             for (var i = 0; i < args.Length; i++)
             {
                 var a = args[i];
-                if (a is "--track-started")
+                if (a is "--track-started" or "--task-events" or "-E" or "--without-heartbeat")
                 {
                     o._values[a] = null;
                 }

@@ -46,3 +46,8 @@ def sleep(seconds):
 def whoami(i, seconds=0.02):
     time.sleep(seconds)
     return ["py", i]
+
+
+@app.task(name="tests.xsum")
+def xsum(numbers, *more):
+    return sum(numbers) + sum(more)

@@ -1,0 +1,73 @@
+using Multiprocess.Pickle;
+
+namespace Multiprocess.Celery.Worker;
+
+/// <summary>
+/// Time limits as Celery's worker applies them (celery/worker/request.py <c>on_timeout</c>): the message's
+/// <c>timelimit</c> header <c>[hard, soft]</c>, else the worker's defaults. At the soft limit the task's token is
+/// cancelled; a handler that gives up with <see cref="OperationCanceledException"/> fails with
+/// <c>SoftTimeLimitExceeded</c>, as Python's task sees the exception raised in it. At the hard limit the task is
+/// reported FAILURE <c>TimeLimitExceeded(hard)</c>, acknowledged, and its executor thread is abandoned: a new one
+/// takes its place, and whatever the old handler returns later is dropped. A .NET thread cannot be killed as a
+/// prefork child is, so abandoned code runs on until it returns (its token is cancelled too): put handlers that may
+/// hang for good on a process of their own.
+/// </summary>
+public sealed partial class CeleryWorker
+{
+    private long _abandoned;
+
+    /// <summary>Gets how many executor threads were abandoned to the hard time limit (their handlers still running or since returned).</summary>
+    public long AbandonedExecutors => Interlocked.Read(ref _abandoned);
+
+    private (TimeSpan? Soft, TimeSpan? Hard) TimeLimits(Protocol.TaskMessage task)
+    {
+        static TimeSpan? Seconds(double? s) => s is > 0 ? TimeSpan.FromSeconds(s.Value) : null;
+        return (Seconds(task.SoftTimeLimit) ?? Options.SoftTimeLimit, Seconds(task.TimeLimit) ?? Options.TimeLimit);
+    }
+
+    private void OnHardTimeLimit(Delivery delivery, TimeSpan hard, CancellationTokenSource cancel)
+    {
+        if (!delivery.TryClaim())
+        {
+            return; // it returned just in time
+        }
+
+        try
+        {
+            cancel.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The executor left Execute in between: nothing to cancel.
+        }
+
+        var task = delivery.Task;
+        var seconds = hard.TotalSeconds;
+        Log($"Hard time limit ({seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s) exceeded for {Describe(task)}");
+        if (delivery.Executor is { } stuck)
+        {
+            _threads.TryRemove(stuck, out _);
+        }
+
+        Interlocked.Increment(ref _abandoned);
+        if (_consuming)
+        {
+            StartExecutor();
+        }
+
+        try
+        {
+            var exception = PyException.Create("billiard.exceptions", "TimeLimitExceeded", seconds);
+            SendTaskEvent("task-failed", task, new() { ["exception"] = PyRepr.Repr(exception), ["traceback"] = null });
+            Finish(delivery, Failed(task, exception, $"TimeLimitExceeded: hard time limit ({seconds}s) exceeded"));
+        }
+        catch (Exception e) when (e is IOException or Redis.RedisException or RabbitMQ.Client.Exceptions.AlreadyClosedException)
+        {
+            Log($"task {task.Id}: {e.Message} (left unacknowledged for redelivery)");
+        }
+        finally
+        {
+            Done(delivery);
+        }
+    }
+}

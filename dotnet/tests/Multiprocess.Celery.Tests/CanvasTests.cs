@@ -1,0 +1,122 @@
+using Multiprocess.Celery.Results;
+using Multiprocess.Celery.Tests.Support;
+using Multiprocess.Celery.Worker;
+
+namespace Multiprocess.Celery.Tests;
+
+/// <summary>
+/// Groups and chords sent by the C# client, counted by Celery 5.2's Redis chord counter, with header parts run by
+/// C# and Python workers and the body sent by whichever finishes last.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class CanvasTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    private static string Broker => CeleryServers.Redis.Url(6);
+
+    [Test]
+    public void Group_OnCSharpWorker_ResultsInOrder()
+    {
+        var queue = Unique("group");
+        using var worker = Start(queue);
+        using var client = new CeleryClient(Broker);
+        var g = client.Group(Enumerable.Range(0, 10).Select(i => new Signature("t.add", [i, 100], options: new SendOptions { Queue = queue })));
+        Assert.That(g.Get(Wait), Is.EqualTo(Enumerable.Range(100, 10).Select(i => (object?)(long)i)));
+        Assert.That(g.CompletedCount, Is.EqualTo(10));
+    }
+
+    [Test]
+    public void Chord_OnCSharpWorker_BodyGetsTheHeaderResultsInOrder()
+    {
+        var queue = Unique("chord");
+        using var worker = Start(queue);
+        using var client = new CeleryClient(Broker);
+        var header = Enumerable.Range(1, 8).Select(i => new Signature("t.slow", [i, 9 - i], options: new SendOptions { Queue = queue }));
+        var r = client.Chord(header, new Signature("t.list", ["end"], options: new SendOptions { Queue = queue }));
+        var list = (List<object?>)r.Get(Wait)!;
+        Assert.That(list, Has.Count.EqualTo(2));
+        Assert.That(list[0], Is.EqualTo(new List<object?> { 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L }), "results in header order, whatever order they finished in");
+        Assert.That(list[1], Is.EqualTo("end"));
+    }
+
+    [Test]
+    public void Chord_AFailedPart_FailsTheBodyWithChordError()
+    {
+        var queue = Unique("chordfail");
+        using var worker = Start(queue);
+        using var client = new CeleryClient(Broker);
+        var header = new[]
+        {
+            new Signature("t.add", [1, 1], options: new SendOptions { Queue = queue }),
+            new Signature("t.fail", ["broken part"], options: new SendOptions { Queue = queue }),
+        };
+        var r = client.Chord(header, new Signature("t.list", [], options: new SendOptions { Queue = queue }));
+        var e = Assert.Throws<CeleryTaskException>(() => r.Get(Wait))!;
+        Assert.That(e.ExceptionType, Is.EqualTo("ChordError"));
+        Assert.That(e.Message, Does.Contain("broken part"));
+    }
+
+    [Test]
+    public void Chord_PythonPartFinishesLast_PythonWorkerSendsTheBodyToCSharp()
+    {
+        var cs = Unique("chord-cs");
+        var py = Unique("chord-py");
+        using var worker = Start(cs);
+        using var python = PythonCelery.StartWorker(Broker, py, "pychord", concurrency: 2);
+        using var client = new CeleryClient(Broker);
+        var header = new[]
+        {
+            new Signature("t.add", [1, 2], options: new SendOptions { Queue = cs }),
+            new Signature("tests.sleep", [1.0], options: new SendOptions { Queue = py }),
+        };
+        var r = client.Chord(header, new Signature("t.list", [], options: new SendOptions { Queue = cs }));
+        var list = (List<object?>)r.Get(Wait)!;
+        Assert.That(list[0], Is.EqualTo(new List<object?> { 3L, 1.0 }), python.Tail());
+    }
+
+    [Test]
+    public void Chord_CSharpPartFinishesLast_CSharpWorkerSendsTheBodyToPython()
+    {
+        var cs = Unique("chord-cs");
+        var py = Unique("chord-py");
+        using var worker = Start(cs);
+        using var python = PythonCelery.StartWorker(Broker, py, "pychord", concurrency: 2);
+        using var client = new CeleryClient(Broker);
+        var header = new[]
+        {
+            new Signature("tests.add", [1, 2], options: new SendOptions { Queue = py }),
+            new Signature("t.slow", [3, 4], options: new SendOptions { Queue = cs }),
+        };
+        var r = client.Chord(header, new Signature("tests.xsum", [100], options: new SendOptions { Queue = py }));
+        Assert.That(r.Get(Wait), Is.EqualTo(106L), python.Tail()); // sum([3, 3]) + 100
+    }
+
+    [Test]
+    public void Chord_RpcBackend_IsRefusedAsInCelery()
+    {
+        using var client = new CeleryClient(CeleryServers.Rabbit.Url);
+        var e = Assert.Throws<NotSupportedException>(() => client.Chord([new Signature("t.add", [1, 2])], new Signature("t.list")))!;
+        Assert.That(e.Message, Does.Contain("rpc://"));
+    }
+
+    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
+
+    private static CeleryWorker Start(string queue)
+    {
+        var worker = new CeleryWorker(Broker, options: new WorkerOptions { Queues = [queue], Concurrency = 4, Log = TestContext.Progress });
+        worker.Register("t.add", args => Convert.ToInt64(args[0], System.Globalization.CultureInfo.InvariantCulture) + Convert.ToInt64(args[1], System.Globalization.CultureInfo.InvariantCulture));
+        worker.Register("t.slow", args =>
+        {
+            // Later parts finish first: the body must still see header order.
+            var a = Convert.ToInt64(args[0], System.Globalization.CultureInfo.InvariantCulture);
+            Thread.Sleep(TimeSpan.FromMilliseconds(100 * (9 - Math.Min(a, 8))));
+            return a;
+        });
+        worker.Register("t.list", args => args.ToList());
+        worker.Register("t.fail", args => throw new ArgumentException((string)args[0]!));
+        worker.Start();
+        return worker;
+    }
+}

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using Multiprocess.Celery.Results;
+using Multiprocess.Celery.Tests.Support;
+using Multiprocess.Celery.Worker;
+
+namespace Multiprocess.Celery.Tests;
+
+/// <summary>Time limits (soft: the token; hard: FAILURE TimeLimitExceeded, the executor abandoned) and events seen by Celery's own event receiver.</summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class WorkerLimitsAndEventsTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    private static string Redis => CeleryServers.Redis.Url(7);
+
+    [Test]
+    public void HardTimeLimit_HandlerIgnoresIt_FailsTimeLimitExceededAndTheWorkerGoesOn()
+    {
+        var queue = Unique("hard");
+        using var release = new ManualResetEventSlim();
+        using var returned = new ManualResetEventSlim();
+        using var worker = Start(Redis, queue, w =>
+        {
+            w.Register("t.hang", _ =>
+            {
+                release.Wait(); // deaf to cancellation, as a stuck native call
+                returned.Set();
+                return "late";
+            });
+            w.Register("t.add", args => (long)args[0]! + (long)args[1]!);
+        }, o => o.Concurrency = 1);
+        using var client = new CeleryClient(Redis);
+        var hung = client.SendTask("t.hang", [], options: new SendOptions { Queue = queue, TimeLimit = 1 });
+        var e = Assert.Throws<CeleryTaskException>(() => hung.Get(Wait))!;
+        Assert.That(e.ExceptionType, Is.EqualTo("TimeLimitExceeded"));
+        Assert.That(e.ExceptionArgs, Is.EqualTo(new object?[] { 1.0 }));
+        Assert.That(client.SendTask("t.add", [2L, 3L], options: new SendOptions { Queue = queue }).Get(Wait), Is.EqualTo(5L), "the only executor was replaced");
+        Assert.That(worker.AbandonedExecutors, Is.EqualTo(1));
+        release.Set();
+        Assert.That(returned.Wait(Wait), Is.True);
+        Assert.That(hung.State, Is.EqualTo(TaskStates.Failure), "the abandoned handler's late return is dropped");
+    }
+
+    [Test]
+    public void SoftTimeLimit_HandlerHonoursTheToken_FailsSoftTimeLimitExceeded()
+    {
+        var queue = Unique("soft");
+        using var worker = Start(Redis, queue, w => w.RegisterBound("t.patient", ctx =>
+        {
+            ctx.SoftTimeLimit.WaitHandle.WaitOne(Wait);
+            ctx.SoftTimeLimit.ThrowIfCancellationRequested();
+            return "not cancelled";
+        }));
+        using var client = new CeleryClient(Redis);
+        var r = client.SendTask("t.patient", [], options: new SendOptions { Queue = queue, SoftTimeLimit = 0.3 });
+        var e = Assert.Throws<CeleryTaskException>(() => r.Get(Wait))!;
+        Assert.That(e.ExceptionType, Is.EqualTo("SoftTimeLimitExceeded"));
+    }
+
+    [Test]
+    public void Events_OnRedis_CeleryEventReceiverSeesTheCSharpWorkerAndItsTasks() => AssertEventsSeen(Redis, new());
+
+    [Test]
+    public void Events_OnRabbit_CeleryEventReceiverSeesTheCSharpWorkerAndItsTasks() =>
+        AssertEventsSeen(CeleryServers.Rabbit.Url, new() { ["CELERY_TEST_BACKEND"] = "rpc://" });
+
+    private static void AssertEventsSeen(string broker, Dictionary<string, string> env)
+    {
+        var queue = Unique("events");
+        using var worker = Start(broker, queue, w =>
+        {
+            w.Register("t.add", args => (long)args[0]! + (long)args[1]!);
+            w.Register("t.fail", args => throw new ArgumentException((string)args[0]!));
+        }, o =>
+        {
+            o.SendTaskEvents = true;
+            o.HeartbeatInterval = TimeSpan.FromMilliseconds(300);
+        });
+        var okId = Guid.NewGuid().ToString();
+        var failedId = Guid.NewGuid().ToString();
+        env["CELERY_TEST_BROKER"] = broker;
+        env.TryAdd("CELERY_TEST_BACKEND", broker);
+        env["PYTHONDONTWRITEBYTECODE"] = "1";
+        using var probe = ChildProcess.Start(PythonCelery.Python, ["events_probe.py", worker.Options.Hostname, okId, failedId], env, PythonCelery.ModuleDirectory);
+        probe.WaitForLine("HEARTBEAT", Wait);
+        using var client = new CeleryClient(broker);
+        client.SendTask("t.add", [2L, 3L], options: new SendOptions { Queue = queue, TaskId = okId });
+        client.SendTask("t.fail", ["event boom"], options: new SendOptions { Queue = queue, TaskId = failedId });
+        Assert.That(probe.WaitForExit(TimeSpan.FromSeconds(90)), Is.Zero, probe.Tail());
+        var line = probe.Output.Split('\n').Last(l => l.StartsWith('{'));
+        var seen = JsonDocument.Parse(line).RootElement;
+        Assert.That(seen.GetProperty("types").EnumerateArray().Select(t => t.GetString()), Is.SupersetOf(new[]
+        {
+            "worker-heartbeat", "task-received", "task-started", "task-succeeded", "task-failed",
+        }), line);
+        Assert.That(seen.GetProperty("worker_alive").GetBoolean(), Is.True, line);
+        Assert.That(seen.GetProperty("ok").GetProperty("state").GetString(), Is.EqualTo("SUCCESS"), line);
+        Assert.That(seen.GetProperty("ok").GetProperty("name").GetString(), Is.EqualTo("t.add"), line);
+        Assert.That(seen.GetProperty("ok").GetProperty("result").GetString(), Is.EqualTo("5"), line);
+        Assert.That(seen.GetProperty("failed").GetProperty("exception").GetString(), Does.Contain("event boom"), line);
+    }
+
+    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
+
+    private static CeleryWorker Start(string broker, string queue, Action<CeleryWorker> register, Action<WorkerOptions>? configure = null)
+    {
+        var options = new WorkerOptions { Queues = [queue], Concurrency = 2, Log = TestContext.Progress };
+        configure?.Invoke(options);
+        var worker = new CeleryWorker(broker, options: options);
+        register(worker);
+        worker.Start();
+        return worker;
+    }
+}
