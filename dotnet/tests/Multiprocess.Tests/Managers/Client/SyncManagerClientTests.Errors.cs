@@ -46,7 +46,7 @@ public sealed partial class SyncManagerClientTests
     {
         using var inspector = Inspector();
         Assert.That(() => inspector.Call("no_such_method"), Throws.InstanceOf<MissingMemberException>().With.Message.Contains("no attribute 'no_such_method'"));
-        Assert.That(inspector.Exposed, Is.EquivalentTo(new[] { "apply", "call", "describe", "dumps", "echo", "fail", "make_lambda", "pid", "sleep", "unserializable" }));
+        Assert.That(inspector.Exposed, Is.EquivalentTo(new[] { "apply", "call", "describe", "dumps", "echo", "fail", "make_lambda", "pid", "sleep", "unserializable", "wait_sleeping" }));
         Assert.That(inspector.Call("echo", new PyTuple(1L, "a"), new PyDict { ["k"] = 2L }), Is.EqualTo(PyTuple.Create(PyTuple.Create(1L, "a"), new PyDict { ["k"] = 2L })));
     }
 
