@@ -51,10 +51,12 @@ internal sealed class HandoffQueue(object gate)
         }
 
         // A client killed while it slept must not keep a lock nobody can release; one that was told it has it (the
-        // early reply reached its socket) keeps it, as in CPython: it may have acted on it before it died.
+        // early reply reached its socket) keeps it, as in CPython: it may have acted on it before it died. The
+        // early send under way is waited for first, so the peer check sees what happened before and during it.
+        var delivered = context.EarlyReplyDelivered();
         if (context.IsPeerGone())
         {
-            if (!context.EarlyReplyDelivered())
+            if (!delivered)
             {
                 giveBack();
             }
