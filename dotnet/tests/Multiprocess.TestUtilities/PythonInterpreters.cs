@@ -72,6 +72,13 @@ public static class PythonInterpreters
     /// <summary>Versions as NUnit test-case sources: <c>[TestCaseSource(typeof(PythonInterpreters), nameof(Versions))]</c>.</summary>
     public static IEnumerable<string> Versions => SupportedVersions;
 
+    /// <summary>
+    /// <see cref="Versions"/> and <see cref="PeerRootVersion"/> (3.14, in the peer root): the matrix of the peer
+    /// fixtures the issue extends to 3.14 (Pool, Queue, SemLock, SharedMemory). A missing root fails those cases with
+    /// the message of <see cref="PeerRootPython"/>, never a skip.
+    /// </summary>
+    public static IEnumerable<string> VersionsWithPeerRoot => [.. SupportedVersions, PeerRootVersion];
+
     private static string PyenvRoot()
     {
         var env = Environment.GetEnvironmentVariable("MULTIPROCESS_PYENV_ROOT")

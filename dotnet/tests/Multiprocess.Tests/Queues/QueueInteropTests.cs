@@ -18,7 +18,7 @@ public sealed class QueueInteropTests
     /// <summary>Items in the contention test: 20,000 by default, 100,000 with MULTIPROCESS_SOAK=1.</summary>
     private static int ContentionItems => Environment.GetEnvironmentVariable("MULTIPROCESS_SOAK") == "1" ? 100_000 : 20_000;
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void Queue_TwoCSharpAndTwoPythonProducersAndConsumers_ExactMultiset(string version)
     {
         var perProducer = ContentionItems / 4;
@@ -79,7 +79,7 @@ public sealed class QueueInteropTests
         }
     }
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void JoinableQueue_PythonConsumersCallTaskDone_CSharpJoinReturnsAfterAll(string version)
     {
         using var jq = new JoinableQueue();
@@ -109,7 +109,7 @@ public sealed class QueueInteropTests
         }
     }
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void JoinableQueue_PythonProducerJoins_WaitsForCSharpTaskDone(string version)
     {
         using var jq = new JoinableQueue();
@@ -130,7 +130,7 @@ public sealed class QueueInteropTests
         Assert.That(producer.ExitCode, Is.EqualTo(0));
     }
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void ConnectionInQueueItem_BothWays_FdFetchedThroughResourceSharer(string version)
     {
         // Python → C#: the child puts a Connection on a queue; this process fetches the fd from the child's sharer.

@@ -8,7 +8,7 @@ namespace Multiprocess.Tests.Shm;
 [TestFixture]
 public sealed class SharedMemoryInteropTests
 {
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void SharedMemory_CreatedInCSharp_PythonAttachesReadsAndWrites(string version)
     {
         using var py = Start(version);
@@ -27,7 +27,7 @@ public sealed class SharedMemoryInteropTests
         }
     }
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void SharedMemory_CreatedInPython_CSharpAttachesReadsAndWrites(string version)
     {
         using var py = Start(version);
@@ -50,7 +50,7 @@ public sealed class SharedMemoryInteropTests
         Assert.That(File.Exists("/dev/shm/" + name), Is.False);
     }
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void ShareableList_CreatedInCSharp_PythonReadsAndWrites(string version)
     {
         using var py = Start(version);
@@ -73,7 +73,7 @@ public sealed class SharedMemoryInteropTests
         }
     }
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void ShareableList_CreatedInPython_CSharpReadsAndWrites(string version)
     {
         using var py = Start(version);

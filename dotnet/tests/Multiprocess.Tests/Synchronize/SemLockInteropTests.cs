@@ -13,7 +13,7 @@ namespace Multiprocess.Tests.Synchronize;
 [TestFixture]
 public sealed class SemLockInteropTests
 {
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void Lock_CreatedInCSharp_PythonRebuildsItByName(string version)
     {
         using var py = Start(version);
@@ -32,7 +32,7 @@ public sealed class SemLockInteropTests
         Assert.That(Throws(py, "lk.release()"), Is.EqualTo("ValueError: semaphore or lock released too many times"));
     }
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void Locks_CreatedInPython_CSharpRebuildsThemByName(string version)
     {
         using var py = Start(version);
@@ -75,7 +75,7 @@ public sealed class SemLockInteropTests
         Assert.That(lk.GetValue(), Is.EqualTo(1));
     }
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void Counter_TenThousandAddsEachSideUnderSharedLock_NoLostUpdate(string version)
     {
         const int N = 10_000;
