@@ -1,15 +1,15 @@
 namespace Multiprocess.Cli;
 
 /// <summary>
-/// One subcommand of <c>multiprocess</c>. Implementations are found by reflection, so adding a capability means
-/// adding one file, not editing a central table.
+/// A subcommand that still parses its own arguments (<c>celery</c>, whose options are being extended meanwhile):
+/// <see cref="CommandTree"/> lists it in the help and hands it the words after its name unparsed.
 /// </summary>
-public interface ICommand
+internal interface ICommand
 {
-    /// <summary>Gets the word that selects this command (<c>echo</c>, <c>pickle</c>, ...).</summary>
+    /// <summary>Gets the word that selects this command.</summary>
     string Name { get; }
 
-    /// <summary>Gets one line for the usage listing.</summary>
+    /// <summary>Gets one line for the command listing.</summary>
     string Summary { get; }
 
     /// <summary>Runs the command.</summary>

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace Multiprocess.Cli.Commands;
 
 /// <content>Progress of the demo: one updating line on a terminal, a plain line per tenth otherwise.</content>
-internal sealed partial class DemoCommand
+internal static partial class DemoCommand
 {
     private sealed class Progress(int total, Stopwatch watch)
     {

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Multiprocess.Pooling;
@@ -13,34 +14,68 @@ namespace Multiprocess.Cli.Commands;
 /// <see cref="DemoTargets"/>), gathered in order and checked against a local computation; shows progress, then which
 /// worker (language, pid) did how many tasks.
 /// </summary>
-internal sealed partial class DemoCommand : ICommand
+internal static partial class DemoCommand
 {
-    private const string Usage =
-        "usage: multiprocess demo [--python PATH|VERSION] [--python-workers N] [--csharp-workers N] [--tasks N] [--span N]\n"
-        + "                         [--start-method spawn|forkserver] [--package multiprocessing|multiprocess]\n"
-        + "  a mixed pool of CPython and C# workers sharing one stream of tasks (mpdemo.collatz_range)\n"
-        + "  defaults: --python 3.12 --python-workers 2 --csharp-workers 2 --tasks 400 --span 25000 --start-method spawn\n"
-        + "            --package multiprocessing";
-
-    public string Name => "demo";
-
-    public string Summary => "run a mixed pool of CPython and C# workers on one stream of tasks";
-
-    public int Run(string[] args)
+    /// <summary>Defines the command.</summary>
+    /// <returns>The command.</returns>
+    public static CliCommand Create()
     {
-        if (args is ["-h" or "--help"])
+        var python = new Option<string>("--python") { Description = "the CPython of the workers: a path or a version", HelpName = "PATH|VERSION", DefaultValueFactory = _ => "3.12" };
+        var pythonWorkers = WholeNumber("--python-workers", "CPython workers", 2);
+        var csharpWorkers = WholeNumber("--csharp-workers", "C# workers", 2);
+        var tasks = WholeNumber("--tasks", "tasks in the stream", 400);
+        var span = WholeNumber("--span", "numbers per task", 25000);
+        var startMethod = new Option<string>("--start-method")
         {
-            Console.WriteLine(Usage);
-            return 0;
-        }
-
-        if (!TryParse(args, out var settings, out var error))
+            Description = "how the CPython workers start",
+            DefaultValueFactory = _ => "spawn",
+            CustomParser = OptionValues.From<string>(Among("spawn", "forkserver"), t => $"--start-method is spawn or forkserver, not '{t}'"),
+        }.Completing("spawn", "forkserver");
+        var package = new Option<string>("--package")
         {
-            Console.Error.WriteLine($"multiprocess demo: {error}");
-            Console.Error.WriteLine(Usage);
-            return 2;
-        }
+            Description = "the CPython workers' package",
+            DefaultValueFactory = _ => "multiprocessing",
+            CustomParser = OptionValues.From<string>(Among("multiprocessing", "multiprocess"), t => $"--package is multiprocessing or multiprocess, not '{t}'"),
+        }.Completing("multiprocessing", "multiprocess");
+        var command = new CliCommand("demo", "run a mixed pool of CPython and C# workers on one stream of tasks")
+        {
+            python, pythonWorkers, csharpWorkers, tasks, span, startMethod, package,
+        };
+        command.SetAction(r =>
+        {
+            var settings = new Settings
+            {
+                Python = r.GetValue(python)!,
+                PythonWorkers = r.GetValue(pythonWorkers),
+                CSharpWorkers = r.GetValue(csharpWorkers),
+                Tasks = r.GetValue(tasks),
+                Span = Math.Max(1, r.GetValue(span)),
+                StartMethod = r.GetValue(startMethod)!,
+                Package = r.GetValue(package)!,
+            };
+            return settings.PythonWorkers + settings.CSharpWorkers == 0
+                ? CommandTree.UsageError(r, "there must be at least one worker")
+                : Run(settings);
+        });
+        return command;
+    }
 
+    private static Option<int> WholeNumber(string name, string description, int defaultValue) => new(name)
+    {
+        Description = description,
+        HelpName = "N",
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = OptionValues.From<int>(OptionValues.NonNegative, t => $"{name} takes a whole number, not '{t}'"),
+    };
+
+    private static TryParser<string> Among(params string[] words) => (string text, out string value) =>
+    {
+        value = text;
+        return words.Contains(text, StringComparer.Ordinal);
+    };
+
+    private static int Run(Settings settings)
+    {
         PythonInterpreter python;
         try
         {
@@ -159,61 +194,6 @@ internal sealed partial class DemoCommand : ICommand
         }
 
         return null;
-    }
-
-    private static bool TryParse(string[] args, out Settings settings, out string error)
-    {
-        settings = new Settings();
-        error = "";
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (i + 1 >= args.Length)
-            {
-                error = $"'{args[i]}' needs a value";
-                return false;
-            }
-
-            var value = args[++i];
-            int Int()
-            {
-                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
-                {
-                    throw new FormatException($"{args[i - 1]} takes a whole number, not '{value}'");
-                }
-
-                return n;
-            }
-
-            try
-            {
-                settings = args[i - 1] switch
-                {
-                    "--python" => settings with { Python = value },
-                    "--python-workers" => settings with { PythonWorkers = Int() },
-                    "--csharp-workers" => settings with { CSharpWorkers = Int() },
-                    "--tasks" => settings with { Tasks = Int() },
-                    "--span" => settings with { Span = Math.Max(1, Int()) },
-                    "--start-method" when value is "spawn" or "forkserver" => settings with { StartMethod = value },
-                    "--start-method" => throw new FormatException($"--start-method is spawn or forkserver, not '{value}'"),
-                    "--package" when value is "multiprocessing" or "multiprocess" => settings with { Package = value },
-                    "--package" => throw new FormatException($"--package is multiprocessing or multiprocess, not '{value}'"),
-                    _ => throw new FormatException($"unknown option '{args[i - 1]}'"),
-                };
-            }
-            catch (FormatException e)
-            {
-                error = e.Message;
-                return false;
-            }
-        }
-
-        if (settings.PythonWorkers + settings.CSharpWorkers == 0)
-        {
-            error = "there must be at least one worker";
-            return false;
-        }
-
-        return true;
     }
 
     private sealed record Settings

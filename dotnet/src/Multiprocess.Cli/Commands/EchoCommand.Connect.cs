@@ -3,7 +3,7 @@ using Multiprocess.Connection;
 namespace Multiprocess.Cli.Commands;
 
 /// <summary><c>echo connect</c>: one client session.</summary>
-internal sealed partial class EchoCommand
+internal static partial class EchoCommand
 {
     private static int Connect(Options options)
     {

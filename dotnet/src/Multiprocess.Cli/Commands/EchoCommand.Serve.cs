@@ -10,7 +10,7 @@ namespace Multiprocess.Cli.Commands;
 /// threads, kept ready up front (starting a thread cost 0.3–0.7 ms per connection here; a pool thread is reused), any
 /// beyond that on new threads, since the pool adds threads only slowly once all of them block.
 /// </summary>
-internal sealed partial class EchoCommand
+internal static partial class EchoCommand
 {
     private const int MinSessionThreads = 64;
     private static int s_activeSessions;

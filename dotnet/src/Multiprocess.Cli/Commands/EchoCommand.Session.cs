@@ -14,7 +14,7 @@ namespace Multiprocess.Cli.Commands;
 /// <item>anything else: close.</item>
 /// </list>
 /// </summary>
-internal sealed partial class EchoCommand
+internal static partial class EchoCommand
 {
     /// <summary>How a session ended.</summary>
     internal enum SessionEnd

@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.CommandLine;
 using Multiprocess.Connection;
 
 namespace Multiprocess.Cli.Commands;
@@ -13,109 +13,69 @@ namespace Multiprocess.Cli.Commands;
 /// Addresses: <c>host:port</c>, <c>[v6addr]:port</c>, a path containing <c>/</c> (AF_UNIX), <c>@name</c> (abstract
 /// AF_UNIX). Without <c>--authkey-hex</c> no handshake runs; with it (even empty) it always does.
 /// Exit status of <c>connect</c>: 0 when the session ended normally, 2 on an authentication failure, 1 on any other
-/// error (including an unknown mode name). <c>serve</c> exits 0 on SIGINT/SIGTERM, 1 if it cannot listen.
+/// error (including an unknown mode name and a bad command line). <c>serve</c> exits 0 on SIGINT/SIGTERM, 1 if it
+/// cannot listen or its command line is bad.
 /// </remarks>
-internal sealed partial class EchoCommand : ICommand
+internal static partial class EchoCommand
 {
-    private const string Usage =
-        "usage: multiprocess echo serve ADDRESS[,ADDRESS...] [--authkey-hex HEX] [--backlog N]\n"
-        + "       multiprocess echo connect ADDRESS [--authkey-hex HEX]\n"
-        + "ADDRESS: host:port | [v6addr]:port | /path/with/slash | @abstract-name";
+    private const string AddressHelp = "host:port | [v6addr]:port | /path/with/slash | @abstract-name";
 
-    public string Name => "echo";
-
-    public string Summary => "serve or connect multiprocessing.connection echo sessions (interop peer)";
-
-    public int Run(string[] args)
+    /// <summary>Defines the command.</summary>
+    /// <returns>The command.</returns>
+    public static CliCommand Create()
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help")
+        var authKey = new Option<byte[]?>("--authkey-hex")
         {
-            (args.Length == 0 ? Console.Error : Console.Out).WriteLine(Usage);
-            return args.Length == 0 ? 1 : 0;
-        }
-
-        if (!TryParseOptions(args, out var options, out var error))
-        {
-            Console.Error.WriteLine($"multiprocess echo: {error}");
-            Console.Error.WriteLine(Usage);
-            return 1;
-        }
-
-        return args[0] switch
-        {
-            "serve" => Serve(options),
-            "connect" => Connect(options),
-            _ => UnknownSubcommand(args[0]),
+            Description = "run the authkey handshake with this key (hex; may be empty)",
+            HelpName = "HEX",
+            Arity = ArgumentArity.ExactlyOne,    // one word of hex, although a byte[] would take several
+            CustomParser = OptionValues.From<byte[]?>(TryHex, t => $"--authkey-hex '{t}' is not an even number of hex digits"),
         };
-    }
 
-    private static int UnknownSubcommand(string word)
-    {
-        Console.Error.WriteLine($"multiprocess echo: unknown subcommand '{word}' (expected serve or connect)");
-        Console.Error.WriteLine(Usage);
-        return 1;
-    }
-
-    private static bool TryParseOptions(string[] args, out Options options, out string error)
-    {
-        options = new Options([], null, 128);
-        error = "";
-        string? addressText = null;
-        byte[]? key = null;
-        var backlog = 128;
-        for (var i = 1; i < args.Length; i++)
+        var serveAddresses = Addresses("ADDRESS[,ADDRESS...]", "where to listen, comma-separated: " + AddressHelp);
+        var backlog = new Option<int>("--backlog")
         {
-            switch (args[i])
+            Description = "the listen(2) backlog",
+            HelpName = "N",
+            DefaultValueFactory = _ => 128,
+            CustomParser = OptionValues.From<int>(OptionValues.NonNegative, t => $"--backlog '{t}' is not a non-negative number"),
+        };
+        var serve = new Command("serve", "accept connections and run echo sessions until SIGINT or SIGTERM") { serveAddresses, authKey, backlog };
+        serve.SetAction(r => Serve(new Options(r.GetValue(serveAddresses)!, KeyOrNull(r, authKey), r.GetValue(backlog))));
+
+        var connectAddress = Addresses("ADDRESS", "the server: " + AddressHelp);
+        var connect = new Command("connect", "connect and run one echo session") { connectAddress, authKey };
+        connect.SetAction(r => Connect(new Options(r.GetValue(connectAddress)!, KeyOrNull(r, authKey), 0)));
+
+        return new CliCommand("echo", "serve or connect multiprocessing.connection echo sessions (interop peer)", usageStatus: 1) { serve, connect };
+    }
+
+    private static Argument<IReadOnlyList<ConnectionAddress>> Addresses(string name, string description) => new Argument<IReadOnlyList<ConnectionAddress>>(name)
+    {
+        Description = description,
+        Arity = ArgumentArity.ExactlyOne,    // one word (a comma-separated list), not a collection of words
+        CustomParser = result =>
+        {
+            try
             {
-                case "--authkey-hex" when i + 1 < args.Length:
-                    try
-                    {
-                        key = Convert.FromHexString(args[++i]);
-                    }
-                    catch (FormatException)
-                    {
-                        error = $"--authkey-hex '{args[i]}' is not an even number of hex digits";
-                        return false;
-                    }
-
-                    break;
-                case "--backlog" when i + 1 < args.Length:
-                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out backlog))
-                    {
-                        error = $"--backlog '{args[i]}' is not a non-negative number";
-                        return false;
-                    }
-
-                    break;
-                case var a when a.StartsWith("--", StringComparison.Ordinal):
-                    error = $"unknown or incomplete option '{a}'";
-                    return false;
-                case var a when addressText is null:
-                    addressText = a;
-                    break;
-                default:
-                    error = $"unexpected argument '{args[i]}'";
-                    return false;
+                return ConnectionAddress.ParseList(result.Tokens[0].Value);
             }
-        }
+            catch (FormatException e)
+            {
+                result.AddError(e.Message);
+                return [];
+            }
+        },
+    }.NotAnOption();
 
-        if (addressText is null)
-        {
-            error = "missing ADDRESS";
-            return false;
-        }
+    /// <summary>The key, or null when <c>--authkey-hex</c> was not given (then no handshake runs; an empty key runs one).</summary>
+    private static byte[]? KeyOrNull(ParseResult r, Option<byte[]?> authKey) => r.GetResult(authKey) is null ? null : r.GetValue(authKey);
 
-        try
-        {
-            options = new Options(ConnectionAddress.ParseList(addressText), key, backlog);
-        }
-        catch (FormatException e)
-        {
-            error = e.Message;
-            return false;
-        }
-
-        return true;
+    private static bool TryHex(string text, out byte[]? bytes)
+    {
+        var ok = OptionValues.Hex(text, out var key);
+        bytes = key;
+        return ok;
     }
 
     private sealed record Options(IReadOnlyList<ConnectionAddress> Addresses, byte[]? AuthKey, int Backlog);

@@ -4,32 +4,10 @@ using Multiprocess.Pickle;
 namespace Multiprocess.Cli.Commands;
 
 /// <content><c>show</c>: the repr of the value, or with <c>--dis</c> the pickletools-style listing.</content>
-internal sealed partial class PickleCommand
+internal static partial class PickleCommand
 {
-    private static int Show(string[] args)
+    private static int Show(string? file, bool dis)
     {
-        var dis = false;
-        string? file = null;
-        foreach (var a in args)
-        {
-            switch (a)
-            {
-                case "--dis":
-                    dis = true;
-                    break;
-                case var _ when a.StartsWith("--", StringComparison.Ordinal):
-                    return Fail($"unknown option '{a}'\n{Usage}", 2);
-                default:
-                    if (file is not null)
-                    {
-                        return Fail($"one FILE at most\n{Usage}", 2);
-                    }
-
-                    file = a;
-                    break;
-            }
-        }
-
         var data = ReadInput(file);
         using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { NewLine = "\n" };
         if (dis)

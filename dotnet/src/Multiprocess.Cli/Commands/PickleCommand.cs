@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Cli.Commands;
@@ -8,41 +9,42 @@ namespace Multiprocess.Cli.Commands;
 /// (stdin by default) and writes it back through the object model to stdout. Errors go to stderr with the opcode
 /// and offset; the exit status is then 1.
 /// </summary>
-internal sealed partial class PickleCommand : ICommand
+internal static partial class PickleCommand
 {
-    private const string Usage = "usage: multiprocess pickle show [--dis] [FILE] | recode [--protocol 2|3|4|5] [FILE]";
-
-    public string Name => "pickle";
-
-    public string Summary => "show (repr or --dis listing) or recode a pickle through the C# object model";
-
-    public int Run(string[] args)
+    /// <summary>Defines the command.</summary>
+    /// <returns>The command.</returns>
+    public static CliCommand Create()
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help")
-        {
-            (args.Length == 0 ? Console.Error : Console.Out).WriteLine(Usage);
-            return args.Length == 0 ? 2 : 0;
-        }
+        var file = new Argument<string?>("FILE") { Description = "the pickle (default, or '-': stdin)", Arity = ArgumentArity.ZeroOrOne }.NotAnOption();
+        var dis = new Option<bool>("--dis") { Description = "a pickletools.dis-style listing instead of the repr" };
+        var show = new Command("show", "print the repr of the pickled value, or with --dis its opcodes") { dis, file };
+        show.SetAction(r => Guarded(() => Show(r.GetValue(file), r.GetValue(dis))));
 
+        var protocol = new Option<int>("--protocol")
+        {
+            Description = "the protocol to write",
+            DefaultValueFactory = _ => 4,
+            CustomParser = OptionValues.From<int>(IsProtocol, _ => "--protocol takes 2, 3, 4 or 5"),
+        }.Completing("2", "3", "4", "5");
+        var recode = new Command("recode", "read a pickle into the C# object model and write it again") { protocol, file };
+        recode.SetAction(r => Guarded(() => Recode(r.GetValue(file), r.GetValue(protocol))));
+
+        return new CliCommand("pickle", "show (repr or --dis listing) or recode a pickle through the C# object model") { show, recode };
+    }
+
+    private static bool IsProtocol(string text, out int protocol) => OptionValues.NonNegative(text, out protocol) && protocol is >= 2 and <= 5;
+
+    private static int Guarded(Func<int> run)
+    {
         try
         {
-            return args[0] switch
-            {
-                "show" => Show(args[1..]),
-                "recode" => Recode(args[1..]),
-                _ => Fail($"unknown subcommand '{args[0]}'\n{Usage}", 2),
-            };
+            return run();
         }
         catch (Exception e) when (e is PickleException or EndOfStreamException or IOException or InsufficientExecutionStackException)
         {
-            return Fail($"{e.GetType().Name}: {e.Message}", 1);
+            Console.Error.WriteLine($"multiprocess pickle: {e.GetType().Name}: {e.Message}");
+            return 1;
         }
-    }
-
-    private static int Fail(string message, int status)
-    {
-        Console.Error.WriteLine("multiprocess pickle: " + message);
-        return status;
     }
 
     /// <summary>Options that keep whatever the pickle holds: persistent ids stay as <see cref="PyPersistentId"/>.</summary>

@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.CommandLine;
 using Multiprocess.ResourceTracking;
 
 namespace Multiprocess.Cli.Commands;
@@ -9,20 +9,19 @@ namespace Multiprocess.Cli.Commands;
 /// then unlinks what is left and warns. Started by <see cref="ResourceTracker"/>; usable by CPython children as their
 /// <c>tracker_fd</c>.
 /// </summary>
-internal sealed class ResourceTrackerCommand : ICommand
+internal static class ResourceTrackerCommand
 {
-    public string Name => "resource-tracker";
-
-    public string Summary => "run a resource tracker reading fd FD (as CPython's resource_tracker.main)";
-
-    public int Run(string[] args)
+    /// <summary>Defines the command.</summary>
+    /// <returns>The command.</returns>
+    public static CliCommand Create()
     {
-        if (args.Length != 1 || !int.TryParse(args[0], NumberStyles.None, CultureInfo.InvariantCulture, out var fd))
+        var fd = new Argument<int>("FD")
         {
-            Console.Error.WriteLine("usage: multiprocess resource-tracker FD");
-            return 2;
-        }
-
-        return ResourceTrackerServer.Run(fd);
+            Description = "the read end of the tracker's pipe",
+            CustomParser = OptionValues.From<int>(OptionValues.NonNegative, t => $"FD '{t}' is not a file descriptor number"),
+        };
+        var command = new CliCommand("resource-tracker", "run a resource tracker reading fd FD (as CPython's resource_tracker.main)") { fd };
+        command.SetAction(r => ResourceTrackerServer.Run(r.GetValue(fd)));
+        return command;
     }
 }

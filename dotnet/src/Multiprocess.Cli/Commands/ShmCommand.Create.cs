@@ -1,39 +1,42 @@
-using System.Globalization;
+using System.CommandLine;
 using Multiprocess.Shm;
 
 namespace Multiprocess.Cli.Commands;
 
 /// <content><c>shm create [NAME] (--size N | --list JSON) [--layout 3.8|3.9]</c>: creates and leaves in place.</content>
-internal sealed partial class ShmCommand
+internal static partial class ShmCommand
 {
-    private static int Create(string[] rest)
+    private static CliCommand CreateCreate()
     {
-        var args = rest.ToList();
-        var sizeText = Option(args, "--size");
-        var listText = Option(args, "--list");
-        var layout = Layout(Option(args, "--layout")) ?? ShareableListLayout.Offsets;
-        if (args.Count > 1)
+        var name = new Argument<string?>("NAME") { Description = "the segment's name (default: a new psm_… name)", Arity = ArgumentArity.ZeroOrOne }.NotAnOption();
+        var size = new Option<long?>("--size")
         {
-            throw new UsageException($"unexpected argument '{args[1]}'");
-        }
-
-        if ((sizeText is null) == (listText is null))
+            Description = "a plain segment of N bytes",
+            HelpName = "N",
+            CustomParser = OptionValues.From<long?>(TryLong, t => $"--size must be an integer, not '{t}'"),
+        };
+        var list = new Option<string?>("--list") { Description = "a ShareableList of these items (a JSON array)", HelpName = "JSON" };
+        var layout = LayoutOption("the ShareableList layout (default 3.9: 3.9 and later)");
+        var command = new CliCommand("create", "create a segment or a ShareableList and leave it in place (untracked)") { name, size, list, layout };
+        command.Validators.Add(r =>
         {
-            throw new UsageException("create needs exactly one of --size N and --list JSON");
-        }
+            if ((r.GetResult(size) is null) == (r.GetResult(list) is null))
+            {
+                r.AddError("create needs exactly one of --size N and --list JSON");
+            }
+        });
+        command.SetAction(r => Create(r.GetValue(name) is { } n ? SegmentName(n) : null, r.GetValue(size), r.GetValue(list), r.GetValue(layout) ?? ShareableListLayout.Offsets));
+        return command;
+    }
 
-        var name = args.Count == 1 ? SegmentName(args[0]) : null;
+    private static int Create(string? name, long? size, string? listText, ShareableListLayout layout)
+    {
         try
         {
             // Untracked: the segment must outlive this command (a tracker would unlink it when the command exits).
-            if (sizeText is not null)
+            if (size is { } bytes)
             {
-                if (!long.TryParse(sizeText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var size))
-                {
-                    throw new UsageException($"--size must be an integer, not '{sizeText}'");
-                }
-
-                using var shm = SharedMemory.Create(size, name, track: false);
+                using var shm = SharedMemory.Create(bytes, name, track: false);
                 Console.WriteLine(shm.Name);
             }
             else

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Multiprocess.Shm;
@@ -6,17 +7,18 @@ using Multiprocess.Synchronize;
 namespace Multiprocess.Cli.Commands;
 
 /// <content><c>shm ls [--json]</c>: segments (with whether each holds a ShareableList) and semaphores.</content>
-internal sealed partial class ShmCommand
+internal static partial class ShmCommand
 {
-    private static int List(string[] rest)
+    private static CliCommand CreateList()
     {
-        var args = rest.ToList();
-        var json = Flag(args, "--json");
-        if (args.Count > 0)
-        {
-            throw new UsageException($"unexpected argument '{args[0]}'");
-        }
+        var json = new Option<bool>("--json") { Description = "a JSON array of {name, kind, size, value | shareable_list}" };
+        var command = new CliCommand("ls", "list segments (and which hold a ShareableList) and multiprocessing semaphores") { json };
+        command.SetAction(r => List(r.GetValue(json)));
+        return command;
+    }
 
+    private static int List(bool json)
+    {
         var entries = Directory.Exists(ShmDirectory)
             ? new DirectoryInfo(ShmDirectory).EnumerateFiles().OrderBy(f => f.Name, StringComparer.Ordinal).Select(Describe).ToList()
             : [];

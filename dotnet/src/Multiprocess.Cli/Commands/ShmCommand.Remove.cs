@@ -1,18 +1,22 @@
+using System.CommandLine;
 using Multiprocess.Shm;
 using Multiprocess.Synchronize;
 
 namespace Multiprocess.Cli.Commands;
 
 /// <content><c>shm rm NAME...</c>: unlinks segments (<c>psm_…</c>) and semaphores (<c>/mp-…</c>).</content>
-internal sealed partial class ShmCommand
+internal static partial class ShmCommand
 {
+    private static CliCommand CreateRemove()
+    {
+        var names = new Argument<string[]>("NAME") { Description = "segments (psm_…) and semaphores (/mp-…)", Arity = ArgumentArity.OneOrMore }.NotAnOption();
+        var command = new CliCommand("rm", "unlink segments and semaphores") { names };
+        command.SetAction(r => Remove(r.GetValue(names)!));
+        return command;
+    }
+
     private static int Remove(string[] args)
     {
-        if (args.Length == 0)
-        {
-            throw new UsageException("rm needs at least one NAME");
-        }
-
         var status = 0;
         foreach (var arg in args)
         {

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Multiprocess.Shm;
@@ -5,28 +6,31 @@ using Multiprocess.Shm;
 namespace Multiprocess.Cli.Commands;
 
 /// <content><c>shm show NAME [--hex [--bytes N]] [--layout 3.8|3.9]</c>.</content>
-internal sealed partial class ShmCommand
+internal static partial class ShmCommand
 {
     private const int DefaultHexBytes = 256;
 
-    private static int Show(string[] rest)
+    private static CliCommand CreateShow()
     {
-        var args = rest.ToList();
-        var hex = Flag(args, "--hex");
-        var bytesText = Option(args, "--bytes");
-        var layout = Layout(Option(args, "--layout"));
-        if (args.Count != 1)
+        var name = new Argument<string>("NAME") { Description = "the segment (psm_… or /psm_…)" }.NotAnOption();
+        var hex = new Option<bool>("--hex") { Description = "a hexdump -C of the first bytes instead of the ShareableList" };
+        var bytes = new Option<int>("--bytes")
         {
-            throw new UsageException(args.Count == 0 ? "show needs a NAME" : $"unexpected argument '{args[1]}'");
-        }
+            Description = "with --hex: how many bytes",
+            HelpName = "N",
+            DefaultValueFactory = _ => DefaultHexBytes,
+            CustomParser = OptionValues.From<int>(IsPositive, t => $"--bytes must be a positive integer, not '{t}'"),
+        };
+        var layout = LayoutOption("read the ShareableList in this layout (default: the one it is found to have)");
+        var command = new CliCommand("show", "print a segment's ShareableList as JSON, or a hex dump") { name, hex, bytes, layout };
+        command.SetAction(r => Show(SegmentName(r.GetValue(name)!), r.GetValue(hex), r.GetValue(bytes), r.GetValue(layout)));
+        return command;
+    }
 
-        var count = DefaultHexBytes;
-        if (bytesText is not null && (!int.TryParse(bytesText, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count <= 0))
-        {
-            throw new UsageException($"--bytes must be a positive integer, not '{bytesText}'");
-        }
+    private static bool IsPositive(string text, out int value) => OptionValues.NonNegative(text, out value) && value > 0;
 
-        var name = SegmentName(args[0]);
+    private static int Show(string name, bool hex, int count, ShareableListLayout? layout)
+    {
         using var view = SegmentView.Open(ShmDirectory, name);
         if (view is null || name.StartsWith("sem.", StringComparison.Ordinal))
         {

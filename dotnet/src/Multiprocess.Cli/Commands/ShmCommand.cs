@@ -1,3 +1,6 @@
+using System.CommandLine;
+using System.Globalization;
+
 namespace Multiprocess.Cli.Commands;
 
 /// <summary>
@@ -5,89 +8,50 @@ namespace Multiprocess.Cli.Commands;
 /// semaphores in /dev/shm, with names as Python shows them (<c>psm_…</c> without a slash; semaphores as
 /// <c>SemLock.name</c>, <c>/mp-…</c>).
 /// </summary>
-internal sealed partial class ShmCommand : ICommand
+internal static partial class ShmCommand
 {
-    private const string Usage = """
-        usage: multiprocess shm ls [--json]
-               multiprocess shm show NAME [--hex [--bytes N]] [--layout 3.8|3.9]
-               multiprocess shm create [NAME] (--size N | --list JSON) [--layout 3.8|3.9]
-               multiprocess shm rm NAME...
-        """;
-
     private const string ShmDirectory = "/dev/shm";
 
-    public string Name => "shm";
+    /// <summary>Defines the command.</summary>
+    /// <returns>The command.</returns>
+    public static CliCommand Create() =>
+        new("shm", "list, show, create and remove shared memory segments and ShareableLists")
+        {
+            CreateList(), CreateShow(), CreateCreate(), CreateRemove(),
+        };
 
-    public string Summary => "list, show, create and remove shared memory segments and ShareableLists";
-
-    public int Run(string[] args)
+    /// <summary><c>--layout 3.8|3.9</c>: the ShareableList layout to read or write (3.9 means 3.9 and later).</summary>
+    private static Option<Shm.ShareableListLayout?> LayoutOption(string description) => new Option<Shm.ShareableListLayout?>("--layout")
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help")
-        {
-            (args.Length == 0 ? Console.Error : Console.Out).WriteLine(Usage);
-            return args.Length == 0 ? 2 : 0;
-        }
+        Description = description,
+        HelpName = "3.8|3.9",
+        CustomParser = OptionValues.From<Shm.ShareableListLayout?>(TryLayout, t => $"--layout must be 3.8 or 3.9 (the 3.9–3.13 layout), not '{t}'"),
+    }.Completing("3.8", "3.9");
 
-        try
+    private static bool TryLayout(string text, out Shm.ShareableListLayout? layout)
+    {
+        layout = text switch
         {
-            return args[0] switch
-            {
-                "ls" => List(args[1..]),
-                "show" => Show(args[1..]),
-                "create" => Create(args[1..]),
-                "rm" => Remove(args[1..]),
-                _ => UsageError($"unknown shm command '{args[0]}'"),
-            };
-        }
-        catch (UsageException e)
-        {
-            return UsageError(e.Message);
-        }
+            "3.8" => Shm.ShareableListLayout.Sizes,
+            "3.9" or "3.9+" or "3.10" or "3.11" or "3.12" or "3.13" => Shm.ShareableListLayout.Offsets,
+            _ => null,
+        };
+        return layout is not null;
     }
 
-    private static int UsageError(string message)
+    private static bool TryLong(string text, out long? value)
     {
-        Console.Error.WriteLine($"multiprocess shm: {message}");
-        Console.Error.WriteLine(Usage);
-        return 2;
+        var ok = long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n);
+        value = n;
+        return ok;
     }
+
+    /// <summary>A segment name as given (Python's <c>name</c>, or with its slash) → the name without the slash.</summary>
+    private static string SegmentName(string name) => name.TrimStart('/');
 
     private static int Fail(string message)
     {
         Console.Error.WriteLine($"multiprocess shm: {message}");
         return 1;
     }
-
-    /// <summary>A segment name as given (Python's <c>name</c>, or with its slash) → the name without the slash.</summary>
-    private static string SegmentName(string name) => name.TrimStart('/');
-
-    private static string? Option(List<string> args, string name)
-    {
-        var i = args.IndexOf(name);
-        if (i < 0)
-        {
-            return null;
-        }
-
-        if (i + 1 >= args.Count)
-        {
-            throw new UsageException($"{name} needs a value");
-        }
-
-        var value = args[i + 1];
-        args.RemoveRange(i, 2);
-        return value;
-    }
-
-    private static bool Flag(List<string> args, string name) => args.Remove(name);
-
-    private static Shm.ShareableListLayout? Layout(string? text) => text switch
-    {
-        null => null,
-        "3.8" => Shm.ShareableListLayout.Sizes,
-        "3.9" or "3.9+" or "3.10" or "3.11" or "3.12" or "3.13" => Shm.ShareableListLayout.Offsets,
-        _ => throw new UsageException($"--layout must be 3.8 or 3.9 (the 3.9–3.13 layout), not '{text}'"),
-    };
-
-    private sealed class UsageException(string message) : Exception(message);
 }
