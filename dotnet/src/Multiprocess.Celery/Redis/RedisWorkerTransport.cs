@@ -4,9 +4,9 @@ using Multiprocess.Celery.Worker;
 namespace Multiprocess.Celery.Redis;
 
 /// <summary>
-/// A worker's consumer on kombu's Redis transport: one fetcher thread in <c>BRPOP</c> over the queues' priority
-/// lists, at most <c>prefetch</c> deliveries held (a semaphore: Redis has no basic.qos); each delivery is recorded in
-/// <c>unacked</c> before it is handed over, and a timer restores the messages of dead consumers past the visibility
+/// A worker's consumer on kombu's Redis transport: one fetcher thread popping the queues' priority lists in kombu's
+/// order, at most <c>prefetch</c> deliveries held (a semaphore: Redis has no basic.qos); each message is popped and
+/// recorded in <c>unacked</c> by one script, so no kill can lose it in between, and a timer restores the messages of dead consumers past the visibility
 /// timeout (kombu <c>QoS.restore_visible</c>). The pidbox is a pub/sub channel.
 /// </summary>
 internal sealed class RedisWorkerTransport : IWorkerTransport
@@ -120,17 +120,56 @@ internal sealed class RedisWorkerTransport : IWorkerTransport
         _window?.Dispose();
     }
 
+    // Pops the first message of the consume keys and records it in 'unacked' in one atomic step: a worker killed at
+    // any moment leaves each message either in its queue or restorable. (kombu's BRPOP-then-MULTI leaves a window
+    // where a killed worker loses the message it just popped: celery/kombu#305, celery/celery#7950.) The row is
+    // kombu's [envelope, exchange, routing_key] with the envelope embedded as popped. A message that is not JSON or
+    // has no delivery tag is popped and returned with a mark, for the caller to handle as BRPOP's result.
+    private const string FetchScript = """
+        for i = 3, #KEYS do
+          local msg = redis.call('RPOP', KEYS[i])
+          if msg then
+            local ok, env = pcall(cjson.decode, msg)
+            if not ok or type(env) ~= 'table' or type(env['properties']) ~= 'table' then
+              return {KEYS[i], msg, 'undecodable'}
+            end
+            local props = env['properties']
+            local tag = props['delivery_tag']
+            if type(tag) ~= 'string' then
+              return {KEYS[i], msg, 'untagged'}
+            end
+            local info = props['delivery_info']
+            if type(info) ~= 'table' then info = {} end
+            local ex = info['exchange']
+            local rk = info['routing_key']
+            if type(ex) ~= 'string' then ex = '' end
+            if type(rk) ~= 'string' then rk = '' end
+            redis.call('ZADD', KEYS[1], ARGV[1], tag)
+            redis.call('HSET', KEYS[2], tag, '[' .. msg .. ', ' .. cjson.encode(ex) .. ', ' .. cjson.encode(rk) .. ']')
+            return {KEYS[i], msg, 'unacked'}
+          end
+        end
+        return false
+        """;
+
     private void FetchLoop(IReadOnlyList<string> queues, Action<BrokerMessage> deliver)
     {
         var keys = RedisBroker.ConsumeKeys(queues);
-        var command = new object[keys.Count + 2];
-        command[0] = "BRPOP";
+        var fetch = new object[keys.Count + 5];
+        fetch[0] = "EVAL";
+        fetch[1] = FetchScript;
+        fetch[2] = keys.Count + 2;
+        fetch[3] = RedisBroker.UnackedIndexKey;
+        fetch[4] = RedisBroker.UnackedKey;
         for (var i = 0; i < keys.Count; i++)
         {
-            command[i + 1] = keys[i];
+            fetch[i + 5] = keys[i];
         }
 
-        command[^1] = 1; // seconds: the loop checks for Stop this often
+        // Waits without taking: BLMOVE of a list onto itself returns once it holds a message and leaves it there. One
+        // key can be watched: the first (the first queue's priority-0 list, where messages usually are); the others
+        // are looked at again after 0.1 s, or after 1 s (the Stop check) when there are no others.
+        object[] wait = ["BLMOVE", keys[0], keys[0], "RIGHT", "RIGHT", keys.Count == 1 ? "1" : "0.1"];
         while (_consuming)
         {
             if (!_window!.Wait(TimeSpan.FromSeconds(1)))
@@ -141,7 +180,13 @@ internal sealed class RedisWorkerTransport : IWorkerTransport
             object?[]? popped;
             try
             {
-                popped = _fetchConnection!.Execute(command) as object?[];
+                popped = _fetchConnection!.Execute([.. fetch, CeleryTime.Now()]) as object?[];
+                if (popped is null)
+                {
+                    _window.Release();
+                    _fetchConnection.Execute(wait);
+                    continue;
+                }
             }
             catch (Exception e) when (e is IOException or RedisException or ObjectDisposedException)
             {
@@ -156,7 +201,7 @@ internal sealed class RedisWorkerTransport : IWorkerTransport
                 continue;
             }
 
-            if (popped is not [byte[] key, byte[] envelope])
+            if (popped is not [byte[] key, byte[] envelope, byte[] mark])
             {
                 _window.Release();
                 continue;
@@ -175,13 +220,17 @@ internal sealed class RedisWorkerTransport : IWorkerTransport
                 continue;
             }
 
-            if (message.DeliveryTag.Length == 0)
+            if (!mark.AsSpan().SequenceEqual("unacked"u8))
             {
-                message.DeliveryTag = Guid.NewGuid().ToString();
+                // No delivery tag (not sent by kombu or this library): one is made and recorded now.
+                if (message.DeliveryTag.Length == 0)
+                {
+                    message.DeliveryTag = Guid.NewGuid().ToString();
+                }
+
+                _broker.MarkUnacked(message.DeliveryTag, envelope, message.Exchange, message.RoutingKey);
             }
 
-            // Restorable from here on: a crash before the ack returns it to the queue after the visibility timeout.
-            _broker.MarkUnacked(message.DeliveryTag, envelope, message.Exchange, message.RoutingKey);
             deliver(message);
         }
     }

@@ -7,13 +7,14 @@ using Multiprocess.Celery.Worker;
 namespace Multiprocess.Cli.Commands;
 
 /// <summary>
-/// <c>multiprocess celery worker|send</c>: a C# Celery worker with diagnostic tasks, and a one-shot client.
+/// <c>multiprocess celery worker|send|map</c>: a C# Celery worker with diagnostic tasks, a one-shot client, and a Map.
 /// </summary>
 /// <remarks>
 /// <c>worker</c> prints <c>READY</c> on stdout once consuming, logs on stderr, and stops on SIGINT/SIGTERM (tasks
 /// not yet started go back to their queue). Built-in tasks: <c>multiprocess.echo</c> returns its positional
 /// arguments as received (a list), <c>multiprocess.sum</c> adds its numeric arguments, <c>multiprocess.sleep</c>
-/// sleeps its first argument (seconds) and returns it. <c>send</c> prints the result as JSON, exit 0; 1 when the
+/// sleeps its first argument (seconds) and returns it, <c>multiprocess.whoami</c> returns <c>["cs", node name, pid,
+/// *args]</c> (Python workers of the tests answer <c>["py", …]</c>). <c>send</c> prints the result as JSON, exit 0; 1 when the
 /// task failed or timed out, 2 for bad arguments.
 /// </remarks>
 internal sealed class CeleryCommand : ICommand
@@ -24,6 +25,7 @@ internal sealed class CeleryCommand : ICommand
         + "                                 [--visibility-timeout S] [--track-started] [--time-limit S] [--soft-time-limit S]\n"
         + "                                 [-E|--task-events] [--without-heartbeat]\n"
         + "       multiprocess celery send NAME ARGS_JSON --broker URL [--backend URL] [--queue Q] [--serializer json|pickle] [--wait S]\n"
+        + "       multiprocess celery map NAME COUNT --broker URL [--backend URL] [--queue Q] [--chunksize N] [--progress N] [--timeout S]\n"
         + "broker URL: redis://host:port/db | redis+socket:///path | amqp://user:password@host:port/vhost\n"
         + "backend URL: redis://... | rpc:// (AMQP brokers; their default) | \"\" for none";
 
@@ -45,6 +47,7 @@ internal sealed class CeleryCommand : ICommand
             {
                 "worker" => RunWorker(Options.Parse(args[1..], positional: 0)),
                 "send" => Send(Options.Parse(args[1..], positional: 2)),
+                "map" => CeleryMapCommand.Run(Options.Parse(args[1..], positional: 2)),
                 _ => throw new ArgumentException($"unknown subcommand '{args[0]}'"),
             };
         }
@@ -67,6 +70,7 @@ internal sealed class CeleryCommand : ICommand
     {
         worker.Register("multiprocess.echo", args => args.ToList());
         worker.Register("multiprocess.sum", Sum);
+        worker.Register("multiprocess.whoami", args => (List<object?>)["cs", worker.Options.Hostname, (long)Environment.ProcessId, .. args]);
         worker.Register("multiprocess.sleep", args =>
         {
             var seconds = Convert.ToDouble(args.FirstOrDefault() ?? 0.0, System.Globalization.CultureInfo.InvariantCulture);
@@ -214,7 +218,7 @@ internal sealed class CeleryCommand : ICommand
         }
     }
 
-    private sealed class Options
+    internal sealed class Options
     {
         private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
 

@@ -51,3 +51,9 @@ def whoami(i, seconds=0.02):
 @app.task(name="tests.xsum")
 def xsum(numbers, *more):
     return sum(numbers) + sum(more)
+
+
+@app.task(name="multiprocess.whoami", bind=True)
+def py_whoami(self, *args):
+    # The C# worker's built-in of the same name answers ["cs", ...]: a mixed Map tells who ran each task.
+    return ["py", self.request.hostname, os.getpid(), *args]
