@@ -91,6 +91,13 @@ def pyhost_types_sleep(seconds):
     return seconds
 
 
+def pyhost_types_sleep_marked(marker, seconds):
+    """Sleeps after creating `marker`: the test waits for the file, not for a guessed time."""
+    open(marker, "w").close()
+    time.sleep(seconds)
+    return seconds
+
+
 @pytest.mark.skipif(PEER_LIB != "multiprocess", reason="functions by value (dill) are what the multiprocess peer sends")
 def test_pool_runs_lambdas_of_dill_clients(pool):
     offset = 10
@@ -185,7 +192,7 @@ def own_server():
     s.stop()
 
 
-def test_host_killed_mid_call_loses_nothing_outside_it(own_server):
+def test_host_killed_mid_call_loses_nothing_outside_it(own_server, tmp_path):
     """SIGKILL the host while a Pool call runs and other clients use native referents."""
     server = own_server
     m = server.manager()
@@ -220,15 +227,20 @@ def test_host_killed_mid_call_loses_nothing_outside_it(own_server):
     victim = pids[-1]
     failure = []
 
+    marker = str(tmp_path / "sleeping")
+
     def long_call():
         try:
-            p.apply(pyhost_types_sleep, (30,))
+            p.apply(pyhost_types_sleep_marked, (marker, 30))
         except Exception as e:
             failure.append(e)
 
     caller = threading.Thread(target=long_call)
     caller.start()
-    time.sleep(0.5)
+    deadline = time.monotonic() + 60                 # a hang guard: the kill must land while the call runs
+    while not os.path.exists(marker):
+        assert time.monotonic() < deadline and caller.is_alive(), failure
+        time.sleep(0.01)
     os.kill(victim, signal.SIGKILL)
     caller.join(20)
     assert not caller.is_alive()

@@ -37,7 +37,12 @@ cleanup() {
   local rc=$?
   for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  for ns in "$nb" "$np" "$nc"; do ip netns del "$ns" 2>/dev/null || true; done
+  # Whatever runs in the namespaces goes too, by pid: the Erlang VM and the epmd daemon it starts are not children
+  # of the pids above (rabbitmq-server's launcher does not exec the VM).
+  for ns in "$nb" "$np" "$nc"; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+  done
   if [ $rc -ne 0 ]; then
     echo "celery-netns: FAILED (exit $rc); logs:" >&2
     for f in "$work"/*.log; do [ -f "$f" ] && { echo "== $f" >&2; tail -n 15 "$f" >&2; }; done

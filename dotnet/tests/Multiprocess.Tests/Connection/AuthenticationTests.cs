@@ -12,7 +12,6 @@ namespace Multiprocess.Tests.Connection;
 /// </summary>
 [TestFixture(SyncOrAsync.Sync)]
 [TestFixture(SyncOrAsync.Async)]
-[CancelAfter(20_000)]
 public partial class AuthenticationTests(SyncOrAsync mode)
 {
     private static readonly byte[] s_key = "secret key"u8.ToArray();

@@ -11,7 +11,6 @@ namespace Multiprocess.Tests.Connection;
 /// The other direction (CPython receiving 2 GiB) takes CPython 10+ s of page faults here: it is left out.
 /// </summary>
 [TestFixture]
-[CancelAfter(60_000)]
 [Category("Large")]
 public class CPythonLargeMessageTests
 {

@@ -21,7 +21,6 @@ public enum TransportKind
 [TestFixture(SyncOrAsync.Async, TransportKind.OneByte)]
 [TestFixture(SyncOrAsync.Sync, TransportKind.SocketPair)]
 [TestFixture(SyncOrAsync.Async, TransportKind.SocketPair)]
-[CancelAfter(20_000)]
 public partial class ConnectionTests(SyncOrAsync mode, TransportKind kind)
 {
     private readonly List<IDisposable> _owned = [];

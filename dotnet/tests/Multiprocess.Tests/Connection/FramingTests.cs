@@ -4,7 +4,6 @@ using Multiprocess.Connection;
 namespace Multiprocess.Tests.Connection;
 
 [TestFixture]
-[CancelAfter(10_000)]
 public class FramingTests
 {
     [TestCase(0L, new byte[] { 0, 0, 0, 0 })]

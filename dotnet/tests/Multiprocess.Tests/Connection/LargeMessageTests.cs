@@ -10,7 +10,6 @@ namespace Multiprocess.Tests.Connection;
 /// a writer that compares every byte with the pattern and reuses its buffer.
 /// </summary>
 [TestFixture]
-[CancelAfter(60_000)]
 [Category("Large")]
 public class LargeMessageTests
 {

@@ -7,7 +7,6 @@ namespace Multiprocess.Tests.Connection;
 /// <summary>C# Listener ↔ C# Client over every family, sync and async: handshake, wrong keys, addresses, cleanup.</summary>
 [TestFixture(SyncOrAsync.Sync)]
 [TestFixture(SyncOrAsync.Async)]
-[CancelAfter(20_000)]
 public class ListenerClientTests(SyncOrAsync mode)
 {
     private static readonly byte[] s_key = "k"u8.ToArray();

@@ -5,7 +5,6 @@ using MpConnection = Multiprocess.Connection.Connection;
 namespace Multiprocess.Tests.Connection;
 
 [TestFixture]
-[CancelAfter(10_000)]
 public class PipeAndWaitTests
 {
     [Test]

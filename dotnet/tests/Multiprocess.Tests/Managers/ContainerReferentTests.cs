@@ -4,7 +4,6 @@ using Multiprocess.Pickle;
 namespace Multiprocess.Tests.Managers;
 
 /// <summary>dict, list, Namespace, Value, Array and the dict iterator at the object level: CPython's semantics and errors.</summary>
-[CancelAfter(10_000)]
 public class ContainerReferentTests
 {
     private ServerHarness _h = null!;

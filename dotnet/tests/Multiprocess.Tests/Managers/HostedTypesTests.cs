@@ -10,7 +10,6 @@ namespace Multiprocess.Tests.Managers;
 /// C# objects registered as type ids, called by stock CPython clients of every version through ordinary proxies
 /// (AutoProxy), including a method whose result comes back as a new proxy (method_to_typeid).
 /// </summary>
-[CancelAfter(60_000)]
 public class HostedTypesTests
 {
     private const string ClientScript = """

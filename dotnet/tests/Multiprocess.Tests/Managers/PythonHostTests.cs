@@ -10,7 +10,6 @@ namespace Multiprocess.Tests.Managers;
 /// The Python host behind the manager server (docs/python-host.md): its framing, the contract run in a real CPython
 /// host (Pool, Barrier actions), start-up errors, and supervision (SIGKILL mid-call, generations, restart).
 /// </summary>
-[CancelAfter(60_000)]
 public class PythonHostTests
 {
     private ServerHarness _h = null!;

@@ -19,6 +19,20 @@ internal sealed class ServerHarness : IDisposable
 
     public SharedCallContext NewClient(string name = "MainProcess") => Server.NewContext(name);
 
+    /// <summary>
+    /// Waits until every client's call is blocked in the server (the event a test needs before it wakes them, in
+    /// place of a sleep that a loaded machine can outrun); fails after 30 s, a hang guard only.
+    /// </summary>
+    public static void WaitUntilBlocked(params SharedCallContext[] clients)
+    {
+        var deadline = Environment.TickCount64 + 30_000;
+        while (!clients.All(c => c.IsBlocked))
+        {
+            Assert.That(Environment.TickCount64, Is.LessThan(deadline), "the calls never blocked");
+            Thread.Sleep(1);
+        }
+    }
+
     /// <summary>One-shot request: <c>(None, funcname, args, kwds)</c>.</summary>
     public PyTuple Public(string function, params object?[] args) =>
         Server.HandleRequest(PyTuple.Create(null, function, new PyTuple(args), new PyDict()), out _, out _);

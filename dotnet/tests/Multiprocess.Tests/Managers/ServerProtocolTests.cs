@@ -5,7 +5,6 @@ using Multiprocess.Pickle;
 namespace Multiprocess.Tests.Managers;
 
 /// <summary>The public functions and reply kinds of CPython's manager server, and its reference counting, at the object level.</summary>
-[CancelAfter(10_000)]
 public class ServerProtocolTests
 {
     private ServerHarness _h = null!;

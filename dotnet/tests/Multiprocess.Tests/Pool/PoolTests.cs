@@ -8,7 +8,6 @@ namespace Multiprocess.Tests.Pooling;
 /// <summary>The pool with CPython workers running multiprocessing.pool.worker, with every CPython: results, errors
 /// with the remote traceback, initializer and maxtasksperchild, a worker killed mid-task, and the mixed pool.</summary>
 [TestFixture]
-[CancelAfter(60_000)]
 public sealed class PoolTests
 {
     private static PoolOptions Options(string version, int processes = 2, int csharp = 0) => new()

@@ -13,7 +13,6 @@ namespace Multiprocess.Tests.Processes;
 /// from the status pipe, a Connection sent with the request, signals by pid, a dying server, and a pool of forked
 /// workers.</summary>
 [TestFixture]
-[CancelAfter(90_000)]
 public sealed class ForkServerTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);

@@ -9,7 +9,6 @@ namespace Multiprocess.Tests.Processes;
 /// fds of a request in their order, the signed numbers of the status pipe, and <c>popen_forkserver._DupFd</c> as
 /// CPython's ForkingPickler pickles it.</summary>
 [TestFixture]
-[CancelAfter(60_000)]
 public sealed class ForkServerWireTests
 {
     [Test]

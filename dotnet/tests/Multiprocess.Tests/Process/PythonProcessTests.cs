@@ -9,7 +9,6 @@ namespace Multiprocess.Tests.Processes;
 /// <summary>Spawn round trips with every CPython: arguments in, exit codes out (Python's numbers, −signal when
 /// killed), what the child sees of its parent, and the failure modes of starting.</summary>
 [TestFixture]
-[CancelAfter(60_000)]
 public sealed class PythonProcessTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);

@@ -9,7 +9,6 @@ namespace Multiprocess.Tests.Processes;
 /// <summary>The two pickles a spawned child reads, byte for byte against what CPython's ForkingPickler writes for the
 /// same preparation data and the same SpawnProcess (popen_spawn_posix spawning).</summary>
 [TestFixture]
-[CancelAfter(60_000)]
 public sealed class SpawnPicklesTests
 {
     private const string Script = """

@@ -11,7 +11,6 @@ namespace Multiprocess.Tests.Queues;
 /// consumers on one queue under contention (exact multiset of items), JoinableQueue join across the language line,
 /// and Connections travelling inside queue items through the resource sharers.</summary>
 [TestFixture]
-[CancelAfter(90_000)]
 public sealed class QueueInteropTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);

@@ -5,7 +5,6 @@ namespace Multiprocess.Tests.Queues;
 
 /// <summary>Queue, JoinableQueue and SimpleQueue semantics within one process (CPython's _TestQueue cases).</summary>
 [TestFixture]
-[CancelAfter(30_000)]
 public sealed class QueueTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);

@@ -11,7 +11,6 @@ namespace Multiprocess.Tests.ResourceTracking;
 /// die (SIGKILL included), the tracker unlinks everything and warns in CPython's words, nothing stays in /dev/shm.
 /// </summary>
 [TestFixture]
-[CancelAfter(30_000)]
 public sealed class ResourceTrackerInteropTests
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(15);

@@ -5,7 +5,6 @@ using Multiprocess.Shm;
 namespace Multiprocess.Tests.ResourceTracking;
 
 [TestFixture]
-[CancelAfter(20_000)]
 public sealed class ResourceTrackerServerTests
 {
     [Test]

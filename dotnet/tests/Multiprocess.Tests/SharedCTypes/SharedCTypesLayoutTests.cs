@@ -8,7 +8,6 @@ namespace Multiprocess.Tests.SharedCTypes;
 /// <summary>The heap lays blocks out as CPython's <c>heap.Heap</c> does, and every ctype has CPython's size and pickled
 /// name; CPython computes the expected values in the same run.</summary>
 [TestFixture]
-[CancelAfter(60_000)]
 public sealed class SharedCTypesLayoutTests
 {
     private const string HeapScript = """

@@ -12,7 +12,6 @@ namespace Multiprocess.Tests.SharedCTypes;
 /// (<c>rebuild_ctype(type, BufferWrapper, length)</c>, <c>synchronized(obj, lock)</c>, the arena as
 /// <c>rebuild_arena(size, _DupFd)</c>), byte for byte, and CPython's pickles rebuilt over the same memory.</summary>
 [TestFixture]
-[CancelAfter(60_000)]
 public sealed class SharedCTypesPickleTests
 {
     // A stand-in for the spawning Popen: DupFd(fd) becomes popen_spawn_posix._DupFd(FD), FD chosen by the test.

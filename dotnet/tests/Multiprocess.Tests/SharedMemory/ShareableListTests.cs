@@ -4,7 +4,6 @@ using Multiprocess.Shm;
 namespace Multiprocess.Tests.Shm;
 
 [TestFixture]
-[CancelAfter(20_000)]
 public sealed class ShareableListTests
 {
     private readonly List<SharedMemory> _created = [];

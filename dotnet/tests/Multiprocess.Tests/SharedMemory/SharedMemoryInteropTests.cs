@@ -6,7 +6,6 @@ namespace Multiprocess.Tests.Shm;
 
 /// <summary>Segments and ShareableLists created on each side and read and written on the other, with every CPython.</summary>
 [TestFixture]
-[CancelAfter(30_000)]
 public sealed class SharedMemoryInteropTests
 {
     [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]

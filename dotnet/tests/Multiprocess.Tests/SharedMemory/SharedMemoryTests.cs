@@ -7,7 +7,6 @@ using Multiprocess.Shm;
 namespace Multiprocess.Tests.Shm;
 
 [TestFixture]
-[CancelAfter(20_000)]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SharedMemoryTests
 {

@@ -9,7 +9,6 @@ namespace Multiprocess.Tests.Synchronize;
 /// <summary>Condition, Event and Barrier rendezvous between C# and every CPython, each side running its own code of
 /// CPython's algorithm over the same semaphores.</summary>
 [TestFixture]
-[CancelAfter(30_000)]
 public sealed class ConditionInteropTests
 {
     private const string RebuildCondition = """

@@ -12,7 +12,6 @@ namespace Multiprocess.Tests.Synchronize;
 /// <summary>Segments, lists and locks pickled on one side and unpickled on the other, as CPython's ForkingPickler
 /// sends them to spawned children; the rebuilt objects share state with the originals.</summary>
 [TestFixture]
-[CancelAfter(30_000)]
 public sealed class PickleInteropTests
 {
     private const string PicklePrelude = """

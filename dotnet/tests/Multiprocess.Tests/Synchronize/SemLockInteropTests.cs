@@ -11,7 +11,6 @@ namespace Multiprocess.Tests.Synchronize;
 
 /// <summary>Locks crossing between C# and every CPython by name, both ways, and a shared counter under a shared Lock.</summary>
 [TestFixture]
-[CancelAfter(30_000)]
 public sealed class SemLockInteropTests
 {
     [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]

@@ -12,7 +12,6 @@ namespace Multiprocess.Tests.XmlRpc;
 /// marshal fail here with CPython's own error text.
 /// </summary>
 [TestFixture]
-[CancelAfter(60_000)]
 public class XmlRpcGoldenTests
 {
     private const string Prelude = """

@@ -37,7 +37,7 @@ internal sealed class HandoffQueue(object gate)
         }
         catch (SessionAbortedException)
         {
-            if (!Withdraw(node))
+            if (!Withdraw(node) && !context.EarlyReplyDelivered())
             {
                 giveBack();
             }
@@ -50,10 +50,17 @@ internal sealed class HandoffQueue(object gate)
             return false;
         }
 
-        // A client killed while it slept must not keep a lock nobody can release.
+        // A client killed while it slept must not keep a lock nobody can release; one that was told it has it (the
+        // early reply reached its socket) keeps it, as in CPython: it may have acted on it before it died. The
+        // early send under way is waited for first, so the peer check sees what happened before and during it.
+        var delivered = context.EarlyReplyDelivered();
         if (context.IsPeerGone())
         {
-            giveBack();
+            if (!delivered)
+            {
+                giveBack();
+            }
+
             throw new SessionAbortedException();
         }
 

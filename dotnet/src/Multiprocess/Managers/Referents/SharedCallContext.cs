@@ -7,6 +7,10 @@ namespace Multiprocess.Managers.Referents;
 /// </summary>
 public sealed class SharedCallContext
 {
+    private const int EarlyPending = 0;
+    private const int EarlyDelivered = 1;
+    private const int EarlyFailed = 2;
+
     private static long s_nextThreadIdent = 139_900_000_000_000;
 
     private readonly Func<bool>? _peerGone;
@@ -15,6 +19,7 @@ public sealed class SharedCallContext
     private volatile bool _aborted;
     private Action<object?>? _replySender;
     private int _replySent;
+    private int _earlyOutcome;
 
     /// <summary>Initializes a new instance of the <see cref="SharedCallContext"/> class.</summary>
     /// <param name="clientName">The name the client sent with <c>accept_connection</c>.</param>
@@ -71,6 +76,7 @@ public sealed class SharedCallContext
             return false;
         }
 
+        Volatile.Write(ref _earlyOutcome, EarlyPending);
         Volatile.Write(ref _replySent, 1);
         return true;
     }
@@ -81,14 +87,40 @@ public sealed class SharedCallContext
         try
         {
             _replySender!(value);
+            Volatile.Write(ref _earlyOutcome, EarlyDelivered);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or TimeoutException or InvalidOperationException)
         {
+            Volatile.Write(ref _earlyOutcome, EarlyFailed);
         }
+    }
+
+    /// <summary>
+    /// Whether the current call's reply went out early and reached the client's socket (waits for a send under way).
+    /// A client told "acquired" holds the lock even if it dies the next instant, as with CPython's server: only a
+    /// grant the client never heard of may be given back.
+    /// </summary>
+    internal bool EarlyReplyDelivered()
+    {
+        if (Volatile.Read(ref _replySent) != 1)
+        {
+            return false;
+        }
+
+        var spin = default(SpinWait);
+        while (Volatile.Read(ref _earlyOutcome) == EarlyPending)
+        {
+            spin.SpinOnce();
+        }
+
+        return Volatile.Read(ref _earlyOutcome) == EarlyDelivered;
     }
 
     /// <summary>Whether the current call's reply was sent early (and resets that for the next call).</summary>
     internal bool TakeReplySent() => Volatile.Read(ref _replySent) == 1 && Interlocked.Exchange(ref _replySent, 0) == 1;
+
+    /// <summary>Gets whether a call on this connection is blocked (waiting for a lock, an item, an event...): what tests wait for instead of sleeping.</summary>
+    internal bool IsBlocked => _waiter is not null;
 
     internal void SetWaiter(Waiter? waiter)
     {

@@ -339,6 +339,8 @@ public sealed partial class SyncManagerServer
                     {
                         Thread.CurrentThread.Name = "manager " + (session.Peer ?? "client");
                         session.Run();
+                        // Named for what it does now, so a count of threads by name tells pooled ones from busy ones.
+                        Thread.CurrentThread.Name = "manager worker";
                         continue; // accept next, if fewer than Acceptors do; else wait in the pool
                     }
 

@@ -10,7 +10,6 @@ namespace Multiprocess.Tests.ManagerClient;
 /// <c>set</c> and <c>locked</c>; one that pickles with protocol 4 (as 3.8–3.13) gets 3.13's names and the client's
 /// clear errors.
 /// </summary>
-[CancelAfter(60_000)]
 public sealed class CSharpServerSince314Tests
 {
     private static readonly byte[] s_key = "since-3.14"u8.ToArray();

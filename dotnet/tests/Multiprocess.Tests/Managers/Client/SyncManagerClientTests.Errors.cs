@@ -46,7 +46,7 @@ public sealed partial class SyncManagerClientTests
     {
         using var inspector = Inspector();
         Assert.That(() => inspector.Call("no_such_method"), Throws.InstanceOf<MissingMemberException>().With.Message.Contains("no attribute 'no_such_method'"));
-        Assert.That(inspector.Exposed, Is.EquivalentTo(new[] { "apply", "call", "describe", "dumps", "echo", "fail", "make_lambda", "pid", "sleep", "unserializable" }));
+        Assert.That(inspector.Exposed, Is.EquivalentTo(new[] { "apply", "call", "describe", "dumps", "echo", "fail", "make_lambda", "pid", "sleep", "unserializable", "wait_sleeping" }));
         Assert.That(inspector.Call("echo", new PyTuple(1L, "a"), new PyDict { ["k"] = 2L }), Is.EqualTo(PyTuple.Create(PyTuple.Create(1L, "a"), new PyDict { ["k"] = 2L })));
     }
 
@@ -92,11 +92,14 @@ public sealed partial class SyncManagerClientTests
         manager.Connect();
         var inspector = (AutoProxy)manager.Create("Inspector");
         var call = Task.Run(() => inspector.Call("sleep", 30.0));
-        Thread.Sleep(200);
-        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using (var probe = (AutoProxy)manager.Create("Inspector"))
+        {
+            Assert.That(probe.Call("wait_sleeping", 60.0), Is.EqualTo(true), "the sleep call never began");
+        }
+
         server.Kill();
-        var e = Assert.Throws<AggregateException>(() => call.Wait(TimeSpan.FromSeconds(10)));
-        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
+        // The call ends with the kill, not with the 30 s sleep: it fails well before that.
+        var e = Assert.Throws<AggregateException>(() => call.Wait(TimeSpan.FromSeconds(25)));
         Assert.That(e!.InnerException, Is.InstanceOf<EndOfStreamException>().With.Message.Contains("closed the connection before answering 'sleep'"));
         Assert.That(() => inspector.Call("pid"), Throws.InstanceOf<IOException>(), "a new connection is refused");
         inspector.Dispose(); // the decref fails quietly, as in Python

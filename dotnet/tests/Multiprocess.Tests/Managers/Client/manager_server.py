@@ -31,6 +31,9 @@ class Boom(Exception):
     pass
 
 
+_sleeping = threading.Event()
+
+
 class Inspector:
     """Checks, inside the manager, what C# sent: proxies must arrive as working Python proxies."""
 
@@ -65,8 +68,13 @@ class Inspector:
         return None
 
     def sleep(self, seconds):
+        _sleeping.set()
         time.sleep(seconds)
         return seconds
+
+    def wait_sleeping(self, timeout):
+        """Whether a sleep() call has begun (tests wait for it instead of sleeping themselves)."""
+        return _sleeping.wait(timeout)
 
     def pid(self):
         return os.getpid()
