@@ -41,6 +41,35 @@ class Referents:
         self._objects = {}
         self._registries = {}
         self._lock = threading.Lock()
+        self.pool_types = ()                 # Pool classes whose blocking calls may be answered by run_deferred
+
+    def run_deferred(self, request, finish):
+        """Pool.map/starmap/apply, answered from the Pool's result thread: the call is submitted with the *_async
+        method and `finish(status, value)` (status 0 the result, 1 the exception) runs from its callback, as soon as
+        the result came. The thread that submitted it is free at once, and the reply costs no wake-up of a thread
+        blocked in get(). Returns False (run() it instead) for any other request, and for arguments the blocking
+        method would refuse (its own TypeError is then the answer)."""
+        if request[0] != "call" or request[5] or not self.pool_types:
+            return False
+        _, handle, name, args, kwargs, _ = request
+        entry = self._objects.get(handle)
+        if (name not in _DEFERRABLE or entry is None or not isinstance(entry[0], self.pool_types)
+                or len(args) > 3 or not set(kwargs) <= _DEFERRABLE[name]):
+            return False
+        once = threading.Lock()
+
+        def done(status, value):
+            if once.acquire(False):
+                try:
+                    finish(status, value)
+                except BaseException:        # never into the Pool's result thread: it would stop serving results
+                    pass
+
+        result = getattr(entry[0], name + "_async")(*args, callback=lambda v: done(0, v),
+                                                    error_callback=lambda e: done(1, e), **kwargs)
+        if result.ready():                   # an empty map is ready at once and calls no callback
+            done(0 if result.successful() else 1, result._value)
+        return True
 
     def keep(self, obj):
         handle = id(obj)
@@ -172,6 +201,10 @@ class _Replies:
 
 _STATUS = (b"\0", b"\1", b"\2")
 
+# The blocking Pool methods run_deferred answers from a callback, and the keyword arguments each accepts.
+_DEFERRABLE = {"map": {"func", "iterable", "chunksize"}, "starmap": {"func", "iterable", "chunksize"},
+               "apply": {"func", "args", "kwds"}}
+
 
 class _Serving:
     """Leader/followers: the thread that reads a request runs it itself, after handing the reading to an idle thread
@@ -256,6 +289,7 @@ def main(argv=None):
         callables = {"Pool": pool.Pool}
         callables.update((typeid, c) for typeid, c, _, _ in registrations if c is not None)
         table.register(0, callables)
+        table.pool_types = (pool.Pool,)
         described = [(t, c is not None, None if e is None else tuple(e), None if m is None else dict(m))
                      for t, c, e, m in registrations]
         hello = (os.getpid(), sys.version.split()[0], sys.executable, described, lane_path)
@@ -266,15 +300,25 @@ def main(argv=None):
         replies.send(0, 2, pickle.dumps("the Python host could not start: " + text, 4))
         return 1
 
-    def work(rid, payload):
+    def answer(rid, status, value):
         try:
-            status, data = 0, dumps(table.run(loads(payload)))
-        except BaseException as e:           # every failure is a reply: the server's caller gets it as a Python error
+            status, data = (0, dumps(value)) if status == 0 else _dump_exception(value, dumps)
+        except BaseException as e:           # the result could not be pickled
             status, data = _dump_exception(e, dumps)
         try:
             replies.send(rid, status, data)
         except OSError:
             pass                              # the server is gone; main() ends on EOF
+
+    def work(rid, payload):
+        try:
+            request = loads(payload)
+            if table.run_deferred(request, lambda status, value: answer(rid, status, value)):
+                return                        # answered from the Pool's result thread
+            status, value = 0, table.run(request)
+        except BaseException as e:           # every failure is a reply: the server's caller gets it as a Python error
+            status, value = 1, e
+        answer(rid, status, value)
 
     _Serving(_Channel(lane_fd), work).spawn()
     while True:                               # the inline lane: the server's next request once the last one answered

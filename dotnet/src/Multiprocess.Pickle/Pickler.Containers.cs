@@ -13,7 +13,7 @@ internal sealed partial class Pickler
         var n = items.Length;
         if (n == 0)
         {
-            WriteByte(Opcodes.EMPTY_TUPLE);
+            _out.WriteOpcode(Opcodes.EMPTY_TUPLE);
             return;
         }
 
@@ -31,18 +31,18 @@ internal sealed partial class Pickler
             if (!scalarsOnly && _memo.TryGetValue(memoKey, out var index))
             {
                 // The tuple was reached through its own items (recursion): drop the items, fetch it from the memo.
-                Reserve(n).Fill(Opcodes.POP);
+                _out.WriteOpcodes(Opcodes.POP, n);
                 WriteGet(index);
             }
             else
             {
-                WriteByte((byte)(Opcodes.TUPLE1 + n - 1));
+                _out.WriteOpcode((byte)(Opcodes.TUPLE1 + n - 1));
                 MemoPut(memoKey);
             }
         }
         else
         {
-            WriteByte(Opcodes.MARK);
+            _out.WriteOpcode(Opcodes.MARK);
             foreach (var item in items)
             {
                 Save(item);
@@ -50,12 +50,12 @@ internal sealed partial class Pickler
 
             if (_memo.TryGetValue(memoKey, out var index))
             {
-                WriteByte(Opcodes.POP_MARK);
+                _out.WriteOpcode(Opcodes.POP_MARK);
                 WriteGet(index);
             }
             else
             {
-                WriteByte(Opcodes.TUPLE);
+                _out.WriteOpcode(Opcodes.TUPLE);
                 MemoPut(memoKey);
             }
         }
@@ -66,26 +66,26 @@ internal sealed partial class Pickler
     private void SaveList(ReadOnlySpan<object?> items, object memoKey)
     {
         Enter();
-        WriteByte(Opcodes.EMPTY_LIST);
+        _out.WriteOpcode(Opcodes.EMPTY_LIST);
         MemoPut(memoKey);
 
         // batch_list_exact: one item is APPEND; otherwise MARK … APPENDS per 1000.
         if (items.Length == 1)
         {
             Save(items[0]);
-            WriteByte(Opcodes.APPEND);
+            _out.WriteOpcode(Opcodes.APPEND);
         }
         else if (items.Length > 1)
         {
             for (var start = 0; start < items.Length; start += BatchSize)
             {
-                WriteByte(Opcodes.MARK);
+                _out.WriteOpcode(Opcodes.MARK);
                 foreach (var item in items.Slice(start, Math.Min(BatchSize, items.Length - start)))
                 {
                     Save(item);
                 }
 
-                WriteByte(Opcodes.APPENDS);
+                _out.WriteOpcode(Opcodes.APPENDS);
             }
         }
 
@@ -95,7 +95,7 @@ internal sealed partial class Pickler
     private void SaveDict(PyDict dict)
     {
         Enter();
-        WriteByte(Opcodes.EMPTY_DICT);
+        _out.WriteOpcode(Opcodes.EMPTY_DICT);
         MemoPut(dict);
         if (dict.Count == 1)
         {
@@ -105,7 +105,7 @@ internal sealed partial class Pickler
                 Save(v);
             }
 
-            WriteByte(Opcodes.SETITEM);
+            _out.WriteOpcode(Opcodes.SETITEM);
         }
         else if (dict.Count > 1)
         {
@@ -114,7 +114,7 @@ internal sealed partial class Pickler
             int i;
             do
             {
-                WriteByte(Opcodes.MARK);
+                _out.WriteOpcode(Opcodes.MARK);
                 i = 0;
                 while (e.MoveNext())
                 {
@@ -126,7 +126,7 @@ internal sealed partial class Pickler
                     }
                 }
 
-                WriteByte(Opcodes.SETITEMS);
+                _out.WriteOpcode(Opcodes.SETITEMS);
             }
             while (i == BatchSize);
         }
@@ -143,7 +143,7 @@ internal sealed partial class Pickler
         }
 
         Enter();
-        WriteByte(Opcodes.EMPTY_SET);
+        _out.WriteOpcode(Opcodes.EMPTY_SET);
         MemoPut(set);
         if (set.Count > 0)
         {
@@ -151,7 +151,7 @@ internal sealed partial class Pickler
             int i;
             do
             {
-                WriteByte(Opcodes.MARK);
+                _out.WriteOpcode(Opcodes.MARK);
                 i = 0;
                 while (e.MoveNext())
                 {
@@ -162,7 +162,7 @@ internal sealed partial class Pickler
                     }
                 }
 
-                WriteByte(Opcodes.ADDITEMS);
+                _out.WriteOpcode(Opcodes.ADDITEMS);
             }
             while (i == BatchSize);
         }
@@ -179,7 +179,7 @@ internal sealed partial class Pickler
         }
 
         Enter();
-        WriteByte(Opcodes.MARK);
+        _out.WriteOpcode(Opcodes.MARK);
         foreach (var item in set)
         {
             Save(item);
@@ -187,12 +187,12 @@ internal sealed partial class Pickler
 
         if (_memo.TryGetValue(set, out var index))
         {
-            WriteByte(Opcodes.POP_MARK);
+            _out.WriteOpcode(Opcodes.POP_MARK);
             WriteGet(index);
         }
         else
         {
-            WriteByte(Opcodes.FROZENSET);
+            _out.WriteOpcode(Opcodes.FROZENSET);
             MemoPut(set);
         }
 

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;
 using Multiprocess.Pickle.Internal;
@@ -35,25 +34,7 @@ internal sealed partial class Pickler
         if (_options.Extensions is { } ext && ext.TryGetCode(g.Module, g.Name, out var code))
         {
             // Extension codes are not memoized (_pickle.c save_global writes EXT and returns).
-            if (code <= 0xff)
-            {
-                var s = Reserve(2);
-                s[0] = Opcodes.EXT1;
-                s[1] = (byte)code;
-            }
-            else if (code <= 0xffff)
-            {
-                var s = Reserve(3);
-                s[0] = Opcodes.EXT2;
-                BinaryPrimitives.WriteUInt16LittleEndian(s[1..], (ushort)code);
-            }
-            else
-            {
-                var s = Reserve(5);
-                s[0] = Opcodes.EXT4;
-                BinaryPrimitives.WriteInt32LittleEndian(s[1..], code);
-            }
-
+            _out.WriteExt(code);
             return;
         }
 
@@ -61,7 +42,7 @@ internal sealed partial class Pickler
         {
             SaveGlobalName(g.Module, isModule: true);
             SaveGlobalName(g.Name, isModule: false);
-            WriteByte(Opcodes.STACK_GLOBAL);
+            _out.WriteOpcode(Opcodes.STACK_GLOBAL);
         }
         else if (g.Name.Contains('.', StringComparison.Ordinal))
         {
@@ -91,12 +72,7 @@ internal sealed partial class Pickler
                 throw new PicklingException($"can't pickle global identifier '{module}.{name}' using pickle protocol {_protocol}");
             }
 
-            var span = Reserve(1 + module.Length + 1 + name.Length + 1);
-            span[0] = Opcodes.GLOBAL;
-            Encoding.ASCII.GetBytes(module, span[1..]);
-            span[1 + module.Length] = (byte)'\n';
-            Encoding.ASCII.GetBytes(name, span[(2 + module.Length)..]);
-            span[^1] = (byte)'\n';
+            _out.WriteGlobal(module, name);
         }
 
         _globalMemo[key] = WritePut();
@@ -124,7 +100,7 @@ internal sealed partial class Pickler
             }
         }
 
-        OpcodeBoundary();
+        _out.OpcodeBoundary();
     }
 
     /// <summary>save_reduce: construct, memoize (or fetch if the object was reached recursively), items, state.</summary>
@@ -142,27 +118,27 @@ internal sealed partial class Pickler
                 Save(r.Callable);
                 Save(r.Args);
                 Save(r.Kwargs);
-                WriteByte(Opcodes.NEWOBJ_EX);
+                _out.WriteOpcode(Opcodes.NEWOBJ_EX);
                 break;
             case PyReduceKind.NewObj:
                 Save(r.Callable);
                 Save(r.Args);
-                WriteByte(Opcodes.NEWOBJ);
+                _out.WriteOpcode(Opcodes.NEWOBJ);
                 break;
             case PyReduceKind.Obj:
-                WriteByte(Opcodes.MARK);
+                _out.WriteOpcode(Opcodes.MARK);
                 Save(r.Callable);
                 foreach (var arg in r.Args.AsSpan())
                 {
                     Save(arg);
                 }
 
-                WriteByte(Opcodes.OBJ);
+                _out.WriteOpcode(Opcodes.OBJ);
                 break;
             default:
                 Save(r.Callable);
                 Save(r.Args);
-                WriteByte(Opcodes.REDUCE);
+                _out.WriteOpcode(Opcodes.REDUCE);
                 break;
         }
 
@@ -170,7 +146,7 @@ internal sealed partial class Pickler
         {
             if (_memo.TryGetValue(memoKey, out var index))
             {
-                WriteByte(Opcodes.POP);
+                _out.WriteOpcode(Opcodes.POP);
                 WriteGet(index);
                 _depth--;
                 return;
@@ -188,17 +164,17 @@ internal sealed partial class Pickler
                 if (n == 1)
                 {
                     Save(listItems[start]);
-                    WriteByte(Opcodes.APPEND);
+                    _out.WriteOpcode(Opcodes.APPEND);
                     break;
                 }
 
-                WriteByte(Opcodes.MARK);
+                _out.WriteOpcode(Opcodes.MARK);
                 for (var i = start; i < start + n; i++)
                 {
                     Save(listItems[i]);
                 }
 
-                WriteByte(Opcodes.APPENDS);
+                _out.WriteOpcode(Opcodes.APPENDS);
             }
         }
 
@@ -211,25 +187,25 @@ internal sealed partial class Pickler
                 {
                     Save(dictItems[start].Key);
                     Save(dictItems[start].Value);
-                    WriteByte(Opcodes.SETITEM);
+                    _out.WriteOpcode(Opcodes.SETITEM);
                     break;
                 }
 
-                WriteByte(Opcodes.MARK);
+                _out.WriteOpcode(Opcodes.MARK);
                 for (var i = start; i < start + n; i++)
                 {
                     Save(dictItems[i].Key);
                     Save(dictItems[i].Value);
                 }
 
-                WriteByte(Opcodes.SETITEMS);
+                _out.WriteOpcode(Opcodes.SETITEMS);
             }
         }
 
         if (r.State is not null)
         {
             Save(r.State);
-            WriteByte(Opcodes.BUILD);
+            _out.WriteOpcode(Opcodes.BUILD);
         }
 
         if (r.PostCalls is { } calls)
@@ -237,7 +213,7 @@ internal sealed partial class Pickler
             foreach (var call in calls)
             {
                 Save(call);
-                WriteByte(Opcodes.POP);
+                _out.WriteOpcode(Opcodes.POP);
             }
         }
 

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Collections;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -19,14 +18,14 @@ internal sealed partial class Pickler
     {
         if (_hasPersistentId && SavePersistent(obj))
         {
-            OpcodeBoundary();
+            _out.OpcodeBoundary();
             return;
         }
 
         switch (obj)
         {
             case null:
-                WriteByte(Opcodes.NONE);
+                _out.WriteOpcode(Opcodes.NONE);
                 break;
             case string s:
                 if (!TryMemoGet(s))
@@ -43,10 +42,10 @@ internal sealed partial class Pickler
                 SaveFloat(d);
                 break;
             case bool b:
-                WriteByte(b ? Opcodes.NEWTRUE : Opcodes.NEWFALSE);
+                _out.WriteOpcode(b ? Opcodes.NEWTRUE : Opcodes.NEWFALSE);
                 break;
             case PyTuple { Count: 0 }:
-                WriteByte(Opcodes.EMPTY_TUPLE);
+                _out.WriteOpcode(Opcodes.EMPTY_TUPLE);
                 break;
             default:
                 if (!TryMemoGet(obj))
@@ -57,7 +56,7 @@ internal sealed partial class Pickler
                 break;
         }
 
-        OpcodeBoundary();
+        _out.OpcodeBoundary();
     }
 
     private void SaveObject(object obj)
@@ -105,7 +104,7 @@ internal sealed partial class Pickler
                 return;
             case PyPersistentId pid:
                 Save(pid.Id);
-                WriteByte(Opcodes.BINPERSID);
+                _out.WriteOpcode(Opcodes.BINPERSID);
                 return;
             case object?[] array:
                 SaveList(array, array);
@@ -156,21 +155,7 @@ internal sealed partial class Pickler
         return false;
     }
 
-    private void WriteGet(int index)
-    {
-        if (index < 256)
-        {
-            var s = Reserve(2);
-            s[0] = Opcodes.BINGET;
-            s[1] = (byte)index;
-        }
-        else
-        {
-            var s = Reserve(5);
-            s[0] = Opcodes.LONG_BINGET;
-            BinaryPrimitives.WriteUInt32LittleEndian(s[1..], (uint)index);
-        }
-    }
+    private void WriteGet(int index) => _out.WriteGet(index);
 
     private void MemoPut(object obj) => _memo.Set(obj, WritePut());
 
@@ -179,19 +164,11 @@ internal sealed partial class Pickler
         var index = _memoNext++;
         if (_protocol >= 4)
         {
-            WriteByte(Opcodes.MEMOIZE);
-        }
-        else if (index < 256)
-        {
-            var s = Reserve(2);
-            s[0] = Opcodes.BINPUT;
-            s[1] = (byte)index;
+            _out.WriteOpcode(Opcodes.MEMOIZE);
         }
         else
         {
-            var s = Reserve(5);
-            s[0] = Opcodes.LONG_BINPUT;
-            BinaryPrimitives.WriteUInt32LittleEndian(s[1..], (uint)index);
+            _out.WritePut(index);
         }
 
         return index;

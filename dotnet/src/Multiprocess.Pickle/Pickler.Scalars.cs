@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Numerics;
-using Multiprocess.Pickle.Internal;
 
 namespace Multiprocess.Pickle;
 
@@ -9,136 +7,13 @@ internal sealed partial class Pickler
 {
     // ---- scalars
 
-    private void SaveLong(long v)
-    {
-        if (v is >= int.MinValue and <= int.MaxValue)
-        {
-            if (v is >= 0 and <= 0xff)
-            {
-                var s = Reserve(2);
-                s[0] = Opcodes.BININT1;
-                s[1] = (byte)v;
-            }
-            else if (v is >= 0 and <= 0xffff)
-            {
-                var s = Reserve(3);
-                s[0] = Opcodes.BININT2;
-                BinaryPrimitives.WriteUInt16LittleEndian(s[1..], (ushort)v);
-            }
-            else
-            {
-                var s = Reserve(5);
-                s[0] = Opcodes.BININT;
-                BinaryPrimitives.WriteInt32LittleEndian(s[1..], (int)v);
-            }
+    private void SaveLong(long v) => _out.WriteInt(v);
 
-            return;
-        }
+    private void SaveBigInteger(BigInteger v) => _out.WriteInt(v);
 
-        // LONG1 with the minimal two's-complement bytes: significant bits plus a sign bit, rounded up to bytes.
-        var bits = 64 - BitOperations.LeadingZeroCount((ulong)(v < 0 ? ~v : v)) + 1;
-        var n = (bits + 7) / 8;
-        var span = Reserve(2 + n);
-        span[0] = Opcodes.LONG1;
-        span[1] = (byte)n;
-        Span<byte> le = stackalloc byte[8];
-        BinaryPrimitives.WriteInt64LittleEndian(le, v);
-        le[..n].CopyTo(span[2..]);
-    }
+    private void SaveFloat(double d) => _out.WriteFloat(d);
 
-    private void SaveBigInteger(BigInteger v)
-    {
-        if (v >= long.MinValue && v <= long.MaxValue)
-        {
-            SaveLong((long)v);
-            return;
-        }
-
-        var n = v.GetByteCount();
-        if (n < 256)
-        {
-            var s = Reserve(2 + n);
-            s[0] = Opcodes.LONG1;
-            s[1] = (byte)n;
-            v.TryWriteBytes(s[2..], out _);
-        }
-        else
-        {
-            var s = Reserve(5 + n);
-            s[0] = Opcodes.LONG4;
-            BinaryPrimitives.WriteInt32LittleEndian(s[1..], n);
-            v.TryWriteBytes(s[5..], out _);
-        }
-    }
-
-    private void SaveFloat(double d)
-    {
-        var s = Reserve(9);
-        s[0] = Opcodes.BINFLOAT;
-        BinaryPrimitives.WriteDoubleBigEndian(s[1..], d);
-    }
-
-    private void SaveStr(string s)
-    {
-        if (s.Length <= 0xff && _protocol >= 4)
-        {
-            // Most strings are short ASCII: copy them straight in, falling back when a char is not ASCII.
-            var span = Reserve(2 + s.Length);
-            if (s.Length <= 16 ? NarrowShortAscii(s, span[2..]) : System.Text.Ascii.FromUtf16(s, span[2..], out _) == System.Buffers.OperationStatus.Done)
-            {
-                span[0] = Opcodes.SHORT_BINUNICODE;
-                span[1] = (byte)s.Length;
-                return;
-            }
-
-            _pos -= 2 + s.Length;
-        }
-
-        var n = PyUtf8.GetByteCount(s);
-        Span<byte> header = stackalloc byte[9];
-        int h;
-        if (_protocol >= 4 && n <= 0xff)
-        {
-            header[0] = Opcodes.SHORT_BINUNICODE;
-            header[1] = (byte)n;
-            h = 2;
-        }
-        else
-        {
-            header[0] = Opcodes.BINUNICODE;
-            BinaryPrimitives.WriteUInt32LittleEndian(header[1..], (uint)n);
-            h = 5;
-        }
-
-        if (n < FrameSizeTarget)
-        {
-            var span = Reserve(h + n);
-            header[..h].CopyTo(span);
-            PyUtf8.Encode(s, span[h..]);
-            return;
-        }
-
-        var payload = GC.AllocateUninitializedArray<byte>(n);
-        PyUtf8.Encode(s, payload);
-        WriteHeaderAndPayload(header[..h], payload);
-    }
-
-    /// <summary>Copies a short ASCII string byte by byte (cheaper than the vectorized call for a few chars).</summary>
-    private static bool NarrowShortAscii(string s, Span<byte> destination)
-    {
-        for (var i = 0; i < s.Length; i++)
-        {
-            var c = s[i];
-            if (c >= 0x80)
-            {
-                return false;
-            }
-
-            destination[i] = (byte)c;
-        }
-
-        return true;
-    }
+    private void SaveStr(string s) => _out.WriteUnicode(s, allowShort: _protocol >= 4);
 
     private void SaveBytes(ReadOnlyMemory<byte> data, object memoKey)
     {
@@ -152,22 +27,7 @@ internal sealed partial class Pickler
             return;
         }
 
-        Span<byte> header = stackalloc byte[9];
-        int h;
-        if (data.Length <= 0xff)
-        {
-            header[0] = Opcodes.SHORT_BINBYTES;
-            header[1] = (byte)data.Length;
-            h = 2;
-        }
-        else
-        {
-            header[0] = Opcodes.BINBYTES;
-            BinaryPrimitives.WriteUInt32LittleEndian(header[1..], (uint)data.Length);
-            h = 5;
-        }
-
-        WriteHeaderAndPayload(header[..h], data);
+        _out.WriteBytes(data);
         MemoPut(memoKey);
     }
 
@@ -182,10 +42,7 @@ internal sealed partial class Pickler
             return;
         }
 
-        Span<byte> header = stackalloc byte[9];
-        header[0] = Opcodes.BYTEARRAY8;
-        BinaryPrimitives.WriteUInt64LittleEndian(header[1..], (ulong)data.Length);
-        WriteHeaderAndPayload(header, data);
+        _out.WriteByteArray8(data);
         MemoPut(memoKey);
     }
 
@@ -211,10 +68,10 @@ internal sealed partial class Pickler
             return;
         }
 
-        WriteByte(Opcodes.NEXT_BUFFER);
+        _out.WriteOpcode(Opcodes.NEXT_BUFFER);
         if (pb.IsReadOnly)
         {
-            WriteByte(Opcodes.READONLY_BUFFER);
+            _out.WriteOpcode(Opcodes.READONLY_BUFFER);
         }
     }
 
@@ -228,7 +85,7 @@ internal sealed partial class Pickler
 
         // save(pid, pers_save=1): the id itself is not offered to the hook again.
         SaveWithoutPersistentHook(pid);
-        WriteByte(Opcodes.BINPERSID);
+        _out.WriteOpcode(Opcodes.BINPERSID);
         return true;
     }
 
@@ -236,7 +93,7 @@ internal sealed partial class Pickler
     {
         switch (obj)
         {
-            case null: WriteByte(Opcodes.NONE); break;
+            case null: _out.WriteOpcode(Opcodes.NONE); break;
             case string s:
                 if (!TryMemoGet(s))
                 {
@@ -247,7 +104,7 @@ internal sealed partial class Pickler
                 break;
             case long l: SaveLong(l); break;
             case double d: SaveFloat(d); break;
-            case bool b: WriteByte(b ? Opcodes.NEWTRUE : Opcodes.NEWFALSE); break;
+            case bool b: _out.WriteOpcode(b ? Opcodes.NEWTRUE : Opcodes.NEWFALSE); break;
             default:
                 if (!TryMemoGet(obj))
                 {

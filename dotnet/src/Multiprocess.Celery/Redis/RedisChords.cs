@@ -22,21 +22,7 @@ internal static class RedisChords
     {
         var key = Key(groupId, ".s");
         var value = size.ToString(CultureInfo.InvariantCulture);
-        backend.Pool.Use(c =>
-        {
-            // celery's KeyValueStoreBackend.set on Redis: SETEX with result_expires + PUBLISH, in one transaction.
-            c.Write("MULTI");
-            c.Write("SETEX", key, Expires(backend), value);
-            c.Write("PUBLISH", key, value);
-            c.Write("EXEC");
-            c.Flush();
-            for (var i = 0; i < 4; i++)
-            {
-                c.Read(c.ReplyTimeout);
-            }
-
-            return 0;
-        });
+        backend.SetAndPublish(key, value);
     }
 
     /// <summary>Records a finished header task; when it completes the chord, returns every part in header order.</summary>

@@ -50,23 +50,27 @@ public sealed class RedisResultBackend : IResultBackend
             return;
         }
 
-        var key = TaskKeyPrefix + meta.TaskId;
-        var value = meta.Serialize(Serializer);
-        Pool.Use(c =>
-        {
-            c.Write("MULTI");
-            c.Write("SETEX", key, Math.Max(1, (long)ResultExpires.TotalSeconds), value);
-            c.Write("PUBLISH", key, value);
-            c.Write("EXEC");
-            c.Flush();
-            for (var i = 0; i < 4; i++)
-            {
-                c.Read(c.ReplyTimeout);
-            }
-
-            return 0;
-        });
+        SetAndPublish(TaskKeyPrefix + meta.TaskId, meta.Serialize(Serializer));
     }
+
+    /// <summary>
+    /// Celery's KeyValueStoreBackend.set on Redis: SETEX with result_expires and PUBLISH to the key's channel, in one
+    /// transaction (task results and a chord's group size both go this way).
+    /// </summary>
+    internal void SetAndPublish(string key, object value) => Pool.Use(c =>
+    {
+        c.Write("MULTI");
+        c.Write("SETEX", key, Math.Max(1, (long)ResultExpires.TotalSeconds), value);
+        c.Write("PUBLISH", key, value);
+        c.Write("EXEC");
+        c.Flush();
+        for (var i = 0; i < 4; i++)
+        {
+            c.Read(c.ReplyTimeout);
+        }
+
+        return 0;
+    });
 
     /// <summary>Reads an entry.</summary>
     /// <param name="taskId">The task id.</param>

@@ -22,6 +22,7 @@ internal sealed partial class PythonHost
         private readonly object _write = new();
         private readonly object _overflowWrite = new();
         private readonly Stopwatch _age = Stopwatch.StartNew();
+        private readonly ManualResetEventSlim _deathRecorded = new(false);
         private Stream? _overflow;
         private long _nextId;
         private int _dead;
@@ -50,6 +51,13 @@ internal sealed partial class PythonHost
         public string Description => string.Create(CultureInfo.InvariantCulture, $"the Python host (pid {Pid}, {ExecutablePath})");
 
         public bool Dead => Volatile.Read(ref _dead) != 0;
+
+        /// <summary>
+        /// Waits until a death under way has recorded its reason. <see cref="Dead"/> turns true first and the reason
+        /// (which waits for the exit status) comes after, so a call that saw <see cref="Dead"/> waits here before it
+        /// reports the loss; else it could say "no longer running" instead of "killed by signal 9".
+        /// </summary>
+        public void WaitUntilDeathRecorded() => _deathRecorded.Wait(TimeSpan.FromSeconds(10));
 
         public TimeSpan Age => _age.Elapsed;
 
@@ -98,6 +106,17 @@ internal sealed partial class PythonHost
         /// </summary>
         /// <exception cref="SessionAbortedException">The client hung up meanwhile (the Python call runs on; its reply is dropped).</exception>
         public (int Status, byte[] Data)? Call(PyTuple request, SharedCallContext? context)
+        {
+            var reply = Send(request, context);
+            if (reply is null)
+            {
+                WaitUntilDeathRecorded();
+            }
+
+            return reply;
+        }
+
+        private (int Status, byte[] Data)? Send(PyTuple request, SharedCallContext? context)
         {
             var id = Interlocked.Increment(ref _nextId);
             var frame = HostFrames.Build(id, request);
@@ -232,6 +251,7 @@ internal sealed partial class PythonHost
             // The reason first: the calls woken below read it to say what happened.
             var reason = _stopping ? $"{Description} was stopped (the server is shutting down)" : $"{Description} {DescribeExit(_process)}";
             _owner._deaths[Generation] = reason;
+            _deathRecorded.Set();
             KillGroup();
             var failed = 0;
             foreach (var id in _pending.Keys)

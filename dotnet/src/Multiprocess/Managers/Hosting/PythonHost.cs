@@ -65,9 +65,13 @@ internal sealed partial class PythonHost : IPythonRunner, IDisposable
         }
         else
         {
-            host = _current is { } c && c.Generation == generation && !c.Dead
-                ? c
-                : throw Lost(generation);
+            if (_current is not { } c || c.Generation != generation || c.Dead)
+            {
+                (_current is { } dying && dying.Generation == generation ? dying : null)?.WaitUntilDeathRecorded();
+                throw Lost(generation);
+            }
+
+            host = c;
         }
 
         return host.Call(request, context) is var (status, data)
