@@ -40,7 +40,7 @@ public sealed class RabbitServer : IDisposable
 
         var epmdExe = Directory.GetDirectories("/usr/lib/erlang", "erts-*").Select(d => Path.Combine(d, "bin", "epmd")).FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("epmd (erlang-base) not found under /usr/lib/erlang/erts-*/bin");
-        var dir = Directory.CreateTempSubdirectory("mp-celery-rabbit-").FullName;
+        var dir = RedisServer.CreateDirectory("rabbit");
         var port = RedisServer.FreePort();
         var distPort = RedisServer.FreePort();
         var epmdPort = RedisServer.FreePort();
@@ -100,14 +100,7 @@ public sealed class RabbitServer : IDisposable
 
         _server.Dispose();
         _epmd.Dispose();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left in /tmp: harmless.
-        }
+        RedisServer.DeleteDirectory(_directory);
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
