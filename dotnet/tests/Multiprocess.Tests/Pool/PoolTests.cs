@@ -122,11 +122,17 @@ public sealed class PoolTests
     public void MixedPool_OneStream_BothLanguagesWorkAndResultsInOrder(string version)
     {
         using var pool = new Pool(Options(version, processes: 2, csharp: 2));
-        // The C# side pauses per task, as if its work were heavier: otherwise it finishes everything before the Python
-        // workers have started.
+        // The C# workers hold their first tasks until a Python worker has started one (its task slot counts it): else
+        // they may finish all 400 before a Python worker is up (a slow start: 3.14 in the peer root, a loaded machine).
+        var pythonStarted = false;
         pool.RegisterHandler(F("collatz_steps"), a =>
         {
-            Thread.Sleep(5);
+            if (!Volatile.Read(ref pythonStarted))
+            {
+                SpinWait.SpinUntil(() => pool.Workers.Any(w => w.Language == "Python" && w.Tasks > 0), TimeSpan.FromSeconds(60));
+                Volatile.Write(ref pythonStarted, true);   // once: a Python side that never starts fails the asserts below
+            }
+
             return CollatzSteps((long)a[0]!, (long)a[1]!);
         });
         var ranges = Enumerable.Range(0, 400).Select(i => (IEnumerable<object?>)[1L + (i * 500L), 1L + ((i + 1) * 500L)]).ToList();
