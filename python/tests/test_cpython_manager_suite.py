@@ -19,7 +19,7 @@ def _restore_test_support_names():
     """Bookworm's multiprocess 0.70.12 ships a copy of CPython 3.9's suite, which calls test.support functions that
     CPython 3.10 moved into helper modules (bpo-40275: import_helper, os_helper, threading_helper, warnings_helper) and
     fails at import (`test.support.import_module('_multiprocessing')`). Give test.support those names back, from where
-    this CPython keeps them; the suite itself is run unchanged."""
+    this CPython keeps them (interop-tests/peer_compat.py does the same for the mp31x envs); the suite runs unchanged."""
     from test import support
     from test.support import import_helper, os_helper, threading_helper, warnings_helper
     moved = {import_helper: ["import_module", "DirsOnSysPath"],
