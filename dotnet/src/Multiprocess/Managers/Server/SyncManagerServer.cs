@@ -73,7 +73,7 @@ public sealed partial class SyncManagerServer : IDisposable
             _host = new PythonHost(hostOptions, _authKey, Log);
             var python = new PythonTypeIds(_host, 0);
             UsePython(python);
-            python.Register(_server, "Pool", creatable: true, SyncManagerTypes.PoolExposed, PythonTypeIds.PoolMethodToTypeid);
+            _server.RegisterPython("Pool", creatable: true, SyncManagerTypes.PoolExposed, PythonTypeIds.PoolMethodToTypeid);
         }
     }
 
@@ -230,7 +230,7 @@ public sealed partial class SyncManagerServer : IDisposable
         _host.Start();
         foreach (var (typeId, creatable, exposed, methodToTypeid) in _host.Registrations)
         {
-            _server.Python!.Register(_server, typeId, creatable, exposed, methodToTypeid);
+            _server.RegisterPython(typeId, creatable, exposed, methodToTypeid);
             Log($"registered '{typeId}' (Python{(exposed is null ? "" : ", exposed " + string.Join(",", exposed))})");
         }
     }
