@@ -22,6 +22,7 @@ import pathlib
 import pickle
 import queue
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -276,6 +277,7 @@ def soak(target, seconds, clients, pythons, seed=None, settle_workers=False):
         return d.failures, d.figures
     finally:
         stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def main():

@@ -37,7 +37,8 @@ def test_help_lists_every_command_and_each_commands_options(cli):
 def test_completion_offers_subcommands_and_option_values(cli):
     for line, expected in [("multiprocess sh", ["shm"]),
                            ("multiprocess serve --serializer ", ["auto", "pickle", "xmlrpclib"]),
-                           ("multiprocess pickle recode --protocol ", ["2", "3", "4", "5"])]:
+                           ("multiprocess pickle recode --protocol ", ["2", "3", "4", "5"]),
+                           ("multiprocess celery worker --result-serializer ", ["json", "pickle"])]:
         out = run_cli(f"[suggest:{len(line)}]", line).stdout.decode().split()
         assert out == expected, (line, out)
 

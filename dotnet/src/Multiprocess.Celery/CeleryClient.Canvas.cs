@@ -7,7 +7,9 @@ namespace Multiprocess.Celery;
 /// Groups and chords sent from C# as celery/canvas.py sends them: a group is its tasks with a shared <c>group</c>
 /// id and a <c>group_index</c> each; a chord is a group whose tasks carry the body's signature as <c>chord</c>, and
 /// whose size is set in the result backend first, so that the worker finishing the last header task sends the body
-/// with the header's results (celery/backends/redis.py <c>on_chord_part_return</c>).
+/// with the header's results (celery/backends/redis.py <c>on_chord_part_return</c>); a chain is its first task
+/// carrying the rest as signatures in <c>chain</c>, last first, for each worker to pop the next
+/// (celery/canvas.py <c>_chain.prepare_steps</c>).
 /// </summary>
 public sealed partial class CeleryClient
 {
@@ -66,6 +68,48 @@ public sealed partial class CeleryClient
         }
 
         return new AsyncResult(this, bodyId);
+    }
+
+    /// <summary>
+    /// Sends a chain (<c>chain(a, b, c).apply_async()</c>): each task runs after the one before succeeded, with its
+    /// result prepended to its own arguments (unless <see cref="Signature.Immutable"/>). Every step's id is chosen
+    /// here, as Celery freezes them, so the returned handle is valid before the last step is sent. A failed step ends
+    /// the chain: the steps after it are never sent (their results stay PENDING), as in Celery.
+    /// </summary>
+    /// <param name="tasks">The steps, in order.</param>
+    /// <returns>The last step's result.</returns>
+    /// <exception cref="ArgumentException">No steps.</exception>
+    /// <exception cref="IOException">The broker cannot be reached.</exception>
+    public AsyncResult Chain(IEnumerable<Signature> tasks)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        var steps = tasks.ToList();
+        if (steps.Count == 0)
+        {
+            throw new ArgumentException("a chain needs at least one task", nameof(tasks));
+        }
+
+        var ids = steps.Select(s => s.Options.TaskId ?? Guid.NewGuid().ToString()).ToList();
+
+        // Reversed, so that a worker pops the next step off the end (celery/app/trace.py: chain.pop()).
+        var rest = new List<object?>();
+        for (var i = steps.Count - 1; i >= 1; i--)
+        {
+            var step = steps[i].ToDict(ids[i], chordSize: null);
+            if (_backend?.ReplyTo is { } replyTo)
+            {
+                // Signature.freeze() sets reply_to: an rpc:// result goes to this client's reply queue.
+                ((Dictionary<string, object?>)step["options"]!)["reply_to"] = replyTo;
+            }
+
+            rest.Add(step);
+        }
+
+        var first = steps[0];
+        var message = BuildMessage(first.Task, first.Args, first.Kwargs, WithTaskId(first.Options, ids[0]));
+        message.Chain = rest.Count > 0 ? rest : null;
+        Publish(message, first.Options);
+        return new AsyncResult(this, ids[^1]);
     }
 
     private static SendOptions WithTaskId(SendOptions o, string taskId) => new()

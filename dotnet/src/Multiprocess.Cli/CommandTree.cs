@@ -16,19 +16,11 @@ internal static class CommandTree
     /// </summary>
     private static readonly ParserConfiguration s_parsing = new() { ResponseFileTokenReplacer = null };
 
-    /// <summary>Commands that parse their own arguments (listed in the help, run with the words after their name).</summary>
-    private static readonly ICommand[] s_selfParsing = [new Commands.CeleryCommand()];
-
     /// <summary>Parses <paramref name="args"/> and runs the command they name.</summary>
     /// <param name="args">The command line after the program name.</param>
     /// <returns>The exit status.</returns>
     public static int Run(string[] args)
     {
-        if (args.Length > 0 && Array.Find(s_selfParsing, c => c.Name == args[0]) is { } selfParsing)
-        {
-            return selfParsing.Run(args[1..]);
-        }
-
         var root = CreateRoot();
         var result = root.Parse(args, s_parsing);
         if (result.Errors.Count > 0 && result.Action is not { ClearsParseErrors: true })
@@ -60,6 +52,7 @@ internal static class CommandTree
     {
         var root = new RootCommand("multiprocess: CPython's multiprocessing wire protocols from .NET")
         {
+            Commands.CeleryCommand.Create(),
             Commands.DemoCommand.Create(),
             Commands.EchoCommand.Create(),
             Commands.PickleCommand.Create(),
@@ -68,11 +61,6 @@ internal static class CommandTree
             Commands.ShmCommand.Create(),
             CreateVersion(),
         };
-
-        foreach (var command in s_selfParsing)
-        {
-            root.Add(new CliCommand(command.Name, command.Summary + $" ('multiprocess {command.Name} --help' tells more)"));
-        }
 
         // Bare `multiprocess` lists the commands on stdout and succeeds.
         root.SetAction(_ => root.Parse(["--help"], s_parsing).Invoke());

@@ -10,16 +10,13 @@ namespace Multiprocess.Interop;
 /// </summary>
 internal sealed class ManagerHost : IDisposable
 {
-    private readonly PythonTypeIds _python;
-
     // registry: the key the Python side files this server's callables under (server_new: the handle; server_open: the
     // shim's own key, filed before the server starts).
     public ManagerHost(long handle, long registry, ConnectionAddress? address, byte[] authKey, SyncManagerServerOptions options, IPythonRunner python)
     {
         Handle = handle;
         Server = new SyncManagerServer(address, authKey, options);
-        _python = new PythonTypeIds(python, registry);
-        Server.UsePython(_python);
+        Server.UsePython(new PythonTypeIds(python, registry));
     }
 
     /// <summary>Gets the handle the shim knows this server by (its Python callables are filed under it).</summary>
@@ -32,7 +29,7 @@ internal sealed class ManagerHost : IDisposable
     /// methods run in Python; <paramref name="exposed"/> and <paramref name="methodToTypeid"/> as in <c>register</c>.
     /// </summary>
     public void RegisterPython(string typeId, bool creatable, IReadOnlyList<string>? exposed, IReadOnlyDictionary<string, string>? methodToTypeid) =>
-        _python.Register(Server.Core, typeId, creatable, exposed, methodToTypeid);
+        Server.Core.RegisterPython(typeId, creatable, exposed, methodToTypeid);
 
     /// <summary>The address as Python's manager and tokens hold it (<see cref="SyncManagerServer.PythonAddress"/>).</summary>
     public object PythonAddress() => Server.PythonAddress;

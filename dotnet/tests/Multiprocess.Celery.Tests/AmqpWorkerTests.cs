@@ -139,6 +139,25 @@ public sealed class AmqpWorkerTests
     }
 
     [Test]
+    public void Chain_RpcBackend_PythonAndCSharpStepsReplyToTheClient()
+    {
+        var cs = Unique("amqp-chain-cs");
+        var py = Unique("amqp-chain-py");
+        using var worker = Start(cs);
+        using var python = PythonCelery.StartWorker(Broker, py, "pyamqpchain", concurrency: 1, Rpc, pool: "solo");
+        using var client = new CeleryClient(Broker);
+        var middle = Guid.NewGuid().ToString();
+        var r = client.Chain(
+        [
+            new Signature("cs.sum", [1, 2], options: new SendOptions { Queue = cs }),
+            new Signature("tests.add", [0.5], options: new SendOptions { Queue = py, TaskId = middle }),
+            new Signature("cs.echo", ["end"], options: new SendOptions { Queue = cs }),
+        ]);
+        Assert.That(r.Get(Wait), Is.EqualTo(new List<object?> { 3.5, "end" }), python.Tail());
+        Assert.That(client.AsyncResult(middle).Get(Wait), Is.EqualTo(3.5), "the Python step's result reached this client's reply queue too");
+    }
+
+    [Test]
     public void CeleryInspectPing_AnswersOnRabbit()
     {
         using var worker = Start(Unique("amqp-ping"));

@@ -94,6 +94,57 @@ public sealed class CanvasTests
     }
 
     [Test]
+    public void Chain_OnCSharpWorker_EachStepGetsThePreviousResult()
+    {
+        // Python workers reading a C# chain: AmqpWorkerTests.Chain_RpcBackend_PythonAndCSharpStepsReplyToTheClient
+        // (the message is the same on both brokers; one Python worker start is enough for CI).
+        var queue = Unique("chain");
+        var other = Unique("chain-other");
+        using var worker = Start(queue);
+        using var second = Start(other);
+        using var client = new CeleryClient(Broker);
+        var middle = Guid.NewGuid().ToString();
+        var r = client.Chain(
+        [
+            new Signature("t.add", [1, 2], options: new SendOptions { Queue = queue }),
+            new Signature("t.add", [10], options: new SendOptions { Queue = other, TaskId = middle }),
+            new Signature("t.add", [100], options: new SendOptions { Queue = queue }),
+            new Signature("t.list", ["end"], options: new SendOptions { Queue = other }) { Immutable = true },
+            new Signature("t.list", ["last"], options: new SendOptions { Queue = queue }),
+        ]);
+        Assert.That(r.Get(Wait), Is.EqualTo(new List<object?> { new List<object?> { "end" }, "last" }));
+        Assert.That(client.AsyncResult(middle).Get(Wait), Is.EqualTo(13L), "step 2 got step 1's 3 before its own 10, under the id the client chose, on its own queue");
+    }
+
+    [Test]
+    public void Chain_AFailedStep_EndsTheChain()
+    {
+        var queue = Unique("chain-fail");
+        using var worker = Start(queue);
+        using var client = new CeleryClient(Broker);
+        var failing = Guid.NewGuid().ToString();
+        var r = client.Chain(
+        [
+            new Signature("t.add", [1, 1], options: new SendOptions { Queue = queue }),
+            new Signature("t.fail", ["step 2 broke"], options: new SendOptions { Queue = queue, TaskId = failing }) { Immutable = true },
+            new Signature("t.add", [5], options: new SendOptions { Queue = queue }),
+        ]);
+        var e = Assert.Throws<CeleryTaskException>(() => client.AsyncResult(failing).Get(Wait))!;
+        Assert.That(e.Message, Does.Contain("step 2 broke"));
+        Assert.That(r.State, Is.EqualTo(TaskStates.Pending), "the step after a failure is never sent");
+    }
+
+    [Test]
+    public void Chain_OneStep_IsAPlainTask()
+    {
+        var queue = Unique("chain-one");
+        using var worker = Start(queue);
+        using var client = new CeleryClient(Broker);
+        Assert.That(client.Chain([new Signature("t.add", [4, 5], options: new SendOptions { Queue = queue })]).Get(Wait), Is.EqualTo(9L));
+        Assert.Throws<ArgumentException>(() => client.Chain([]));
+    }
+
+    [Test]
     public void Chord_RpcBackend_IsRefusedAsInCelery()
     {
         using var client = new CeleryClient(CeleryServers.Rabbit.Url);

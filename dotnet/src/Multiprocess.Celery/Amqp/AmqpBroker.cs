@@ -169,6 +169,13 @@ public sealed class AmqpBroker : ITaskBroker
         {
             HostName = uri.Host.Length > 0 ? uri.Host : "localhost",
             Port = uri.IsDefaultPort || uri.Port < 0 ? 5672 : uri.Port,
+
+            // A restarted or unreachable broker: reconnect, re-declare what this connection declared and resume its
+            // consumers (kombu's ensure_connection retries as well); unacknowledged deliveries were requeued by the
+            // broker, and acks of deliveries from before the reconnection are dropped by the client.
+            AutomaticRecoveryEnabled = true,
+            TopologyRecoveryEnabled = true,
+            NetworkRecoveryInterval = TimeSpan.FromSeconds(1),
         };
         if (uri.UserInfo.Length > 0)
         {

@@ -11,6 +11,9 @@ namespace Multiprocess.Celery.Amqp;
 /// differs), acknowledges with <c>basic.ack</c>, rejects with <c>basic.reject</c>; the broker itself returns every
 /// unacknowledged message when the connection drops, so a killed worker's tasks are redelivered at once. The pidbox
 /// is the node's own queue <c>&lt;hostname&gt;.celery.pidbox</c> bound to the fanout exchange <c>celery.pidbox</c>.
+/// A lost connection (broker restarted) is recovered by the client library: channels, declarations, qos and consumers
+/// come back; tasks running meanwhile store their results but their acks are lost, so the broker redelivers them
+/// (at least once, as a Python worker's reconnection does).
 /// </summary>
 internal sealed class AmqpWorkerTransport : IWorkerTransport
 {
@@ -34,6 +37,21 @@ internal sealed class AmqpWorkerTransport : IWorkerTransport
     {
         _broker = new AmqpBroker(url);
         _log = log;
+        _broker.Connection.ConnectionShutdownAsync += (_, e) =>
+        {
+            _log($"broker connection lost ({e.Initiator}: {e.ReplyCode} {e.ReplyText}); reconnecting");
+            return Task.CompletedTask;
+        };
+        _broker.Connection.RecoverySucceededAsync += (_, _) =>
+        {
+            _log("broker connection recovered: consuming again");
+            return Task.CompletedTask;
+        };
+        _broker.Connection.ConnectionRecoveryErrorAsync += (_, e) =>
+        {
+            _log($"broker reconnection failed: {e.Exception.Message} (retrying)");
+            return Task.CompletedTask;
+        };
     }
 
     public ITaskBroker Broker => _broker;

@@ -61,7 +61,7 @@ public sealed partial class CeleryWorker
             SendTaskEvent("task-failed", task, new() { ["exception"] = PyRepr.Repr(exception), ["traceback"] = null });
             Finish(delivery, Failed(task, exception, $"TimeLimitExceeded: hard time limit ({seconds}s) exceeded"));
         }
-        catch (Exception e) when (e is IOException or Redis.RedisException or RabbitMQ.Client.Exceptions.AlreadyClosedException)
+        catch (Exception e) when (e is IOException or Redis.RedisException or RabbitMQ.Client.Exceptions.OperationInterruptedException)
         {
             Log($"task {task.Id}: {e.Message} (left unacknowledged for redelivery)");
         }

@@ -279,9 +279,10 @@ public sealed partial class CeleryWorker : IDisposable
 
                 finished = Execute(delivery);
             }
-            catch (Exception e) when (e is IOException or RedisException or RabbitMQ.Client.Exceptions.AlreadyClosedException)
+            catch (Exception e) when (e is IOException or RedisException or RabbitMQ.Client.Exceptions.OperationInterruptedException)
             {
-                // The backend or broker failed mid-way: the message stays unacknowledged and is redelivered.
+                // The backend or broker failed mid-way (AlreadyClosedException: RabbitMQ restarting): the message stays
+                // unacknowledged and is redelivered.
                 Log($"task {delivery.Task.Id}: {e.Message} (left unacknowledged for redelivery)");
             }
             finally

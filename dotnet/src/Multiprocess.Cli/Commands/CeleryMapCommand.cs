@@ -14,17 +14,10 @@ namespace Multiprocess.Cli.Commands;
 /// </summary>
 internal static class CeleryMapCommand
 {
-    public static int Run(CeleryCommand.Options o)
+    public static int Run(string name, int count, string broker, string? backend, string? queue, int chunksize, int progress, TimeSpan timeout)
     {
-        var name = o.Positional[0];
-        var count = o.Int("COUNT", o.Positional[1]);
-        var progress = o.Get("--progress") is { } p ? o.Int("--progress", p) : 0;
-        using var pool = new CeleryPool(o.Required("--broker"), o.Get("--backend"))
-        {
-            Timeout = TimeSpan.FromSeconds(o.Get("--timeout") is { } t ? o.Double("--timeout", t) : 600),
-        };
-        pool.Options.Queue = o.Get("--queue");
-        var chunksize = o.Get("--chunksize") is { } c ? o.Int("--chunksize", c) : 1;
+        using var pool = new CeleryPool(broker, backend) { Timeout = timeout };
+        pool.Options.Queue = queue;
         var clock = Stopwatch.StartNew();
         var received = 0;
         var inPlace = 0;

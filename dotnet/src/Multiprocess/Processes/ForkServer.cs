@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Multiprocess.Connection;
 using Multiprocess.Internal;
+using Multiprocess.Reduction;
 
 namespace Multiprocess.Processes;
 

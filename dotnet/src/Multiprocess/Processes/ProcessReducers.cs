@@ -9,8 +9,8 @@ namespace Multiprocess.Processes;
 /// <summary>
 /// What this folder adds to <see cref="ForkingPickler"/> (CPython's <c>reduction.register</c> calls of connection.py
 /// and the spawn machinery): Connections (<c>rebuild_connection(_DupFd, readable, writable)</c>, the fd passed to a
-/// spawned child at its own number or to a forkserver child by index, otherwise offered through the resource sharer), <c>popen_spawn_posix._DupFd</c>,
-/// <c>popen_forkserver._DupFd</c> and <c>resource_sharer.DupFd</c>.
+/// spawned child at its own number or to a forkserver child by index, otherwise offered through the resource sharer)
+/// and <c>resource_sharer.DupFd</c>. The two popen <c>_DupFd</c> classes are Reduction's (<see cref="PopenReducers"/>).
 /// </summary>
 internal static class ProcessReducers
 {
@@ -21,20 +21,6 @@ internal static class ProcessReducers
     private static void Register(PyTypeRegistry registry, string package)
     {
         registry.Register<Conn>(package + ".connection", "rebuild_connection", c => ReduceConnection(c, package), RebuildConnection);
-        registry.Register<InheritedFd>(
-            package + ".popen_spawn_posix",
-            "_DupFd",
-            d => PyReduce.NewObj(PickledShapes.Global(package, "popen_spawn_posix", "_DupFd"), state: new PyDict { ["fd"] = (long)d.Fd }),
-            r => r.State is PyDict state && state.Get("fd") is long fd
-                ? new InheritedFd(checked((int)fd))
-                : throw PickledShapes.Unexpected("NEWOBJ(popen_spawn_posix._DupFd) + BUILD {'fd': N}", r));
-        registry.Register<ForkServerFd>(
-            package + ".popen_forkserver",
-            "_DupFd",
-            d => PyReduce.NewObj(PickledShapes.Global(package, "popen_forkserver", "_DupFd"), state: new PyDict { ["ind"] = (long)d.Index }),
-            r => r.State is PyDict state && state.Get("ind") is long ind
-                ? new ForkServerFd(checked((int)ind))
-                : throw PickledShapes.Unexpected("NEWOBJ(popen_forkserver._DupFd) + BUILD {'ind': N}", r));
         registry.Register<ResourceSharerFd>(package + ".resource_sharer", "DupFd", d => d.Reduce(package), ResourceSharerFd.Rebuild);
     }
 

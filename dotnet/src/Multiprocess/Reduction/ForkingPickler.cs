@@ -6,8 +6,8 @@ namespace Multiprocess.Reduction;
 /// <summary>
 /// CPython's <c>reduction.ForkingPickler</c> registry: how the objects that travel to a spawned child or through a
 /// queue are written and read (docs/protocols.md §2.1). Each engine folder adds its own reducers when the
-/// assembly loads, as CPython's modules call <c>reduction.register</c> at import: Processes (Connections and their
-/// fds), Queues (Queue, JoinableQueue, SimpleQueue) and Synchronize (<see cref="Synchronize.SharedObjectReducers"/>:
+/// assembly loads, as CPython's modules call <c>reduction.register</c> at import: Processes (Connections and the
+/// resource sharer's fds), Queues (Queue, JoinableQueue, SimpleQueue) and Synchronize (<see cref="Synchronize.SharedObjectReducers"/>:
 /// locks, conditions, events, shared memory). So this folder depends on none of them, and they all depend on it.
 /// </summary>
 public static class ForkingPickler

@@ -1,5 +1,3 @@
-using Multiprocess.Processes;
-
 namespace Multiprocess.Reduction;
 
 /// <summary>

@@ -11,14 +11,16 @@ public sealed class RabbitServer : IDisposable
 {
     private const string Launcher = "/usr/lib/rabbitmq/bin/rabbitmq-server";
     private readonly ChildProcess _epmd;
-    private readonly ChildProcess _server;
     private readonly string _directory;
+    private readonly Dictionary<string, string> _environment;
+    private ChildProcess _server;
 
-    private RabbitServer(ChildProcess epmd, ChildProcess server, string directory, int port)
+    private RabbitServer(ChildProcess epmd, ChildProcess server, string directory, int port, Dictionary<string, string> environment)
     {
         _epmd = epmd;
         _server = server;
         _directory = directory;
+        _environment = environment;
         Port = port;
     }
 
@@ -40,7 +42,7 @@ public sealed class RabbitServer : IDisposable
 
         var epmdExe = Directory.GetDirectories("/usr/lib/erlang", "erts-*").Select(d => Path.Combine(d, "bin", "epmd")).FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("epmd (erlang-base) not found under /usr/lib/erlang/erts-*/bin");
-        var dir = Directory.CreateTempSubdirectory("mp-celery-rabbit-").FullName;
+        var dir = RedisServer.CreateDirectory("rabbit");
         var port = RedisServer.FreePort();
         var distPort = RedisServer.FreePort();
         var epmdPort = RedisServer.FreePort();
@@ -63,22 +65,59 @@ public sealed class RabbitServer : IDisposable
             ["RABBITMQ_ADVANCED_CONFIG_FILE"] = Path.Combine(dir, "advanced.config"),
         };
         var server = ChildProcess.Start(Launcher, [], env, dir);
-        var rabbit = new RabbitServer(epmd, server, dir, port);
+        var rabbit = new RabbitServer(epmd, server, dir, port, env);
+        try
+        {
+            WaitStarted(server);
+        }
+        catch (InvalidOperationException)
+        {
+            rabbit.Dispose();
+            throw;
+        }
+
+        return rabbit;
+    }
+
+    /// <summary>
+    /// Restarts the node as an operator would: SIGTERM to the Erlang VM by its pid (RabbitMQ closes every connection
+    /// and requeues unacknowledged deliveries; durable queues and persistent messages stay in mnesia), then the same
+    /// node again on the same ports and directories.
+    /// </summary>
+    /// <returns>The pid of the node that was stopped.</returns>
+    /// <exception cref="InvalidOperationException">It does not come back; the message says why.</exception>
+    public int Restart()
+    {
+        var stopped = StopNode();
+        _server.Dispose();
+        _server = ChildProcess.Start(Launcher, [], _environment, _directory);
+        WaitStarted(_server);
+        return stopped;
+    }
+
+    /// <summary>Stops the node (SIGTERM to the Erlang VM by its pid), then epmd, and deletes the directory.</summary>
+    public void Dispose()
+    {
+        StopNode();
+        _server.Dispose();
+        _epmd.Dispose();
+        RedisServer.DeleteDirectory(_directory);
+    }
+
+    private static void WaitStarted(ChildProcess server)
+    {
         try
         {
             server.WaitForLine("Server startup complete", TimeSpan.FromSeconds(120));
         }
         catch (TimeoutException e)
         {
-            rabbit.Dispose();
             throw new InvalidOperationException($"rabbitmq-server did not start: {e.Message}", e);
         }
-
-        return rabbit;
     }
 
-    /// <summary>Stops the node (SIGTERM to the Erlang VM by its pid), then epmd, and deletes the directory.</summary>
-    public void Dispose()
+    // The launcher script execs the Erlang VM, whose pid RabbitMQ writes to its pid file.
+    private int StopNode()
     {
         var pidFile = Path.Combine(_directory, "rabbit.pid");
         if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture, out var beam))
@@ -96,18 +135,12 @@ public sealed class RabbitServer : IDisposable
             {
                 // Already gone.
             }
+
+            File.Delete(pidFile);
+            return beam;
         }
 
-        _server.Dispose();
-        _epmd.Dispose();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left in /tmp: harmless.
-        }
+        return 0;
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]

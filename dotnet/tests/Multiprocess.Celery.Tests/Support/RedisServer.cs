@@ -34,7 +34,7 @@ public sealed class RedisServer : IDisposable
     {
         var exe = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("redis-server is not installed: run scripts/setup.sh as root (apt package redis-server)");
-        var dir = Directory.CreateTempSubdirectory("mp-celery-redis-").FullName;
+        var dir = CreateDirectory("redis");
         var port = FreePort();
         var process = ChildProcess.Start(exe, ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no", "--loglevel", "warning"]);
         var server = new RedisServer(process, dir, port);
@@ -72,13 +72,42 @@ public sealed class RedisServer : IDisposable
     public void Dispose()
     {
         _process.Dispose();
+        DeleteDirectory(_directory);
+    }
+
+    /// <summary>
+    /// Creates a server's directory, <c>/tmp/mp-celery-KIND-PID-XXXXXX</c>, first deleting those a run that is gone
+    /// (its pid no longer alive) could not delete itself (killed, or aborted by a hang timeout).
+    /// </summary>
+    /// <param name="kind">redis or rabbit.</param>
+    /// <returns>The new directory.</returns>
+    internal static string CreateDirectory(string kind)
+    {
+        var prefix = $"mp-celery-{kind}-";
+        foreach (var stale in Directory.EnumerateDirectories(Path.GetTempPath(), prefix + "*"))
+        {
+            var rest = Path.GetFileName(stale)[prefix.Length..];
+            var dash = rest.IndexOf('-', StringComparison.Ordinal);
+            if (dash > 0 && int.TryParse(rest[..dash], System.Globalization.CultureInfo.InvariantCulture, out var pid) && !Directory.Exists($"/proc/{pid}"))
+            {
+                DeleteDirectory(stale);
+            }
+        }
+
+        return Directory.CreateTempSubdirectory($"{prefix}{Environment.ProcessId}-").FullName;
+    }
+
+    /// <summary>Deletes a server's directory; one that cannot be deleted now is left for <see cref="CreateDirectory"/>.</summary>
+    /// <param name="directory">The directory.</param>
+    internal static void DeleteDirectory(string directory)
+    {
         try
         {
-            Directory.Delete(_directory, recursive: true);
+            Directory.Delete(directory, recursive: true);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Left in /tmp: harmless.
+            Console.Error.WriteLine($"{directory} not deleted: {e.Message}");
         }
     }
 }

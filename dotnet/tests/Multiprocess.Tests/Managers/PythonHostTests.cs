@@ -150,6 +150,6 @@ public class PythonHostTests
         _host = new PythonHost(new PythonHostOptions { Executable = PythonInterpreters.Get("3.12") }, [1, 2, 3], null);
         var python = new PythonTypeIds(_host, 0);
         _h.Server.Python = python;
-        python.Register(_h.Server, "Pool", creatable: true, SyncManagerTypes.PoolExposed, PythonTypeIds.PoolMethodToTypeid);
+        _h.Server.RegisterPython("Pool", creatable: true, SyncManagerTypes.PoolExposed, PythonTypeIds.PoolMethodToTypeid);
     }
 }

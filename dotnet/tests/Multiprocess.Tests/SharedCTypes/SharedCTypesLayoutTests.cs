@@ -38,6 +38,7 @@ public sealed class SharedCTypesLayoutTests
 
     [TestCase("3.8")]
     [TestCase("3.13")]
+    [TestCase("3.14")]
     public void Heap_MallocAndFreeSequence_SameBlocksAsCPython(string version)
     {
         // A deterministic mix: small and odd sizes (alignment 8), frees that coalesce, and arenas past 4 MiB, which
@@ -116,6 +117,7 @@ public sealed class SharedCTypesLayoutTests
 
     [TestCase("3.8")]
     [TestCase("3.13")]
+    [TestCase("3.14")]
     public void CType_EveryTypecodeAndName_SizeAndPickledNameAsCPython(string version)
     {
         var expected = JsonSerializer.Deserialize<Dictionary<string, JsonElement[]>>(

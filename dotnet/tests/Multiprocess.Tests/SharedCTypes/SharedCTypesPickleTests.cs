@@ -36,7 +36,8 @@ public sealed class SharedCTypesPickleTests
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    // 3.8–3.13 and 3.14 (the peer root, under bubblewrap: same pid namespace, fds inherited).
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void RawObjects_PickledByCSharp_SameBytesAsCPythonAndPythonSharesTheMemory(string version)
     {
         // Both sides start from a fresh heap: the first arena is one page, the value at [0, 8), the array at [8, 24).
@@ -66,7 +67,7 @@ public sealed class SharedCTypesPickleTests
         Assert.That((value.Value, array[1]), Is.EqualTo((-5, 9.25)));
     }
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void ValueAndArray_PickledByCPython_ArriveAsSharedViewsWithTheSameLock(string version)
     {
         using var py = PythonRepl.Start(version);
@@ -76,7 +77,8 @@ public sealed class SharedCTypesPickleTests
 
         // Stand in for the fd passing: open the Python arena's unlinked file through /proc, then let the pickle name
         // that fd.
-        var fd = LibcShm.Open($"/proc/{py.Pid}/fd/{pythonFd}", LibcShm.O_RDWR | LibcShm.O_CLOEXEC, 0);
+        var pid = int.Parse(py.Eval("os.getpid()"), CultureInfo.InvariantCulture); // not py.Pid: 3.14 runs under bwrap
+        var fd = LibcShm.Open($"/proc/{pid}/fd/{pythonFd}", LibcShm.O_RDWR | LibcShm.O_CLOEXEC, 0);
         Assert.That(fd, Is.GreaterThanOrEqualTo(0));
         var bytes = Convert.FromHexString(py.Eval($"dumps((v, a, c), {fd})").Trim('\''));
         var items = (PyTuple)PickleSerializer.Loads(bytes, new UnpickleOptions { Registry = ForkingPickler.GetRegistry() })!;
@@ -102,6 +104,64 @@ public sealed class SharedCTypesPickleTests
 
         array[2] = -1;
         Assert.That(py.Eval("(v.value, a[:])"), Is.EqualTo("(42, [0.5, 1.5, -1.0])"));
+    }
+
+    // Every typecode of sharedctypes.typecode_to_type and a few ctypes names, as Value and Array(3).
+    private const string EveryType = "c b B h H i I l L q Q f d u c_bool c_int64 c_size_t c_int8 c_uint16";
+
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
+    public void SynchronizedValueAndArrayOfEveryType_PickledByCSharp_SameBytesAsCPython(string version)
+    {
+        // Value(t, lock=L) and Array(t, 3, lock=L) of every type from a fresh heap, all guarded by one RLock (CPython's
+        // Value(lock=...) form), so both sides pickle the same semaphore: synchronized(rebuild_ctype(...), RLock).
+        var heap = new Heap();
+        using var rlock = new RLock();
+        var types = EveryType.Split(' ');
+        var objects = new List<SynchronizedBase>();
+        foreach (var name in types)
+        {
+            var ctype = CType.Parse(name);
+            objects.Add(ctype.View(new BufferWrapper(ctype.Size, heap), null).Synchronize(rlock));
+            objects.Add(ctype.View(new BufferWrapper(ctype.Size * 3, heap), 3).Synchronize(rlock));
+        }
+
+        var popen = new SpawningPopen();
+        byte[] ours;
+        using (popen.Enter())
+        {
+            ours = PickleSerializer.Dumps(new PyTuple(objects.Cast<object?>().ToArray()), new PickleOptions { Registry = ForkingPickler.GetRegistry() });
+        }
+
+        var fd = objects[0].Obj.Wrapper.Block.Arena.Fd;
+        using var py = PythonRepl.Start(version, inheritFds: [fd]);
+        py.Exec(Prelude);
+        // The pickled handle is each process's own sem_t*: CPython's getstate is made to write ours, the rest is its own.
+        var (handle, kind, maxValue, lockName) = rlock.GetState();
+        py.Exec(string.Create(CultureInfo.InvariantCulture, $"""
+            from multiprocessing import synchronize
+            _getstate = synchronize.SemLock.__getstate__
+            synchronize.SemLock.__getstate__ = lambda self: ({handle},) + tuple(_getstate(self))[1:]
+            L = synchronize.RLock.__new__(synchronize.RLock)
+            L.__setstate__((0, {(int)kind}, {maxValue}, '{lockName}'))
+            heap.BufferWrapper._heap = heap.Heap()
+            types = [sharedctypes.typecode_to_type.get(t) or getattr(ctypes, t) for t in '{EveryType}'.split()]
+            objs = []
+            for t in types:
+                objs += [sharedctypes.Value(t, lock=L), sharedctypes.Array(t, 3, lock=L)]
+            """));
+        Assert.That(py.Eval($"dumps(tuple(objs), {fd})").Trim('\''), Is.EqualTo(Convert.ToHexStringLower(ours)));
+
+        // The child's view: the same memory and the same lock.
+        py.Exec($"import pickle\ngot = pickle.loads(bytes.fromhex('{Convert.ToHexStringLower(ours)}'))");
+        Assert.That(py.Eval("got[0].get_lock()._semlock.name == L._semlock.name and got[-1].get_obj()._length_"), Is.EqualTo("3"));
+        using (rlock.EnterScope())
+        {
+            Assert.That(py.Eval("got[10].get_lock().acquire(timeout=0.1)"), Is.EqualTo("False"), "the same semaphore");
+        }
+
+        py.Exec("got[10].value = -7; got[11][2] = 9");  // Value('i') and Array('i', 3)
+        Assert.That((((SharedValue<int>)objects[10]).Value, ((SharedArray<int>)objects[11])[2]), Is.EqualTo((-7, 9)));
+        objects.ForEach(o => o.Dispose());
     }
 
     [Test]

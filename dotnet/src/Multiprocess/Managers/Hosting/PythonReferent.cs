@@ -16,7 +16,7 @@ namespace Multiprocess.Managers.Hosting;
 /// <param name="types">The server's Python type ids: their <c>method_to_typeid</c> methods return new Python-backed objects.</param>
 /// <param name="typeId">The type id it was made for.</param>
 internal sealed class PythonReferent(IPythonRunner runner, long generation, long handle, IReadOnlyList<string> publicMethods, PythonTypeIds types, string typeId)
-    : ISharedObject, IDisposable
+    : ISharedObject, IKeptCallable
 {
     private int _released;
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Multiprocess.Managers.Referents;
-using Multiprocess.Managers.Server;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.Managers.Hosting;
@@ -28,20 +27,10 @@ internal sealed class PythonTypeIds(IPythonRunner runner, long registry)
 
     public IPythonRunner Runner => runner;
 
-    /// <summary>
-    /// Registers a type id served by Python on <paramref name="server"/>: <c>create</c> calls the Python callable
-    /// (when <paramref name="creatable"/>), methods run in Python; <paramref name="exposed"/> and
-    /// <paramref name="methodToTypeid"/> as in <c>register</c>.
-    /// </summary>
-    public void Register(Server.Server server, string typeId, bool creatable, IReadOnlyList<string>? exposed, IReadOnlyDictionary<string, string>? methodToTypeid)
-    {
+    /// <summary>Notes the <c>method_to_typeid</c> of a type id served by Python: those methods' results stay in Python
+    /// (<see cref="PythonReferent.CallMethod"/>). The server registers the type id itself (<c>Server.RegisterPython</c>).</summary>
+    public void SetMethodToTypeid(string typeId, IReadOnlyDictionary<string, string>? methodToTypeid) =>
         _methodToTypeid[typeId] = methodToTypeid;
-        server.Register(new TypeIdEntry(
-            typeId,
-            creatable ? (args, kwargs, context) => Create(typeId, args, kwargs, context) : null,
-            exposed?.ToArray(),
-            methodToTypeid is null ? null : new Dictionary<string, string>(methodToTypeid, StringComparer.Ordinal)));
-    }
 
     /// <summary>Makes an object of a Python type id: <c>registry[typeId](*args, **kwargs)</c> in Python.</summary>
     public PythonReferent Create(string typeId, PyTuple args, PyDict kwargs, SharedCallContext? context)

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Multiprocess.Managers.Python;
 using Multiprocess.Managers.Referents;
-using Multiprocess.Managers.Server;
 using Multiprocess.Pickle;
 using Multiprocess.Pooling;
 using Multiprocess.Processes;
@@ -167,8 +166,6 @@ internal sealed class ServedPool : Referent, IDisposable
                 throw NoSuchMethod("Pool", name);
         }
     }
-
-    public override IEnumerable<string> PublicMethods() => SyncManagerTypes.PoolExposed;
 
     public override string Repr() =>
         $"<{_package}.pool.Pool state={(_pool.IsTerminating ? "TERMINATE" : _pool.IsRunning ? "RUN" : "CLOSE")} pool_size={_pool.PythonWorkerCount}>";

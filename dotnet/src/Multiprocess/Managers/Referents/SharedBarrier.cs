@@ -1,4 +1,3 @@
-using Multiprocess.Managers.Hosting;
 using Multiprocess.Managers.Python;
 using Multiprocess.Pickle;
 
@@ -27,19 +26,20 @@ internal sealed class SharedBarrier : Referent, IDisposable
     private readonly WaitList _waiters = new();
     private readonly long _parties;
     private readonly double? _timeout;
-    private readonly PythonReferent? _action;
+    private readonly IKeptCallable? _action;
     private int _state;
     private long _count;
 
-    private SharedBarrier(long parties, double? timeout, PythonReferent? action)
+    private SharedBarrier(long parties, double? timeout, IKeptCallable? action)
     {
         _parties = parties;
         _timeout = timeout;
         _action = action;
     }
 
-    /// <summary><c>Barrier(parties, action=None, timeout=None)</c>; an action is kept in <paramref name="python"/> and called there.</summary>
-    public static SharedBarrier Create(PyTuple args, PyDict kwargs, PythonTypeIds? python = null, SharedCallContext? context = null)
+    /// <summary><c>Barrier(parties, action=None, timeout=None)</c>; an action is kept by <paramref name="keep"/> (in the
+    /// server's Python interpreter) and called there; null when the server has none.</summary>
+    public static SharedBarrier Create(PyTuple args, PyDict kwargs, Func<object?, SharedCallContext?, IKeptCallable>? keep = null, SharedCallContext? context = null)
     {
         var a = s_init.Bind(args, kwargs);
         var parties = PyValues.AsIndex(a[0]);
@@ -54,13 +54,13 @@ internal sealed class SharedBarrier : Referent, IDisposable
             return new SharedBarrier(parties, timeout, null);
         }
 
-        if (python is null)
+        if (keep is null)
         {
             throw PyErrors.NotImplementedError(
                 $"Barrier(action={PyRepr.Repr(a[1])}): this manager server has no Python host to run the action (`multiprocess serve` was started with --no-python); call the action in the client after wait() returns 0");
         }
 
-        return new SharedBarrier(parties, timeout, python.Keep(a[1], context));
+        return new SharedBarrier(parties, timeout, keep(a[1], context));
     }
 
     /// <summary>Releases the action kept in Python.</summary>

@@ -44,6 +44,23 @@ internal sealed partial class Server
 
     public void Register(TypeIdEntry entry) => _registry[entry.TypeId] = entry;
 
+    /// <summary>
+    /// Registers a type id served by <see cref="Python"/>: <c>create</c> calls the Python callable (when
+    /// <paramref name="creatable"/>), methods run in Python; <paramref name="exposed"/> and
+    /// <paramref name="methodToTypeid"/> as in <c>register</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException"><see cref="Python"/> is not set.</exception>
+    public void RegisterPython(string typeId, bool creatable, IReadOnlyList<string>? exposed, IReadOnlyDictionary<string, string>? methodToTypeid)
+    {
+        var python = Python ?? throw new InvalidOperationException($"type id '{typeId}' is served by Python, but this server has no Python interpreter");
+        python.SetMethodToTypeid(typeId, methodToTypeid);
+        Register(new TypeIdEntry(
+            typeId,
+            creatable ? (args, kwargs, context) => python.Create(typeId, args, kwargs, context) : null,
+            exposed?.ToArray(),
+            methodToTypeid is null ? null : new Dictionary<string, string>(methodToTypeid, StringComparer.Ordinal)));
+    }
+
     public bool TryGetType(string typeId, out TypeIdEntry entry) => _registry.TryGetValue(typeId, out entry!);
 
     /// <summary>A connection context for a client (unit tests and the transport use this).</summary>

@@ -241,7 +241,7 @@ public sealed partial class SyncManagerServer : IDisposable
         _host.Start();
         foreach (var (typeId, creatable, exposed, methodToTypeid) in _host.Registrations)
         {
-            _server.Python!.Register(_server, typeId, creatable, exposed, methodToTypeid);
+            _server.RegisterPython(typeId, creatable, exposed, methodToTypeid);
             Log($"registered '{typeId}' (Python{(exposed is null ? "" : ", exposed " + string.Join(",", exposed))})");
         }
     }

@@ -31,7 +31,7 @@ internal static class SyncManagerTypes
         Add(server, "BoundedSemaphore", (a, k, _) => SharedSemaphore.Create(a, k, bounded: true), s_acquirer, s_acquirer314);
         Add(server, "Condition", CreateCondition, ["acquire", "release", "wait", "notify", "notify_all"],
             ["acquire", "release", "locked", "wait", "notify", "notify_all"]);
-        Add(server, "Barrier", (a, k, c) => SharedBarrier.Create(a, k, server.Python, c), ["__getattribute__", "wait", "abort", "reset"]);
+        Add(server, "Barrier", (a, k, c) => SharedBarrier.Create(a, k, server.Python is { } python ? python.Keep : null, c), ["__getattribute__", "wait", "abort", "reset"]);
         Add(server, "Pool", (_, _, _) => throw PyErrors.NotImplementedError(
             "this manager server has no Python host to run a multiprocessing.Pool (its workers run Python functions): "
             + "start `multiprocess serve` without --no-python, or start a Pool in the client"),

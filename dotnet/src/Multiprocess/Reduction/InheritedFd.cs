@@ -1,4 +1,4 @@
-namespace Multiprocess.Processes;
+namespace Multiprocess.Reduction;
 
 /// <summary>
 /// An fd a spawned child inherits at a known number: CPython's <c>popen_spawn_posix._DupFd</c>

@@ -1,4 +1,4 @@
-namespace Multiprocess.Processes;
+namespace Multiprocess.Reduction;
 
 /// <summary>
 /// An fd sent to a forkserver child with its request: CPython's <c>popen_forkserver._DupFd</c> (<c>NEWOBJ</c> + BUILD

@@ -1,0 +1,67 @@
+"""Celery's side of the celery suite (Suites/CelerySuite.cs), run by Debian's /usr/bin/python3 (python3-celery).
+
+As a worker app: `python3 -m celery -A bench_celery worker -P prefork -c N -Q QUEUE`. Its task `multiprocess.echo`
+is the C# worker's built-in of that name (returns its positional arguments as a list), so both workers run the same
+task; settings as the C# worker's defaults: late acks, prefetch multiplier 4, json. Prints READY once consuming
+(worker_ready), so that the worker can log at WARNING: no per-task log lines, as the C# worker writes none.
+
+As a client: `python3 bench_celery.py client --queue QUEUE --ops N --samples S [--smoke]` times send_task + get
+round trips one at a time (bench_common's method) and prints one result line.
+
+Broker and backend come from BENCH_CELERY_BROKER / BENCH_CELERY_BACKEND.
+"""
+import os
+import sys
+
+from celery import Celery
+from celery.signals import worker_ready
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+app = Celery("bench_celery", broker=os.environ["BENCH_CELERY_BROKER"], backend=os.environ.get("BENCH_CELERY_BACKEND") or None)
+app.conf.update(
+    task_acks_late=True,
+    worker_prefetch_multiplier=4,
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    worker_hijack_root_logger=True,
+)
+
+
+@app.task(name="multiprocess.echo")
+def echo(*args):
+    return list(args)
+
+
+@worker_ready.connect
+def _ready(**_):
+    print("READY", flush=True)
+
+
+def client(argv):
+    import argparse
+
+    import bench_common
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--queue", required=True)
+    ap.add_argument("--ops", type=int, default=200)
+    ap.add_argument("--samples", type=int, default=5)
+    ap.add_argument("--case", required=True)
+    ap.add_argument("--impl", required=True)
+    ap.add_argument("--smoke", action="store_true")
+    a = ap.parse_args(argv)
+
+    def batch(n):
+        for i in range(n):
+            r = app.send_task("multiprocess.echo", args=[i], queue=a.queue)
+            if r.get(timeout=60) != [i]:
+                raise SystemExit("multiprocess.echo(%d) returned %r" % (i, r.result))
+
+    result = bench_common.measure(batch, bench_common.ops(a.ops), bench_common.samples(a.samples))
+    bench_common.report(a.case, a.impl, result)
+
+
+if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "client":
+    client(sys.argv[2:])
