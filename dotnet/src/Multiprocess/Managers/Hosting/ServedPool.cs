@@ -244,6 +244,15 @@ internal sealed class ServedPool : Referent, IDisposable
 
     private void Join(SharedCallContext context)
     {
+        if (_pool.IsTerminating)
+        {
+            // After terminate nothing is left to wait for but the pool's threads; a worker killed while writing a
+            // result can leave the result thread blocked for ever, so the join is bounded: wait up to 10 s, then
+            // release the pool's pipes, which ends any thread still reading them (Pool.Dispose).
+            _pool.Dispose();
+            return;
+        }
+
         try
         {
             while (!_pool.Join(TimeSpan.FromMilliseconds(Waiter.PeerCheckInterval)))
