@@ -118,6 +118,28 @@ class ServerProcess:
         return self.proc.returncode
 
 
+# read(2)'s number in /proc/PID/syscall, per architecture (asm/unistd.h).
+_READ_SYSCALL = {"x86_64": "0", "aarch64": "63"}
+
+
+def wait_until_reading_a_socket(pid, timeout=TIMEOUT):
+    """Waits until process `pid` sits in read(2) on a socket (/proc/PID/syscall): a client that has written its
+    request and waits for the reply. The event a test waits for where a sleep would only guess."""
+    import platform
+    read = _READ_SYSCALL[platform.machine()]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/syscall") as f:
+                fields = f.read().split()
+            if len(fields) > 1 and fields[0] == read and os.readlink(f"/proc/{pid}/fd/{int(fields[1], 16)}").startswith("socket:"):
+                return
+        except OSError:
+            pass                                        # running (no syscall to show), or the fd just closed
+        time.sleep(0.001)
+    raise AssertionError(f"process {pid} did not block reading a socket within {timeout} s")
+
+
 def dispatch(mp, address, authkey, funcname, args=()):
     """A one-shot request (what BaseManager does for create/incref/decref/...)."""
     managers = __import__(PEER_LIB + ".managers").managers

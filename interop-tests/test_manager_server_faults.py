@@ -13,7 +13,7 @@ import time
 import pytest
 
 from conftest import CLI, run_cli
-from manager_server_helpers import watchdog, TIMEOUT, ServerProcess, dispatch
+from manager_server_helpers import watchdog, TIMEOUT, ServerProcess, dispatch, wait_until_reading_a_socket
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +57,13 @@ def test_client_killed_while_blocked_leaves_no_hole(m, server):
     code = child_script(server, (
         f"from {sys.modules['conftest'].PEER_LIB}.managers import AutoProxy, Token\n"
         f"q = AutoProxy(Token({token.typeid!r}, {server.address!r}, {token.id!r}), 'pickle', manager=m, authkey=m._authkey, exposed={tuple(q._exposed_)!r})\n"
+        "q.qsize()\n"                                # this thread's connection made: q.get() only sends and reads
         "print('blocking', flush=True)\n"
         "q.get()\n"
         "print('got an item', flush=True)\n"))
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert child.stdout.readline() == b"blocking\n", child.stderr.read()
-    time.sleep(0.3)                                   # let the get() reach the server and block there
+    wait_until_reading_a_socket(child.pid)            # the get() is written: the server will block in it
     child.kill()
     child.wait(TIMEOUT)
     for i in range(5):                                # nothing may vanish into the dead client's connection

@@ -5,7 +5,7 @@ using Multiprocess.Celery.Worker;
 
 namespace Multiprocess.Celery.Tests;
 
-/// <summary>Time limits (soft: the token; hard: FAILURE TimeLimitExceeded, the executor abandoned) and events seen by Celery's own event receiver.</summary>
+/// <summary>Time limits (soft: the token; hard: FAILURE TimeLimitExceeded, the executor abandoned, the task's processes killed) and events seen by Celery's own event receiver.</summary>
 [TestFixture]
 [NonParallelizable]
 public sealed class WorkerLimitsAndEventsTests
@@ -64,6 +64,48 @@ public sealed class WorkerLimitsAndEventsTests
     [Test]
     public void Events_OnRabbit_CeleryEventReceiverSeesTheCSharpWorkerAndItsTasks() =>
         AssertEventsSeen(CeleryServers.Rabbit.Url, new() { ["CELERY_TEST_BACKEND"] = "rpc://" });
+
+    [Test]
+    public void HardTimeLimit_ProcessTheTaskStarted_IsKilledWithItsChildrenBeforeTheFailure()
+    {
+        var queue = Unique("hard-kill");
+        System.Diagnostics.Process? child = null;
+        using var grandchildPid = new SemaphoreSlim(0);
+        var grandchild = 0;
+        using var worker = Start(Redis, queue, w => w.RegisterBound("t.child", ctx =>
+        {
+            // A shell that starts a grandchild and waits: the kill must reach both, as prefork's kills the pool child.
+            var psi = new System.Diagnostics.ProcessStartInfo("/bin/sh", ["-c", "sleep 600 & echo $!; wait"]) { RedirectStandardOutput = true, UseShellExecute = false };
+            var p = System.Diagnostics.Process.Start(psi)!;
+            child = p;
+            ctx.KillOnHardTimeLimit(p);
+            grandchild = int.Parse(p.StandardOutput.ReadLine()!, System.Globalization.CultureInfo.InvariantCulture);
+            grandchildPid.Release();
+            p.WaitForExit();
+            return p.ExitCode;
+        }), o => o.Concurrency = 1);
+        using var client = new CeleryClient(Redis);
+        var r = client.SendTask("t.child", [], options: new SendOptions { Queue = queue, TimeLimit = 1 });
+        var e = Assert.Throws<CeleryTaskException>(() => r.Get(Wait))!;
+        Assert.That(e.ExceptionType, Is.EqualTo("TimeLimitExceeded"));
+        Assert.That(child!.HasExited, Is.True, "the task's process was killed and reaped before the failure was stored");
+        Assert.That(grandchildPid.Wait(Wait), Is.True);
+        Assert.That(ProcessState(grandchild), Is.Null.Or.EqualTo("Z"), $"the grandchild {grandchild} was killed too");
+    }
+
+    // The state letter of /proc/PID/stat (Z: a zombie, dead), or null when the process is gone.
+    private static string? ProcessState(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[0];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     private static void AssertEventsSeen(string broker, Dictionary<string, string> env)
     {

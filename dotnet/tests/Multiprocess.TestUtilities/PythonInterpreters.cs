@@ -79,6 +79,12 @@ public static class PythonInterpreters
     /// </summary>
     public static IEnumerable<string> VersionsWithPeerRoot => [.. SupportedVersions, PeerRootVersion];
 
+    /// <summary><c>pickle.DEFAULT_PROTOCOL</c> of a minor version: 4, and 5 from 3.14 (what its ForkingPickler writes when
+    /// no protocol is given, e.g. spawn's preparation data).</summary>
+    /// <param name="version">A minor version, e.g. "3.14".</param>
+    /// <returns>The protocol.</returns>
+    public static int DefaultPickleProtocol(string version) => Version.Parse(version) >= new Version(3, 14) ? 5 : 4;
+
     private static string PyenvRoot()
     {
         var env = Environment.GetEnvironmentVariable("MULTIPROCESS_PYENV_ROOT")

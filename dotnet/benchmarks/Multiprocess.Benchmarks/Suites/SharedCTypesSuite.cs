@@ -21,6 +21,7 @@ public sealed class SharedCTypesSuite : IBenchmarkSuite
     private const string Script = "bench_sharedctypes.py";
     private const string SharedCase = "Value('i') += 1 under its lock";
     private const string ManagerCase = "manager Value('i') += 1 (get + set)";
+    private const string VersusCase = "Value('i') += 1: shared memory (locked) against a manager Value";
     private static readonly byte[] s_authKey = Encoding.ASCII.GetBytes("bench-sharedctypes");
 
     /// <inheritdoc/>
@@ -66,6 +67,17 @@ public sealed class SharedCTypesSuite : IBenchmarkSuite
             };
             rows[0].Note = string.Create(CultureInfo.InvariantCulture, $"{stats[2].MedianNs / stats[0].MedianNs:F0}x faster than the manager Value");
             rows[1].Note = string.Create(CultureInfo.InvariantCulture, $"{stats[3].MedianNs / stats[1].MedianNs:F0}x faster than the manager Value");
+
+            // The issue's comparison as ratios: in each language, the shared Value against the manager Value (the same
+            // samples as above, baseline = the manager row).
+            foreach (var (lang, sharedStats, managerStats) in new[] { (impl, stats[0], stats[2]), ("C#", stats[1], stats[3]) })
+            {
+                var viaShared = Row(VersusCase, $"{lang}, shared Value", $"{lang}, manager Value", sharedStats);
+                var viaManager = Row(VersusCase, $"{lang}, manager Value", "", managerStats);
+                viaShared.Note = viaManager.Note = "the samples above";
+                rows.AddRange([viaShared, viaManager]);
+            }
+
             return rows;
         }
         finally

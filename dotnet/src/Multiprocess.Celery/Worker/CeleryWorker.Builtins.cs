@@ -45,7 +45,7 @@ public sealed partial class CeleryWorker
                 _ => throw new ArgumentException($"celery.starmap: an item is a {PyRepr.TypeName(item)}, not an argument list"),
             };
             var message = new TaskMessage { Id = context.Id, Task = name, Args = args, Retries = context.Retries, RootId = context.Message.RootId, ParentId = context.Message.ParentId };
-            results.Add(handler(new TaskContext(message, context.Hostname, context.SoftTimeLimit)));
+            results.Add(handler(new TaskContext(message, context.Hostname, context.SoftTimeLimit, context.Processes)));
         }
 
         return results;

@@ -54,8 +54,9 @@ public sealed partial class CeleryWorker
             cancel.CancelAfter(soft);
         }
 
-        using var watchdog = hardLimit is { } hard ? new Timer(_ => OnHardTimeLimit(delivery, hard, cancel), null, hard, Timeout.InfiniteTimeSpan) : null;
         var context = new TaskContext(task, Options.Hostname, cancel.Token);
+        delivery.Processes = context.Processes;
+        using var watchdog = hardLimit is { } hard ? new Timer(_ => OnHardTimeLimit(delivery, hard, cancel), null, hard, Timeout.InfiniteTimeSpan) : null;
         object? value = null;
         Exception? error = null;
         try

@@ -9,8 +9,9 @@ namespace Multiprocess.Celery.Worker;
 /// <c>SoftTimeLimitExceeded</c>, as Python's task sees the exception raised in it. At the hard limit the task is
 /// reported FAILURE <c>TimeLimitExceeded(hard)</c>, acknowledged, and its executor thread is abandoned: a new one
 /// takes its place, and whatever the old handler returns later is dropped. A .NET thread cannot be killed as a
-/// prefork child is, so abandoned code runs on until it returns (its token is cancelled too): put handlers that may
-/// hang for good on a process of their own.
+/// prefork child is, so abandoned code runs on until it returns (its token is cancelled too); the processes the
+/// task registered (<see cref="TaskContext.KillOnHardTimeLimit"/>) are killed, with their descendants, before the
+/// failure is stored: work that may hang for good belongs in such a process.
 /// </summary>
 public sealed partial class CeleryWorker
 {
@@ -44,6 +45,10 @@ public sealed partial class CeleryWorker
         var task = delivery.Task;
         var seconds = hard.TotalSeconds;
         Log($"Hard time limit ({seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s) exceeded for {Describe(task)}");
+        if (delivery.Processes?.KillAll() is { Count: > 0 } killed)
+        {
+            Log($"task {task.Id}: killed process {string.Join(", ", killed)} (SIGKILL, with its children)");
+        }
         if (delivery.Executor is { } stuck)
         {
             _threads.TryRemove(stuck, out _);

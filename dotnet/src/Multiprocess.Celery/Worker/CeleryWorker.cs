@@ -337,6 +337,8 @@ public sealed partial class CeleryWorker : IDisposable
 
         public Thread? Executor;
 
+        public TaskProcesses? Processes;
+
         // Who reports the outcome: the executor when the handler returns, or the hard time limit (once only).
         private int _claimed;
 

@@ -5,11 +5,12 @@ namespace Multiprocess.Celery.Worker;
 /// <summary>What a task handler sees of its request (Celery's <c>self.request</c>), and <see cref="Retry"/>.</summary>
 public sealed class TaskContext
 {
-    internal TaskContext(TaskMessage message, string hostname, CancellationToken softTimeLimit)
+    internal TaskContext(TaskMessage message, string hostname, CancellationToken softTimeLimit, TaskProcesses? processes = null)
     {
         Message = message;
         Hostname = hostname;
         SoftTimeLimit = softTimeLimit;
+        Processes = processes ?? new TaskProcesses();
     }
 
     /// <summary>Gets the task message.</summary>
@@ -32,6 +33,18 @@ public sealed class TaskContext
 
     /// <summary>Gets a token cancelled when the soft time limit passes.</summary>
     public CancellationToken SoftTimeLimit { get; }
+
+    /// <summary>Gets the processes the hard time limit kills (shared by the items of a <c>celery.map</c>).</summary>
+    internal TaskProcesses Processes { get; }
+
+    /// <summary>
+    /// Has the worker SIGKILL <paramref name="process"/> and its descendants when this task's hard time limit passes,
+    /// as Celery's prefork pool kills the child running the task, before the task is reported
+    /// <c>TimeLimitExceeded</c>. A .NET thread cannot be killed: work that may hang belongs in a process registered
+    /// here (killed at once if the limit has passed already).
+    /// </summary>
+    /// <param name="process">A process the handler started.</param>
+    public void KillOnHardTimeLimit(System.Diagnostics.Process process) => Processes.Add(process);
 
     /// <summary>Asks for the task to run again later (Celery's <c>self.retry</c>); throw what it returns.</summary>
     /// <param name="countdown">The delay (Celery's default_retry_delay, 3 minutes, when null).</param>

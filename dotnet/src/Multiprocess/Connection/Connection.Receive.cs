@@ -64,6 +64,13 @@ public sealed partial class Connection
             var remaining = length;
             while (remaining > 0)
             {
+                if (remaining < length)
+                {
+                    // Past the first request (which the server's FrameBuffer uses to acknowledge a split write at
+                    // once), room is asked for only once bytes for it have arrived.
+                    AwaitPayloadBytes(transport, deadline, length);
+                }
+
                 var span = destination.GetSpan((int)Math.Min(remaining, 1 << 20));
                 if (span.Length > remaining)
                 {
@@ -155,25 +162,31 @@ public sealed partial class Connection
     }
 
     /// <summary>
-    /// Receives a payload of <paramref name="length"/> bytes into an array that grows as the bytes arrive (doubling
-    /// from <see cref="TrustedPayloadLength"/>), so a header announcing 2 GiB costs only what the peer really sends.
+    /// Receives a payload of <paramref name="length"/> bytes: up to <see cref="TrustedPayloadLength"/> into one array
+    /// allocated at once, a longer one in chunks allocated as its bytes arrive (<see cref="PayloadChunks"/>), so a
+    /// header announcing 2 GiB costs only what the peer really sends.
     /// </summary>
     private byte[] ReceiveGrowing(IConnectionTransport transport, long length, long deadline)
     {
-        var payload = AllocatePayload(length, TrustedPayloadLength);
+        CheckArrayLength(length);
+        byte[] payload;
         try
         {
-            var received = 0;
-            while (true)
+            if (length <= TrustedPayloadLength)
             {
-                ReceivePayload(transport, payload.AsSpan(received), deadline, length);
-                received = payload.Length;
-                if (received == length)
+                payload = length == 0 ? [] : GC.AllocateUninitializedArray<byte>((int)length);
+                ReceivePayload(transport, payload, deadline, length);
+            }
+            else
+            {
+                var chunks = new PayloadChunks(length);
+                while (!chunks.AllAllocated)
                 {
-                    break;
+                    AwaitPayloadBytes(transport, deadline, length);
+                    ReceivePayload(transport, chunks.Next(), deadline, length);
                 }
 
-                payload = Grow(payload, length);
+                payload = chunks.Join();
             }
         }
         catch
@@ -186,11 +199,13 @@ public sealed partial class Connection
         return payload;
     }
 
-    private static byte[] Grow(byte[] payload, long length)
+    /// <summary>Blocks until at least one payload byte is buffered: the bytes first, then the room for them.</summary>
+    private void AwaitPayloadBytes(IConnectionTransport transport, long deadline, long length)
     {
-        var bigger = GC.AllocateUninitializedArray<byte>((int)Math.Min(length, (long)payload.Length * 2));
-        payload.CopyTo(bigger, 0);
-        return bigger;
+        if (_receiveStart == _receiveEnd)
+        {
+            FillReceiveBuffer(transport, deadline, inHeader: false, length);
+        }
     }
 
     /// <summary>Reads the payload into <paramref name="payload"/> (exactly its length) and completes the message.</summary>
@@ -209,8 +224,8 @@ public sealed partial class Connection
         CompleteMessage();
     }
 
-    /// <summary>Allocates the first part of a payload: all of it up to <paramref name="trusted"/> bytes, else that much.</summary>
-    private byte[] AllocatePayload(long length, int trusted)
+    /// <summary>Refuses a payload longer than a .NET array holds (before any of it is consumed).</summary>
+    private void CheckArrayLength(long length)
     {
         if (length > Array.MaxLength)
         {
@@ -219,8 +234,6 @@ public sealed partial class Connection
             AbandonMessage();
             throw new IOException(message);
         }
-
-        return length == 0 ? [] : GC.AllocateUninitializedArray<byte>((int)Math.Min(length, trusted));
     }
 
     /// <summary>Reads a header, applies the maximum length, and marks the message in progress.</summary>

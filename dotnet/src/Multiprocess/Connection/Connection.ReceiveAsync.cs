@@ -51,6 +51,11 @@ public sealed partial class Connection
             var remaining = length;
             while (remaining > 0)
             {
+                if (remaining < length)
+                {
+                    await AwaitPayloadBytesAsync(transport, length, cancellationToken).ConfigureAwait(false);
+                }
+
                 var memory = destination.GetMemory((int)Math.Min(remaining, 1 << 20));
                 if (memory.Length > remaining)
                 {
@@ -96,23 +101,28 @@ public sealed partial class Connection
         return (int)length;
     }
 
-    /// <summary>The asynchronous <see cref="ReceiveGrowing"/>: the array grows as the payload arrives.</summary>
+    /// <summary>The asynchronous <see cref="ReceiveGrowing"/>: a long payload in chunks allocated as its bytes arrive.</summary>
     private async ValueTask<byte[]> ReceiveGrowingAsync(IConnectionTransport transport, long length, CancellationToken cancellationToken)
     {
-        var payload = AllocatePayload(length, TrustedPayloadLength);
+        CheckArrayLength(length);
+        byte[] payload;
         try
         {
-            var received = 0;
-            while (true)
+            if (length <= TrustedPayloadLength)
             {
-                await ReceivePayloadAsync(transport, payload.AsMemory(received), length, cancellationToken).ConfigureAwait(false);
-                received = payload.Length;
-                if (received == length)
+                payload = length == 0 ? [] : GC.AllocateUninitializedArray<byte>((int)length);
+                await ReceivePayloadAsync(transport, payload, length, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var chunks = new PayloadChunks(length);
+                while (!chunks.AllAllocated)
                 {
-                    break;
+                    await AwaitPayloadBytesAsync(transport, length, cancellationToken).ConfigureAwait(false);
+                    await ReceivePayloadAsync(transport, chunks.Next(), length, cancellationToken).ConfigureAwait(false);
                 }
 
-                payload = Grow(payload, length);
+                payload = chunks.Join();
             }
         }
         catch
@@ -123,6 +133,15 @@ public sealed partial class Connection
 
         CompleteMessage();
         return payload;
+    }
+
+    /// <summary>The asynchronous <see cref="AwaitPayloadBytes"/>.</summary>
+    private async ValueTask AwaitPayloadBytesAsync(IConnectionTransport transport, long length, CancellationToken cancellationToken)
+    {
+        if (_receiveStart == _receiveEnd)
+        {
+            await FillReceiveBufferAsync(transport, inHeader: false, length, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async ValueTask ReceiveWholeAsync(IConnectionTransport transport, Memory<byte> payload, CancellationToken cancellationToken)

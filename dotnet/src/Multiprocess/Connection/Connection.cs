@@ -41,8 +41,9 @@ public sealed partial class Connection : IDisposable
     internal const int SmallMessageLimit = 16 * 1024;
 
     /// <summary>
-    /// A payload up to this size is allocated whole when its header arrives; a longer one grows (doubling) as its bytes
-    /// arrive, so a header that announces more than the peer sends costs no more than what it sent.
+    /// A payload up to this size is allocated whole when its header arrives; a longer one is collected in chunks of this
+    /// size, each allocated once bytes for it have arrived (<see cref="PayloadChunks"/>), so a header that announces
+    /// more than the peer sends costs no more than what it sent.
     /// </summary>
     internal const int TrustedPayloadLength = 1 << 20;
 

@@ -27,6 +27,7 @@ public sealed partial class Pool
 
     private readonly List<(PythonWorker Worker, int? ExitCode, long Serial)> _crashes = [];
     private long _markerSerial;
+    private volatile bool _resultLockLost;
     private bool _suspect;
     private long _idleSince;
 
@@ -50,6 +51,15 @@ public sealed partial class Pool
             {
                 FreeSlot(w.Slot);
                 continue;
+            }
+
+            if (_slots.Read(w.Slot).Pid == w.Process.Pid && _slots.HoldsResultLock(w.Slot))
+            {
+                // Died writing a result: the pipe may hold part of a frame and the lock (a semaphore the workers
+                // take) stays taken, so no result can arrive any more. CPython's pool hangs here.
+                _resultLockLost = true;
+                throw new ProcessException(string.Create(CultureInfo.InvariantCulture,
+                    $"worker process {w.Process.Pid} ({w.Process.Name}) exited with code {code} while writing a result to the result queue (holding its write lock): the queue may hold part of a message and no later result can arrive, so the pool is broken"));
             }
 
             // Its results may still be in the pipe: judge once the result thread has passed a marker written now.

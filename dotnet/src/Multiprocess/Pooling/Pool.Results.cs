@@ -75,6 +75,11 @@ public sealed partial class Pool
     {
         var frame = PipeFrames.Frame(message, _pickleOptions);
         var wlock = _outqueue.WLock!;
+        if (_resultLockLost)
+        {
+            throw new ProcessException("the result queue's write lock is held by a worker that died writing a result");
+        }
+
         if (!wlock.Acquire(true, TimeSpan.FromSeconds(5)))
         {
             throw new ProcessException("the result queue's write lock stayed held for 5 s: a worker died while writing a result, so the result stream cannot be trusted");

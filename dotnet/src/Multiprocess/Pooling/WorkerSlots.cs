@@ -4,15 +4,16 @@ using Multiprocess.Shm;
 namespace Multiprocess.Pooling;
 
 /// <summary>
-/// One 32-byte slot per Python worker in a shared-memory segment, where the worker records
-/// <c>(pid, tasks started, job, index)</c> before each task. When a worker dies, its slot tells which task it was
+/// One 40-byte slot per Python worker in a shared-memory segment, where the worker records
+/// <c>(pid, tasks started, job, index)</c> before each task, and a fifth word that is 1 while it holds the result
+/// queue's write lock (writing a result). When a worker dies, its slot tells which task it was
 /// running (that task's caller gets an error instead of waiting for ever); the counts feed
 /// <see cref="Pool.Workers"/>. The worker side is <see cref="InitializerSource"/>, run by <c>exec</c> as the pool
 /// initializer around the user's one, so the workers still run <c>multiprocessing.pool.worker</c> unchanged.
 /// </summary>
 internal sealed class WorkerSlots : IDisposable
 {
-    public const int SlotSize = 32;
+    public const int SlotSize = 40;
 
     /// <summary>The module the wrapper lives in, in each worker (<c>sys.modules</c>), so a task can name it.</summary>
     public const string WrapperModule = "_multiprocess_dotnet_pool";
@@ -44,15 +45,40 @@ internal sealed class WorkerSlots : IDisposable
                 def __exit__(self, *exc):
                     fcntl.flock(fd, fcntl.LOCK_UN)
             inqueue._rlock = FlockLock()
+            return f.f_locals['outqueue']
+        def _watch_result_lock(outqueue, buf, at):
+            # The result queue's write lock, as SimpleQueue.put takes it, with word 4 of the slot set while it is held:
+            # a worker that dies with it set died writing a result (the pipe may hold part of a frame, and the
+            # semaphore stays taken), which the pool then reports at once instead of waiting on the lock.
+            wlock = outqueue._wlock
+            if wlock is None:
+                return
+            pack_into = struct.pack_into
+            class ResultWriteLock(object):
+                def acquire(self, block=True, timeout=None):
+                    got = wlock.acquire(block, timeout)
+                    if got:
+                        pack_into('q', buf, at, 1)
+                    return got
+                def release(self):
+                    pack_into('q', buf, at, 0)
+                    wlock.release()
+                def __enter__(self):
+                    return self.acquire()
+                def __exit__(self, *exc):
+                    self.release()
+            outqueue._wlock = ResultWriteLock()
         def _setup(path, slot, initializer, initargs, lockpath):
-            _lock_task_pipe(lockpath)
+            outqueue = _lock_task_pipe(lockpath)
             fd = os.open(path, os.O_RDWR)
             try:
                 buf = mmap.mmap(fd, 0)
             finally:
                 os.close(fd)
-            off = slot * 32
+            off = slot * 40
             pack_into = struct.pack_into
+            pack_into('q', buf, off + 32, 0)
+            _watch_result_lock(outqueue, buf, off + 32)
             pid = os.getpid()
             started = [0]
             pack_into('qqqq', buf, off, pid, 0, -1, -1)
@@ -92,6 +118,10 @@ internal sealed class WorkerSlots : IDisposable
         var s = MemoryMarshal.Cast<byte, long>(_memory.Span.Slice(slot * SlotSize, SlotSize));
         return (Volatile.Read(ref s[0]), Volatile.Read(ref s[1]), Volatile.Read(ref s[2]), Volatile.Read(ref s[3]));
     }
+
+    /// <summary>Whether the worker in the slot holds (or died holding) the result queue's write lock.</summary>
+    public bool HoldsResultLock(int slot) =>
+        Volatile.Read(ref MemoryMarshal.Cast<byte, long>(_memory.Span.Slice(slot * SlotSize, SlotSize))[4]) != 0;
 
     public void Dispose()
     {

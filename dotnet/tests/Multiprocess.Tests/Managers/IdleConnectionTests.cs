@@ -61,9 +61,12 @@ public class IdleConnectionTests
 
         var get = Task.Run(() => Request(getter, queue, "get", PyTuple.Create(true, 15.0)));
         WaitFor(() => server.ParkedConnections == 2, "the getter taken up, blocked in get()");
-        Thread.Sleep(100); // well past ParkAfter: a blocked call keeps its thread and is not parked
-        Assert.That(server.ParkedConnections, Is.EqualTo(2));
+
+        // A blocked call keeps its thread and is not parked. The clock: 'other' is served, then parks again after
+        // ParkAfter of silence; by then the getter, silent for longer, would have been parked too.
         Assert.That(Request(other, queue, "qsize"), Is.EqualTo(PyTuple.Create("#RETURN", 0L)));
+        WaitFor(() => server.ParkedConnections >= 2, "'other' parked again after its request");
+        Assert.That(server.ParkedConnections, Is.EqualTo(2), "putter and other parked, the blocked getter not");
         Assert.That(Request(putter, queue, "put", PyTuple.Create("item")), Is.EqualTo(PyTuple.Create("#RETURN", null)));
         Assert.That(get.Wait(Patience), Is.True);
         Assert.That(get.Result, Is.EqualTo(PyTuple.Create("#RETURN", "item")));
@@ -86,7 +89,11 @@ public class IdleConnectionTests
         using var server = Start(Timeout.InfiniteTimeSpan);
         var dict = Create(server.BoundAddress, Key, "dict");
         using var proxy = Proxy(server.BoundAddress, Key);
-        Thread.Sleep(100);
+
+        // The clock: a proxy of a server that parks after 20 ms, connected after ours, parks; ours would have by then.
+        using var reference = Start(TimeSpan.FromMilliseconds(20));
+        using var referenceProxy = Proxy(reference.BoundAddress, Key);
+        WaitFor(() => reference.ParkedConnections == 1, "the reference server's proxy parked");
         Assert.That(server.ParkedConnections, Is.Zero);
         Assert.That(Request(proxy, dict, "__len__"), Is.EqualTo(PyTuple.Create("#RETURN", 0L)));
     }

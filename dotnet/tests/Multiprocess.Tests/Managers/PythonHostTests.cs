@@ -103,7 +103,7 @@ public class PythonHostTests
         PyTuple? inFlight = null;
         var caller = new Thread(() => inFlight = _h.Call(client, pool, "apply", new PyGlobal("time", "sleep"), PyTuple.Create(30L)));
         caller.Start();
-        Thread.Sleep(500);
+        Assert.That(SpinWait.SpinUntil(() => _host.CallsInFlight > 0, TimeSpan.FromSeconds(20)), Is.True, "the apply call sent to the host");
         Assert.That(LibcKill(firstPid, 9), Is.Zero);
         Assert.That(caller.Join(TimeSpan.FromSeconds(20)), Is.True, "the call in flight must fail, not hang");
         Assert.Multiple(() =>

@@ -80,7 +80,7 @@ public sealed class ForkServerWireTests
         }
     }
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void DupFd_SameBytesAsCPython(string version)
     {
         const string Script = """
@@ -88,7 +88,7 @@ public sealed class ForkServerWireTests
             print(bytes(reduction.ForkingPickler.dumps(popen_forkserver._DupFd(2))).hex())
             """;
         var expected = PythonInterpreters.RunScript(PythonInterpreters.Get(version), Script, TimeSpan.FromSeconds(30)).Trim();
-        var options = new PickleOptions { Registry = ForkingPickler.GetRegistry("multiprocessing") };
+        var options = new PickleOptions { Registry = ForkingPickler.GetRegistry("multiprocessing"), Protocol = PythonInterpreters.DefaultPickleProtocol(version) };
         Assert.That(Convert.ToHexStringLower(PickleSerializer.Dumps(new ForkServerFd(2), options)), Is.EqualTo(expected));
     }
 

@@ -184,3 +184,21 @@ def echo_connection(conn):
 
 def noop():
     pass
+
+
+def die_mid_result_write(ready_path):
+    """In a pool worker: takes the result queue's write lock as SimpleQueue.put does, writes the start of a frame (a
+    header announcing 1000 bytes, then 10 of them), says so by creating ready_path (holding its pid), and waits to be
+    SIGKILLed there:
+    a worker killed while writing its result, with the lock held and the result pipe out of step."""
+    import struct
+    f = sys._getframe(1)
+    while f is not None and f.f_code.co_name != "worker":
+        f = f.f_back
+    outqueue = f.f_locals["outqueue"]
+    outqueue._wlock.acquire()
+    os.write(outqueue._writer.fileno(), struct.pack("!i", 1000) + b"x" * 10)
+    with open(ready_path + ".tmp", "w") as f:
+        f.write(str(os.getpid()))
+    os.rename(ready_path + ".tmp", ready_path)
+    time.sleep(120)

@@ -29,7 +29,7 @@ public sealed class SharedCTypesPickleTests
         def dumps(o, fd):
             context.set_spawning_popen(Popen(fd))
             try:
-                return bytes(reduction.ForkingPickler.dumps(o, 4)).hex()
+                return bytes(reduction.ForkingPickler.dumps(o)).hex()  # the version's default protocol, as spawn writes
             finally:
                 context.set_spawning_popen(None)
         """;
@@ -51,7 +51,7 @@ public sealed class SharedCTypesPickleTests
         byte[] ours;
         using (popen.Enter())
         {
-            ours = PickleSerializer.Dumps(PyTuple.Create(value, array), new PickleOptions { Registry = ForkingPickler.GetRegistry() });
+            ours = PickleSerializer.Dumps(PyTuple.Create(value, array), new PickleOptions { Registry = ForkingPickler.GetRegistry(), Protocol = PythonInterpreters.DefaultPickleProtocol(version) });
         }
 
         Assert.That(popen.Fds, Is.EqualTo(new[] { fd }), "the arena's fd goes to the child at its own number");
@@ -129,7 +129,7 @@ public sealed class SharedCTypesPickleTests
         byte[] ours;
         using (popen.Enter())
         {
-            ours = PickleSerializer.Dumps(new PyTuple(objects.Cast<object?>().ToArray()), new PickleOptions { Registry = ForkingPickler.GetRegistry() });
+            ours = PickleSerializer.Dumps(new PyTuple(objects.Cast<object?>().ToArray()), new PickleOptions { Registry = ForkingPickler.GetRegistry(), Protocol = PythonInterpreters.DefaultPickleProtocol(version) });
         }
 
         var fd = objects[0].Obj.Wrapper.Block.Arena.Fd;

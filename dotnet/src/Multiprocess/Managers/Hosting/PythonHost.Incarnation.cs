@@ -28,6 +28,9 @@ internal sealed partial class PythonHost
         private int _dead;
         private volatile bool _stopping;
 
+        /// <summary>Gets the number of calls registered and not yet answered.</summary>
+        internal int CallsInFlight => _pending.Count;
+
         private Incarnation(PythonHost owner, long generation, Process process)
         {
             _owner = owner;

@@ -48,6 +48,9 @@ internal sealed partial class PythonHost : IPythonRunner, IDisposable
     /// <summary>Gets the current generation (0 before the first start).</summary>
     public long Generation => _current?.Generation ?? 0;
 
+    /// <summary>Gets the number of calls sent to the current incarnation and not yet answered (what tests wait for instead of sleeping).</summary>
+    internal int CallsInFlight => _current?.CallsInFlight ?? 0;
+
     /// <summary>Gets the type ids the last started host reported (from <c>--register</c>/<c>--manager</c>).</summary>
     public IReadOnlyList<(string TypeId, bool Creatable, IReadOnlyList<string>? Exposed, IReadOnlyDictionary<string, string>? MethodToTypeid)> Registrations { get; private set; } = [];
 

@@ -13,6 +13,7 @@ public sealed class SharedCallContext
 
     private static long s_nextThreadIdent = 139_900_000_000_000;
 
+    private readonly List<SharedRLock> _ownedRLocks = [];
     private readonly Func<bool>? _peerGone;
     private readonly Func<object?, ISharedObject?>? _resolve;
     private volatile Waiter? _waiter;
@@ -58,6 +59,44 @@ public sealed class SharedCallContext
     {
         _aborted = true;
         _waiter?.Abort();
+    }
+
+    /// <summary>Called by an RLock that this connection now owns (under the lock's gate).</summary>
+    internal void NoteRLockOwned(SharedRLock rlock)
+    {
+        lock (_ownedRLocks)
+        {
+            _ownedRLocks.Add(rlock);
+        }
+    }
+
+    /// <summary>Called by an RLock that this connection no longer owns (under the lock's gate).</summary>
+    internal void NoteRLockReleased(SharedRLock rlock)
+    {
+        lock (_ownedRLocks)
+        {
+            _ownedRLocks.Remove(rlock);
+        }
+    }
+
+    /// <summary>
+    /// The connection has ended: releases every RLock it still owns (nobody else could ever release them) and hands
+    /// each to its next waiter.
+    /// </summary>
+    /// <param name="released">Told each lock released and the recursion count it was held at, before its next waiter is answered.</param>
+    internal void ReleaseOwnedRLocks(Action<SharedRLock, long> released)
+    {
+        SharedRLock[] owned;
+        lock (_ownedRLocks)
+        {
+            owned = [.. _ownedRLocks];
+        }
+
+        foreach (var rlock in owned)
+        {
+            // Outside our list's lock: the RLock takes its gate, then calls back into NoteRLockReleased.
+            rlock.ReleaseDeadOwner(this, released);
+        }
     }
 
     /// <summary>Records the waiter a blocking call sleeps on, so <see cref="Abort"/> can wake it.</summary>

@@ -8,6 +8,13 @@ namespace Multiprocess.Managers.Referents;
 /// the client's connection; here it is that connection (<see cref="SharedCallContext"/>): the same process and
 /// thread may re-acquire, anybody else waits, and only the owner may release.
 /// </summary>
+/// <remarks>
+/// When the owning connection ends (the client process died, or its thread's connection closed) the lock is
+/// released and handed to the next waiter (<see cref="ReleaseDeadOwner"/>; the server logs it). CPython's server
+/// keeps such a lock owned by its finished serving thread for ever: nobody can release it, every later acquire
+/// blocks. Here no live client can lose by the release, since only the owner's connection could ever have released
+/// it (docs/limits.md, "A lock whose holder died").
+/// </remarks>
 internal sealed class SharedRLock : Referent, ILockReferent
 {
     private static readonly PySignature s_release = PySignature.None("release");
@@ -123,7 +130,7 @@ internal sealed class SharedRLock : Referent, ILockReferent
 
             if (_owner is null)
             {
-                _owner = context;
+                SetOwner(context);
                 _count = count;
                 return true;
             }
@@ -155,7 +162,7 @@ internal sealed class SharedRLock : Referent, ILockReferent
     {
         if (_waiters.Dequeue() is { } next)
         {
-            _owner = next.Context;
+            SetOwner(next.Context);
             _count = next.Count;
             if (signal)
             {
@@ -165,7 +172,43 @@ internal sealed class SharedRLock : Referent, ILockReferent
             return next;
         }
 
-        _owner = null;
+        SetOwner(null);
         return null;
+    }
+
+    /// <summary>Changes the owner, keeping each connection's list of the RLocks it holds (caller holds the gate).</summary>
+    private void SetOwner(SharedCallContext? owner)
+    {
+        if (_owner == owner)
+        {
+            return;
+        }
+
+        _owner?.NoteRLockReleased(this);
+        _owner = owner;
+        owner?.NoteRLockOwned(this);
+    }
+
+    /// <summary>The owning connection has ended: releases the lock completely and hands it to the next waiter.</summary>
+    /// <param name="dead">The connection that ended.</param>
+    /// <param name="released">Told the recursion count released, before the next waiter is answered.</param>
+    internal void ReleaseDeadOwner(SharedCallContext dead, Action<SharedRLock, long> released)
+    {
+        Waiter? next;
+        long count;
+        lock (_gate)
+        {
+            if (_owner != dead || _count == 0)
+            {
+                return;
+            }
+
+            count = _count;
+            _count = 0;
+            next = HandOver(signal: false);
+        }
+
+        released(this, count);
+        next?.Grant();
     }
 }

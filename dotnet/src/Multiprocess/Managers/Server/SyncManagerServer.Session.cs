@@ -76,6 +76,10 @@ public sealed partial class SyncManagerServer
         {
             LeaveHandshake();
             connection.Close();
+            // CPython's server would keep these owned by a finished thread for ever (SharedRLock's remarks).
+            _context?.ReleaseOwnedRLocks((rlock, count) =>
+                owner.Log($"proxy connection '{_name}' from {Who} ended holding RLock {rlock.Address} (count {count}): released, and handed to the next waiter if any"));
+
             owner.Finished(this);
         }
 
