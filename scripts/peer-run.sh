@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs a command inside the peer root (scripts/peer-root.sh) with bubblewrap, sharing with the host what the
-# peers need to meet the engine: /tmp and /dev/shm (AF_UNIX paths, POSIX shared memory and semaphores), the
-# network namespace (abstract sockets, 127.0.0.1), the repository (same path inside), and the .NET install
-# read-only (the framework-dependent engine and CLI run inside; the root has no ICU, hence invariant globalization).
+# Runs a command inside the peer root (scripts/peer-root.sh), sharing with the host what the peers need to meet the
+# engine: /tmp and /dev/shm (AF_UNIX paths, POSIX shared memory and semaphores), the network namespace (abstract
+# sockets, 127.0.0.1), the repository (same path inside), and the .NET install read-only (the framework-dependent
+# engine and CLI run inside; the root has no ICU, hence invariant globalization).
 #
 #   scripts/peer-run.sh [--no-dotnet] [--bind PATH]... [--] COMMAND [ARGS...]
 #
@@ -10,7 +10,14 @@
 # --bind PATH shares one more host folder at the same path. The working directory and the environment are kept,
 # except PATH (the root's own, plus .NET's folder) and PYTHONHOME. PYTHONPATH is kept: repo folders are the same
 # inside, and the symlinks of .cache/pyshim into /usr/lib/python3/dist-packages resolve to the root's packages.
-# The command dies with its caller (--die-with-parent); its exit status is the command's.
+#
+# As root (CI, scripts/setup.sh's machine) the command is entered by exec alone: unshare(1) gives this process a
+# mount namespace of its own, the binds are mounted there, chroot(1) enters the root and the command replaces it. The
+# process the caller started IS the command: its pid is the one the caller sees, and the caller reaps its real exit
+# status (-9 for a SIGKILL), as with any other interpreter. A pool or process watcher that matches the pid a worker
+# reports (os.getpid()) with the process it started needs exactly that (dotnet/tests/.../Pool/PoolTests.cs).
+# Anyone else (or MULTIPROCESS_PEER_RUN_BWRAP=1) gets bubblewrap (bwrap --die-with-parent), which forks: the caller then sees bwrap's pid, and a command
+# killed by signal N as bwrap's exit status 128+N.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 root=${MULTIPROCESS_PEER_ROOT:-$here/.cache/peer-root}
@@ -34,18 +41,9 @@ if [ ! -f "$root/.peer-root-complete" ]; then
   [ -s "$last" ] && grep '^peer-root: ' "$last" | tail -n 1 | sed 's/^/peer-run: last attempt: /' >&2
   exit 1
 fi
-command -v bwrap >/dev/null || { echo "peer-run: bubblewrap (bwrap) is not installed (scripts/setup.sh installs it)" >&2; exit 1; }
-
-args=(--bind "$root" / --dev /dev --bind /dev/shm /dev/shm --proc /proc --bind /tmp /tmp
-      --bind "$here" "$here" --die-with-parent
-      --setenv PATH /usr/local/bin:/usr/bin:/bin --unsetenv PYTHONHOME)
+dotnet_root=
 if [ "$dotnet" = 1 ]; then
   dotnet_root=${DOTNET_ROOT:-$(dirname "$(readlink -f "$(command -v dotnet)")")}
-  args+=(--ro-bind "$dotnet_root" "$dotnet_root" --setenv DOTNET_ROOT "$dotnet_root"
-         --setenv PATH "/usr/local/bin:/usr/bin:/bin:$dotnet_root"
-         --setenv DOTNET_SYSTEM_GLOBALIZATION_INVARIANT 1)
-else
-  args+=(--unsetenv DOTNET_ROOT)
 fi
 # The caller's folder when it exists inside (the repo, /tmp); else the repo.
 cwd=$PWD
@@ -53,5 +51,46 @@ case "$cwd" in
   "$here"|"$here"/*|/tmp|/tmp/*) ;;
   *) cwd=$here ;;
 esac
+
+if [ "$(id -u)" = 0 ] && [ -z "${MULTIPROCESS_PEER_RUN_BWRAP:-}" ]; then
+  # Inside the new mount namespace (private propagation: nothing mounted here reaches the host), every step execs.
+  # The binds go to folders of the root (created once; bwrap made the same ones); /proc is this pid namespace's own.
+  # shellcheck disable=SC2016
+  enter='set -e
+chroot=$1 r=$2 here=$3 dotnet_root=$4 cwd=$5 nextra=$6; shift 6
+mount -t proc proc "$r/proc"
+mount --rbind /dev "$r/dev"
+mount --bind /tmp "$r/tmp"
+mkdir -p "$r$here" && mount --bind "$here" "$r$here"
+if [ -n "$dotnet_root" ]; then
+  mkdir -p "$r$dotnet_root" && mount --bind "$dotnet_root" "$r$dotnet_root" && mount -o remount,bind,ro "$r$dotnet_root"
+fi
+while [ "$nextra" -gt 0 ]; do mkdir -p "$r$1" && mount --bind "$1" "$r$1"; shift; nextra=$((nextra - 1)); done
+exec "$chroot" "$r" /usr/bin/env --chdir="$cwd" -- "$@"'
+  chroot=$(PATH="$PATH:/usr/sbin:/sbin" command -v chroot)
+  binds=()
+  for ((i = 1; i < ${#extra[@]}; i += 3)); do binds+=("${extra[i]}"); done
+  unset PYTHONHOME
+  export PATH=/usr/local/bin:/usr/bin:/bin
+  if [ -n "$dotnet_root" ]; then
+    export DOTNET_ROOT=$dotnet_root PATH="$PATH:$dotnet_root" DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
+  else
+    unset DOTNET_ROOT
+  fi
+  exec unshare --mount --propagation private -- /bin/sh -c "$enter" peer-run "$chroot" "$root" "$here" "$dotnet_root" "$cwd" \
+    "${#binds[@]}" "${binds[@]}" "$@"
+fi
+
+command -v bwrap >/dev/null || { echo "peer-run: bubblewrap (bwrap) is not installed (scripts/setup.sh installs it)" >&2; exit 1; }
+args=(--bind "$root" / --dev /dev --bind /dev/shm /dev/shm --proc /proc --bind /tmp /tmp
+      --bind "$here" "$here" --die-with-parent
+      --setenv PATH /usr/local/bin:/usr/bin:/bin --unsetenv PYTHONHOME)
+if [ -n "$dotnet_root" ]; then
+  args+=(--ro-bind "$dotnet_root" "$dotnet_root" --setenv DOTNET_ROOT "$dotnet_root"
+         --setenv PATH "/usr/local/bin:/usr/bin:/bin:$dotnet_root"
+         --setenv DOTNET_SYSTEM_GLOBALIZATION_INVARIANT 1)
+else
+  args+=(--unsetenv DOTNET_ROOT)
+fi
 args+=(--chdir "$cwd")
 exec bwrap "${args[@]}" "${extra[@]}" -- "$@"

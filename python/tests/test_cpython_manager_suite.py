@@ -13,9 +13,30 @@ import multiprocess_dotnet
 from conftest import DILL
 
 multiprocess_dotnet.install()
+
+
+def _restore_test_support_names():
+    """Bookworm's multiprocess 0.70.12 ships a copy of CPython 3.9's suite, which calls test.support functions that
+    CPython 3.10 moved into helper modules (bpo-40275: import_helper, os_helper, threading_helper, warnings_helper) and
+    fails at import (`test.support.import_module('_multiprocessing')`). Give test.support those names back, from where
+    this CPython keeps them (interop-tests/peer_compat.py does the same for the mp31x envs); the suite runs unchanged."""
+    from test import support
+    from test.support import import_helper, os_helper, threading_helper, warnings_helper
+    moved = {import_helper: ["import_module", "DirsOnSysPath"],
+             os_helper: ["TESTFN", "unlink", "temp_cwd", "fd_count"],
+             threading_helper: ["start_threads", "join_thread"],
+             warnings_helper: ["check_warnings"]}
+    for helper, names in moved.items():
+        for name in names:
+            if not hasattr(support, name):
+                setattr(support, name, getattr(helper, name))
+
+
 # The dill flavour runs multiprocess's own copy of the suite (multiprocess/tests/__init__.py: the same classes over
-# `multiprocess`, as 0.70.19 ships it; bookworm's 0.70.12 copy does not import on 3.10+, so its env does not run this).
+# `multiprocess`, as 0.70.19 and 0.70.12 ship it).
 SUITE = "multiprocess.tests" if DILL else "test._test_multiprocessing"
+if DILL and sys.version_info >= (3, 10):
+    _restore_test_support_names()
 try:
     T = importlib.import_module(SUITE)
 except ImportError as e:                                  # a missing test package is a failure, not a skip

@@ -65,7 +65,7 @@ def _wheel():
 
 
 def test_wheel_runs_a_manager_without_dotnet(tmp_path):
-    # 3.14 lives in the peer root, whose bubblewrap sandbox cannot nest another: tox.ini's shim314 runs this test
+    # 3.14 lives in the peer root, a sandbox of its own (not nested in another here): tox.ini's shim314 runs this test
     # a second time inside `scripts/peer-run.sh --no-dotnet` (a root with no .NET at all) and says so here.
     in_no_dotnet_root = os.environ.get("MULTIPROCESS_NO_DOTNET_ROOT") == "1"
     if sys.version_info >= (3, 14) and not in_no_dotnet_root:

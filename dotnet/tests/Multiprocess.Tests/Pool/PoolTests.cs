@@ -61,10 +61,7 @@ public sealed class PoolTests
         Assert.That(imap, Is.Empty);
     }
 
-    // Not with 3.14: its workers run inside bubblewrap (scripts/python3.14), so the process the pool starts is bwrap,
-    // not the worker: the pid a worker writes in its task slot and its exit status (bwrap exits with status 137 for a SIGKILLed
-    // worker) are not those of the process the pool watches, and this test counts tasks and deaths by them.
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void Initializer_AndMaxTasksPerChild_WorkersInitializedAndReplaced(string version)
     {
         var options = Options(version, processes: 2) with { Initializer = F("init_global"), InitArgs = ["ready"], MaxTasksPerChild = 2 };
@@ -77,10 +74,7 @@ public sealed class PoolTests
         Assert.That(pool.Workers.Where(w => w.Language == "Python").Sum(w => w.Tasks), Is.EqualTo(18));
     }
 
-    // Not with 3.14: its workers run inside bubblewrap (scripts/python3.14), so the process the pool starts is bwrap,
-    // not the worker: the pid a worker writes in its task slot and its exit status (bwrap exits with status 137 for a SIGKILLed
-    // worker) are not those of the process the pool watches, and this test counts tasks and deaths by them.
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void Map_WorkerKilledMidTask_CallerGetsErrorAndPoolRecovers(string version)
     {
         using var pool = new Pool(Options(version, processes: 2));
@@ -124,18 +118,21 @@ public sealed class PoolTests
         Assert.That(pool.Workers.Count(w => w.ExitCode == -9), Is.EqualTo(2));
     }
 
-    // Not with 3.14: its workers run inside bubblewrap (scripts/python3.14), so the process the pool starts is bwrap,
-    // not the worker: the pid a worker writes in its task slot and its exit status (bwrap exits with status 137 for a SIGKILLed
-    // worker) are not those of the process the pool watches, and this test counts tasks and deaths by them.
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void MixedPool_OneStream_BothLanguagesWorkAndResultsInOrder(string version)
     {
         using var pool = new Pool(Options(version, processes: 2, csharp: 2));
-        // The C# side pauses per task, as if its work were heavier: otherwise it finishes everything before the Python
-        // workers have started.
+        // The C# workers hold their first tasks until a Python worker has started one (its task slot counts it): else
+        // they may finish all 400 before a Python worker is up (a slow start: 3.14 in the peer root, a loaded machine).
+        var pythonStarted = false;
         pool.RegisterHandler(F("collatz_steps"), a =>
         {
-            Thread.Sleep(5);
+            if (!Volatile.Read(ref pythonStarted))
+            {
+                SpinWait.SpinUntil(() => pool.Workers.Any(w => w.Language == "Python" && w.Tasks > 0), TimeSpan.FromSeconds(60));
+                Volatile.Write(ref pythonStarted, true);   // once: a Python side that never starts fails the asserts below
+            }
+
             return CollatzSteps((long)a[0]!, (long)a[1]!);
         });
         var ranges = Enumerable.Range(0, 400).Select(i => (IEnumerable<object?>)[1L + (i * 500L), 1L + ((i + 1) * 500L)]).ToList();
