@@ -3,6 +3,7 @@
 PYTHONPATH in every tox env."""
 import importlib
 import os
+import time
 
 managers = importlib.import_module(os.environ.get("MP_PEER_LIB", "multiprocessing") + ".managers")
 
@@ -90,3 +91,22 @@ class AppendTrue:
 
 def raise_error():
     raise RuntimeError("action failed")
+
+
+class Sleeper:
+    """A registered type whose call can be caught mid-way (the host-kill test): sleep_marked writes the marker file
+    once it is running, then sleeps."""
+
+    def square(self, x):
+        return x * x
+
+    def sleep_marked(self, marker, seconds):
+        open(marker, "w").close()                # the test waits for the file, not for a guessed time
+        time.sleep(seconds)
+
+
+class SleeperManager(managers.SyncManager):
+    pass
+
+
+SleeperManager.register("Sleeper", Sleeper)

@@ -1,8 +1,8 @@
 """CPython's own manager tests (Lib/test/_test_multiprocessing.py; for `multiprocess`, its port in
 multiprocess/tests) run against the C# SyncManager server: the test classes whose ALLOWED_TYPES include 'manager'
 get a ManagerMixin whose `manager` is a stock SyncManager connected to `multiprocess serve`, instead of a manager
-process of their own. What only Python can run (Pool, Barrier actions, MyManager's types, initializers) runs in the
-server's Python host; classes that start their own manager (MyManager, start(initializer)) start `multiprocess
+process of their own. The server serves Pool itself (CPython workers); what only Python can run (Pool callbacks,
+Barrier actions, MyManager's types, initializers) runs in the server's Python host; classes that start their own manager (MyManager, start(initializer)) start `multiprocess
 serve` instead (serve_manager.py); the xmlrpclib and restart classes run in test_manager_server_cpython_xmlrpc.py.
 """
 import gc
@@ -28,8 +28,9 @@ try:
 except ImportError as e:                                   # a missing test package is a failure, not a skip
     raise AssertionError(f"cannot import the {PEER_LIB} test suite: {e}") from e
 
-# Manager-type classes that run here (TYPE 'manager' in CPython's matrix); what only Python can run (Pool, Barrier
-# actions, MyManager's registered callables, initializers) runs in the server's Python host (docs/python-host.md).
+# Manager-type classes that run here (TYPE 'manager' in CPython's matrix); what only Python can run (Pool callbacks,
+# Barrier actions, MyManager's registered callables, initializers) runs in the server's Python host
+# (docs/python-host.md).
 MANAGER_CLASSES = ["_TestQueue", "_TestLock", "_TestSemaphore", "_TestCondition", "_TestEvent", "_TestBarrier",
                    "_TestContainers", "_TestPool"]
 # Beyond CPython's own skips (which run as they are, e.g. _TestPool.test_enter for managers):
@@ -39,19 +40,22 @@ SKIPPED_TESTS = {}
 # needs test.support's old helpers for.
 HOST_ARGS = ("--initializer", "peer_compat:install") if PEER_LIB == "multiprocess" else ()
 
-# Address families: each class runs over TCP ("...Inet") and over the peer's default local family ("...Unix": a path
-# for the stdlib, the abstract namespace for multiprocess), each against its own server. Both families cost ~40 s more
-# per env, so CI runs both on the oldest and newest version of each peer library (py38, py314, mp310, mp314) and one
-# elsewhere, alternating (even minor: TCP, odd: local); MULTIPROCESS_BOTH_FAMILIES=1 runs both in every env.
+# Address families: every class runs over one family, and the classes whose behaviour depends on it (FAMILY_CLASSES:
+# proxies inside containers carry their server's address in their tokens; lock and semaphore replies; start() of a
+# server on an address of the family) over the other as well ("...Inet": TCP; "...Unix": the peer's default local
+# family, a path for the stdlib, the abstract namespace for multiprocess), each family against its own server. Every
+# class in both families costs ~40 s more per env, so that runs on the oldest and newest version of each peer library
+# (py38, py314, mp310, mp314); elsewhere the full set alternates (even minor: TCP, odd: local) and FAMILY_CLASSES run
+# in the other family (~5-15 s). MULTIPROCESS_BOTH_FAMILIES=1 runs everything in both in every env.
 LOCAL_FAMILY = "abstract" if PEER_LIB == "multiprocess" else "unix"
 BOTH_FAMILIES_IN = {("multiprocessing", (3, 8)), ("multiprocessing", (3, 14)), ("multiprocess", (3, 10)),
                     ("multiprocess", (3, 14))}
+FAMILY_CLASSES = {"_TestContainers", "_TestLock", "_TestSemaphore"}   # and TestInitializers, always in both
+FAMILIES = {"Inet": "inet", "Unix": LOCAL_FAMILY}
 if os.environ.get("MULTIPROCESS_BOTH_FAMILIES") == "1" or (PEER_LIB, sys.version_info[:2]) in BOTH_FAMILIES_IN:
-    FAMILIES = {"Inet": "inet", "Unix": LOCAL_FAMILY}
-elif sys.version_info[1] % 2 == 0:
-    FAMILIES = {"Inet": "inet"}
+    FULL_FAMILIES = set(FAMILIES)
 else:
-    FAMILIES = {"Unix": LOCAL_FAMILY}
+    FULL_FAMILIES = {"Inet" if sys.version_info[1] % 2 == 0 else "Unix"}
 
 _servers = {}
 
@@ -94,7 +98,10 @@ def _define(name, bases, **attrs):
 
 def _install():
     for suffix, family in FAMILIES.items():
+        full = suffix in FULL_FAMILIES
         for name in MANAGER_CLASSES:
+            if not full and name not in FAMILY_CLASSES:
+                continue
             base = getattr(T, name)
             assert "manager" in base.ALLOWED_TYPES, (name, base.ALLOWED_TYPES)
             cls = _define("TestCSharpManager" + name[len("_Test"):] + suffix, (base, CSharpManagerMixin, unittest.TestCase),
@@ -102,9 +109,10 @@ def _install():
             for attr, reason in SKIPPED_TESTS.items():
                 if hasattr(cls, attr):
                     setattr(cls, attr, unittest.skip(reason)(getattr(cls, attr)))
-        _define("TestCSharpSyncManagerTypes" + suffix, (_SyncManagerTypesMixin, T.TestSyncManagerTypes), serve_family=family)
-        _define("TestCSharpMyManager" + suffix, (_ServeMyManagerMixin, T._TestMyManager, CSharpManagerMixin, unittest.TestCase),
-                serve_family=family)
+        if full:
+            _define("TestCSharpSyncManagerTypes" + suffix, (_SyncManagerTypesMixin, T.TestSyncManagerTypes), serve_family=family)
+            _define("TestCSharpMyManager" + suffix, (_ServeMyManagerMixin, T._TestMyManager, CSharpManagerMixin, unittest.TestCase),
+                    serve_family=family)
         _define("TestCSharpInitializers" + suffix, (_InitializersMixin, T.TestInitializers), serve_family=family)
 
 

@@ -1,8 +1,9 @@
-"""The Python host behind `multiprocess serve` (docs/python-host.md): referents only Python can run — Pool and its
-AsyncResults and iterators, Barrier actions, callables registered with --register/--manager (generators through
-IteratorProxy, method_to_typeid, custom proxy types), the server's initializer — made by stock clients, served by
-a Python process the C# server supervises; --no-python refuses them clearly; a host killed with SIGKILL mid-call
-fails its own calls with a RemoteError naming what happened and is replaced, while native referents go on.
+"""The Python host behind `multiprocess serve` (docs/python-host.md): referents only Python can run — Pool
+callbacks, Barrier actions, callables registered with --register/--manager (generators through IteratorProxy,
+method_to_typeid, custom proxy types), the server's initializer — made by stock clients, served by a Python process
+the C# server supervises; the Pool itself (served by the C# server with CPython workers), its AsyncResults and
+iterators; --no-python refuses them clearly; a host killed with SIGKILL mid-call fails its own calls with a
+RemoteError naming what happened and is replaced, while native referents (the Pool among them) go on.
 """
 import importlib
 import os
@@ -87,13 +88,6 @@ def test_pool_async_result_proxy_and_errors(pool):
 
 
 def pyhost_types_sleep(seconds):
-    time.sleep(seconds)
-    return seconds
-
-
-def pyhost_types_sleep_marked(marker, seconds):
-    """Sleeps after creating `marker`: the test waits for the file, not for a guessed time."""
-    open(marker, "w").close()
     time.sleep(seconds)
     return seconds
 
@@ -187,15 +181,15 @@ def test_register_errors_are_clear():
 
 @pytest.fixture
 def own_server():
-    s = ServerProcess(FAMILY)
+    s = ServerProcess(FAMILY, extra=("--manager", "pyhost_types:SleeperManager"))
     yield s
     s.stop()
 
 
 def test_host_killed_mid_call_loses_nothing_outside_it(own_server, tmp_path):
-    """SIGKILL the host while a Pool call runs and other clients use native referents."""
+    """SIGKILL the host while a call on a registered Python object runs and other clients use native referents."""
     server = own_server
-    m = server.manager()
+    m = server.manager(pyhost_types.SleeperManager)
     d = m.dict()
     q = m.Queue()
     stop = threading.Event()
@@ -220,8 +214,10 @@ def test_host_killed_mid_call_loses_nothing_outside_it(own_server, tmp_path):
 
     worker = threading.Thread(target=native_traffic)
     worker.start()
-    p = m.Pool(1)
+    p = m.Pool(1)                                   # served by the C# server: its workers are not the host's
     assert p.apply(square, (2,)) == 4
+    sleeper = m.Sleeper()
+    assert sleeper.square(2) == 4
     pids = host_pids(server)
     assert pids, server.log()
     victim = pids[-1]
@@ -231,7 +227,7 @@ def test_host_killed_mid_call_loses_nothing_outside_it(own_server, tmp_path):
 
     def long_call():
         try:
-            p.apply(pyhost_types_sleep_marked, (marker, 30))
+            sleeper.sleep_marked(marker, 30)
         except Exception as e:
             failure.append(e)
 
@@ -247,7 +243,8 @@ def test_host_killed_mid_call_loses_nothing_outside_it(own_server, tmp_path):
     assert failure and isinstance(failure[0], RemoteError), failure
     assert "killed by signal 9 (SIGKILL)" in str(failure[0]) and str(victim) in str(failure[0])
     with pytest.raises(RemoteError, match="objects it held are lost"):
-        p.apply(square, (3,))                       # the old host's Pool is gone, cleanly
+        sleeper.square(3)                           # the old host's object is gone, cleanly
+    assert p.apply(square, (3,)) == 9              # the Pool is the server's own: the host's death spares it
     time.sleep(0.3)
     stop.set()
     worker.join(20)
@@ -256,6 +253,6 @@ def test_host_killed_mid_call_loses_nothing_outside_it(own_server, tmp_path):
     assert d.copy() == {i: i for i in range(count)}
     assert other_dict == {i: -i for i in range(count)}
     assert [q.get(timeout=5) for _ in range(count)] == list(range(count))
-    assert m.Pool(1).apply(square, (5,)) == 25     # a new host serves new objects
+    assert m.Sleeper().square(5) == 25             # a new host serves new objects
     assert host_pids(server)[-1] != victim
     assert server.alive()

@@ -55,6 +55,10 @@ public class RemoteException : ProcessException
     /// <summary>Gets the traceback text the remote process sent (empty when none was sent).</summary>
     public string RemoteTraceback { get; }
 
+    /// <summary>Gets the failure as the remote process pickled it (a pool task's <c>rebuild_exc(exc, tb)</c>), for a
+    /// server that passes it on to a Python client unchanged; null when there is none.</summary>
+    internal object? PythonValue { get; init; }
+
     /// <summary>Returns the message followed by the remote traceback, framed as Python's <c>RemoteError.__str__</c> does.</summary>
     /// <returns>The text shown to users.</returns>
     public override string ToString() =>

@@ -5,16 +5,17 @@ using Multiprocess.Benchmarks.Harness;
 namespace Multiprocess.Benchmarks.Suites;
 
 /// <summary>
-/// <c>manager-pyhost</c>: Python-backed referents (docs/python-host.md) with the same stock CPython client
-/// (python/bench_manager_pyhost.py) against the C# server, whose Pool and AsyncResults live in its Python host (the
-/// same interpreter as the client), and against CPython's own server, in one run: <c>manager.Pool().map</c> of 1000
-/// and 10 items, <c>Pool.apply</c>, and one call on a Python-backed referent (<c>AsyncResult.ready()</c>); each also
-/// as the server side's CPU time per call (server, host and Pool workers). Both servers are warmed up first (the C#
+/// <c>manager-pyhost</c>: a manager's Pool and a Python-backed referent (docs/python-host.md) with the same stock
+/// CPython client (python/bench_manager_pyhost.py) against the C# server, which serves the Pool itself with CPython
+/// workers (the client's interpreter) and runs a registered Python class in its Python host, and against CPython's
+/// own server, in one run: <c>manager.Pool().map</c> of 1000 and 10 items, <c>Pool.apply</c>,
+/// <c>AsyncResult.ready()</c>, and one call on a Python-backed referent (<c>Tally.add()</c>); each also as the
+/// server side's CPU time per call (server, host, forkserver and Pool workers). Both servers are warmed up first (the C#
 /// server's JIT), so the figures are a long-running server's; the goal (issue 13) is no slower than CPython's server.
 /// </summary>
 public sealed class ManagerHostSuite : IBenchmarkSuite
 {
-    private const string CSharpImpl = "C# server + Python host";
+    private const string CSharpImpl = "C# server";
     private static readonly byte[] Key = "bench key"u8.ToArray();
 
     /// <inheritdoc/>
@@ -35,10 +36,14 @@ public sealed class ManagerHostSuite : IBenchmarkSuite
 
         var psi = new ProcessStartInfo(cli) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         var address = Path.Combine(Path.GetTempPath(), $"bench-pyhost-{Environment.ProcessId}.sock");
-        foreach (var a in new[] { "serve", "--address", address, "--authkey-hex", Convert.ToHexString(Key), "--python", context.Python })
+        foreach (var a in new[] { "serve", "--address", address, "--authkey-hex", Convert.ToHexString(Key), "--python", context.Python,
+                     "--register", "Tally=bench_manager_pyhost:Tally" })
         {
             psi.ArgumentList.Add(a);
         }
+
+        // The host imports the registered class from the benchmark's scripts.
+        psi.Environment["PYTHONPATH"] = context.ScriptDirectory;
 
         using (var serve = Process.Start(psi)!)
         {

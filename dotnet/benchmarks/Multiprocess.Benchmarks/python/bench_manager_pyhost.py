@@ -1,13 +1,16 @@
-"""Stock CPython clients calling Python-backed referents of a manager server: the C# server (address given; its
-Pool and AsyncResults live in its Python host, docs/python-host.md) or CPython's own SyncManager server (started
-here). Prints bench_common JSON lines:
+"""Stock CPython clients calling a manager server's Pool and a Python-backed referent: the C# server (address given;
+it serves the Pool itself, with CPython workers, and runs registered Python types in its Python host,
+docs/python-host.md; started with --register Tally=bench_manager_pyhost:Tally) or CPython's own SyncManager server
+(started here). Prints bench_common JSON lines:
 
 * "Pool(2).map(abs, range(1000))": one map of 1000 items through the manager's Pool (ns per map)
 * "Pool(2).map(abs, range(10))": a small map: the fixed cost of a Pool call
 * "Pool(2).apply(abs, (-1,))": one task through the Pool's workers
-* "AsyncResult.ready(): a call on a Python-backed referent": one method call on a Python object in the server
+* "AsyncResult.ready()": one method call on an AsyncResult the Pool made
+* "Tally.add(): a call on a Python-backed referent": one method call on an object of a registered Python class
+  (in the C# server, it lives in the Python host)
 * "<case>: server CPU per call": CPU time (user + system) of the whole server side per call: the server process,
-  and its descendants (the C# server's Python host; the Pool's workers in both)
+  and its descendants (the C# server's Python host and forkserver; the Pool's workers in both)
 
 Both servers are warmed up for WARMUP_S seconds of Pool.map calls before anything is measured: the C# server's JIT
 compiles its hot paths during its first few hundred calls (the first maps take 5-20x longer), and a long-running
@@ -25,6 +28,21 @@ from multiprocessing.managers import SyncManager
 from bench_common import SMOKE, ops, report, samples
 
 WARMUP_S = 0.2 if SMOKE else 3.0
+
+
+class Tally:
+    """The registered Python class: what a BaseManager subclass serves with register('Tally', Tally)."""
+
+    def __init__(self):
+        self.n = 0
+
+    def add(self, k=1):
+        self.n += k
+        return self.n
+
+
+class BenchManager(SyncManager):
+    pass
 
 
 def descendants(root):
@@ -77,12 +95,13 @@ def bench(impl, m, server_pid):
         pool.apply(abs, (-1,))
     result = pool.apply_async(abs, (-1,))
     result.get()
+    tally = m.Tally()
     cases = [
         ("Pool(2).map(abs, range(1000))", lambda n: [pool.map(abs, big) for _ in range(n)], ops(100)),
         ("Pool(2).map(abs, range(10))", lambda n: [pool.map(abs, small) for _ in range(n)], ops(300)),
         ("Pool(2).apply(abs, (-1,))", lambda n: [pool.apply(abs, (-1,)) for _ in range(n)], ops(300)),
-        ("AsyncResult.ready(): a call on a Python-backed referent", lambda n: [result.ready() for _ in range(n)],
-         ops(3000)),
+        ("AsyncResult.ready()", lambda n: [result.ready() for _ in range(n)], ops(3000)),
+        ("Tally.add(): a call on a Python-backed referent", lambda n: [tally.add() for _ in range(n)], ops(3000)),
     ]
     for name, batch, k in cases:
         batch(max(1, k // 10))
@@ -102,7 +121,8 @@ def main():
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
     if args.cpython:
-        m = SyncManager(ctx=mp.get_context("fork"))
+        BenchManager.register("Tally", Tally)
+        m = BenchManager(ctx=mp.get_context("fork"))
         m.start()
         try:
             bench(args.impl, m, m._process.pid)
@@ -111,7 +131,8 @@ def main():
     else:
         key = bytes.fromhex(args.authkey)
         mp.current_process().authkey = key
-        m = SyncManager(args.address, key)
+        BenchManager.register("Tally")
+        m = BenchManager(args.address, key)
         m.connect()
         bench(args.impl, m, args.server_pid)
 

@@ -160,7 +160,7 @@ public sealed partial class Pool
     }
 
     /// <summary>pool.py _get_tasks + mapstar: <c>(mapstar, ((func, chunk),))</c> per chunk.</summary>
-    private static IEnumerable<TaskItem> Chunks(IEnumerable<object?> items, int size, PyGlobal f, PyGlobal star)
+    private static IEnumerable<TaskItem> Chunks(IEnumerable<object?> items, int size, object? f, PyGlobal star)
     {
         var index = 0;
         foreach (var chunk in items.Chunk(size))
@@ -222,5 +222,5 @@ public sealed partial class Pool
     }
 
     /// <summary>One task: index within its job, function, arguments.</summary>
-    private readonly record struct TaskItem(int Index, PyGlobal Func, PyTuple Args, PyDict Kwds);
+    private readonly record struct TaskItem(int Index, object? Func, PyTuple Args, PyDict Kwds);
 }

@@ -15,7 +15,7 @@ public sealed partial class Pool
     private readonly List<PoolWorkerInfo> _exitedWorkers = [];
     private readonly Stack<int> _freeSlots;
     private readonly (Conn Reader, Conn Writer) _wake;
-    private readonly PyGlobal? _initializer;
+    private readonly object? _initializer;
     private readonly PyGlobal _mapstar;
     private readonly PyGlobal _starmapstar;
     private readonly PyGlobal _wrapper = new(WorkerSlots.WrapperModule, "run");

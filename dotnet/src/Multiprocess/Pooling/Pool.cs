@@ -78,7 +78,7 @@ public sealed partial class Pool : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxTasksPerChild, "maxtasksperchild must be a positive int or None");
         }
 
-        _initializer = options.Initializer is null ? null : SpawnPickles.Target(options.Initializer, nameof(options.Initializer));
+        _initializer = options.Initializer is null ? options.PythonInitializer : SpawnPickles.Target(options.Initializer, nameof(options.Initializer));
         Package = options.Process.Package;
         var registry = options.Process.Registry ?? ForkingPickler.GetRegistry(Package);
         _pickleOptions = new PickleOptions { Registry = registry };

@@ -36,8 +36,8 @@ internal static class PoolErrors
 
         var summary = pyException is null ? $"{function} failed: {PyRepr.Repr(exc)}" : Describe(pyException);
         return traceback.Length > 0
-            ? new RemoteException(summary, traceback, pyException?.ToException())
-            : new RemoteException(summary, pyException?.ToException());
+            ? new RemoteException(summary, traceback, pyException?.ToException()) { PythonValue = value }
+            : new RemoteException(summary, pyException?.ToException()) { PythonValue = value };
     }
 
     /// <summary><c>str(exc)</c> with its class, as a traceback's last line shows it; MaybeEncodingError's own text.</summary>

@@ -22,6 +22,10 @@ public sealed record PoolOptions
     /// (CPython's <c>initializer</c>), or null.</summary>
     public string? Initializer { get; init; }
 
+    /// <summary>Gets the initializer as a client pickled it (any picklable callable), used when
+    /// <see cref="Initializer"/> is null: a manager server's Pool (docs/python-host.md).</summary>
+    internal object? PythonInitializer { get; init; }
+
     /// <summary>Gets the initializer's arguments (<c>initargs</c>).</summary>
     public IReadOnlyList<object?> InitArgs { get; init; } = [];
 

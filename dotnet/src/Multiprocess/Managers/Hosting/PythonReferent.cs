@@ -48,10 +48,13 @@ internal sealed class PythonReferent(IPythonRunner runner, long generation, long
     }
 
     /// <summary>Calls the object itself: <c>obj()</c> (a Barrier's action).</summary>
-    public object? Call(SharedCallContext? context)
+    public object? Call(SharedCallContext? context) => Call([], context);
+
+    /// <summary>Calls the object itself: <c>obj(*args)</c> (a served Pool's callback).</summary>
+    public object? Call(object?[] args, SharedCallContext? context)
     {
         var g = generation;
-        return runner.Invoke(new PyTuple("call", Handle, "__call__", PyTuple.Empty, new PyDict(), false), context, ref g);
+        return runner.Invoke(new PyTuple("call", Handle, "__call__", new PyTuple(args), new PyDict(), false), context, ref g);
     }
 
     public object? GetValue() => Simple("getvalue");

@@ -39,6 +39,10 @@ internal sealed partial class Server
             {
                 return Reply.Error(e.Value);
             }
+            catch (RaisedValueException e)
+            {
+                return PyTuple.Create(ReplyKind.Error, e.Value);
+            }
             catch (Exception e) when (e is not SessionAbortedException and not UnserializableException and not PythonHostLostException)
             {
                 return Reply.Error(PyException.FromException(e));

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Multiprocess.Connection;
@@ -42,6 +43,7 @@ public sealed partial class SyncManagerServer : IDisposable
     private readonly Server _server;
     private readonly object _lifecycle = new();
     private readonly PythonHost? _host;
+    private readonly ConcurrentDictionary<ServedPool, byte> _pools = new();
     private Listener? _listener;
     private int _state; // 0 new, 1 started, 2 stopped
 
@@ -74,7 +76,11 @@ public sealed partial class SyncManagerServer : IDisposable
             _host = new PythonHost(hostOptions, _authKey, message => Log(message));
             var python = new PythonTypeIds(_host, 0);
             UsePython(python);
-            _server.RegisterPython("Pool", creatable: true, SyncManagerTypes.PoolExposed, PythonTypeIds.PoolMethodToTypeid);
+            _server.Register(new TypeIdEntry(
+                "Pool",
+                (args, kwargs, _) => ServedPool.Create(args, kwargs, hostOptions, python, _pools),
+                SyncManagerTypes.PoolExposed,
+                PythonTypeIds.PoolMethodToTypeid));
         }
     }
 
@@ -183,6 +189,11 @@ public sealed partial class SyncManagerServer : IDisposable
         _stop.Cancel();
         _listener?.Close();
         AbortSessions();
+        foreach (var pool in _pools.Keys)
+        {
+            pool.Dispose();
+        }
+
         _host?.Dispose();
         var failed = _server.Segments?.UnlinkAll() ?? [];
         foreach (var name in failed)
