@@ -195,6 +195,7 @@ def test_host_killed_mid_call_loses_nothing_outside_it(own_server, tmp_path):
     stop = threading.Event()
     errors = []
     other_dict = {}
+    done = [0]                                       # calls of native_traffic so far
 
     def native_traffic():
         other = server.manager()
@@ -206,6 +207,7 @@ def test_host_killed_mid_call_loses_nothing_outside_it(own_server, tmp_path):
                 q.put(i)
                 dd[i] = -i
                 i += 1
+                done[0] = i
                 time.sleep(0.005)                   # spread over the kill
             other_dict.update(dd.copy())             # the other client's own referent, read after the kill
         except Exception as e:                       # pragma: no cover - reported below
@@ -245,7 +247,11 @@ def test_host_killed_mid_call_loses_nothing_outside_it(own_server, tmp_path):
     with pytest.raises(RemoteError, match="objects it held are lost"):
         sleeper.square(3)                           # the old host's object is gone, cleanly
     assert p.apply(square, (3,)) == 9              # the Pool is the server's own: the host's death spares it
-    time.sleep(0.3)
+    after_kill = done[0]                             # the other clients go on after the kill: 20 more rounds
+    deadline = time.monotonic() + 60
+    while done[0] < min(after_kill + 20, 400) and worker.is_alive():
+        assert time.monotonic() < deadline, f"native traffic stalled at {done[0]} rounds after the kill ({after_kill} before)"
+        time.sleep(0.01)
     stop.set()
     worker.join(20)
     count = errors[-1][1]

@@ -1,5 +1,6 @@
 """A Python parent starts C# children with multiprocessing's spawn start method (set_executable): exit codes as
 Python reports them, signals, the sentinel, and arguments rebuilt on the C# side."""
+import queue
 import signal
 import time
 
@@ -21,9 +22,14 @@ def test_exit_codes_of_csharp_children(ctx, mp, cli):
 
 
 def test_kill_and_terminate_csharp_children(ctx, mp, cli):
-    q = ctx.Queue()
-    blocked = [start(ctx, mp, cli, mpdemo.consume, q, q) for _ in range(2)]  # waits for items that never come
-    time.sleep(0.5)
+    queues = [(ctx.Queue(), ctx.Queue()) for _ in range(2)]
+    blocked = [start(ctx, mp, cli, mpdemo.echo, inq, outq) for inq, outq in queues]
+    for i, (inq, outq) in enumerate(queues):     # each echoes one item, then waits for the next, which never comes
+        inq.put(i)
+        try:
+            assert outq.get(timeout=60) == i
+        except queue.Empty:
+            pytest.fail(f"C# child {blocked[i].pid} did not echo its item within 60 s (alive: {blocked[i].is_alive()})")
     assert all(p.is_alive() for p in blocked)
     assert mp.connection.wait([p.sentinel for p in blocked], 0) == []
     blocked[0].kill()

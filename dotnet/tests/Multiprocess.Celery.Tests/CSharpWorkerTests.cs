@@ -69,7 +69,7 @@ public sealed class CSharpWorkerTests
         var blocker = client.SendTask("t.block", [], options: new SendOptions { Queue = queue });
         var victim = client.SendTask("t.count", [], options: new SendOptions { Queue = queue });
         victim.Revoke();
-        Thread.Sleep(300); // the broadcast reaches the worker's pidbox listener
+        Assert.That(SpinWait.SpinUntil(() => worker.IsRevoked(victim.Id), Wait), Is.True, "the revoke broadcast reached the worker's pidbox listener");
         release.Set();
         var e = Assert.Throws<CeleryTaskException>(() => victim.Get(Wait))!;
         Assert.That(e.State, Is.EqualTo(TaskStates.Revoked));
@@ -94,14 +94,22 @@ public sealed class CSharpWorkerTests
     {
         var queue = Unique("prefetch");
         using var release = new SemaphoreSlim(0);
-        using var worker = Start(queue, w => w.Register("t.wait", _ => release.Wait(Wait)), o =>
-        {
-            o.Concurrency = 1;
-            o.PrefetchMultiplier = 1;
-        });
+        using var started = new ManualResetEventSlim();
+        using var worker = Start(
+            queue,
+            w => w.Register("t.wait", _ =>
+            {
+                started.Set();
+                return release.Wait(Wait);
+            }),
+            o =>
+            {
+                o.Concurrency = 1;
+                o.PrefetchMultiplier = 1;
+            });
         using var client = new CeleryClient(Broker);
         var results = Enumerable.Range(0, 4).Select(_ => client.SendTask("t.wait", [], options: new SendOptions { Queue = queue })).ToList();
-        Thread.Sleep(500);
+        Assert.That(started.Wait(Wait), Is.True, "the worker started the first task");
         using var pool = new RedisConnectionPool(RedisEndpoint.Parse(Broker));
         Assert.That(pool.Execute("LLEN", queue), Is.EqualTo(3L), "three messages wait in Redis, one is held");
         release.Release(4);

@@ -13,6 +13,9 @@ public sealed partial class CeleryWorker
     private const string ReplyExchange = "reply.celery.pidbox";
     private long _clock;
 
+    /// <summary>Whether a <c>revoke</c> for <paramref name="taskId"/> has reached this worker (tests wait for it).</summary>
+    internal bool IsRevoked(string taskId) => _revoked.ContainsKey(taskId);
+
     private void OnControl(BrokerMessage message)
     {
         try

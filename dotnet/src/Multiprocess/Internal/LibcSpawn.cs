@@ -22,6 +22,9 @@ internal static partial class LibcSpawn
 
     internal const int WNOHANG = 1;
 
+    internal const int SIG_UNBLOCK = 1;
+    internal static readonly IntPtr SIG_IGN = 1;
+
     [LibraryImport(LibcShm.Libc, EntryPoint = "posix_spawn", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Spawn(out int pid, string path, IntPtr fileActions, IntPtr attributes, IntPtr argv, IntPtr envp);
 
@@ -66,6 +69,14 @@ internal static partial class LibcSpawn
 
     [LibraryImport(LibcShm.Libc, EntryPoint = "sigaddset")]
     internal static partial int SigAddSet(IntPtr sigset, int signal);
+
+    /// <summary>signal(2): sets a signal's disposition (here only SIG_IGN); returns the previous one.</summary>
+    [LibraryImport(LibcShm.Libc, EntryPoint = "signal")]
+    internal static partial IntPtr Signal(int signal, IntPtr handler);
+
+    /// <summary>pthread_sigmask(3): changes the calling thread's signal mask (<paramref name="oldSet"/> may be 0).</summary>
+    [LibraryImport(LibcShm.Libc, EntryPoint = "pthread_sigmask")]
+    internal static partial int ThreadSigMask(int how, IntPtr set, IntPtr oldSet);
 
     [LibraryImport(LibcShm.Libc, EntryPoint = "waitpid", SetLastError = true)]
     internal static partial int WaitPid(int pid, out int status, int options);

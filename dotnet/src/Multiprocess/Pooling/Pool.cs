@@ -159,6 +159,9 @@ public sealed partial class Pool : IDisposable
 
     internal bool IsTerminating => _state == (int)PoolState.Terminate;
 
+    /// <summary>Gets the file whose flock(2) is the task pipe's read lock (tests look its holder up in /proc/locks).</summary>
+    internal string TaskLockPath => _taskLock.Path;
+
     private PoolState State => (PoolState)_state;
 
     /// <summary>Registers the C# implementation of a Python function, which C# workers run for its tasks. The handler

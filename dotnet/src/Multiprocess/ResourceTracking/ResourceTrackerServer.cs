@@ -53,13 +53,29 @@ public sealed class ResourceTrackerServer
     /// <returns>The exit status.</returns>
     public static int Run(int fd, TextWriter? stderr = null)
     {
-        // Protect the tracker from ^C and "killall" as CPython does (it sets SIG_IGN; cancelling .NET's default
-        // handling is the equivalent). The registrations must stay alive for the whole run.
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = true);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => c.Cancel = true);
+        // Protect the tracker from ^C and "killall" as CPython does: SIG_IGN, then unblock. Not .NET's
+        // PosixSignalRegistration with Cancel: its handler runs later on another thread, and a signal that arrived
+        // just before Run returned fell to the default action once the registration was disposed (the tracker then
+        // died by SIGINT instead of exiting with its status).
+        IgnoreSignals();
         using var input = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize: 0);
         var server = new ResourceTrackerServer(stderr ?? Console.Error);
         return server.Run(input);
+    }
+
+    /// <summary>SIGINT and SIGTERM ignored (the kernel discards them), then unblocked: the launcher starts the tracker
+    /// with both blocked (bpo-33613), and CPython's <c>resource_tracker.main</c> unblocks them once they are ignored
+    /// (<c>pthread_sigmask(SIG_UNBLOCK, ...)</c>). Tests wait for this mask as the sign that the tracker is protected.</summary>
+    private static unsafe void IgnoreSignals()
+    {
+        LibcSpawn.Signal(LibcSpawn.SIGINT, LibcSpawn.SIG_IGN);
+        LibcSpawn.Signal(LibcSpawn.SIGTERM, LibcSpawn.SIG_IGN);
+        var set = stackalloc byte[256];   // glibc's sigset_t is 128 bytes
+        var p = (IntPtr)set;
+        LibcSpawn.SigEmptySet(p);
+        LibcSpawn.SigAddSet(p, LibcSpawn.SIGINT);
+        LibcSpawn.SigAddSet(p, LibcSpawn.SIGTERM);
+        LibcSpawn.ThreadSigMask(LibcSpawn.SIG_UNBLOCK, p, IntPtr.Zero);
     }
 
     /// <summary>Reads lines from <paramref name="input"/> until EOF, then cleans up; returns the exit status.</summary>

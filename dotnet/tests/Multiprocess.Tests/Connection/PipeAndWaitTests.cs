@@ -120,8 +120,7 @@ public class PipeAndWaitTests
         {
             // Two small messages arrive in one read; after the first is returned the second is only in our buffer.
             a.SendBytes([1]);
-            a.SendBytes([2]);
-            Thread.Sleep(20);
+            a.SendBytes([2]);   // both are in the kernel's buffer once SendBytes returns
             Assert.That(b.RecvBytes(), Is.EqualTo(new byte[] { 1 }));
             Assert.That(b.HasBufferedInput, Is.True);
             Assert.That(MpConnection.Wait([b], TimeSpan.Zero), Is.EqualTo(new[] { b }));

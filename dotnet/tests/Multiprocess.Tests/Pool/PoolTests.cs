@@ -100,7 +100,19 @@ public sealed class PoolTests
         _ = round;
         using var pool = new Pool(Options("3.12", processes: 2));
         Assert.That(pool.Map(F("square"), [1L, 2L, 3L], chunksize: 1), Has.Count.EqualTo(3));
-        Thread.Sleep(200);   // both workers idle, one of them blocked in get() holding the rlock
+        // Both workers idle: one holds the task pipe's read lock (blocked in get()'s read), the other waits for it.
+        var python = pool.Workers.Where(w => w.Language == "Python").Select(w => w.Pid).ToArray();
+        var locks = (Holders: Array.Empty<int>(), Waiters: Array.Empty<int>());
+        Assert.That(
+            SpinWait.SpinUntil(
+                () =>
+                {
+                    locks = FlockHolders.Read(pool.TaskLockPath);
+                    return locks.Holders.Intersect(python).Any() && locks.Waiters.Intersect(python).Except(locks.Holders).Any();
+                },
+                TimeSpan.FromSeconds(30)),
+            Is.True,
+            () => $"one worker of [{string.Join(", ", python)}] holding the task lock and the other waiting for it; /proc/locks: holders [{string.Join(", ", locks.Holders)}], waiters [{string.Join(", ", locks.Waiters)}]");
         foreach (var w in pool.Workers.Where(w => w.Language == "Python"))
         {
             System.Diagnostics.Process.GetProcessById(w.Pid).Kill();
@@ -165,8 +177,9 @@ public sealed class PoolTests
     public void Terminate_WhileTasksRun_PendingCallsFail()
     {
         var pool = new Pool(Options("3.12", processes: 1));
-        var slow = pool.MapAsync(F("slow_identity"), Enumerable.Range(0, 50).Select(i => (object?)(long)i), chunksize: 1);
-        Thread.Sleep(200);
+        // 50 tasks of 0.2 s: terminated once the first has started, long before they could all end.
+        var slow = pool.StarMapAsync(F("slow_identity"), Enumerable.Range(0, 50).Select(i => (IEnumerable<object?>)[(long)i, 0.2]), chunksize: 1);
+        Assert.That(SpinWait.SpinUntil(() => pool.Workers.Any(w => w.Tasks > 0), TimeSpan.FromSeconds(30)), Is.True, "a worker started a task");
         pool.Terminate();
         Assert.That(async () => await slow, Throws.TypeOf<ProcessException>().With.Message.Contains("terminated"));
         Assert.That(pool.Join(TimeSpan.FromSeconds(20)), Is.True);

@@ -147,10 +147,15 @@ public sealed class ResourceTrackerInteropTests
     {
         using var tracker = TrackerProcess.Start(ResourceTrackerLauncher.Engine(EngineCommands.Cli));
         tracker.Client.Register("/psm_sig00000", "dummy");
-        Thread.Sleep(300); // past .NET start-up, with its handlers in place
+        // Started with both signals blocked (as ResourceTracker starts it); the tracker ignores them, then unblocks
+        // them, so the mask is the event. Then they must be gone (not pending) and the tracker still run: a default
+        // action would have ended it, and Finish below would not see status 0.
+        const ulong both = (1UL << (LibcSpawn.SIGINT - 1)) | (1UL << (LibcSpawn.SIGTERM - 1));
+        tracker.WaitForSignalMask("SigBlk", m => (m & both) == 0, "the tracker to unblock SIGINT and SIGTERM (once ignored)", s_timeout);
+        tracker.WaitForSignalMask("SigIgn", m => (m & both) == both, "SIGINT and SIGTERM ignored (SIG_IGN)", s_timeout);
         LibcSpawn.Kill(tracker.Pid, LibcSpawn.SIGTERM);
         LibcSpawn.Kill(tracker.Pid, LibcSpawn.SIGINT);
-        Thread.Sleep(100);
+        tracker.WaitForSignalMask("ShdPnd", m => (m & both) == 0, "SIGTERM and SIGINT to be delivered (no longer pending)", s_timeout);
         Assert.That(PosixSpawn.Wait(tracker.Pid, noHang: true), Is.Null, "still running");
         tracker.Client.Unregister("/psm_sig00000", "dummy");
         Assert.That(tracker.Finish(s_timeout), Is.EqualTo((0, "")));

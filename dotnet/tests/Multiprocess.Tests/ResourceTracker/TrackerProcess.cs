@@ -49,6 +49,44 @@ internal sealed class TrackerProcess : IDisposable
         }
     }
 
+    /// <summary>Waits until the signal mask <paramref name="field"/> of /proc/PID/status (SigBlk, ShdPnd, SigCgt...)
+    /// satisfies <paramref name="done"/>; a timeout names what was awaited and the last mask seen.</summary>
+    public void WaitForSignalMask(string field, Func<ulong, bool> done, string what, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        ulong? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = ReadSignalMask(field);
+            if (last is { } mask && done(mask))
+            {
+                return;
+            }
+
+            if (PosixSpawn.Wait(Pid, noHang: true) is { } status)
+            {
+                throw new InvalidOperationException($"tracker {Pid} exited ({PosixSpawn.ExitCode(status)}) while waiting for {what}");
+            }
+
+            Thread.Sleep(2);
+        }
+
+        throw new TimeoutException($"waited {timeout.TotalSeconds} s for {what}: {field} of tracker {Pid} is {last:x16}");
+    }
+
+    private ulong? ReadSignalMask(string field)
+    {
+        foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
+        {
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
+            {
+                return Convert.ToUInt64(line[(field.Length + 1)..].Trim(), 16);
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Closes this process's write end; once every other holder is gone the tracker cleans up and exits.</summary>
     public (int ExitCode, string Stderr) Finish(TimeSpan timeout)
     {

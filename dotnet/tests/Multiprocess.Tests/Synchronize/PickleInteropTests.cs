@@ -110,7 +110,7 @@ public sealed class PickleInteropTests
         Assert.That(lk.Acquire(), Is.True);
         Assert.That(py.Eval("(lk.acquire(False), se.get_value(), repr(cond))"), Is.EqualTo("(False, 3, '<Condition(<RLock(None, 0)>, 0)>')"));
         py.Begin("r = ev.wait(10)");
-        Thread.Sleep(50);
+        Assert.That(SpinWait.SpinUntil(() => ev.Condition.SleepingCount.GetValue() == 1, TimeSpan.FromSeconds(30)), Is.True, "Python's ev.wait() went to sleep");
         ev.Set();
         py.Wait();
         Assert.That(py.Eval("r"), Is.EqualTo("True"));

@@ -102,7 +102,7 @@ public sealed class SemLockTests
                 return cond.WaitFor(() => Volatile.Read(ref ready), TimeSpan.FromSeconds(10));
             }
         });
-        Thread.Sleep(50);
+        Assert.That(SpinWait.SpinUntil(() => cond.SleepingCount.GetValue() == 1, TimeSpan.FromSeconds(10)), Is.True, "the waiter went to sleep");
         using (cond.EnterScope())
         {
             Volatile.Write(ref ready, true);
@@ -126,7 +126,7 @@ public sealed class SemLockTests
         Assert.That(ev.IsSet, Is.False);
         Assert.That(ev.Wait(TimeSpan.FromMilliseconds(30)), Is.False);
         var waiter = Task.Run(() => ev.Wait(TimeSpan.FromSeconds(10)));
-        Thread.Sleep(30);
+        Assert.That(SpinWait.SpinUntil(() => ev.Condition.SleepingCount.GetValue() == 1, TimeSpan.FromSeconds(10)), Is.True, "the waiter went to sleep");
         ev.Set();
         Assert.That(waiter.Wait(TimeSpan.FromSeconds(10)) && waiter.Result, Is.True);
         Assert.That(ev.IsSet, Is.True);
