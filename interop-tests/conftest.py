@@ -27,6 +27,17 @@ PEER_VERSION = _peer_version()
 # the stdlib of that version (handshake, addresses, spawn). Bookworm's 0.70.12 carries older sources on 3.10–3.13.
 PEER_FOLLOWS_CPYTHON = PEER_VERSION is None or PEER_VERSION >= (0, 70, 19)
 
+# Tests of the engine alone (its command line, its pickle codec on one fixed input, 64 MiB frames whose 4-byte header
+# every CPython 3.8-3.14 writes alike) cost each env seconds and find nothing another env would not: they run in one
+# env, py311 (stdlib peer), and are skipped elsewhere with this reason. MULTIPROCESS_ALL_ENVS=1 runs them everywhere.
+VERSION_INDEPENDENT_ENV = ("multiprocessing", (3, 11))
+RUN_VERSION_INDEPENDENT = (os.environ.get("MULTIPROCESS_ALL_ENVS") == "1"
+                           or (PEER_LIB, sys.version_info[:2]) == VERSION_INDEPENDENT_ENV)
+version_independent = pytest.mark.skipif(
+    not RUN_VERSION_INDEPENDENT,
+    reason="version-independent (the engine alone, the same bytes from every peer): runs in the py311 env only "
+           "(MULTIPROCESS_ALL_ENVS=1 runs it in every env)")
+
 
 def _cli_path():
     explicit = os.environ.get("MULTIPROCESS_CLI")

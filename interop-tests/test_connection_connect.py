@@ -10,11 +10,10 @@ import sys
 
 import pytest
 
-from conftest import PEER_FOLLOWS_CPYTHON
+from conftest import PEER_FOLLOWS_CPYTHON, version_independent
 from connection_helpers import (FAMILIES, KEY, TIMEOUT, accept, echo_round_trips, finish, many_messages, pattern,
                                 python_address, recv, sink, start_connect, to_cli)
 
-LARGE_FAMILY = FAMILIES[(sys.version_info[1] + 1) % len(FAMILIES)]   # a different one than the serve direction
 MODERN = sys.version_info >= (3, 12)
 
 
@@ -66,8 +65,10 @@ def test_echo_mode_empty_message_ends_the_client(mp, tmp_path, family):
                 c.recv_bytes()
 
 
-def test_large_messages_and_ten_thousand_in_a_row(mp, tmp_path):
-    with listener(mp, LARGE_FAMILY, tmp_path) as l:
+@version_independent
+@pytest.mark.parametrize("family", FAMILIES)
+def test_large_messages_and_ten_thousand_in_a_row(mp, tmp_path, family):
+    with listener(mp, family, tmp_path) as l:
         proc = start_connect(to_cli(l.address))
         with accept(mp, l) as c:
             sink(c, [64 << 20])

@@ -6,15 +6,13 @@ exit 0 on SIGTERM, removing its socket file.
 import importlib
 import os
 import socket
-import sys
 
 import pytest
 
+from conftest import version_independent
 from connection_helpers import (FAMILIES, KEY, TIMEOUT, EchoServer, echo_round_trips, many_messages, pattern, recv,
                                 sink, tmp_socket_path)
 
-# The large cases run over one family per version (rotating), the full size set over every family.
-LARGE_FAMILY = FAMILIES[sys.version_info[1] % len(FAMILIES)]
 
 
 @pytest.fixture(autouse=True)
@@ -89,14 +87,16 @@ def test_echo_mode_ends_at_empty_message(mp, server, family):
             c.recv_bytes()
 
 
-def test_large_messages_and_ten_thousand_in_a_row(mp, server):
-    with connect(mp, server, LARGE_FAMILY) as c:
+@version_independent
+@pytest.mark.parametrize("family", FAMILIES)
+def test_large_messages_and_ten_thousand_in_a_row(mp, server, family):
+    with connect(mp, server, family) as c:
         c.send_bytes(b"echo-all")
         echo_round_trips(c, [64 << 20])
-    with connect(mp, server, LARGE_FAMILY) as c:
+    with connect(mp, server, family) as c:
         sink(c, [64 << 20, 1 << 20])
         sink(c, [i % 1500 for i in range(10_000)])
-    with connect(mp, server, LARGE_FAMILY) as c:
+    with connect(mp, server, family) as c:
         many_messages(c, 10_000, "echo-all")
 
 

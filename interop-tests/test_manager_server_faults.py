@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import CLI, run_cli
+from conftest import CLI, run_cli, version_independent
 from manager_server_helpers import watchdog, TIMEOUT, ServerProcess, dispatch, wait_until_reading_a_socket
 
 
@@ -219,6 +219,7 @@ def test_client_shutdown_stops_the_server(mp):
     assert "shutdown requested by a client" in s.log()
 
 
+@version_independent
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_signals_stop_the_server_cleanly(sig):
     s = ServerProcess("unix")
@@ -255,6 +256,7 @@ def test_key_sources(tmp_path, mp):
             proc.wait(TIMEOUT)
 
 
+@version_independent
 def test_command_line_errors():
     assert run_cli("serve", "--address", "127.0.0.1:0", check=False).returncode == 2          # no key
     bad = run_cli("serve", "--address", "nonsense", "--authkey-hex", "00", check=False)

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, version_independent
 from shm_support import layout_args, peer_modules, segment_exists, semaphore_exists, untracked  # noqa: F401 (fixture)
 
 
@@ -74,6 +74,7 @@ def test_list_created_by_python_cli_shows_one_json_line(cli, untracked):
         sl.shm.unlink()
 
 
+@version_independent
 def test_both_layouts_are_told_apart(cli):
     new = run_cli("shm", "create", "--list", '[1, "a"]').stdout.decode().strip()
     old = run_cli("shm", "create", "--list", '[1, "a"]', "--layout", "3.8").stdout.decode().strip()
@@ -86,6 +87,7 @@ def test_both_layouts_are_told_apart(cli):
         run_cli("shm", "rm", new, old)
 
 
+@version_independent
 def test_cli_errors_go_to_stderr_with_status_1(cli, untracked):
     proc = run_cli("shm", "show", "psm_nosuch00", check=False)
     assert (proc.returncode, proc.stdout) == (1, b"")
