@@ -14,11 +14,14 @@ namespace Multiprocess.Benchmarks.Suites;
 /// acks, json, running the same trivial task (<c>multiprocess.echo</c>); and the C# client against Celery's client.
 /// </summary>
 /// <remarks>
+/// Two payloads: a trivial task (the argument is the task's number) and 1 MiB (a str of 1 MiB, echoed back).
 /// Worker throughput: one C# <see cref="CeleryPool"/> maps N tasks onto one worker's queue (sent eagerly, results read
 /// in order) and the time until the last result is back gives ns per task; the samples of the two workers alternate,
-/// so that load on this shared machine falls on both. Worker CPU per task: user+system time of the worker's process
-/// tree (Celery's prefork parent and its children) over those samples, from /proc. Client round trip: send_task +
-/// get, one at a time, by each client against the C# worker. Results: Redis backend on Redis, rpc:// on RabbitMQ.
+/// so that load on this shared machine falls on both. Worker (and broker) CPU per task: user+system time of the
+/// worker's process tree (Celery's prefork parent and its children), and of the broker's, over those samples, from
+/// /proc. Client round trip: send_task + get, one at a time, by each client against the C# worker: the mean per
+/// sample (min and median over samples), and the p50 and p99 of every single round trip (rows "… p50"/"… p99",
+/// the percentile in the median column). Results: Redis backend on Redis, rpc:// on RabbitMQ.
 /// </remarks>
 public sealed class CelerySuite : IBenchmarkSuite
 {
