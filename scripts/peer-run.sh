@@ -34,6 +34,11 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || { echo "usage: scripts/peer-run.sh [--no-dotnet] [--bind PATH]... [--] COMMAND [ARGS...]" >&2; exit 2; }
 
+# Already inside the root (a peer that starts another peer through this script, e.g. a benchmark driver and its
+# peer): / is the root here, and a second unshare inside the chroot fails, so the command runs as it is.
+if [ -f /.peer-root-complete ]; then
+  exec /usr/bin/env -- "$@"
+fi
 if [ ! -f "$root/.peer-root-complete" ]; then
   echo "peer-run: no peer root at $root (CPython 3.14, multiprocess 0.70.19): build it with scripts/setup.sh or scripts/peer-root.sh" >&2
   # What the last attempt said (scripts/setup.sh keeps it), e.g. that the apt mirror cannot be reached.

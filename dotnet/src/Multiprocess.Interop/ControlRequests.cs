@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Reflection;
 using Multiprocess.Connection;
+using Multiprocess.Internal;
 using Multiprocess.Managers.Hosting;
 using Multiprocess.Managers.Server;
 using Multiprocess.Pickle;
@@ -91,7 +92,7 @@ internal static class ControlRequests
         };
         if (Arg<string?>(r, 5) is { Length: > 0 } logPath)
         {
-            options.Log = TextWriter.Synchronized(new StreamWriter(logPath, append: true) { AutoFlush = true });
+            options.Logger = new TextWriterLogger(new StreamWriter(logPath, append: true) { AutoFlush = true });
         }
 
         var address = addressText is null ? null : ConnectionAddress.Parse(addressText);

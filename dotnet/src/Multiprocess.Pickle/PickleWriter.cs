@@ -66,25 +66,7 @@ internal partial struct PickleWriter
     {
         if (v is >= int.MinValue and <= int.MaxValue)
         {
-            if (v is >= 0 and <= 0xff)
-            {
-                var s = Reserve(2);
-                s[0] = Opcodes.BININT1;
-                s[1] = (byte)v;
-            }
-            else if (v is >= 0 and <= 0xffff)
-            {
-                var s = Reserve(3);
-                s[0] = Opcodes.BININT2;
-                BinaryPrimitives.WriteUInt16LittleEndian(s[1..], (ushort)v);
-            }
-            else
-            {
-                var s = Reserve(5);
-                s[0] = Opcodes.BININT;
-                BinaryPrimitives.WriteInt32LittleEndian(s[1..], (int)v);
-            }
-
+            WriteSized(Opcodes.BININT1, Opcodes.BININT2, Opcodes.BININT, (int)v);
             return;
         }
 
@@ -228,25 +210,30 @@ internal partial struct PickleWriter
 
     /// <summary>An extension code (copyreg's registry): EXT1, EXT2 or EXT4 by size.</summary>
     /// <param name="code">The code, 1 to 2**31-1.</param>
-    public void WriteExt(int code)
+    public void WriteExt(int code) => WriteSized(Opcodes.EXT1, Opcodes.EXT2, Opcodes.EXT4, code);
+
+    /// <summary>An opcode whose argument is 1, 2 or 4 bytes, the fewest that hold <paramref name="value"/>: an
+    /// unsigned byte (0..255), an unsigned 16-bit (..65535), else a signed 32-bit int, little-endian (BININT1/BININT2/
+    /// BININT, EXT1/EXT2/EXT4).</summary>
+    private void WriteSized(byte op1, byte op2, byte op4, int value)
     {
-        if (code <= 0xff)
+        if (value is >= 0 and <= 0xff)
         {
             var s = Reserve(2);
-            s[0] = Opcodes.EXT1;
-            s[1] = (byte)code;
+            s[0] = op1;
+            s[1] = (byte)value;
         }
-        else if (code <= 0xffff)
+        else if (value is >= 0 and <= 0xffff)
         {
             var s = Reserve(3);
-            s[0] = Opcodes.EXT2;
-            BinaryPrimitives.WriteUInt16LittleEndian(s[1..], (ushort)code);
+            s[0] = op2;
+            BinaryPrimitives.WriteUInt16LittleEndian(s[1..], (ushort)value);
         }
         else
         {
             var s = Reserve(5);
-            s[0] = Opcodes.EXT4;
-            BinaryPrimitives.WriteInt32LittleEndian(s[1..], code);
+            s[0] = op4;
+            BinaryPrimitives.WriteInt32LittleEndian(s[1..], value);
         }
     }
 

@@ -15,6 +15,15 @@ internal sealed partial class Unpickler
         var value = _stack[_sp - 1].Value;
         var depth = _depths[_sp - 1];
         _lastMemoKey = key;
+        // Grow the array only for keys near its end (sequential MEMOIZE/PUT); far keys go to the dictionary.
+        if (key >= _memo.Length && key < (long)_memo.Length * 2 + 64 && key < Array.MaxLength / 2)
+        {
+            var size = (int)Math.Max(key + 1, (long)_memo.Length * 2);
+            Array.Resize(ref _memo, size);
+            Array.Resize(ref _memoDepths, size);
+            Array.Resize(ref _setBits, (size + 63) / 64);
+        }
+
         if (key < _memo.Length)
         {
             if (!IsSet(key))
@@ -22,21 +31,6 @@ internal sealed partial class Unpickler
                 CountNewEntry(op, offset);
             }
 
-            _memo[key].Value = value;
-            _memoDepths[key] = depth;
-            MarkSet(key);
-            _memoHigh = (int)Math.Max(_memoHigh, key + 1);
-            return;
-        }
-
-        // Grow the array only for keys near its end (sequential MEMOIZE/PUT); far keys go to the dictionary.
-        if (key < (long)_memo.Length * 2 + 64 && key < Array.MaxLength / 2)
-        {
-            var size = (int)Math.Max(key + 1, (long)_memo.Length * 2);
-            Array.Resize(ref _memo, size);
-            Array.Resize(ref _memoDepths, size);
-            Array.Resize(ref _setBits, (size + 63) / 64);
-            CountNewEntry(op, offset);
             _memo[key].Value = value;
             _memoDepths[key] = depth;
             MarkSet(key);

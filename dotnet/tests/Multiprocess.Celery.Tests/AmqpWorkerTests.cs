@@ -4,6 +4,7 @@ using Multiprocess.Celery.Results;
 using Multiprocess.Celery.Tests.Support;
 using Multiprocess.Celery.Worker;
 using RabbitMQ.Client;
+using static Multiprocess.Celery.Tests.Support.TestWorkers;
 
 namespace Multiprocess.Celery.Tests;
 
@@ -168,18 +169,17 @@ public sealed class AmqpWorkerTests
 
     private static Dictionary<string, string> Rpc => new() { ["CELERY_TEST_BACKEND"] = "rpc://" };
 
-    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
-
-    private static CeleryWorker Start(string queue, Action<CeleryWorker>? register = null, Action<WorkerOptions>? configure = null, string? backend = null)
-    {
-        var options = new WorkerOptions { Queues = [queue], Concurrency = 2, Log = TestContext.Progress };
-        configure?.Invoke(options);
-        var worker = new CeleryWorker(Broker, backend, options);
-        worker.Register("cs.sum", args => args.Sum(a => Convert.ToDouble(a, System.Globalization.CultureInfo.InvariantCulture)));
-        worker.Register("cs.echo", args => args.ToList());
-        worker.Register("cs.fail", args => throw new ArgumentException((string)args[0]!));
-        register?.Invoke(worker);
-        worker.Start();
-        return worker;
-    }
+    private static CeleryWorker Start(string queue, Action<CeleryWorker>? register = null, Action<WorkerOptions>? configure = null, string? backend = null) =>
+        TestWorkers.Start(
+            Broker,
+            queue,
+            worker =>
+            {
+                worker.Register("cs.sum", args => args.Sum(a => Convert.ToDouble(a, System.Globalization.CultureInfo.InvariantCulture)));
+                worker.Register("cs.echo", args => args.ToList());
+                worker.Register("cs.fail", args => throw new ArgumentException((string)args[0]!));
+                register?.Invoke(worker);
+            },
+            configure,
+            backend);
 }

@@ -2,6 +2,7 @@ using Multiprocess.Celery.Redis;
 using Multiprocess.Celery.Results;
 using Multiprocess.Celery.Tests.Support;
 using Multiprocess.Celery.Worker;
+using static Multiprocess.Celery.Tests.Support.TestWorkers;
 
 namespace Multiprocess.Celery.Tests;
 
@@ -125,15 +126,6 @@ public sealed class CSharpWorkerTests
         }
     }
 
-    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
-
-    private static CeleryWorker Start(string queue, Action<CeleryWorker> register, Action<WorkerOptions>? configure = null)
-    {
-        var options = new WorkerOptions { Queues = [queue], Concurrency = 2, Log = TestContext.Progress };
-        configure?.Invoke(options);
-        var worker = new CeleryWorker(Broker, options: options);
-        register(worker);
-        worker.Start();
-        return worker;
-    }
+    private static CeleryWorker Start(string queue, Action<CeleryWorker> register, Action<WorkerOptions>? configure = null) =>
+        TestWorkers.Start(Broker, queue, register, configure);
 }

@@ -1,6 +1,7 @@
 using Multiprocess.Celery.Results;
 using Multiprocess.Celery.Tests.Support;
 using Multiprocess.Celery.Worker;
+using static Multiprocess.Celery.Tests.Support.TestWorkers;
 
 namespace Multiprocess.Celery.Tests;
 
@@ -61,36 +62,25 @@ public sealed class CanvasTests
     [Test]
     public void Chord_PythonPartFinishesLast_PythonWorkerSendsTheBodyToCSharp()
     {
-        var cs = Unique("chord-cs");
-        var py = Unique("chord-py");
-        using var worker = Start(cs);
-        using var python = PythonCelery.StartWorker(Broker, py, "pychord", concurrency: 2);
-        using var client = new CeleryClient(Broker);
-        var header = new[]
-        {
-            new Signature("t.add", [1, 2], options: new SendOptions { Queue = cs }),
-            new Signature("tests.sleep", [1.0], options: new SendOptions { Queue = py }),
-        };
-        var r = client.Chord(header, new Signature("t.list", [], options: new SendOptions { Queue = cs }));
-        var list = (List<object?>)r.Get(Wait)!;
-        Assert.That(list[0], Is.EqualTo(new List<object?> { 3L, 1.0 }), python.Tail());
+        var (result, pythonLog) = MixedChord((cs, py) => (
+            [
+                new Signature("t.add", [1, 2], options: new SendOptions { Queue = cs }),
+                new Signature("tests.sleep", [1.0], options: new SendOptions { Queue = py }),
+            ],
+            new Signature("t.list", [], options: new SendOptions { Queue = cs })));
+        Assert.That(((List<object?>)result!)[0], Is.EqualTo(new List<object?> { 3L, 1.0 }), pythonLog);
     }
 
     [Test]
     public void Chord_CSharpPartFinishesLast_CSharpWorkerSendsTheBodyToPython()
     {
-        var cs = Unique("chord-cs");
-        var py = Unique("chord-py");
-        using var worker = Start(cs);
-        using var python = PythonCelery.StartWorker(Broker, py, "pychord", concurrency: 2);
-        using var client = new CeleryClient(Broker);
-        var header = new[]
-        {
-            new Signature("tests.add", [1, 2], options: new SendOptions { Queue = py }),
-            new Signature("t.slow", [3, 4], options: new SendOptions { Queue = cs }),
-        };
-        var r = client.Chord(header, new Signature("tests.xsum", [100], options: new SendOptions { Queue = py }));
-        Assert.That(r.Get(Wait), Is.EqualTo(106L), python.Tail()); // sum([3, 3]) + 100
+        var (result, pythonLog) = MixedChord((cs, py) => (
+            [
+                new Signature("tests.add", [1, 2], options: new SendOptions { Queue = py }),
+                new Signature("t.slow", [3, 4], options: new SendOptions { Queue = cs }),
+            ],
+            new Signature("tests.xsum", [100], options: new SendOptions { Queue = py })));
+        Assert.That(result, Is.EqualTo(106L), pythonLog); // sum([3, 3]) + 100
     }
 
     [Test]
@@ -152,11 +142,24 @@ public sealed class CanvasTests
         Assert.That(e.Message, Does.Contain("rpc://"));
     }
 
-    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
-
-    private static CeleryWorker Start(string queue)
+    /// <summary>A chord whose parts run on a C# worker (queue <c>cs</c>) and a Python worker (queue <c>py</c>), as
+    /// <paramref name="chord"/> lays them out: its result and the Python worker's log.</summary>
+    private static (object? Result, string PythonLog) MixedChord(Func<string, string, (Signature[] Header, Signature Body)> chord)
     {
-        var worker = new CeleryWorker(Broker, options: new WorkerOptions { Queues = [queue], Concurrency = 4, Log = TestContext.Progress });
+        var cs = Unique("chord-cs");
+        var py = Unique("chord-py");
+        using var worker = Start(cs);
+        using var python = PythonCelery.StartWorker(Broker, py, "pychord", concurrency: 2);
+        using var client = new CeleryClient(Broker);
+        var (header, body) = chord(cs, py);
+        var result = client.Chord(header, body).Get(Wait);
+        return (result, python.Tail());
+    }
+
+    private static CeleryWorker Start(string queue) => TestWorkers.Start(Broker, queue, Register, concurrency: 4);
+
+    private static void Register(CeleryWorker worker)
+    {
         worker.Register("t.add", args => Convert.ToInt64(args[0], System.Globalization.CultureInfo.InvariantCulture) + Convert.ToInt64(args[1], System.Globalization.CultureInfo.InvariantCulture));
         worker.Register("t.slow", args =>
         {
@@ -167,7 +170,5 @@ public sealed class CanvasTests
         });
         worker.Register("t.list", args => args.ToList());
         worker.Register("t.fail", args => throw new ArgumentException((string)args[0]!));
-        worker.Start();
-        return worker;
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Multiprocess.Celery.Results;
 using Multiprocess.Celery.Tests.Support;
 using Multiprocess.Celery.Worker;
+using static Multiprocess.Celery.Tests.Support.TestWorkers;
 
 namespace Multiprocess.Celery.Tests;
 
@@ -143,15 +144,4 @@ public sealed class WorkerLimitsAndEventsTests
         Assert.That(seen.GetProperty("failed").GetProperty("exception").GetString(), Does.Contain("event boom"), line);
     }
 
-    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
-
-    private static CeleryWorker Start(string broker, string queue, Action<CeleryWorker> register, Action<WorkerOptions>? configure = null)
-    {
-        var options = new WorkerOptions { Queues = [queue], Concurrency = 2, Log = TestContext.Progress };
-        configure?.Invoke(options);
-        var worker = new CeleryWorker(broker, options: options);
-        register(worker);
-        worker.Start();
-        return worker;
-    }
 }

@@ -220,6 +220,32 @@ internal sealed class PyHashTable
         }
     }
 
+    /// <summary>Where a dict's or a set's enumerator stands: the live entries in insertion order; moving on fails
+    /// once the table changed.</summary>
+    public struct Cursor(PyHashTable table)
+    {
+        private readonly int _version = table.Version;
+        private int _index = -1;
+
+        public readonly ref Entry Current => ref table.EntryAt(_index);
+
+        public bool MoveNext()
+        {
+            table.CheckVersion(_version);
+            while (++_index < table.RawCount)
+            {
+                if (table.IsLive(_index))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        public void Reset() => _index = -1;
+    }
+
     public struct Entry
     {
         public int Hash;

@@ -168,23 +168,16 @@ public sealed class PyDict : IDictionary<object?, object?>, IReadOnlyDictionary<
     /// <summary>A struct enumerator over a dict's items in insertion order.</summary>
     public struct Enumerator : IEnumerator<KeyValuePair<object?, object?>>
     {
-        private readonly PyHashTable _table;
-        private readonly int _version;
-        private int _index;
+        private PyHashTable.Cursor _cursor;
 
-        internal Enumerator(PyHashTable table)
-        {
-            _table = table;
-            _version = table.Version;
-            _index = -1;
-        }
+        internal Enumerator(PyHashTable table) => _cursor = new PyHashTable.Cursor(table);
 
         /// <summary>Gets the current item.</summary>
         public readonly KeyValuePair<object?, object?> Current
         {
             get
             {
-                ref var e = ref _table.EntryAt(_index);
+                ref var e = ref _cursor.Current;
                 return new(e.Key, e.Value);
             }
         }
@@ -194,22 +187,10 @@ public sealed class PyDict : IDictionary<object?, object?>, IReadOnlyDictionary<
         /// <summary>Advances to the next item.</summary>
         /// <returns>False at the end.</returns>
         /// <exception cref="InvalidOperationException">The dict changed during iteration.</exception>
-        public bool MoveNext()
-        {
-            _table.CheckVersion(_version);
-            while (++_index < _table.RawCount)
-            {
-                if (_table.IsLive(_index))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
+        public bool MoveNext() => _cursor.MoveNext();
 
         /// <summary>Restarts the enumeration.</summary>
-        public void Reset() => _index = -1;
+        public void Reset() => _cursor.Reset();
 
         /// <summary>Does nothing.</summary>
         public readonly void Dispose()

@@ -129,41 +129,22 @@ public abstract class PySetBase : IReadOnlySet<object?>
     /// <summary>A struct enumerator over a set's items.</summary>
     public struct Enumerator : IEnumerator<object?>
     {
-        private readonly PyHashTable _table;
-        private readonly int _version;
-        private int _index;
+        private PyHashTable.Cursor _cursor;
 
-        internal Enumerator(PyHashTable table)
-        {
-            _table = table;
-            _version = table.Version;
-            _index = -1;
-        }
+        internal Enumerator(PyHashTable table) => _cursor = new PyHashTable.Cursor(table);
 
         /// <summary>Gets the current item.</summary>
-        public readonly object? Current => _table.EntryAt(_index).Key;
+        public readonly object? Current => _cursor.Current.Key;
 
         readonly object? IEnumerator.Current => Current;
 
         /// <summary>Advances to the next item.</summary>
         /// <returns>False at the end.</returns>
         /// <exception cref="InvalidOperationException">The set changed during iteration.</exception>
-        public bool MoveNext()
-        {
-            _table.CheckVersion(_version);
-            while (++_index < _table.RawCount)
-            {
-                if (_table.IsLive(_index))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
+        public bool MoveNext() => _cursor.MoveNext();
 
         /// <summary>Restarts the enumeration.</summary>
-        public void Reset() => _index = -1;
+        public void Reset() => _cursor.Reset();
 
         /// <summary>Does nothing.</summary>
         public readonly void Dispose()

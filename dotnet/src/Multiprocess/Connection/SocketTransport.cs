@@ -54,17 +54,9 @@ public sealed class SocketTransport : IConnectionTransport
         {
             return _socket.Receive(buffer);
         }
-        catch (SocketException) when (_disposed)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            throw ThrowHelper.TransportClosed("recv", _fd);
-        }
-        catch (SocketException e)
-        {
-            throw ThrowHelper.TransportError("recv", _fd, e);
-        }
-        catch (ObjectDisposedException)
-        {
-            throw ThrowHelper.TransportClosed("recv", _fd);
+            throw Failure("recv", e);
         }
     }
 
@@ -75,17 +67,9 @@ public sealed class SocketTransport : IConnectionTransport
         {
             return await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
         }
-        catch (SocketException) when (_disposed)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            throw ThrowHelper.TransportClosed("recv", _fd);
-        }
-        catch (SocketException e)
-        {
-            throw ThrowHelper.TransportError("recv", _fd, e);
-        }
-        catch (ObjectDisposedException)
-        {
-            throw ThrowHelper.TransportClosed("recv", _fd);
+            throw Failure("recv", e);
         }
     }
 
@@ -101,17 +85,9 @@ public sealed class SocketTransport : IConnectionTransport
                 buffer = buffer[n..];
             }
         }
-        catch (SocketException) when (_disposed)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            throw ThrowHelper.TransportClosed("send", _fd);
-        }
-        catch (SocketException e)
-        {
-            throw ThrowHelper.TransportError("send", _fd, e);
-        }
-        catch (ObjectDisposedException)
-        {
-            throw ThrowHelper.TransportClosed("send", _fd);
+            throw Failure("send", e);
         }
     }
 
@@ -126,19 +102,18 @@ public sealed class SocketTransport : IConnectionTransport
                 buffer = buffer[n..];
             }
         }
-        catch (SocketException) when (_disposed)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            throw ThrowHelper.TransportClosed("send", _fd);
-        }
-        catch (SocketException e)
-        {
-            throw ThrowHelper.TransportError("send", _fd, e);
-        }
-        catch (ObjectDisposedException)
-        {
-            throw ThrowHelper.TransportClosed("send", _fd);
+            throw Failure("send", e);
         }
     }
+
+    /// <summary>What a failed recv or send means: the transport was closed under it (disposed here, or a
+    /// SocketException after disposal), else the socket's error.</summary>
+    private Exception Failure(string operation, Exception e) =>
+        e is SocketException socketError && !_disposed
+            ? (Exception)ThrowHelper.TransportError(operation, _fd, socketError)
+            : ThrowHelper.TransportClosed(operation, _fd);
 
     /// <inheritdoc/>
     public bool Poll(TimeSpan timeout) => SocketNative.PollReadable(_fd, Deadline.From(timeout));

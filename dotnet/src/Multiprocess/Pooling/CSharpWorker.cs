@@ -67,7 +67,7 @@ internal sealed class CSharpWorker
             }
             catch (Exception e) when (e is UnpicklingException or EndOfStreamException)
             {
-                Console.Error.WriteLine($"{Name}: ignoring a task that does not unpickle: {e.Message}");
+                PoolLog.TaskNotUnpickled(_pool.Logger, Name, e.Message);
                 continue;
             }
 
@@ -78,7 +78,7 @@ internal sealed class CSharpWorker
 
             if (task is not PyTuple { Count: 5 } t || t[0] is not long job || t[1] is not long index)
             {
-                Console.Error.WriteLine($"{Name}: ignoring a task that is not (job, i, func, args, kwds): {PyRepr.Repr(task)}");
+                PoolLog.TaskMalformed(_pool.Logger, Name, PyRepr.Repr(task));
                 continue;
             }
 

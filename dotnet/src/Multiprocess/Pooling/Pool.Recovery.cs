@@ -157,7 +157,7 @@ public sealed partial class Pool
     /// <summary>Something the pool relies on broke: fail every call and terminate.</summary>
     private void BreakPool(ProcessException error)
     {
-        Console.Error.WriteLine($"Pool: {error.Message}");
+        PoolLog.Broken(Logger, error.Message);
         _state = (int)PoolState.Terminate;
         foreach (var job in _cache.Values)
         {

@@ -47,7 +47,7 @@ public sealed partial class Pool
 
                     break;
                 default:
-                    Console.Error.WriteLine($"Pool: ignoring an unexpected result message {PyRepr.Repr(message)}");
+                    PoolLog.UnexpectedResult(Logger, PyRepr.Repr(message));
                     break;
             }
         }

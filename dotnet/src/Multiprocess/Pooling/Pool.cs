@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Multiprocess.Pickle;
 using Multiprocess.Processes;
 using Multiprocess.Queues;
@@ -129,6 +131,9 @@ public sealed partial class Pool : IDisposable
     /// <summary>Gets the options the pool was made with.</summary>
     public PoolOptions Options { get; }
 
+    /// <summary>Gets where the pool logs (<see cref="PoolOptions.Logger"/>, or nowhere).</summary>
+    internal ILogger Logger => Options.Logger ?? NullLogger.Instance;
+
     /// <summary>Gets the number of CPython workers the pool keeps.</summary>
     public int PythonWorkerCount { get; }
 
@@ -218,14 +223,14 @@ public sealed partial class Pool : IDisposable
         ReleaseResources();
     }
 
-    private static void DisposeQueue(SimpleQueue queue, bool readerBlocked, Func<bool> readersLeft)
+    private static void DisposeQueue(SimpleQueue queue, bool readerBlocked, Func<bool> readersLeft, ILogger logger)
     {
         if (readerBlocked)
         {
             queue.Writer.Close();
             if (!readersLeft())
             {
-                Console.Error.WriteLine("Pool: a thread is still blocked reading a pool queue after its write end closed (another process holds it); leaving the queue open");
+                PoolLog.QueueLeftOpen(logger);
                 return;
             }
         }
@@ -307,8 +312,8 @@ public sealed partial class Pool : IDisposable
         // reader's Dispose wait for that read for ever. Close our write ends first: with the workers gone the readers
         // see end of stream and leave; a reader that still does not is leaked rather than waited on.
         var inqueueReaders = _csharpWorkers.Count > 0 && !_csharpWorkers.All(w => w.Join(TimeSpan.Zero));
-        DisposeQueue(_inqueue, inqueueReaders, () => _csharpWorkers.All(w => w.Join(TimeSpan.FromSeconds(5))));
-        DisposeQueue(_outqueue, _resultThread.IsAlive, () => _resultThread.Join(TimeSpan.FromSeconds(5)));
+        DisposeQueue(_inqueue, inqueueReaders, () => _csharpWorkers.All(w => w.Join(TimeSpan.FromSeconds(5))), Logger);
+        DisposeQueue(_outqueue, _resultThread.IsAlive, () => _resultThread.Join(TimeSpan.FromSeconds(5)), Logger);
         _slots.Dispose();
         _taskLock.Dispose();
         _wake.Reader.Close();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Multiprocess.Processes;
 
 namespace Multiprocess.Pooling;
@@ -31,4 +32,8 @@ public sealed record PoolOptions
     /// <summary>Gets how many tasks a Python worker runs before it exits and is replaced (<c>maxtasksperchild</c>);
     /// null for no limit.</summary>
     public int? MaxTasksPerChild { get; init; }
+
+    /// <summary>Gets where the pool logs what it ignores or what broke it (CPython's pool says these through
+    /// <c>multiprocessing.util</c>'s logger, silent unless set up); null logs nothing.</summary>
+    public ILogger? Logger { get; init; }
 }

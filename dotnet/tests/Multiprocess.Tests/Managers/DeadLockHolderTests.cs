@@ -1,4 +1,5 @@
 using Multiprocess.Connection;
+using Multiprocess.Internal;
 using Multiprocess.Managers.Server;
 using Multiprocess.Pickle;
 using Multiprocess.TestUtilities;
@@ -19,7 +20,7 @@ public class DeadLockHolderTests
     public void RLockHolderKilled_LockHandedToTheWaiter_ReleaseLogged()
     {
         var log = new StringWriter();
-        using var server = new SyncManagerServer("127.0.0.1:0", Key, new SyncManagerServerOptions { Log = log });
+        using var server = new SyncManagerServer("127.0.0.1:0", Key, new SyncManagerServerOptions { Logger = new TextWriterLogger(log) });
         server.Start();
         var inet = (InetAddress)server.BoundAddress;
         using var holder = PythonRepl.Start("3.12");

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using Multiprocess.Connection;
+using Multiprocess.Internal;
 using Multiprocess.Managers.Server;
 using Multiprocess.Pickle;
 using Multiprocess.TestUtilities;
@@ -23,7 +24,7 @@ public class HostilePeerTests
     public void LyingHeaderAfterHandshake_PeerDroppedNamingTheLimit_CPythonClientServed()
     {
         var log = new StringWriter();
-        using var server = Start(new SyncManagerServerOptions { MaxMessageLength = 1 << 20, Log = log });
+        using var server = Start(new SyncManagerServerOptions { MaxMessageLength = 1 << 20, Logger = new TextWriterLogger(log) });
         using var hostile = Connect(server.BoundAddress, Key);
         var header = new byte[4];
         BinaryPrimitives.WriteInt32BigEndian(header, 0x7FFFFFC7);
@@ -43,7 +44,7 @@ public class HostilePeerTests
     public void SilentConnectionFlood_OldestEvicted_CPythonClientServed_AllClosedByTheDeadline()
     {
         var log = new StringWriter();
-        using var server = Start(new SyncManagerServerOptions { MaxUnauthenticatedConnections = 4, HandshakeTimeout = TimeSpan.FromSeconds(2), Log = log });
+        using var server = Start(new SyncManagerServerOptions { MaxUnauthenticatedConnections = 4, HandshakeTimeout = TimeSpan.FromSeconds(2), Logger = new TextWriterLogger(log) });
         var inet = (InetAddress)server.BoundAddress;
         var silent = new List<Socket>();
         try
@@ -80,7 +81,7 @@ public class HostilePeerTests
     public void ConnectionsBeyondMaxConnections_RefusedAndLogged_FreedSlotServesAgain()
     {
         var log = new StringWriter();
-        using var server = Start(new SyncManagerServerOptions { MaxConnections = 3, Log = log });
+        using var server = Start(new SyncManagerServerOptions { MaxConnections = 3, Logger = new TextWriterLogger(log) });
         var proxies = Enumerable.Range(0, 3).Select(_ => Proxy(server.BoundAddress, Key)).ToList();
         try
         {
@@ -100,7 +101,7 @@ public class HostilePeerTests
     public void SilentProxyConnection_ClosedAtTheIdleLimit()
     {
         var log = new StringWriter();
-        using var server = Start(new SyncManagerServerOptions { IdleTimeout = TimeSpan.FromMilliseconds(300), Log = log });
+        using var server = Start(new SyncManagerServerOptions { IdleTimeout = TimeSpan.FromMilliseconds(300), Logger = new TextWriterLogger(log) });
         using var proxy = Proxy(server.BoundAddress, Key);
         Assert.That(() => proxy.RecvBytes(null, Patience), Throws.InstanceOf<EndOfStreamException>());
         Assert.That(Logged(log), Does.Contain("IdleTimeout = 0.3 s").And.Contain("proxy connection 'MainProcess'"));
@@ -110,7 +111,7 @@ public class HostilePeerTests
     public void RequestStalledMidPayload_DroppedAtTheStallLimit_OthersServed()
     {
         var log = new StringWriter();
-        using var server = Start(new SyncManagerServerOptions { StallTimeout = TimeSpan.FromMilliseconds(300), Log = log });
+        using var server = Start(new SyncManagerServerOptions { StallTimeout = TimeSpan.FromMilliseconds(300), Logger = new TextWriterLogger(log) });
         using var proxy = Proxy(server.BoundAddress, Key);
         var header = new byte[4];
         BinaryPrimitives.WriteInt32BigEndian(header, 1000);

@@ -25,6 +25,11 @@ public sealed class PackageConsumerTests
 
     private static string Python => PythonInterpreters.Get("3.12");
 
+    private static string RestoredPackages =>
+        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } folder
+            ? folder
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
     private static string Peers => Path.Combine(AppContext.BaseDirectory, "Python", "pack_peers.py");
 
     [OneTimeSetUp]
@@ -42,13 +47,24 @@ public sealed class PackageConsumerTests
             ["pack", Path.Combine(EngineCommands.RepoRoot, "Multiprocess.sln"), "-c", EngineCommands.Configuration, "--no-build", "-nologo", "-o", _packages, "-nodeReuse:false"],
             EngineCommands.RepoRoot, _env, s_dotnetTimeout);
 
-        // Only the local folder: a package that needs anything else cannot restore.
+        // The engine's one dependency (ILogger's abstractions) and its own, as the registry serves them: copied from
+        // the package folder the build restored into, a source of their own.
+        var dependencies = Path.Combine(_root, "dependencies");
+        Directory.CreateDirectory(dependencies);
+        foreach (var id in new[] { "microsoft.extensions.logging.abstractions", "microsoft.extensions.dependencyinjection.abstractions" })
+        {
+            const string version = "10.0.0";
+            File.Copy(Path.Combine(RestoredPackages, id, version, $"{id}.{version}.nupkg"), Path.Combine(dependencies, $"{id}.{version}.nupkg"));
+        }
+
+        // Only these folders: a package that needs anything else cannot restore.
         File.WriteAllText(Path.Combine(_root, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <packageSources>
                 <clear />
                 <add key="local" value="{_packages}" />
+                <add key="dependencies" value="{dependencies}" />
               </packageSources>
             </configuration>
             """);

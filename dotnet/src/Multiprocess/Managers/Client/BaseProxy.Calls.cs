@@ -6,6 +6,21 @@ namespace Multiprocess.Managers.Client;
 /// <summary>Calls on the referent (CPython's <c>BaseProxy._callmethod</c>).</summary>
 public abstract partial class BaseProxy
 {
+    /// <summary>Calls a method that raises <c>KeyError</c> for a missing item (<c>dict.__delitem__</c>,
+    /// <c>set.remove</c>): false then, as <c>ICollection.Remove</c> answers.</summary>
+    private protected bool CallUnlessKeyError(string methodName, PyTuple args)
+    {
+        try
+        {
+            CallMethod(methodName, args);
+            return true;
+        }
+        catch (KeyNotFoundException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// Calls <paramref name="methodName"/> on the referent and returns a copy of the result (Python's
     /// <c>_callmethod</c>): the request is <c>(id, methodName, args, kwargs)</c> on this thread's connection.

@@ -47,7 +47,7 @@ public class SyncManager : BaseManager
     /// <returns>Its proxy.</returns>
     /// <exception cref="InvalidOperationException">Not connected.</exception>
     public DictProxy Dict(IEnumerable<KeyValuePair<object?, object?>>? initial = null) =>
-        Create<DictProxy>("dict", initial is null ? PyTuple.Empty : PyTuple.Create(ToDict(initial)), null);
+        Create<DictProxy>("dict", initial is null ? PyTuple.Empty : PyTuple.Create(DictProxy.ToDict(initial)), null);
 
     /// <summary>Creates a shared <c>list</c> (<c>manager.list(initial)</c>).</summary>
     /// <param name="initial">Initial items; null for an empty list.</param>
@@ -164,22 +164,6 @@ public class SyncManager : BaseManager
     }
 
     private static PyTuple SizeArgs(int maxSize) => maxSize == 0 ? PyTuple.Empty : PyTuple.Create((long)maxSize);
-
-    private static PyDict ToDict(IEnumerable<KeyValuePair<object?, object?>> items)
-    {
-        if (items is PyDict dict)
-        {
-            return dict;
-        }
-
-        var result = new PyDict();
-        foreach (var (k, v) in items)
-        {
-            result[k] = v;
-        }
-
-        return result;
-    }
 
     private void RegisterStandardTypes()
     {

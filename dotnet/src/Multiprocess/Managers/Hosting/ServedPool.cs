@@ -83,11 +83,12 @@ internal sealed class ServedPool : Referent, IDisposable
             List<object?> l => l,
             _ => throw PyErrors.TypeError($"initargs must be a tuple, not {PyRepr.TypeName(a[2])}"),
         };
+        var (initializer, workerInitArgs) = AfterServerInitializer(host, a[1], initArgs);
         var pool = new Pool(new PoolOptions
         {
             Processes = processes,
-            PythonInitializer = a[1],
-            InitArgs = initArgs,
+            PythonInitializer = initializer,
+            InitArgs = workerInitArgs,
             MaxTasksPerChild = maxTasks,
             Process = new PythonProcessOptions
             {
@@ -100,6 +101,49 @@ internal sealed class ServedPool : Referent, IDisposable
         owner[served] = 0;
         return served;
     }
+
+    /// <summary>
+    /// The workers' initializer. CPython's server forks its Pools' workers from the server process, after
+    /// <c>start(initializer, initargs)</c> ran there, so they inherit what it did (imports, patches, module state).
+    /// These workers come from a forkserver instead: they run the server's initializer first (resolved and called as
+    /// the host does, <c>_pyhost._resolve</c> and <c>_initargs</c>), then the Pool's own. <c>builtins.exec</c> with a
+    /// scope carries both, so a worker needs nothing beyond its interpreter and the initializer's module.
+    /// </summary>
+    private static (object? Initializer, IReadOnlyList<object?> InitArgs) AfterServerInitializer(
+        PythonHostOptions host, object? initializer, IReadOnlyList<object?> initArgs)
+    {
+        if (host.Initializer is null)
+        {
+            return (initializer, initArgs);
+        }
+
+        var scope = new PyDict
+        {
+            ["server_initializer"] = host.Initializer,
+            ["server_initargs"] = host.InitArgs,
+            ["initializer"] = initializer,
+            ["initargs"] = new PyTuple([.. initArgs]),
+        };
+        return (new PyGlobal("builtins", "exec"), [ServerInitializerSource, scope]);
+    }
+
+    private const string ServerInitializerSource = """
+        import ast, importlib, pickle
+        module_name, _, qualname = server_initializer.partition(":")
+        function = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            function = getattr(function, part)
+        if not server_initargs:
+            arguments = ()
+        elif server_initargs.startswith("pickle:"):
+            arguments = tuple(pickle.loads(bytes.fromhex(server_initargs[len("pickle:"):])))
+        else:
+            arguments = ast.literal_eval(server_initargs)
+            arguments = arguments if isinstance(arguments, tuple) else (arguments,)
+        function(*arguments)
+        if initializer is not None:
+            initializer(*initargs)
+        """;
 
     public override object? CallMethod(string name, PyTuple args, PyDict kwargs, SharedCallContext context)
     {

@@ -1,5 +1,4 @@
 using Multiprocess.Managers.Python;
-using Multiprocess.Pickle;
 
 namespace Multiprocess.Managers.Referents;
 
@@ -7,43 +6,17 @@ namespace Multiprocess.Managers.Referents;
 /// <c>threading.Lock</c> (type id <c>Lock</c>, AcquirerProxy): not owned, so any client may release it, as in
 /// CPython. A client blocked in <c>acquire</c> blocks only its own connection.
 /// </summary>
-internal sealed class SharedLock : Referent, ILockReferent
+internal sealed class SharedLock : LockReferent
 {
-    private static readonly PySignature s_release = PySignature.None("release");
-
     private readonly object _gate = new();
     private readonly HandoffQueue _waiters;
     private bool _locked;
 
     public SharedLock() => _waiters = new HandoffQueue(_gate);
 
-    public override object? CallMethod(string name, PyTuple args, PyDict kwargs, SharedCallContext context)
-    {
-        switch (name)
-        {
-            case "acquire":
-                return CallAcquire(args, kwargs, context);
-            case "release":
-                s_release.BindNone(args, kwargs);
-                Release(context);
-                return null;
-            case "locked":
-                PySignature.None(name).BindNone(args, kwargs);
-                return Locked();
-            default:
-                throw NoSuchMethod("_thread.lock", name);
-        }
-    }
+    protected override string PythonTypeName => "_thread.lock";
 
-    public object? CallAcquire(PyTuple args, PyDict kwargs, SharedCallContext context)
-    {
-        var (blocking, deadline) = LockArguments.Acquire(args, kwargs);
-        return Acquire(context, blocking, deadline, repliesTrue: true);
-    }
-
-    public bool Acquire(SharedCallContext context, bool blocking, Deadline deadline) => Acquire(context, blocking, deadline, repliesTrue: false);
-
-    private bool Acquire(SharedCallContext context, bool blocking, Deadline deadline, bool repliesTrue)
+    protected override bool Acquire(SharedCallContext context, bool blocking, Deadline deadline, bool repliesTrue)
     {
         LinkedListNode<Waiter> node;
         lock (_gate)
@@ -66,7 +39,7 @@ internal sealed class SharedLock : Referent, ILockReferent
         return _waiters.Await(node, context, deadline, () => Release(context));
     }
 
-    public void Release(SharedCallContext context)
+    public override void Release(SharedCallContext context)
     {
         Waiter? next;
         lock (_gate)
@@ -84,15 +57,15 @@ internal sealed class SharedLock : Referent, ILockReferent
         next?.Grant();
     }
 
-    public object? ReleaseSave(SharedCallContext context)
+    public override object? ReleaseSave(SharedCallContext context)
     {
         Release(context);
         return null;
     }
 
-    public void AcquireRestore(SharedCallContext context, object? state) => Acquire(context, blocking: true, Deadline.Never);
+    public override void AcquireRestore(SharedCallContext context, object? state) => Acquire(context, blocking: true, Deadline.Never);
 
-    public bool? Locked()
+    public override bool? Locked()
     {
         lock (_gate)
         {
@@ -100,7 +73,7 @@ internal sealed class SharedLock : Referent, ILockReferent
         }
     }
 
-    public bool IsOwned(SharedCallContext context)
+    public override bool IsOwned(SharedCallContext context)
     {
         // threading.Condition._is_owned for a plain lock: "owned" means somebody holds it.
         lock (_gate)

@@ -1,5 +1,4 @@
 using Multiprocess.Managers.Python;
-using Multiprocess.Pickle;
 
 namespace Multiprocess.Managers.Referents;
 
@@ -15,10 +14,8 @@ namespace Multiprocess.Managers.Referents;
 /// blocks. Here no live client can lose by the release, since only the owner's connection could ever have released
 /// it (docs/limits.md, "A lock whose holder died").
 /// </remarks>
-internal sealed class SharedRLock : Referent, ILockReferent
+internal sealed class SharedRLock : LockReferent
 {
-    private static readonly PySignature s_release = PySignature.None("release");
-
     private readonly object _gate = new();
     private readonly HandoffQueue _waiters;
     private SharedCallContext? _owner;
@@ -26,33 +23,9 @@ internal sealed class SharedRLock : Referent, ILockReferent
 
     public SharedRLock() => _waiters = new HandoffQueue(_gate);
 
-    public override object? CallMethod(string name, PyTuple args, PyDict kwargs, SharedCallContext context)
-    {
-        switch (name)
-        {
-            case "acquire":
-                return CallAcquire(args, kwargs, context);
-            case "release":
-                s_release.BindNone(args, kwargs);
-                Release(context);
-                return null;
-            case "locked":
-                PySignature.None(name).BindNone(args, kwargs);
-                return Locked();
-            default:
-                throw NoSuchMethod("_thread.RLock", name);
-        }
-    }
+    protected override string PythonTypeName => "_thread.RLock";
 
-    public object? CallAcquire(PyTuple args, PyDict kwargs, SharedCallContext context)
-    {
-        var (blocking, deadline) = LockArguments.Acquire(args, kwargs);
-        return AcquireCount(context, blocking, deadline, 1, repliesTrue: true);
-    }
-
-    public bool Acquire(SharedCallContext context, bool blocking, Deadline deadline) => AcquireCount(context, blocking, deadline, 1);
-
-    public void Release(SharedCallContext context)
+    public override void Release(SharedCallContext context)
     {
         Waiter? next = null;
         lock (_gate)
@@ -71,7 +44,7 @@ internal sealed class SharedRLock : Referent, ILockReferent
         next?.Grant(); // outside the gate: it may answer the waiter's client
     }
 
-    public object? ReleaseSave(SharedCallContext context)
+    public override object? ReleaseSave(SharedCallContext context)
     {
         lock (_gate)
         {
@@ -87,11 +60,11 @@ internal sealed class SharedRLock : Referent, ILockReferent
         }
     }
 
-    public void AcquireRestore(SharedCallContext context, object? state) =>
+    public override void AcquireRestore(SharedCallContext context, object? state) =>
         AcquireCount(context, blocking: true, Deadline.Never, (long)state!);
 
     /// <summary>3.14's <c>RLock.locked()</c>: whether any client holds it.</summary>
-    public bool? Locked()
+    public override bool? Locked()
     {
         lock (_gate)
         {
@@ -99,7 +72,7 @@ internal sealed class SharedRLock : Referent, ILockReferent
         }
     }
 
-    public bool IsOwned(SharedCallContext context)
+    public override bool IsOwned(SharedCallContext context)
     {
         lock (_gate)
         {
@@ -116,6 +89,9 @@ internal sealed class SharedRLock : Referent, ILockReferent
                 : $"<locked _thread.RLock object owner={_owner.ThreadIdent} count={_count} at {Address}>";
         }
     }
+
+    protected override bool Acquire(SharedCallContext context, bool blocking, Deadline deadline, bool repliesTrue) =>
+        AcquireCount(context, blocking, deadline, 1, repliesTrue);
 
     private bool AcquireCount(SharedCallContext context, bool blocking, Deadline deadline, long count, bool repliesTrue = false)
     {

@@ -156,9 +156,9 @@ internal sealed class SharedSet : Referent, IIterableReferent
         {
             return DictKeys.Check(item);
         }
-        catch (ArgumentException e)
+        catch (UnhashableException e)
         {
-            throw PyErrors.TypeError(e.Message.Split(" (Parameter", 2)[0]);
+            throw PyErrors.TypeError(e.PythonMessage);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Multiprocess.Connection;
 using Multiprocess.Pickle;
 
@@ -80,7 +81,7 @@ public sealed partial class SyncManagerServer
         catch (IOException e)
         {
             // EMFILE and friends: CPython ignores OSError here and goes on; so do we, after a breath.
-            Log($"accept failed: {e.Message}");
+            Log($"accept failed: {e.Message}", LogLevel.Warning);
             Thread.Sleep(50);
             return true;
         }
@@ -106,7 +107,7 @@ public sealed partial class SyncManagerServer
         {
             if (Volatile.Read(ref _activeConnections) >= _options.MaxConnections)
             {
-                Log($"refused connection from {admitted.Who}: the connection limit is reached (MaxConnections = {_options.MaxConnections})");
+                Log($"refused connection from {admitted.Who}: the connection limit is reached (MaxConnections = {_options.MaxConnections})", LogLevel.Warning);
                 connection.Close();
                 return true;
             }
@@ -152,7 +153,7 @@ public sealed partial class SyncManagerServer
         {
             if (oldest.LeaveHandshake())
             {
-                Log($"closed connection from {oldest.Who}, still in its handshake, to admit a new one: the handshake limit is reached (MaxUnauthenticatedConnections = {_options.MaxUnauthenticatedConnections})");
+                Log($"closed connection from {oldest.Who}, still in its handshake, to admit a new one: the handshake limit is reached (MaxUnauthenticatedConnections = {_options.MaxUnauthenticatedConnections})", LogLevel.Warning);
                 oldest.Abort();
             }
         }

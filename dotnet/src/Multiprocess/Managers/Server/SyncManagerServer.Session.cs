@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Multiprocess.Connection;
 using Multiprocess.Managers.Protocol;
 using Multiprocess.Managers.Referents;
@@ -55,12 +56,12 @@ public sealed partial class SyncManagerServer
             {
                 if (!owner._stop.IsCancellationRequested)
                 {
-                    owner.Log($"connection from {Who} dropped: {e.GetType().Name}: {e.Message}");
+                    owner.Log($"connection from {Who} dropped: {e.GetType().Name}: {e.Message}", LogLevel.Warning);
                 }
             }
             catch (Exception e)
             {
-                owner.Log($"connection from {Who} failed: {e}");
+                owner.Log($"connection from {Who} failed: {e}", LogLevel.Warning);
             }
             finally
             {
@@ -86,7 +87,7 @@ public sealed partial class SyncManagerServer
         /// <summary>A parked session stayed silent beyond the idle limit.</summary>
         public void Expire()
         {
-            owner.Log($"proxy connection '{_name}' from {Who} closed: silent beyond the idle limit (IdleTimeout = {owner._options.IdleTimeout.TotalSeconds:0.###} s)");
+            owner.Log($"proxy connection '{_name}' from {Who} closed: silent beyond the idle limit (IdleTimeout = {owner._options.IdleTimeout.TotalSeconds:0.###} s)", LogLevel.Warning);
             End();
         }
 
@@ -145,7 +146,7 @@ public sealed partial class SyncManagerServer
             }
             catch (Exception e) when (e is UnpicklingException or EndOfStreamException or NotSupportedException or XmlRpcException)
             {
-                owner.Log($"malformed request from {Who}: {e.Message}");
+                owner.Log($"malformed request from {Who}: {e.Message}", LogLevel.Warning);
                 reply = Reply.Traceback("_handle_request", e);
                 Send(reply);
                 return false;
@@ -224,7 +225,7 @@ public sealed partial class SyncManagerServer
                 }
                 else if (options.IdleTimeout != Timeout.InfiniteTimeSpan && !connection.Poll(options.IdleTimeout))
                 {
-                    owner.Log($"proxy connection '{_name}' from {Who} closed: silent beyond the idle limit (IdleTimeout = {options.IdleTimeout.TotalSeconds:0.###} s)");
+                    owner.Log($"proxy connection '{_name}' from {Who} closed: silent beyond the idle limit (IdleTimeout = {options.IdleTimeout.TotalSeconds:0.###} s)", LogLevel.Warning);
                     return false;
                 }
 
@@ -256,7 +257,7 @@ public sealed partial class SyncManagerServer
                 catch (Exception e) when (e is UnpicklingException or EndOfStreamException or NotSupportedException or XmlRpcException)
                 {
                     // CPython: recv() raising inside the loop is answered with a traceback and the loop goes on.
-                    owner.Log($"malformed request on '{_name}': {e.Message}");
+                    owner.Log($"malformed request on '{_name}': {e.Message}", LogLevel.Warning);
                     reply = Reply.Traceback("serve_client", e);
                 }
 

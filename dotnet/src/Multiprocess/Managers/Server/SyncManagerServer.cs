@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Multiprocess.Connection;
 using Multiprocess.Managers.Hosting;
 using Multiprocess.Managers.Protocol;
@@ -72,7 +73,7 @@ public sealed partial class SyncManagerServer : IDisposable
         _server.ShutdownRequested += () => Log("shutdown requested by a client");
         if (_options.PythonHost is { } hostOptions)
         {
-            _host = new PythonHost(hostOptions, _authKey, Log);
+            _host = new PythonHost(hostOptions, _authKey, message => Log(message));
             var python = new PythonTypeIds(_host, 0);
             UsePython(python);
             _server.Register(new TypeIdEntry(
@@ -197,7 +198,7 @@ public sealed partial class SyncManagerServer : IDisposable
         var failed = _server.Segments?.UnlinkAll() ?? [];
         foreach (var name in failed)
         {
-            Log($"could not unlink shared memory segment '{name}'");
+            Log($"could not unlink shared memory segment '{name}'", LogLevel.Warning);
         }
 
         WaitForWorkers(TimeSpan.FromSeconds(5));
@@ -249,19 +250,15 @@ public sealed partial class SyncManagerServer : IDisposable
     /// <summary>Whether an address a client wrote in a token reaches this server (it may spell it differently).</summary>
     private bool IsOwnAddress(object? address) => _listener is { } listener && ManagerAddress.Reaches(address, listener.Address);
 
-    private void Log(string message)
+    /// <summary>One line of the server's log, <c>manager ADDRESS: message</c>.</summary>
+    private void Log(string message, LogLevel level = LogLevel.Information)
     {
-        var log = _options.Log;
-        if (log is null)
+        if (_options.Logger is { } logger && logger.IsEnabled(level))
         {
-            return;
-        }
-
-        var line = string.Create(CultureInfo.InvariantCulture, $"{DateTime.Now:HH:mm:ss.fff} manager {Address}: {message}");
-        lock (log)
-        {
-            log.WriteLine(line);
-            log.Flush();
+            LogLine(logger, level, Address, message);
         }
     }
+
+    [LoggerMessage(EventId = 1, Message = "manager {Address}: {Message}")]
+    private static partial void LogLine(ILogger logger, LogLevel level, string address, string message);
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Multiprocess.Managers.Protocol;
 
 namespace Multiprocess.Managers.Server;
@@ -8,8 +9,9 @@ public sealed class SyncManagerServerOptions
     /// <summary>Gets or sets the listen(2) backlog (CPython 3.13's manager uses 128; older ones 16).</summary>
     public int Backlog { get; set; } = 128;
 
-    /// <summary>Gets or sets where connections and errors are logged (one line each); null logs nothing.</summary>
-    public TextWriter? Log { get; set; }
+    /// <summary>Gets or sets where connections and errors are logged (Information for connections and the server's
+    /// life, Warning for refused, dropped or malformed connections and requests); null logs nothing.</summary>
+    public ILogger? Logger { get; set; }
 
     /// <summary>Gets or sets a value indicating whether every one-shot request (create, incref, decref...) is logged too, not only proxy connections and errors.</summary>
     public bool Verbose { get; set; }

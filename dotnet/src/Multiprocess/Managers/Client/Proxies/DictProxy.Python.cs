@@ -95,7 +95,8 @@ public sealed partial class DictProxy
     public async ValueTask DeleteItemAsync(object? key, CancellationToken cancellationToken = default) =>
         await CallMethodAsync("__delitem__", PyTuple.Create(key), cancellationToken: cancellationToken).ConfigureAwait(false);
 
-    private static PyDict ToDict(IEnumerable<KeyValuePair<object?, object?>> items)
+    /// <summary>The items as a dict to send: a PyDict as it is, other pairs copied in order.</summary>
+    internal static PyDict ToDict(IEnumerable<KeyValuePair<object?, object?>> items)
     {
         ArgumentNullException.ThrowIfNull(items);
         if (items is PyDict dict)

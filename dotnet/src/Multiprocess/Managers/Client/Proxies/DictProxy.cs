@@ -75,18 +75,7 @@ public sealed partial class DictProxy : BaseProxy, IDictionary<object?, object?>
     /// <summary>Removes a key (<c>del d[key]</c>).</summary>
     /// <param name="key">The key.</param>
     /// <returns>False when it was missing.</returns>
-    public bool Remove(object? key)
-    {
-        try
-        {
-            CallMethod("__delitem__", PyTuple.Create(key));
-            return true;
-        }
-        catch (KeyNotFoundException)
-        {
-            return false;
-        }
-    }
+    public bool Remove(object? key) => CallUnlessKeyError("__delitem__", PyTuple.Create(key));
 
     /// <inheritdoc/>
     public bool Remove(KeyValuePair<object?, object?> item) => Contains(item) && Remove(item.Key);

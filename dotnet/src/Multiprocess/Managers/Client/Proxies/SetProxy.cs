@@ -48,18 +48,7 @@ public sealed class SetProxy : BaseProxy, ICollection<object?>
     /// <summary>Removes an item (<c>remove</c>).</summary>
     /// <param name="item">The item.</param>
     /// <returns>False when it was absent (KeyError).</returns>
-    public bool Remove(object? item)
-    {
-        try
-        {
-            CallMethod("remove", PyTuple.Create(item));
-            return true;
-        }
-        catch (KeyNotFoundException)
-        {
-            return false;
-        }
-    }
+    public bool Remove(object? item) => CallUnlessKeyError("remove", PyTuple.Create(item));
 
     /// <summary>Removes an item if present (<c>discard</c>).</summary>
     /// <param name="item">The item.</param>
