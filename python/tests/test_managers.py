@@ -156,8 +156,10 @@ def test_xmlrpclib_serializer_is_served(shim):
 
 
 def test_unknown_serializer_is_refused_clearly(shim):
-    with pytest.raises(ValueError, match="'json'"):
-        shim.BaseManager(serializer="json").start()
+    with pytest.raises(KeyError, match="json"):          # the library's BaseManager: its listener_client table
+        shim.BaseManager(serializer="json")
+    with pytest.raises(ValueError, match="'json'"):      # the server itself, for a caller that bypasses that table
+        shim.DotnetServer({}, None, b"key", serializer="json")
 
 
 class AccumulatorManager(mp.managers.BaseManager):
