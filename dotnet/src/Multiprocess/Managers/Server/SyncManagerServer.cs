@@ -79,7 +79,7 @@ public sealed partial class SyncManagerServer : IDisposable
             UsePython(python);
             _server.Register(new TypeIdEntry(
                 "Pool",
-                (args, kwargs, _) => ServedPool.Create(args, kwargs, hostOptions, python, _pools),
+                (args, kwargs, _) => ServedPool.Create(args, kwargs, hostOptions, python, _pools, _options.Logger),
                 SyncManagerTypes.PoolExposed,
                 PythonTypeIds.PoolMethodToTypeid));
         }
