@@ -44,10 +44,10 @@ public sealed partial class CeleryWorker
 
         var task = delivery.Task;
         var seconds = hard.TotalSeconds;
-        Log($"Hard time limit ({seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s) exceeded for {Describe(task)}");
+        WorkerLog.HardTimeLimit(Logger, Options.Hostname, seconds, Describe(task));
         if (delivery.Processes?.KillAll() is { Count: > 0 } killed)
         {
-            Log($"task {task.Id}: killed process {string.Join(", ", killed)} (SIGKILL, with its children)");
+            WorkerLog.KilledProcesses(Logger, Options.Hostname, task.Id, string.Join(", ", killed));
         }
         if (delivery.Executor is { } stuck)
         {
@@ -68,7 +68,7 @@ public sealed partial class CeleryWorker
         }
         catch (Exception e) when (e is IOException or Redis.RedisException or RabbitMQ.Client.Exceptions.OperationInterruptedException)
         {
-            Log($"task {task.Id}: {e.Message} (left unacknowledged for redelivery)");
+            WorkerLog.LeftForRedelivery(Logger, Options.Hostname, task.Id, e.Message);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Multiprocess.Celery.Protocol;
 
 namespace Multiprocess.Celery.Worker;
@@ -54,6 +55,9 @@ public sealed class WorkerOptions
     /// <summary>Gets or sets the node name (<c>-n</c>), shown by <c>celery inspect</c>.</summary>
     public string Hostname { get; set; } = $"multiprocess{Environment.ProcessId}@{System.Net.Dns.GetHostName()}";
 
-    /// <summary>Gets or sets where the worker logs (stderr when null).</summary>
-    public TextWriter? Log { get; set; }
+    /// <summary>
+    /// Gets or sets where the worker logs (nowhere when null, as the engine's <c>PoolOptions.Logger</c>; the
+    /// <c>multiprocess celery worker</c> command logs to stderr): task failures, time limits, broker reconnections.
+    /// </summary>
+    public ILogger? Logger { get; set; }
 }

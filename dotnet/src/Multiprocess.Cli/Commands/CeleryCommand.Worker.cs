@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Multiprocess.Celery.Worker;
 
 namespace Multiprocess.Cli.Commands;
@@ -44,7 +46,7 @@ internal static partial class CeleryCommand
         };
         command.SetAction(r => Guarded(r, "worker", () =>
         {
-            var options = new WorkerOptions { Log = Console.Error };
+            var options = new WorkerOptions();
             if (r.GetValue(queues) is { } q)
             {
                 options.Queues = q.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -80,6 +82,17 @@ internal static partial class CeleryCommand
 
     private static int RunWorker(string broker, string? backend, WorkerOptions options)
     {
+        // One line per event on stderr, as serve: stdout carries only READY.
+        using var logging = LoggerFactory.Create(b => b
+            .SetMinimumLevel(LogLevel.Information)
+            .AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace)
+            .AddSimpleConsole(c =>
+            {
+                c.SingleLine = true;
+                c.TimestampFormat = "HH:mm:ss.fff ";
+                c.ColorBehavior = Console.IsErrorRedirected ? LoggerColorBehavior.Disabled : LoggerColorBehavior.Default;
+            }));
+        options.Logger = logging.CreateLogger("multiprocess.celery.worker");
         using var worker = new CeleryWorker(broker, backend, options);
         RegisterBuiltins(worker);
         using var stop = new ManualResetEventSlim();
