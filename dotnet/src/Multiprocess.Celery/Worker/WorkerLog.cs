@@ -37,6 +37,9 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = 209, Level = LogLevel.Error, Message = "{Hostname}: hard time limit ({Seconds}s) exceeded for {Task}")]
     public static partial void HardTimeLimit(ILogger logger, string hostname, double seconds, string task);
 
+    [LoggerMessage(EventId = 216, Level = LogLevel.Critical, Message = "{Hostname}: task {Task} still runs on its thread {Grace}s after its hard time limit: exiting with code {ExitCode} (hard time limit action: exit the process)")]
+    public static partial void ExitingForHardTimeLimit(ILogger logger, string hostname, string task, double grace, int exitCode);
+
     [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "{Hostname}: task {TaskId}: killed process {Pids} (SIGKILL, with its children)")]
     public static partial void KilledProcesses(ILogger logger, string hostname, string taskId, string pids);
 

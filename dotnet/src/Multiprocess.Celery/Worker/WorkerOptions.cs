@@ -36,9 +36,15 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// Gets or sets the hard time limit of tasks whose message sets none (task_time_limit, <c>--time-limit</c>): the
-    /// task is reported FAILURE TimeLimitExceeded and its executor thread abandoned (see the worker's remarks).
+    /// task is reported FAILURE TimeLimitExceeded, then <see cref="HardTimeLimitAction"/> applies.
     /// </summary>
     public TimeSpan? TimeLimit { get; set; }
+
+    /// <summary>
+    /// Gets or sets what the hard time limit does to a handler still running on its executor thread (<c>--hard-time-limit-action</c>):
+    /// abandon the thread (the default) or end the worker process, as prefork kills its child.
+    /// </summary>
+    public HardTimeLimitAction HardTimeLimitAction { get; set; } = HardTimeLimitAction.AbandonThread;
 
     /// <summary>Gets or sets the soft time limit of tasks whose message sets none (task_soft_time_limit): the task's token is cancelled.</summary>
     public TimeSpan? SoftTimeLimit { get; set; }
