@@ -1,6 +1,8 @@
 """The 4-line program of issue 12 (Manager() start, one dict set/get, shutdown) under the fork start method, with the
 stdlib's Manager and with multiprocess_dotnet's (a server process of its own under fork), as whole fresh processes,
 interleaved: wall time and the CPU time of all the program's processes (the server included, reaped by the program).
+The program is the `shim` benchmark's own (PROGRAM in bench_shim.py, which also reads its peak RSS); this runs it
+apart, so that it can run under RT priority.
 
     PYTHONPATH=python chrt -f 5 python3.12 scripts/measure-shim-program.py [RUNS]
 
@@ -15,32 +17,24 @@ import subprocess
 import sys
 import time
 
-PROGRAM = """
-import multiprocessing, sys
-multiprocessing.set_start_method(sys.argv[2])
-if sys.argv[1] == "shim":
-    from multiprocess_dotnet import Manager
-else:
-    from multiprocessing import Manager
-with Manager() as m:
-    d = m.dict()
-    d["key"] = "value"
-    assert d["key"] == "value"
-"""
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "dotnet", "benchmarks",
+                                "Multiprocess.Benchmarks", "python"))
+
+from bench_shim import FRESH_ARGS, PROGRAM  # noqa: E402
 
 
 def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 15
     import multiprocess_dotnet
     compileall.compile_dir(os.path.dirname(multiprocess_dotnet.__file__), quiet=1)
-    cases = [("stdlib", "fork"), ("shim", "fork")]
+    cases = [FRESH_ARGS["stdlib"], FRESH_ARGS["shim"]]
     wall = {c: [] for c in cases}
     cpu = {c: [] for c in cases}
     for _ in range(runs):
         for c in cases:
             r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter_ns()
-            subprocess.run([sys.executable, "-c", PROGRAM, *c], check=True, timeout=120)
+            subprocess.run([sys.executable, "-c", PROGRAM, *c], check=True, timeout=120, stdout=subprocess.DEVNULL)
             wall[c].append((time.perf_counter_ns() - t0) / 1e6)
             r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu[c].append((r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime) * 1e3)

@@ -23,7 +23,6 @@ import importlib
 import itertools
 import os
 import threading
-import warnings
 
 from multiprocessing import managers as _stdlib
 
@@ -99,8 +98,9 @@ class DotnetServer:
 
     def __init__(self, registry, address, authkey, serializer="pickle", shared_memory=False, mode="inprocess",
                  library="multiprocessing"):
-        if serializer != "pickle":
-            raise ValueError("the .NET manager server speaks the 'pickle' serializer only, not %r" % (serializer,))
+        if serializer not in ("pickle", "xmlrpclib"):
+            raise ValueError("unknown serializer %r: the manager server speaks 'pickle' and 'xmlrpclib'" % (serializer,))
+        # Either way the server answers each connection in the serializer of its first request (docs/xmlrpc.md).
         self.mode = mode
         self.library = library
         self._engine = _new_engine(mode, library)
@@ -137,6 +137,12 @@ class DotnetServer:
             self.address = address                  # the spelling the user chose, as the stdlib keeps it
         importlib.import_module(library + ".util").info("manager serving at %r (.NET, in process %d)", self.address,
                                                          self.pid)
+
+    @property
+    def listener(self):
+        """CPython's `Server.listener` (its `address` and `close()`): this server accepts and serves from the start,
+        so closing its listener stops it, and frees the address (e.g. for a server restarted on it)."""
+        return _Listener(self)
 
     @property
     def stopped(self):
@@ -191,6 +197,17 @@ class DotnetServer:
             self._engine.forget_server(self._registry)
 
 
+class _Listener:
+    """DotnetServer.listener."""
+
+    def __init__(self, server):
+        self._server = server
+        self.address = server.address
+
+    def close(self):
+        self._server.shutdown()
+
+
 class _DotnetServerMixin:
     """start() and get_server() of the stdlib's managers (or of `multiprocess`'s: the library of the class this
     mixes into), with the server on .NET threads."""
@@ -227,9 +244,7 @@ class _DotnetServerMixin:
         if initializer is not None:
             if not callable(initializer):
                 raise TypeError("initializer must be a callable")
-            warnings.warn("multiprocess_dotnet: the manager server runs in this process on .NET threads, so there is "
-                          "no server process to run initializer %r in; it was not called" % (initializer,),
-                          RuntimeWarning, stacklevel=2)
+            self._run_initializer(initializer, initargs)
         server = self._new_server()
         managers = self._dotnet_library()[1]
         self._dotnet_server = server
@@ -239,6 +254,25 @@ class _DotnetServerMixin:
         # The library's own Finalize: its exit handler (multiprocessing.util._exit_function, or multiprocess's) runs it.
         self.shutdown = managers.util.Finalize(self, _finalize_dotnet_manager,
                                                args=(server, self._address, self._state, managers), exitpriority=0)
+
+    def _run_initializer(self, initializer, initargs):
+        """start(initializer, initargs): CPython calls it in the manager's server process before the server is made.
+        This server has no Python process of its own (its Python referents run in this interpreter), and the
+        initializer must not run here (it may ignore signals, change globals: the server process's business), so it
+        runs in a process of its own, started with the manager's context, before the server is made; start() fails
+        with ProcessError if it raised. Under fork with .NET loaded in this process (server mode 'inprocess'), that
+        process is spawned instead (docs/python-host.md, "The shim's start")."""
+        library, managers = self._dotnet_library()
+        mp = importlib.import_module(library)
+        ctx = self._ctx or mp.get_context()
+        if ctx.get_start_method() == "fork" and server_mode(self._ctx, library) == "inprocess":
+            ctx = mp.get_context("spawn")
+        process = ctx.Process(target=initializer, args=tuple(initargs), name="ManagerInitializer")
+        process.start()
+        process.join()
+        if process.exitcode != 0:
+            raise managers.ProcessError("the manager's initializer %r failed in its process (exit code %s)"
+                                        % (initializer, process.exitcode))
 
     def join(self, timeout=None):
         """Waits for the server to stop (there is no server process to join)."""

@@ -39,6 +39,13 @@ if SERVER_MODE == "inprocess":
     for _library in {multiprocessing, mp}:
         if _library.get_start_method() == "fork":
             _library.set_start_method("forkserver", force=True)
+        if _library.get_start_method() == "forkserver":
+            # The forkserver imports what the children would import again to unpickle their targets (this file,
+            # which brings pytest, and CPython's manager tests): a child then starts with a fork, not with a second
+            # of imports. Four children at once took 10-12 s at load 38 (1.2 s preloaded), too near _TestBarrier's
+            # 30 s bound on their first wait(). (Not test_cpython_manager_suite: its install() would change every
+            # child of the session.)
+            _library.set_forkserver_preload(["__main__", "conftest"] + ([] if DILL else ["test._test_multiprocessing"]))
 
 
 def pytest_report_header(config):

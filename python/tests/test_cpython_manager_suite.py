@@ -43,15 +43,10 @@ except ImportError as e:                                  # a missing test packa
     raise AssertionError("cannot import the manager tests %s: %s" % (SUITE, e)) from e
 
 MIXIN_CLASSES = ["_TestQueue", "_TestLock", "_TestSemaphore", "_TestCondition", "_TestEvent", "_TestBarrier",
-                 "_TestContainers", "_TestPool"]
+                 "_TestContainers", "_TestPool", "_TestRemoteManager", "_TestManagerRestart"]   # the last two: xmlrpclib
 PLAIN_CLASSES = ["_TestMyManager"]
-SKIPPED_CLASSES = {
-    "_TestRemoteManager": "uses the xmlrpclib serializer, which the .NET server does not speak (pickle only)",
-    "_TestManagerRestart": "uses the xmlrpclib serializer, which the .NET server does not speak (pickle only)",
-}
-SKIPPED_TESTS = {
-    "test_action": "Barrier(action=callable): the barrier is served in C#, which cannot call a Python callable",
-}
+SKIPPED_CLASSES = {}
+SKIPPED_TESTS = {}
 
 
 def _install():
@@ -77,6 +72,11 @@ class TestShimSyncManagerTypes(T.TestSyncManagerTypes):
     def test_manager_is_the_shims(self):
         shim = importlib.import_module("multiprocess_dotnet.dill_managers") if DILL else multiprocess_dotnet
         self.assertIsInstance(self.manager, shim.SyncManager)
+
+
+class TestShimInitializers(T.TestInitializers):
+    """TestInitializers: start(initializer, initargs) runs the initializer in a process of its own before the server
+    serves (the shim's server has no Python process of its own), and Pool(initializer=...) as the stdlib's."""
 
 
 def test_skipped_classes_still_exist():

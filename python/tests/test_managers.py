@@ -144,10 +144,22 @@ def test_wrong_authkey_is_refused(shim):
         ok.connect()                                         # the server survived the bad client
 
 
-def test_xmlrpclib_serializer_is_refused_clearly(shim):
-    m = shim.BaseManager(serializer="xmlrpclib")
-    with pytest.raises(ValueError, match="pickle"):
-        m.start()
+def test_xmlrpclib_serializer_is_served(shim):
+    m = shim.SyncManager(serializer="xmlrpclib")
+    m.start()
+    try:
+        d = m.dict()
+        d["x"] = [1, 2.5, "three"]
+        assert d["x"] == [1, 2.5, "three"]
+    finally:
+        m.shutdown()
+
+
+def test_unknown_serializer_is_refused_clearly(shim):
+    with pytest.raises(KeyError, match="json"):          # the library's BaseManager: its listener_client table
+        shim.BaseManager(serializer="json")
+    with pytest.raises(ValueError, match="'json'"):      # the server itself, for a caller that bypasses that table
+        shim.DotnetServer({}, None, b"key", serializer="json")
 
 
 class AccumulatorManager(mp.managers.BaseManager):

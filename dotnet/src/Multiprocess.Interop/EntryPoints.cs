@@ -87,6 +87,8 @@ public static unsafe class EntryPoints
         }
         catch (Exception e)
         {
+            // The server process's last word, on its stderr (the program's, inherited), as CPython's server process
+            // prints a traceback when serve_forever fails; no logger exists before the server does.
             Console.Error.WriteLine($"multiprocess-dotnet-server: {e}");
             return 1;
         }

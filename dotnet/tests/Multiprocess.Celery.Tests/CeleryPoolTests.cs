@@ -22,7 +22,7 @@ public sealed class CeleryPoolTests
     public void StartWorkers()
     {
         _python = PythonCelery.StartWorker(Broker, Queue, "pypool", concurrency: 2);
-        _csharp = new CeleryWorker(Broker, options: new WorkerOptions { Queues = [Queue], Concurrency = 2, PrefetchMultiplier = 1, Log = TextWriter.Null });
+        _csharp = new CeleryWorker(Broker, options: new WorkerOptions { Queues = [Queue], Concurrency = 2, PrefetchMultiplier = 1 });
         _csharp.Register("mixed.whoami", args =>
         {
             Thread.Sleep(20);

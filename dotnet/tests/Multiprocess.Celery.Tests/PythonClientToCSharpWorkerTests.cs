@@ -45,7 +45,7 @@ public sealed class PythonClientToCSharpWorkerTests
     public void OneQueue_PythonAndCSharpWorkers_EveryTaskDoneOnceByBoth()
     {
         using var python = PythonCelery.StartWorker(Broker, "mixed", "pymixed", concurrency: 2);
-        using var cs = new CeleryWorker(Broker, options: new WorkerOptions { Queues = ["mixed"], Concurrency = 2, PrefetchMultiplier = 1, Log = TextWriter.Null });
+        using var cs = new CeleryWorker(Broker, options: new WorkerOptions { Queues = ["mixed"], Concurrency = 2, PrefetchMultiplier = 1 });
         cs.Register("mixed.whoami", args =>
         {
             Thread.Sleep(20);
@@ -80,7 +80,7 @@ public sealed class PythonClientToCSharpWorkerTests
 
     private static CeleryWorker StartWorker(string queue, CelerySerializer resultSerializer)
     {
-        var worker = new CeleryWorker(Broker, options: new WorkerOptions { Queues = [queue], Concurrency = 2, ResultSerializer = resultSerializer, Log = TextWriter.Null });
+        var worker = new CeleryWorker(Broker, options: new WorkerOptions { Queues = [queue], Concurrency = 2, ResultSerializer = resultSerializer });
         worker.Register("cs.sum", args => args.Sum(a => Convert.ToDouble(a, System.Globalization.CultureInfo.InvariantCulture)));
         worker.Register("cs.echo", args => args.ToList());
         worker.Register("cs.fail", args => throw new ArgumentException((string)args[0]!));

@@ -6,7 +6,7 @@ using static Multiprocess.Celery.Tests.Support.TestWorkers;
 
 namespace Multiprocess.Celery.Tests;
 
-/// <summary>Time limits (soft: the token; hard: FAILURE TimeLimitExceeded, the executor abandoned, the task's processes killed) and events seen by Celery's own event receiver.</summary>
+/// <summary>Time limits (soft: the token; hard: FAILURE TimeLimitExceeded, the executor abandoned or the worker process ended, the task's processes killed) and events seen by Celery's own event receiver.</summary>
 [TestFixture]
 [NonParallelizable]
 public sealed class WorkerLimitsAndEventsTests
@@ -92,6 +92,34 @@ public sealed class WorkerLimitsAndEventsTests
         Assert.That(child!.HasExited, Is.True, "the task's process was killed and reaped before the failure was stored");
         Assert.That(grandchildPid.Wait(Wait), Is.True);
         Assert.That(ProcessState(grandchild), Is.Null.Or.EqualTo("Z"), $"the grandchild {grandchild} was killed too");
+    }
+
+    [Test]
+    public void HardTimeLimit_ExitAction_HandlerStillOnItsThread_WorkerProcessExitsAndItsOtherTaskIsRedelivered()
+    {
+        // multiprocess.sleep is a Thread.Sleep on the executor: deaf to its token, nothing to kill but the process.
+        var queue = Unique("hard-exit");
+        using var client = new CeleryClient(Redis);
+        using var doomed = CSharpWorkerProcess.Start(
+            Redis, queue, "--concurrency", "2", "--prefetch-multiplier", "1", "--track-started", "--hard-time-limit-action", "exit", "--without-heartbeat");
+        var hung = client.SendTask("multiprocess.sleep", [600.0], options: new SendOptions { Queue = queue, TimeLimit = 1 });
+        var other = client.SendTask("multiprocess.sleep", [30.0], options: new SendOptions { Queue = queue, TimeLimit = 60 });
+        Assert.That(() => other.State, Is.EqualTo(TaskStates.Started).After(20_000, 50), doomed.Tail());
+
+        var e = Assert.Throws<CeleryTaskException>(() => hung.Get(Wait))!;
+        Assert.That(e.ExceptionType, Is.EqualTo("TimeLimitExceeded"));
+        Assert.That(doomed.WaitForExit(Wait), Is.EqualTo(CeleryWorker.HardTimeLimitExitCode), doomed.Tail());
+        Assert.That(doomed.Output, Does.Contain("exiting with code 70"), doomed.Tail());
+        Assert.That(other.State, Is.EqualTo(TaskStates.Started), "the other task died with the process, unfinished");
+
+        // Unacknowledged, it comes back after the visibility timeout, restored by any live consumer of the Redis.
+        using var heir = Start(Redis, queue, w => w.Register("multiprocess.sleep", args => args[0]), o =>
+        {
+            o.VisibilityTimeout = TimeSpan.FromSeconds(1);
+            o.RestoreInterval = TimeSpan.FromSeconds(0.25);
+        });
+        Assert.That(other.Get(Wait), Is.EqualTo(30.0), "the heir echoes the seconds without sleeping");
+        Assert.That(hung.State, Is.EqualTo(TaskStates.Failure), "the hung task was acknowledged with its failure: not run again");
     }
 
     // The state letter of /proc/PID/stat (Z: a zombie, dead), or null when the process is gone.

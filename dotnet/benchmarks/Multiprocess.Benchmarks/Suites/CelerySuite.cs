@@ -14,16 +14,23 @@ namespace Multiprocess.Benchmarks.Suites;
 /// acks, json, running the same trivial task (<c>multiprocess.echo</c>); and the C# client against Celery's client.
 /// </summary>
 /// <remarks>
+/// Two payloads: a trivial task (the argument is the task's number) and 1 MiB (a str of 1 MiB, echoed back).
 /// Worker throughput: one C# <see cref="CeleryPool"/> maps N tasks onto one worker's queue (sent eagerly, results read
 /// in order) and the time until the last result is back gives ns per task; the samples of the two workers alternate,
-/// so that load on this shared machine falls on both. Worker CPU per task: user+system time of the worker's process
-/// tree (Celery's prefork parent and its children) over those samples, from /proc. Client round trip: send_task +
-/// get, one at a time, by each client against the C# worker. Results: Redis backend on Redis, rpc:// on RabbitMQ.
+/// so that load on this shared machine falls on both. Worker (and broker) CPU per task: user+system time of the
+/// worker's process tree (Celery's prefork parent and its children), and of the broker's, over those samples, from
+/// /proc. Client round trip: send_task + get, one at a time, by each client against the C# worker: the mean per
+/// sample (min and median over samples), and the p50 and p99 of every single round trip (rows "… p50"/"… p99",
+/// the percentile in the median column). Results: Redis backend on Redis, rpc:// on RabbitMQ.
 /// </remarks>
 public sealed class CelerySuite : IBenchmarkSuite
 {
     private const string PythonCelery = "/usr/bin/python3";
     private const int Concurrency = 2;
+    private const string? Trivial = null;
+
+    // 1 MiB of ASCII: the same size in json (a str) and in the kombu envelope's base64 on Redis (4/3 of it).
+    private static readonly string Large = new('x', 1 << 20);
 
     /// <inheritdoc/>
     public string Name => "celery";
@@ -38,35 +45,37 @@ public sealed class CelerySuite : IBenchmarkSuite
         var rows = new List<ResultRow>();
         using (var redis = RedisServer.Start())
         {
-            rows.AddRange(RunBroker(context, "Redis", redis.Url(), redis.Url(), pyWorker, pyClient));
+            rows.AddRange(RunBroker(context, "Redis", redis.Url(), redis.Url(), redis.Pid, pyWorker, pyClient));
         }
 
         using (var rabbit = RabbitServer.Start())
         {
-            rows.AddRange(RunBroker(context, "RabbitMQ", rabbit.Url, "rpc://", pyWorker, pyClient));
+            rows.AddRange(RunBroker(context, "RabbitMQ", rabbit.Url, "rpc://", rabbit.Pid, pyWorker, pyClient));
         }
 
         ResultsWriter.FillRatios(rows);
         var load = string.Create(CultureInfo.InvariantCulture, $"load average {loadBefore} before, {LoadAverage()} after the run (1 min), {Environment.ProcessorCount} cores");
         foreach (var row in rows.Where(r => r.Implementation != r.Baseline))
         {
-            var goal = row.Case.EndsWith("worker throughput", StringComparison.Ordinal) ? 3.0 : row.Case.EndsWith("round trip", StringComparison.Ordinal) ? 1.0 : 0;
-            row.Note = goal > 0
+            // Issue 14's goals: a C# worker ≥ 3× Celery's on trivial tasks; the client no slower than Celery's own.
+            var goal = row.Case.StartsWith("trivial task", StringComparison.Ordinal) && row.Case.EndsWith("worker throughput", StringComparison.Ordinal) ? 3.0
+                : row.Case.Contains("client round trip", StringComparison.Ordinal) ? 1.0
+                : 0;
+            var prefix = row.Note.Length > 0 ? row.Note + "; " : "";
+            row.Note = prefix + (goal > 0
                 ? string.Create(CultureInfo.InvariantCulture, $"goal ≥{goal:F1}× {row.Baseline}: {(row.Ratio >= goal ? "met" : "not met")} ({row.Ratio:F2}×); {load}")
-                : load;
+                : load);
         }
 
         return rows;
     }
 
-    private static IEnumerable<ResultRow> RunBroker(BenchContext context, string brokerName, string broker, string backend, string pyWorker, string pyClient)
+    private static IEnumerable<ResultRow> RunBroker(BenchContext context, string brokerName, string broker, string backend, int brokerPid, string pyWorker, string pyClient)
     {
         var tag = $"{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
         var csQueue = $"bench-cs-{tag}";
         var pyQueue = $"bench-py-{tag}";
-        var tasks = context.Ops(2000);
         var samples = context.Samples(5);
-        var roundTrips = context.Ops(300);
         var rows = new List<ResultRow>();
 
         using var csWorker = ChildProcess.Start(
@@ -84,84 +93,147 @@ public sealed class CelerySuite : IBenchmarkSuite
 
         using var client = new CeleryClient(broker, backend);
         using var pool = new CeleryPool(client) { Timeout = TimeSpan.FromMinutes(5) };
-
-        // Worker throughput and CPU: the two workers' samples alternate (one warm-up map each first).
         var workers = new[] { (Queue: csQueue, Process: csWorker, Impl: "C# worker"), (Queue: pyQueue, Process: pyWorkerProcess, Impl: pyWorker) };
+        foreach (var (payload, tasks, roundTrips) in new[] { (Trivial, context.Ops(2000), context.Ops(300)), (Large, context.Ops(40), context.Ops(20)) })
+        {
+            var name = payload is null ? "trivial task" : "1 MiB payload";
+            var bytes = payload is null ? 0 : 2L * payload.Length; // the argument in, the same back as the result
+            rows.AddRange(WorkerThroughput(pool, workers, $"{name}, {brokerName}", payload, tasks, samples, brokerPid, pyWorker, bytes));
+            rows.AddRange(ClientRoundTrips(context, client, csQueue, $"{name}, {brokerName}", payload, roundTrips, samples, broker, backend, pyClient, bytes));
+        }
+
+        return rows;
+    }
+
+    // Worker throughput, the worker's and the broker's CPU per task: one Map of `tasks` per sample onto each worker's
+    // queue, the two workers' samples alternating (one warm-up map each first).
+    private static List<ResultRow> WorkerThroughput(
+        CeleryPool pool, (string Queue, ChildProcess Process, string Impl)[] workers, string prefix, string? payload, long tasks, int samples, int brokerPid, string pyWorker, long bytes)
+    {
         var wall = workers.Select(_ => new List<double>()).ToArray();
         var cpu = workers.Select(_ => new List<double>()).ToArray();
+        var brokerCpu = workers.Select(_ => new List<double>()).ToArray();
         for (var s = -1; s < samples; s++)
         {
             for (var w = 0; w < workers.Length; w++)
             {
                 pool.Options.Queue = workers[w].Queue;
                 var cpuBefore = TreeCpu(workers[w].Process.Pid);
+                var brokerBefore = TreeCpu(brokerPid);
                 var start = Stopwatch.GetTimestamp();
-                var results = pool.Map("multiprocess.echo", Enumerable.Range(0, (int)tasks).Select(i => (object?)(long)i));
+                var results = pool.Map("multiprocess.echo", Enumerable.Range(0, (int)tasks).Select(i => payload is null ? (object?)(long)i : payload));
                 var elapsed = Stopwatch.GetElapsedTime(start);
                 var cpuAfter = TreeCpu(workers[w].Process.Pid);
-                Check(results, tasks, workers[w].Impl);
+                var brokerAfter = TreeCpu(brokerPid);
+                Check(results, tasks, payload, workers[w].Impl);
                 if (s >= 0)
                 {
                     wall[w].Add(elapsed.TotalNanoseconds / tasks);
                     cpu[w].Add((cpuAfter - cpuBefore).TotalNanoseconds / tasks);
+                    brokerCpu[w].Add((brokerAfter - brokerBefore).TotalNanoseconds / tasks);
                 }
             }
         }
 
+        var rows = new List<ResultRow>();
         for (var w = 0; w < workers.Length; w++)
         {
-            rows.Add(Row($"trivial task, {brokerName}: worker throughput", workers[w].Impl, pyWorker, Stats.FromSamples(wall[w], tasks)));
-            rows.Add(Row($"trivial task, {brokerName}: worker CPU per task", workers[w].Impl, pyWorker, Stats.FromSamples(cpu[w], tasks)));
+            rows.Add(Row($"{prefix}: worker throughput", workers[w].Impl, pyWorker, Stats.FromSamples(wall[w], tasks), bytes));
+            rows.Add(Row($"{prefix}: worker CPU per task", workers[w].Impl, pyWorker, Stats.FromSamples(cpu[w], tasks)));
+            rows.Add(Row($"{prefix}: broker CPU per task", workers[w].Impl, pyWorker, Stats.FromSamples(brokerCpu[w], tasks)));
         }
 
-        // Client round trip against the C# worker: send_task + get, one at a time.
-        var clientCase = $"trivial task, {brokerName}: client round trip";
-        var csClient = Sampler.Measure(
-            n =>
-            {
-                for (long i = 0; i < n; i++)
-                {
-                    var r = client.SendTask("multiprocess.echo", [i], options: new SendOptions { Queue = csQueue }).Get(TimeSpan.FromSeconds(60));
-                    if (r is not List<object?> { Count: 1 } list || !Equals(list[0], i))
-                    {
-                        throw new InvalidOperationException($"multiprocess.echo({i}) returned {r}");
-                    }
-                }
-            },
-            roundTrips,
-            samples);
-        rows.Add(Row(clientCase, "C# client", pyClient, csClient));
-        using var pyClientProcess = ChildProcess.Start(
-            PythonCelery,
-            ["bench_celery.py", "client", "--queue", csQueue, "--ops", Text(roundTrips), "--samples", Text(samples), "--case", clientCase, "--impl", pyClient, .. context.Smoke ? ["--smoke"] : Array.Empty<string>()],
-            PeerEnvironment(broker, backend),
-            context.ScriptDirectory);
-        var code = pyClientProcess.WaitForExit(TimeSpan.FromMinutes(10));
-        var line = pyClientProcess.Output.Split('\n').FirstOrDefault(l => l.StartsWith('{'));
-        if (code != 0 || line is null)
-        {
-            throw new InvalidOperationException($"bench_celery.py client exited {code}:\n{pyClientProcess.Tail()}");
-        }
-
-        var (_, _, pyStats) = PythonPeer.Parse(line);
-        rows.Add(Row(clientCase, pyClient, pyClient, pyStats));
         return rows;
     }
 
-    private static ResultRow Row(string @case, string impl, string baseline, Stats stats)
+    // Client round trip against the C# worker: send_task + get, one at a time, by each client; besides the per-sample
+    // mean (min and median over samples), the p50 and p99 of every single round trip (in the MedianNs column).
+    private static List<ResultRow> ClientRoundTrips(
+        BenchContext context, CeleryClient client, string csQueue, string prefix, string? payload, long roundTrips, int samples, string broker, string backend, string pyClient, long bytes)
     {
-        var row = ResultRow.From("celery", @case, impl, stats);
+        var clientCase = $"{prefix}: client round trip";
+        var perSample = new List<double>();
+        var single = new List<double>();
+        for (var s = -1; s < samples; s++)
+        {
+            var sampleStart = Stopwatch.GetTimestamp();
+            for (long i = 0; i < roundTrips; i++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                object? arg = payload is null ? i : payload;
+                var r = client.SendTask("multiprocess.echo", [arg], options: new SendOptions { Queue = csQueue }).Get(TimeSpan.FromSeconds(60));
+                var ns = Stopwatch.GetElapsedTime(start).TotalNanoseconds;
+                if (r is not List<object?> { Count: 1 } list || !Equals(list[0], arg))
+                {
+                    throw new InvalidOperationException($"multiprocess.echo({Describe(arg)}) returned {Describe(r)}");
+                }
+
+                if (s >= 0)
+                {
+                    single.Add(ns);
+                }
+            }
+
+            if (s >= 0)
+            {
+                perSample.Add(Stopwatch.GetElapsedTime(sampleStart).TotalNanoseconds / roundTrips);
+            }
+        }
+
+        var rows = new List<ResultRow>
+        {
+            Row(clientCase, "C# client", pyClient, Stats.FromSamples(perSample, roundTrips), bytes),
+            Row($"{clientCase} p50", "C# client", pyClient, Percentile(single, 0.50, roundTrips), bytes),
+            Row($"{clientCase} p99", "C# client", pyClient, Percentile(single, 0.99, roundTrips), bytes),
+        };
+        using var pyClientProcess = ChildProcess.Start(
+            PythonCelery,
+            ["bench_celery.py", "client", "--queue", csQueue, "--ops", Text(roundTrips), "--samples", Text(samples), "--case", clientCase, "--impl", pyClient,
+             "--payload-bytes", Text(payload?.Length ?? 0), .. context.Smoke ? ["--smoke"] : Array.Empty<string>()],
+            PeerEnvironment(broker, backend),
+            context.ScriptDirectory);
+        var code = pyClientProcess.WaitForExit(TimeSpan.FromMinutes(10));
+        var lines = pyClientProcess.Output.Split('\n').Where(l => l.StartsWith('{')).ToList();
+        if (code != 0 || lines.Count != 3)
+        {
+            throw new InvalidOperationException($"bench_celery.py client exited {code} with {lines.Count} result lines, not 3:\n{pyClientProcess.Tail()}");
+        }
+
+        foreach (var line in lines)
+        {
+            var (@case, _, stats) = PythonPeer.Parse(line);
+            rows.Add(Row(@case, pyClient, pyClient, stats, bytes));
+        }
+
+        return rows;
+    }
+
+    // The nearest-rank percentile of single round trips: one "sample" of all of them, min beside it.
+    private static Stats Percentile(List<double> ns, double q, long roundTrips)
+    {
+        var sorted = ns.Order().ToArray();
+        var rank = Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1);
+        return new Stats(sorted[0], sorted[rank], 1, sorted.Length) { Note = $"{q * 100:0}th percentile of {sorted.Length} single round trips ({roundTrips} per sample)" };
+    }
+
+    private static string Describe(object? value) => value is string { Length: > 64 } text ? $"a string of {text.Length} characters" : $"{value}";
+
+    private static ResultRow Row(string @case, string impl, string baseline, Stats stats, long bytes = 0)
+    {
+        var row = ResultRow.From("celery", @case, impl, stats, bytes);
         row.Baseline = baseline;
+        row.Note = stats.Note ?? "";
         return row;
     }
 
-    private static void Check(IReadOnlyList<object?> results, long tasks, string worker)
+    private static void Check(IReadOnlyList<object?> results, long tasks, string? payload, string worker)
     {
         for (var i = 0; i < tasks; i++)
         {
-            if (results[i] is not List<object?> { Count: 1 } list || !Equals(list[0], (long)i))
+            object? expected = payload is null ? (long)i : payload;
+            if (results[i] is not List<object?> { Count: 1 } list || !Equals(list[0], expected))
             {
-                throw new InvalidOperationException($"{worker}: result {i} is {results[i]}, not [{i}]");
+                throw new InvalidOperationException($"{worker}: result {i} is {Describe(results[i])}, not [{Describe(expected)}]");
             }
         }
     }

@@ -5,8 +5,9 @@ is the C# worker's built-in of that name (returns its positional arguments as a 
 task; settings as the C# worker's defaults: late acks, prefetch multiplier 4, json. Prints READY once consuming
 (worker_ready), so that the worker can log at WARNING: no per-task log lines, as the C# worker writes none.
 
-As a client: `python3 bench_celery.py client --queue QUEUE --ops N --samples S [--smoke]` times send_task + get
-round trips one at a time (bench_common's method) and prints one result line.
+As a client: `python3 bench_celery.py client --queue QUEUE --ops N --samples S [--payload-bytes B] [--smoke]` times
+send_task + get round trips one at a time (bench_common's method; the argument is the op's number, or a str of B
+bytes) and prints three result lines: per-sample means, then the p50 and p99 of the single round trips.
 
 Broker and backend come from BENCH_CELERY_BROKER / BENCH_CELERY_BACKEND.
 """
@@ -41,6 +42,7 @@ def _ready(**_):
 
 def client(argv):
     import argparse
+    import time
 
     import bench_common
 
@@ -50,17 +52,32 @@ def client(argv):
     ap.add_argument("--samples", type=int, default=5)
     ap.add_argument("--case", required=True)
     ap.add_argument("--impl", required=True)
+    ap.add_argument("--payload-bytes", type=int, default=0)
     ap.add_argument("--smoke", action="store_true")
     a = ap.parse_args(argv)
+    payload = "x" * a.payload_bytes if a.payload_bytes else None
+    timed = []
 
     def batch(n):
         for i in range(n):
-            r = app.send_task("multiprocess.echo", args=[i], queue=a.queue)
-            if r.get(timeout=60) != [i]:
+            arg = i if payload is None else payload
+            t0 = time.perf_counter_ns()
+            r = app.send_task("multiprocess.echo", args=[arg], queue=a.queue)
+            if r.get(timeout=60) != [arg]:
                 raise SystemExit("multiprocess.echo(%d) returned %r" % (i, r.result))
+            timed.append(time.perf_counter_ns() - t0)
 
-    result = bench_common.measure(batch, bench_common.ops(a.ops), bench_common.samples(a.samples))
+    # Every single round trip of the measured samples (the warm-up's are dropped), for p50 and p99 as the C# side.
+    ops, samples = bench_common.ops(a.ops), bench_common.samples(a.samples)
+    batch(ops)
+    del timed[:]
+    result = bench_common.measure(batch, ops, samples, warmup=0)
     bench_common.report(a.case, a.impl, result)
+    timed.sort()
+    for q in (50, 99):
+        rank = min(len(timed) - 1, max(0, -(-q * len(timed) // 100) - 1))  # nearest rank, as Suites/CelerySuite.cs
+        note = "%dth percentile of %d single round trips (%d per sample)" % (q, len(timed), ops)
+        bench_common.report("%s p%d" % (a.case, q), a.impl, (timed[0], timed[rank], 1, len(timed)), note)
 
 
 if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "client":

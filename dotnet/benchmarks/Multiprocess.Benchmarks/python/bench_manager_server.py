@@ -9,8 +9,11 @@ SyncManager server (started here). Prints bench_common JSON lines:
 * "server start": SyncManager().start() (CPython only; the C# side times its own start)
 * "m.dict() over TCP, 1 client": proxy creation latency (3 connections) on a TCP address
 
+--serializer xmlrpclib makes every manager (the clients' and CPython's server) use the XML-RPC serializer
+(`SyncManager(..., serializer='xmlrpclib')`) instead of pickle.
+
 usage: bench_manager_server.py --impl NAME (--address ADDR --authkey HEX --server-pid PID | --cpython)
-                               [--clients 1,2,4] [--cases a,b] [--tcp-only] [--smoke]
+                               [--clients 1,2,4] [--cases a,b] [--tcp-only] [--serializer pickle|xmlrpclib] [--smoke]
 """
 import argparse
 import multiprocessing as mp
@@ -21,6 +24,8 @@ import time
 from multiprocessing.managers import SyncManager
 
 from bench_common import SMOKE, report
+
+SERIALIZER = "pickle"          # --serializer: every SyncManager made here uses it
 
 # calls per client per sample (each call = one request/reply on the client's proxy connection; proxy creation =
 # 4 connections: create, incref, decref, and the previous proxy's decref). All clients share one object, so the
@@ -105,7 +110,7 @@ def calls(case, n):
 
 def worker(conn, address, authkey, proxies):
     mp.current_process().authkey = authkey
-    m = SyncManager(address, authkey)
+    m = SyncManager(address, authkey, serializer=SERIALIZER)
     m.connect()
     while True:
         cmd = conn.recv()
@@ -126,7 +131,7 @@ def percentile(sorted_values, p):
 
 
 def bench(impl, address, authkey, client_counts, cases, samples, server_pid):
-    m = SyncManager(address, authkey)
+    m = SyncManager(address, authkey, serializer=SERIALIZER)
     m.connect()
     proxies = (m.dict(), m.list(), m.Queue(), m.Lock(), m.RLock(), m.Semaphore(1), m.Condition())
     ctx = mp.get_context("fork")
@@ -181,7 +186,7 @@ def bench(impl, address, authkey, client_counts, cases, samples, server_pid):
 
 
 def tcp_proxy_creation(impl, address, authkey, samples):
-    m = SyncManager(address, authkey)
+    m = SyncManager(address, authkey, serializer=SERIALIZER)
     m.connect()
     times = []
     for _ in range(samples * 5):
@@ -214,13 +219,16 @@ def main():
     ap.add_argument("--clients", default="1,2,4")
     ap.add_argument("--cases", default=",".join(CASES))
     ap.add_argument("--tcp-only", action="store_true")
+    ap.add_argument("--serializer", default="pickle", choices=("pickle", "xmlrpclib"))
     ap.add_argument("--smoke", action="store_true")
     args = ap.parse_args()
+    global SERIALIZER
+    SERIALIZER = args.serializer
     samples = 2 if SMOKE else 5
     server = None
     if args.cpython:
         authkey = b"bench key"
-        server = SyncManager(("127.0.0.1", 0) if args.tcp else None, authkey)
+        server = SyncManager(("127.0.0.1", 0) if args.tcp else None, authkey, serializer=SERIALIZER)
         server.start()
         address = server.address
         server_pid = server._process.pid

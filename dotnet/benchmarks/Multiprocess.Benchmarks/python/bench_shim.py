@@ -17,7 +17,8 @@ the engine loaded into the program). Prints bench_common JSON lines:
 * "4-line program, whole process": one fresh `python -c` per sample (interleaved) that starts a Manager(), sets and
   gets one dict item and shuts down, under fork and under spawn; wall time from the parent (interpreter start to
   exit), and in the note the peak RSS of all the program's processes (VmHWM of the program and of the manager's
-  server process, if any).
+  server process, if any) and their CPU time. scripts/measure-shim-program.py runs the same PROGRAM apart (under RT
+  priority).
 * "Manager() start, warm", "Manager() shutdown, warm": in this process, after a first start (construct + start, and
   shutdown, timed apart).
 
@@ -32,6 +33,7 @@ import compileall
 import json
 import multiprocessing as mp
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -119,22 +121,31 @@ def first_starts(names, n_samples):
 
 
 def programs(names, n_samples):
-    """Interleaved whole-process runs of PROGRAM: wall time (reported) and peak RSS (in the note)."""
+    """Interleaved whole-process runs of PROGRAM: wall time (reported); peak RSS and the CPU time of all its
+    processes (RUSAGE_CHILDREN: the program and the server process it reaps), which the machine's load does not
+    stretch as it does the wall time, in the note."""
     wall = {impl: [] for impl in names}
     rss = {impl: [] for impl in names}
+    cpu = {impl: [] for impl in names}
     for _ in range(n_samples):
         for impl in names:
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter_ns()
             out = subprocess.run([sys.executable, "-c", PROGRAM] + list(FRESH_ARGS[impl]), check=True,
                                  capture_output=True, text=True, timeout=120).stdout
             wall[impl].append(time.perf_counter_ns() - t0)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[impl].append((r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime) * 1e3)
             rss[impl].append(int(out.strip().splitlines()[-1]) / 1024)
     for impl, name in names.items():
-        base = statistics.median(rss["stdlib-spawn" if FRESH_ARGS[impl][1] == "spawn" else "stdlib"])
+        base_impl = "stdlib-spawn" if FRESH_ARGS[impl][1] == "spawn" else "stdlib"
         median = statistics.median(rss[impl])
         report("4-line program, whole process", name, stats(wall[impl]),
-               note="peak RSS of its processes: median %.1f MiB, min %.1f MiB, %.2fx the stdlib's under %s"
-                    % (median, min(rss[impl]), median / base, FRESH_ARGS[impl][1]))
+               note="peak RSS of its processes: median %.1f MiB, min %.1f MiB, %.2fx the stdlib's under %s; "
+                    "CPU of its processes: median %.0f ms, min %.0f ms, %.2fx the stdlib's"
+                    % (median, min(rss[impl]), median / statistics.median(rss[base_impl]), FRESH_ARGS[impl][1],
+                       statistics.median(cpu[impl]), min(cpu[impl]),
+                       statistics.median(cpu[impl]) / statistics.median(cpu[base_impl])))
 
 
 def warm_starts(make, n_samples):

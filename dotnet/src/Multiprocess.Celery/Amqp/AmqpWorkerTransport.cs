@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Multiprocess.Celery.Protocol;
 using Multiprocess.Celery.Worker;
 using RabbitMQ.Client;
@@ -25,7 +26,8 @@ internal sealed class AmqpWorkerTransport : IWorkerTransport
     };
 
     private readonly AmqpBroker _broker;
-    private readonly Action<string> _log;
+    private readonly ILogger _logger;
+    private readonly string _hostname;
     private readonly Lock _consumerLock = new();
     private readonly Lock _controlLock = new();
     private readonly HashSet<string> _replyExchanges = new(StringComparer.Ordinal);
@@ -33,23 +35,24 @@ internal sealed class AmqpWorkerTransport : IWorkerTransport
     private IChannel? _control;
     private List<string> _consumerTags = [];
 
-    public AmqpWorkerTransport(string url, Action<string> log)
+    public AmqpWorkerTransport(string url, ILogger logger, string hostname)
     {
         _broker = new AmqpBroker(url);
-        _log = log;
+        _logger = logger;
+        _hostname = hostname;
         _broker.Connection.ConnectionShutdownAsync += (_, e) =>
         {
-            _log($"broker connection lost ({e.Initiator}: {e.ReplyCode} {e.ReplyText}); reconnecting");
+            WorkerLog.ConnectionLost(_logger, _hostname, $"{e.Initiator}: {e.ReplyCode} {e.ReplyText}");
             return Task.CompletedTask;
         };
         _broker.Connection.RecoverySucceededAsync += (_, _) =>
         {
-            _log("broker connection recovered: consuming again");
+            WorkerLog.ConnectionRecovered(_logger, _hostname);
             return Task.CompletedTask;
         };
         _broker.Connection.ConnectionRecoveryErrorAsync += (_, e) =>
         {
-            _log($"broker reconnection failed: {e.Exception.Message} (retrying)");
+            WorkerLog.ReconnectFailed(_logger, _hostname, e.Exception.Message);
             return Task.CompletedTask;
         };
     }
@@ -139,7 +142,7 @@ internal sealed class AmqpWorkerTransport : IWorkerTransport
         catch (Exception e) when (e is RabbitMQ.Client.Exceptions.AlreadyClosedException or IOException)
         {
             // The channel is gone: the broker has requeued every unacknowledged delivery already.
-            _log($"could not requeue {message.DeliveryTag}: {e.Message} (the broker requeues it with the channel)");
+            WorkerLog.RequeueFailed(_logger, _hostname, message.DeliveryTag, e.Message);
         }
     }
 

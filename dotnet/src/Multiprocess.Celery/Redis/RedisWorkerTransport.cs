@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Multiprocess.Celery.Protocol;
 using Multiprocess.Celery.Worker;
 
@@ -13,7 +14,8 @@ internal sealed class RedisWorkerTransport : IWorkerTransport
 {
     private readonly RedisConnectionPool _pool;
     private readonly RedisBroker _broker;
-    private readonly Action<string> _log;
+    private readonly ILogger _logger;
+    private readonly string _hostname;
     private readonly TimeSpan _restoreInterval;
     private SemaphoreSlim? _window;
     private RedisConnection? _fetchConnection;
@@ -22,12 +24,13 @@ internal sealed class RedisWorkerTransport : IWorkerTransport
     private Thread? _fetcher;
     private volatile bool _consuming;
 
-    public RedisWorkerTransport(string url, TimeSpan visibilityTimeout, TimeSpan restoreInterval, Action<string> log)
+    public RedisWorkerTransport(string url, TimeSpan visibilityTimeout, TimeSpan restoreInterval, ILogger logger, string hostname)
     {
         _pool = new RedisConnectionPool(RedisEndpoint.Parse(url));
         _broker = new RedisBroker(_pool) { VisibilityTimeout = visibilityTimeout };
         _restoreInterval = restoreInterval;
-        _log = log;
+        _logger = logger;
+        _hostname = hostname;
     }
 
     public ITaskBroker Broker => _broker;
@@ -60,7 +63,7 @@ internal sealed class RedisWorkerTransport : IWorkerTransport
             }
             catch (FormatException e)
             {
-                _log($"control message ignored: {e.Message}");
+                WorkerLog.ControlIgnored(_logger, _hostname, e.Message);
                 return;
             }
 
@@ -100,7 +103,7 @@ internal sealed class RedisWorkerTransport : IWorkerTransport
         }
         catch (Exception e) when (e is IOException or RedisException)
         {
-            _log($"could not restore {message.DeliveryTag} ({e.Message}): it returns after the visibility timeout");
+            WorkerLog.RestoreOneFailed(_logger, _hostname, message.DeliveryTag, e.Message);
         }
     }
 
@@ -196,7 +199,7 @@ internal sealed class RedisWorkerTransport : IWorkerTransport
                     return;
                 }
 
-                _log($"broker: {e.Message}; reconnecting");
+                WorkerLog.ConnectionLost(_logger, _hostname, e.Message);
                 Reconnect();
                 continue;
             }
@@ -215,7 +218,7 @@ internal sealed class RedisWorkerTransport : IWorkerTransport
             catch (FormatException e)
             {
                 // Not even an envelope: nothing can acknowledge or restore it; kombu would fail the same way.
-                _log($"dropped a message from {System.Text.Encoding.UTF8.GetString(key)} that is not a kombu envelope: {e.Message}");
+                WorkerLog.NotAnEnvelope(_logger, _hostname, System.Text.Encoding.UTF8.GetString(key), e.Message);
                 _window.Release();
                 continue;
             }
@@ -261,12 +264,12 @@ internal sealed class RedisWorkerTransport : IWorkerTransport
             var n = _broker.RestoreVisible();
             if (n > 0)
             {
-                _log($"restored {n} unacknowledged message(s) older than the visibility timeout");
+                WorkerLog.Restored(_logger, _hostname, n);
             }
         }
         catch (Exception e) when (e is IOException or RedisException or FormatException)
         {
-            _log($"restore: {e.Message}");
+            WorkerLog.RestoreFailed(_logger, _hostname, e.Message);
         }
     }
 }

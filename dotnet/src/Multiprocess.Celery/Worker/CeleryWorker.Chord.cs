@@ -22,7 +22,7 @@ public sealed partial class CeleryWorker
 
         if (_backend is not RedisWorkerResults redis)
         {
-            Log($"task {Describe(task)} is part of chord {groupId}, but the result backend cannot count chords (Redis only, as in Celery)");
+            WorkerLog.ChordWithoutCounter(Logger, Options.Hostname, Describe(task), groupId);
             return;
         }
 
@@ -46,7 +46,7 @@ public sealed partial class CeleryWorker
                     StoreMeta(Failed(bodyId, error, null), task.ReplyTo);
                 }
 
-                Log($"chord {groupId}: {error.Args.FirstOrDefault()}");
+                WorkerLog.ChordFailed(Logger, Options.Hostname, groupId, $"{error.Args.FirstOrDefault()}");
                 return;
             }
 

@@ -44,7 +44,7 @@ public sealed partial class CeleryWorker
                         _revoked.TryAdd(id, 0);
                     }
 
-                    Log($"revoked {string.Join(", ", ids)}");
+                    WorkerLog.Revoked(Logger, Options.Hostname, string.Join(", ", ids));
                     reply = new Dictionary<string, object?> { ["ok"] = $"tasks {string.Join(", ", ids)} flagged as revoked" };
                     break;
                 case "ping":
@@ -62,7 +62,7 @@ public sealed partial class CeleryWorker
         }
         catch (Exception e) when (e is FormatException or NotSupportedException or IOException or RedisException or InvalidOperationException or RabbitMQ.Client.Exceptions.RabbitMQClientException)
         {
-            Log($"control message ignored: {e.Message}");
+            WorkerLog.ControlIgnored(Logger, Options.Hostname, e.Message);
         }
     }
 

@@ -86,7 +86,7 @@ public sealed partial class CeleryWorker
         catch (Exception e) when (e is IOException or Redis.RedisException or RabbitMQ.Client.Exceptions.RabbitMQClientException or ObjectDisposedException)
         {
             // Events are best effort, as Celery's (buffer_while_offline aside): the task's outcome does not depend on them.
-            Log($"event {type} not sent: {e.Message}");
+            WorkerLog.EventNotSent(Logger, Options.Hostname, type, e.Message);
         }
     }
 

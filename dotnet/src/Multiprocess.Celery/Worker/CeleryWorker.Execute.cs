@@ -28,7 +28,7 @@ public sealed partial class CeleryWorker
         if (!_handlers.TryGetValue(task.Task, out var handler))
         {
             // celery/worker/consumer/consumer.py on_unknown_task: reject without requeue, store NotRegistered.
-            Log($"received unregistered task of type '{task.Task}' ({task.Id}): rejected");
+            WorkerLog.Unregistered(Logger, Options.Hostname, task.Task, task.Id);
             Finish(delivery, Failed(task, PyException.Create("celery.exceptions", "NotRegistered", task.Task), null));
             return true;
         }
@@ -71,7 +71,7 @@ public sealed partial class CeleryWorker
         watchdog?.Dispose();
         if (!delivery.TryClaim())
         {
-            Log($"task {Describe(task)} returned after its hard time limit: outcome dropped ({(error is null ? "success" : error.GetType().Name)})");
+            WorkerLog.LateOutcomeDropped(Logger, Options.Hostname, Describe(task), error is null ? "success" : error.GetType().Name);
             return false;
         }
 
@@ -104,7 +104,7 @@ public sealed partial class CeleryWorker
         }
         catch (TaskRejectException reject)
         {
-            Log($"task {Describe(task)} rejected{(reject.Requeue ? " (requeued)" : "")}: {reject.Message}");
+            WorkerLog.Rejected(Logger, Options.Hostname, Describe(task), reject.Requeue ? " (requeued)" : "", reject.Message);
             _transport.Reject(delivery.Message, reject.Requeue);
             SendTaskEvent("task-rejected", task, new() { ["requeue"] = reject.Requeue });
             return true;
@@ -133,7 +133,7 @@ public sealed partial class CeleryWorker
 
         if (meta.Status == TaskStates.Failure)
         {
-            Log($"task {Describe(delivery.Task)} failed: {FirstLine(meta.Traceback) ?? meta.Status}");
+            WorkerLog.Failed(Logger, Options.Hostname, Describe(delivery.Task), FirstLine(meta.Traceback) ?? meta.Status);
         }
 
         if (Options.AcksLate)

@@ -8,13 +8,24 @@ namespace Multiprocess.Celery.Worker;
 /// cancelled; a handler that gives up with <see cref="OperationCanceledException"/> fails with
 /// <c>SoftTimeLimitExceeded</c>, as Python's task sees the exception raised in it. At the hard limit the task is
 /// reported FAILURE <c>TimeLimitExceeded(hard)</c>, acknowledged, and its executor thread is abandoned: a new one
-/// takes its place, and whatever the old handler returns later is dropped. A .NET thread cannot be killed as a
-/// prefork child is, so abandoned code runs on until it returns (its token is cancelled too); the processes the
-/// task registered (<see cref="TaskContext.KillOnHardTimeLimit"/>) are killed, with their descendants, before the
-/// failure is stored: work that may hang for good belongs in such a process.
+/// takes its place, and whatever the old handler returns later is dropped. The processes the task registered
+/// (<see cref="TaskContext.KillOnHardTimeLimit"/>) are killed, with their descendants, before the failure is stored.
+/// A .NET thread cannot be killed as a prefork child is: by default abandoned code runs on until it returns (its
+/// token is cancelled too); with <see cref="HardTimeLimitAction.ExitProcess"/> a handler that has not returned a
+/// second later ends the worker process, which stops it for certain.
 /// </summary>
 public sealed partial class CeleryWorker
 {
+    /// <summary>
+    /// The exit code of a worker process that ended because a handler outlived its hard time limit on its executor
+    /// thread (<see cref="HardTimeLimitAction.ExitProcess"/>): 70, EX_SOFTWARE of sysexits.h.
+    /// </summary>
+    public const int HardTimeLimitExitCode = 70;
+
+    // How long a handler whose processes were killed (and token cancelled) may take to return before ExitProcess ends
+    // the worker: long enough for a thread woken by its process's death, short against any time limit.
+    private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(1);
+
     private long _abandoned;
 
     /// <summary>Gets how many executor threads were abandoned to the hard time limit (their handlers still running or since returned).</summary>
@@ -44,10 +55,10 @@ public sealed partial class CeleryWorker
 
         var task = delivery.Task;
         var seconds = hard.TotalSeconds;
-        Log($"Hard time limit ({seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s) exceeded for {Describe(task)}");
+        WorkerLog.HardTimeLimit(Logger, Options.Hostname, seconds, Describe(task));
         if (delivery.Processes?.KillAll() is { Count: > 0 } killed)
         {
-            Log($"task {task.Id}: killed process {string.Join(", ", killed)} (SIGKILL, with its children)");
+            WorkerLog.KilledProcesses(Logger, Options.Hostname, task.Id, string.Join(", ", killed));
         }
         if (delivery.Executor is { } stuck)
         {
@@ -68,11 +79,47 @@ public sealed partial class CeleryWorker
         }
         catch (Exception e) when (e is IOException or Redis.RedisException or RabbitMQ.Client.Exceptions.OperationInterruptedException)
         {
-            Log($"task {task.Id}: {e.Message} (left unacknowledged for redelivery)");
+            WorkerLog.LeftForRedelivery(Logger, Options.Hostname, task.Id, e.Message);
         }
         finally
         {
             Done(delivery);
         }
+
+        // The failure is stored and acknowledged: now the handler itself, if it still runs on its thread.
+        if (Options.HardTimeLimitAction == HardTimeLimitAction.ExitProcess && delivery.Executor is { } thread && !thread.Join(ExitGrace))
+        {
+            ExitForHardTimeLimit(task);
+        }
+    }
+
+    // The worker's equivalent of prefork killing its child: the process goes, and the handler's code with it. What
+    // the broker must know goes first: unstarted messages back to their queues, the connection closed in order
+    // (RabbitMQ requeues the running tasks' deliveries at once; on Redis they stay in 'unacked' for the visibility
+    // timeout).
+    private void ExitForHardTimeLimit(Protocol.TaskMessage task)
+    {
+        WorkerLog.ExitingForHardTimeLimit(Logger, Options.Hostname, Describe(task), ExitGrace.TotalSeconds, HardTimeLimitExitCode);
+        _consuming = false;
+        try
+        {
+            _transport.StopConsuming();
+            foreach (var d in _held.Values.Where(d => !d.Started))
+            {
+                _transport.Restore(d.Message);
+            }
+
+            StopWorkerEvents();
+            _backend?.Dispose();
+            _transport.Dispose();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or Redis.RedisException or RabbitMQ.Client.Exceptions.RabbitMQClientException)
+        {
+            // Exiting regardless: what was not returned comes back after the visibility timeout (Redis) or with the
+            // connection (RabbitMQ).
+            WorkerLog.LeftForRedelivery(Logger, Options.Hostname, task.Id, e.Message);
+        }
+
+        Environment.Exit(HardTimeLimitExitCode);
     }
 }

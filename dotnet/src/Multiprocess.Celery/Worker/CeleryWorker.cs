@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Multiprocess.Celery.Amqp;
 using Multiprocess.Celery.Protocol;
 using Multiprocess.Celery.Redis;
@@ -72,8 +74,8 @@ public sealed partial class CeleryWorker : IDisposable
             ? new RedisResultBackend(new RedisConnectionPool(RedisEndpoint.Parse(backendUrl)), ownsPool: true) { Serializer = Options.ResultSerializer }
             : null;
         _transport = amqp
-            ? new AmqpWorkerTransport(brokerUrl, Log)
-            : new RedisWorkerTransport(brokerUrl, Options.VisibilityTimeout, Options.RestoreInterval, Log);
+            ? new AmqpWorkerTransport(brokerUrl, Logger, Options.Hostname)
+            : new RedisWorkerTransport(brokerUrl, Options.VisibilityTimeout, Options.RestoreInterval, Logger, Options.Hostname);
         _backend = redisBackend is not null ? new RedisWorkerResults(redisBackend)
             : backendUrl.Length > 0 ? new RpcResultPublisher(_transport.Broker, Options.ResultSerializer)
             : null;
@@ -131,7 +133,7 @@ public sealed partial class CeleryWorker : IDisposable
         _transport.StartControl(Options.Hostname, OnControl);
         _transport.StartConsuming(Options.Queues, Options.Concurrency * Options.PrefetchMultiplier, Accept);
         StartWorkerEvents();
-        Log($"consuming {string.Join(",", Options.Queues)} as {Options.Hostname} (concurrency {Options.Concurrency}, tasks: {string.Join(", ", _handlers.Keys.Order(StringComparer.Ordinal))})");
+        WorkerLog.Consuming(Logger, Options.Hostname, string.Join(",", Options.Queues), Options.Concurrency, string.Join(", ", _handlers.Keys.Order(StringComparer.Ordinal)));
     }
 
     /// <summary>
@@ -168,7 +170,7 @@ public sealed partial class CeleryWorker : IDisposable
 
         StopWorkerEvents();
         _stopping.Cancel();
-        Log("stopped");
+        WorkerLog.Stopped(Logger, Options.Hostname);
     }
 
     /// <summary>Stops (5 s grace) and closes the connections.</summary>
@@ -193,7 +195,7 @@ public sealed partial class CeleryWorker : IDisposable
         {
             // Celery rejects undecodable messages (no requeue): a poison message would otherwise loop for ever.
             // The id is in the headers even when the body is unreadable: the sender learns why (kombu's DecodeError).
-            Log($"rejected message {message.DeliveryTag} from {message.RoutingKey}: {e.Message}");
+            WorkerLog.Undecodable(Logger, Options.Hostname, message.DeliveryTag, message.RoutingKey, e.Message);
             if (message.Headers.GetValueOrDefault("id") is string id)
             {
                 StoreMeta(Failed(id, Multiprocess.Pickle.PyException.Create("kombu.exceptions", "DecodeError", e.Message), null), message.Properties.GetValueOrDefault("reply_to") as string);
@@ -283,7 +285,7 @@ public sealed partial class CeleryWorker : IDisposable
             {
                 // The backend or broker failed mid-way (AlreadyClosedException: RabbitMQ restarting): the message stays
                 // unacknowledged and is redelivered.
-                Log($"task {delivery.Task.Id}: {e.Message} (left unacknowledged for redelivery)");
+                WorkerLog.LeftForRedelivery(Logger, Options.Hostname, delivery.Task.Id, e.Message);
             }
             finally
             {
@@ -310,14 +312,8 @@ public sealed partial class CeleryWorker : IDisposable
         _transport.Release(delivery.Message);
     }
 
-    private void Log(string text)
-    {
-        var w = Options.Log ?? Console.Error;
-        lock (w)
-        {
-            w.WriteLine($"[{DateTime.UtcNow:HH:mm:ss.fff}] {Options.Hostname}: {text}");
-        }
-    }
+    // Where the worker logs (WorkerOptions.Logger, or nowhere, as the engine's Pool).
+    private ILogger Logger => Options.Logger ?? NullLogger.Instance;
 
     private sealed class Delivery(BrokerMessage message, TaskMessage task)
     {

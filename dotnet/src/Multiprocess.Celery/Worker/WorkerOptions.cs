@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Multiprocess.Celery.Protocol;
 
 namespace Multiprocess.Celery.Worker;
@@ -35,9 +36,15 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// Gets or sets the hard time limit of tasks whose message sets none (task_time_limit, <c>--time-limit</c>): the
-    /// task is reported FAILURE TimeLimitExceeded and its executor thread abandoned (see the worker's remarks).
+    /// task is reported FAILURE TimeLimitExceeded, then <see cref="HardTimeLimitAction"/> applies.
     /// </summary>
     public TimeSpan? TimeLimit { get; set; }
+
+    /// <summary>
+    /// Gets or sets what the hard time limit does to a handler still running on its executor thread (<c>--hard-time-limit-action</c>):
+    /// abandon the thread (the default) or end the worker process, as prefork kills its child.
+    /// </summary>
+    public HardTimeLimitAction HardTimeLimitAction { get; set; } = HardTimeLimitAction.AbandonThread;
 
     /// <summary>Gets or sets the soft time limit of tasks whose message sets none (task_soft_time_limit): the task's token is cancelled.</summary>
     public TimeSpan? SoftTimeLimit { get; set; }
@@ -54,6 +61,9 @@ public sealed class WorkerOptions
     /// <summary>Gets or sets the node name (<c>-n</c>), shown by <c>celery inspect</c>.</summary>
     public string Hostname { get; set; } = $"multiprocess{Environment.ProcessId}@{System.Net.Dns.GetHostName()}";
 
-    /// <summary>Gets or sets where the worker logs (stderr when null).</summary>
-    public TextWriter? Log { get; set; }
+    /// <summary>
+    /// Gets or sets where the worker logs (nowhere when null, as the engine's <c>PoolOptions.Logger</c>; the
+    /// <c>multiprocess celery worker</c> command logs to stderr): task failures, time limits, broker reconnections.
+    /// </summary>
+    public ILogger? Logger { get; set; }
 }

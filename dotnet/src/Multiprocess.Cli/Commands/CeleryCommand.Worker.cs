@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Multiprocess.Celery.Worker;
 
 namespace Multiprocess.Cli.Commands;
@@ -35,16 +37,22 @@ internal static partial class CeleryCommand
         var visibility = Seconds("--visibility-timeout", "Redis: an unacknowledged message returns to its queue after S seconds (default 3600)");
         var trackStarted = new Option<bool>("--track-started") { Description = "store STARTED when a task starts (task_track_started)" };
         var timeLimit = Seconds("--time-limit", "hard time limit: the task fails with TimeLimitExceeded (docs/celery.md)");
+        var hardAction = new Option<HardTimeLimitAction?>("--hard-time-limit-action")
+        {
+            Description = "a handler still running on its thread at the hard limit: abandon the thread (default) or exit the worker process (code 70) as prefork kills its child; docs/celery.md",
+            HelpName = "abandon|exit",
+            CustomParser = OptionValues.From<HardTimeLimitAction?>(TryHardAction, t => $"--hard-time-limit-action must be abandon or exit, not '{t}'"),
+        }.Completing("abandon", "exit");
         var softTimeLimit = Seconds("--soft-time-limit", "soft time limit: the task's token is cancelled (SoftTimeLimitExceeded)");
         var taskEvents = new Option<bool>("--task-events", "-E") { Description = "send task events (worker_send_task_events)" };
         var withoutHeartbeat = new Option<bool>("--without-heartbeat") { Description = "send no worker-heartbeat events" };
         var command = new CliCommand("worker", "consume Celery tasks from Redis or RabbitMQ; prints READY once consuming")
         {
-            broker, backend, queues, concurrency, prefetch, resultSerializer, hostname, visibility, trackStarted, timeLimit, softTimeLimit, taskEvents, withoutHeartbeat,
+            broker, backend, queues, concurrency, prefetch, resultSerializer, hostname, visibility, trackStarted, timeLimit, hardAction, softTimeLimit, taskEvents, withoutHeartbeat,
         };
         command.SetAction(r => Guarded(r, "worker", () =>
         {
-            var options = new WorkerOptions { Log = Console.Error };
+            var options = new WorkerOptions();
             if (r.GetValue(queues) is { } q)
             {
                 options.Queues = q.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -65,6 +73,7 @@ internal static partial class CeleryCommand
             }
 
             options.TimeLimit = r.GetValue(timeLimit) is { } tl ? TimeSpan.FromSeconds(tl) : null;
+            options.HardTimeLimitAction = r.GetValue(hardAction) ?? options.HardTimeLimitAction;
             options.SoftTimeLimit = r.GetValue(softTimeLimit) is { } stl ? TimeSpan.FromSeconds(stl) : null;
             options.TrackStarted = r.GetValue(trackStarted);
             options.SendTaskEvents = r.GetValue(taskEvents);
@@ -80,6 +89,20 @@ internal static partial class CeleryCommand
 
     private static int RunWorker(string broker, string? backend, WorkerOptions options)
     {
+        // One line per event on stderr, as serve: stdout carries only READY.
+        using var logging = LoggerFactory.Create(b => b
+            .SetMinimumLevel(LogLevel.Information)
+            .AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace)
+            .AddSimpleConsole(c =>
+            {
+                c.SingleLine = true;
+                c.TimestampFormat = "HH:mm:ss.fff ";
+                c.ColorBehavior = Console.IsErrorRedirected ? LoggerColorBehavior.Disabled : LoggerColorBehavior.Default;
+            }));
+        options.Logger = logging.CreateLogger("multiprocess.celery.worker");
+
+        // --hard-time-limit-action exit ends the process from the worker: the console logger's queue is written first.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => logging.Dispose();
         using var worker = new CeleryWorker(broker, backend, options);
         RegisterBuiltins(worker);
         using var stop = new ManualResetEventSlim();
@@ -97,6 +120,17 @@ internal static partial class CeleryCommand
         stop.Wait();
         worker.Stop(TimeSpan.FromSeconds(30));
         return 0;
+    }
+
+    private static bool TryHardAction(string text, out HardTimeLimitAction? value)
+    {
+        value = text switch
+        {
+            "abandon" => HardTimeLimitAction.AbandonThread,
+            "exit" => HardTimeLimitAction.ExitProcess,
+            _ => null,
+        };
+        return value is not null;
     }
 
     private static object Sum(object?[] args)

@@ -20,4 +20,7 @@ internal static partial class PoolLog
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "{Worker}: ignoring a task that is not (job, i, func, args, kwds): {Task}")]
     public static partial void TaskMalformed(ILogger logger, string worker, string task);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Error, Message = "Pool callback failed: {Message}")]
+    public static partial void CallbackFailed(ILogger logger, string message);
 }

@@ -204,7 +204,7 @@ public sealed class ForkServer : IDisposable
             Connection.Connection client;
             try
             {
-                client = Client.Connect(ToConnectionAddress(address), authKey);
+                client = Client.Connect(PickledAddress.FromPython(address), authKey);
             }
             catch (IOException e)
             {
@@ -245,10 +245,6 @@ public sealed class ForkServer : IDisposable
             return status is { } s ? $" (pid {_pid}, exited with code {PosixSpawn.ExitCode(s)})" : $" (pid {_pid})";
         }
     }
-
-    /// <summary>A Python AF_UNIX address: a path, or <c>'\0name'</c> in the abstract namespace (multiprocess 0.70.12).</summary>
-    private static ConnectionAddress ToConnectionAddress(string address) =>
-        address.StartsWith('\0') ? new UnixAbstractAddress(address[1..]) : new UnixPathAddress(address);
 
     private static void StopShared()
     {

@@ -90,6 +90,8 @@ internal sealed class ResourceSharer
             }
             catch (Exception e) when (e is IOException or InvalidDataException or AuthenticationException or EndOfStreamException or TimeoutException or UnpicklingException)
             {
+                // stderr on purpose: CPython's resource_sharer._serve hands such an exception to sys.excepthook,
+                // which prints it there, and goes on serving; a process-wide sharer has no logger of its own.
                 Console.Error.WriteLine($"resource_sharer: {e.GetType().Name}: {e.Message}");
             }
             catch (ObjectDisposedException)

@@ -101,6 +101,8 @@ public static class SpawnedChild
     }
 
     /// <summary>BaseProcess._bootstrap: become the process object, run the target, map the outcome to an exit code.</summary>
+    /// <remarks>Failures go to this child's stderr as <c>Process NAME:</c> and the error, not to a logger: that is where
+    /// and how CPython's <c>_bootstrap</c> prints a child's traceback, and where the parent's user looks for it.</remarks>
     private static int Bootstrap(PyReduce process, string name, IReadOnlyDictionary<string, SpawnedTarget> targets)
     {
         if (process.State is not PyDict state || state.Get("_target") is not PyGlobal target)

@@ -180,6 +180,8 @@ internal sealed class QueueFeeder
                 TryRelease(_sem);
             }
 
+            // stderr, not a logger, on purpose: CPython's feeder re-raises, and threading's excepthook prints this line
+            // to the process's stderr, where a program written for CPython looks for it.
             Console.Error.WriteLine($"Exception in thread QueueFeederThread: {e.GetType().Name}: {e.Message}");
             return true;
         }

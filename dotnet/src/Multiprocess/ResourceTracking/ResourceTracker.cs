@@ -188,6 +188,7 @@ public sealed class ResourceTracker : IDisposable
             _fd = -1;
             _pid = 0;
             _exitCode = null;
+            // stderr on purpose: CPython says this with warnings.warn, which prints it there (same text).
             Console.Error.WriteLine("UserWarning: resource_tracker: process died unexpectedly, relaunching.  Some resources might leak.");
         }
 

@@ -58,6 +58,8 @@ public sealed class ResourceTrackerServer
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = true);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => c.Cancel = true);
         using var input = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize: 0);
+        // The tracker process's stderr by default, as CPython's resource_tracker.main warns of leaked resources there
+        // (warnings.warn) and prints its cleanup errors (the text mirrors it).
         var server = new ResourceTrackerServer(stderr ?? Console.Error);
         return server.Run(input);
     }

@@ -27,6 +27,10 @@ public sealed class RabbitServer : IDisposable
     /// <summary>Gets the AMQP port.</summary>
     public int Port { get; }
 
+    /// <summary>Gets the pid of the Erlang VM running the node (from RabbitMQ's pid file), 0 when it has none.</summary>
+    public int Pid =>
+        File.Exists(Path.Combine(_directory, "rabbit.pid")) && int.TryParse(File.ReadAllText(Path.Combine(_directory, "rabbit.pid")).Trim(), CultureInfo.InvariantCulture, out var beam) ? beam : 0;
+
     /// <summary>Gets the broker URL (kombu's spelling of the vhost <c>/</c>).</summary>
     public string Url => $"amqp://guest:guest@127.0.0.1:{Port}//";
 

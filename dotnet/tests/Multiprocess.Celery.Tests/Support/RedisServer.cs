@@ -22,6 +22,9 @@ public sealed class RedisServer : IDisposable
     /// <summary>Gets the port.</summary>
     public int Port { get; }
 
+    /// <summary>Gets the server's pid.</summary>
+    public int Pid => _process.Pid;
+
     /// <summary>Gets the URL of database <paramref name="db"/>.</summary>
     /// <param name="db">The database.</param>
     /// <returns><c>redis://127.0.0.1:PORT/db</c>.</returns>

@@ -13,7 +13,7 @@ public static class TestWorkers
     public static CeleryWorker Start(
         string broker, string queue, Action<CeleryWorker>? register = null, Action<WorkerOptions>? configure = null, string? backend = null, int concurrency = 2)
     {
-        var options = new WorkerOptions { Queues = [queue], Concurrency = concurrency, Log = TestContext.Progress };
+        var options = new WorkerOptions { Queues = [queue], Concurrency = concurrency, Logger = ProgressLogger.Instance };
         configure?.Invoke(options);
         var worker = new CeleryWorker(broker, backend, options);
         register?.Invoke(worker);

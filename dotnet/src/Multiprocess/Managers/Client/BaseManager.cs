@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Multiprocess.Connection;
 using Multiprocess.Managers.Protocol;
 using Multiprocess.Pickle;
+using Multiprocess.Reduction;
 
 namespace Multiprocess.Managers.Client;
 
@@ -63,7 +64,7 @@ public partial class BaseManager : IDisposable, IAsyncDisposable
         PickleOptions = new PickleOptions { Registry = TypeRegistry, Protocol = Options.PickleProtocol };
         UnpickleOptions = new UnpickleOptions { Registry = TypeRegistry };
         ProxyBindings.Install(this);
-        _endpoint = new ManagerEndpoint(this, address, ManagerAddress.ToPython(address), _authKey);
+        _endpoint = new ManagerEndpoint(this, address, PickledAddress.ToPython(address), _authKey);
         _endpoints[address] = _endpoint;
         HookProcessExit();
         s_live.AddOrUpdate(this, null);

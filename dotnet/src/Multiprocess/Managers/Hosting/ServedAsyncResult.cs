@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Logging;
 using Multiprocess.Managers.Python;
 using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
+using Multiprocess.Pooling;
 
 namespace Multiprocess.Managers.Hosting;
 
@@ -23,14 +25,14 @@ internal sealed class ServedAsyncResult : Referent
     private readonly string _package;
     private readonly string _className;
 
-    public ServedAsyncResult(Task task, PythonReferent? callback, PythonReferent? errorCallback, string package, string className)
+    public ServedAsyncResult(Task task, PythonReferent? callback, PythonReferent? errorCallback, string package, string className, ILogger logger)
     {
         _task = task;
         _package = package;
         _className = className;
         _ready = callback is null && errorCallback is null
             ? task
-            : task.ContinueWith(t => RunCallback(t, callback, errorCallback), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            : task.ContinueWith(t => RunCallback(t, callback, errorCallback, logger), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     public override object? CallMethod(string name, PyTuple args, PyDict kwargs, SharedCallContext context)
@@ -61,7 +63,7 @@ internal sealed class ServedAsyncResult : Referent
 
     public override string Repr() => $"<{_package}.pool.{_className} object at {Address}>";
 
-    private static void RunCallback(Task task, PythonReferent? callback, PythonReferent? errorCallback)
+    private static void RunCallback(Task task, PythonReferent? callback, PythonReferent? errorCallback, ILogger logger)
     {
         try
         {
@@ -76,8 +78,8 @@ internal sealed class ServedAsyncResult : Referent
         }
         catch (Exception e) when (e is PyRaisedException or PythonHostLostException or InvalidOperationException or SessionAbortedException)
         {
-            // pool.py runs callbacks in its result thread, where an exception is not the caller's either.
-            Console.Error.WriteLine($"Pool callback failed: {e.Message}");
+            // pool.py runs callbacks in its result thread, where an exception is not the caller's either: the server's log.
+            PoolLog.CallbackFailed(logger, e.Message);
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Multiprocess.Managers.Python;
 using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
@@ -56,8 +57,9 @@ internal sealed class ServedPool : Referent, IDisposable
     /// <param name="host">The interpreter and library the workers run.</param>
     /// <param name="python">Where callbacks run; null refuses them.</param>
     /// <param name="owner">The server's live pools (terminated when it stops).</param>
+    /// <param name="logger">The server's log, for what the pool ignores and callbacks that fail; null logs nothing.</param>
     /// <exception cref="PyRaisedException">ValueError for a bad count, as CPython's Pool raises.</exception>
-    public static ServedPool Create(PyTuple args, PyDict kwargs, PythonHostOptions host, PythonTypeIds? python, ConcurrentDictionary<ServedPool, byte> owner)
+    public static ServedPool Create(PyTuple args, PyDict kwargs, PythonHostOptions host, PythonTypeIds? python, ConcurrentDictionary<ServedPool, byte> owner, ILogger? logger)
     {
         var a = s_create.Bind(args, kwargs);
         int? processes = a[0] is null ? null : (int)Math.Clamp(PyValues.AsIndex(a[0]), int.MinValue, int.MaxValue);
@@ -90,6 +92,7 @@ internal sealed class ServedPool : Referent, IDisposable
             PythonInitializer = initializer,
             InitArgs = workerInitArgs,
             MaxTasksPerChild = maxTasks,
+            Logger = logger,
             Process = new PythonProcessOptions
             {
                 Interpreter = PythonInterpreter.FromPath(host.Executable),
@@ -169,7 +172,7 @@ internal sealed class ServedPool : Referent, IDisposable
             {
                 var a = s_applyAsync.Bind(args, kwargs);
                 var (callback, errorCallback) = Callbacks(a[3], a[4], context);
-                return new ServedAsyncResult(Submit(() => _pool.SubmitApply(a[0], ArgsTuple(a[1]), KwdsDict(a[2]))), callback, errorCallback, _package, "ApplyResult");
+                return new ServedAsyncResult(Submit(() => _pool.SubmitApply(a[0], ArgsTuple(a[1]), KwdsDict(a[2]))), callback, errorCallback, _package, "ApplyResult", _pool.Logger);
             }
 
             case "map_async" or "starmap_async":
@@ -177,7 +180,7 @@ internal sealed class ServedPool : Referent, IDisposable
                 var a = (name == "map_async" ? s_mapAsync : s_starmapAsync).Bind(args, kwargs);
                 var task = SubmitMap(a[0], a[1], a[2], star: name == "starmap_async", context);
                 var (callback, errorCallback) = Callbacks(a[3], a[4], context);
-                return new ServedAsyncResult(task, callback, errorCallback, _package, "MapResult");
+                return new ServedAsyncResult(task, callback, errorCallback, _package, "MapResult", _pool.Logger);
             }
 
             case "imap" or "imap_unordered":

@@ -1,5 +1,6 @@
 using Multiprocess.Connection;
 using Multiprocess.Pickle;
+using Multiprocess.Reduction;
 
 namespace Multiprocess.Managers.Protocol;
 
@@ -18,7 +19,7 @@ public sealed class Token
     /// <param name="id">The object's id in the manager (lowercase hex of its CPython address).</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public Token(string typeId, ConnectionAddress address, string id)
-        : this(typeId, address, ManagerAddress.ToPython(address ?? throw new ArgumentNullException(nameof(address))), id)
+        : this(typeId, address, PickledAddress.ToPython(address ?? throw new ArgumentNullException(nameof(address))), id)
     {
     }
 
@@ -62,7 +63,7 @@ public sealed class Token
 
         if (TryRead(value, out var typeId, out var pythonAddress, out var id) && pythonAddress is not null)
         {
-            return new Token(typeId, ManagerAddress.FromPython(pythonAddress), pythonAddress, id);
+            return new Token(typeId, PickledAddress.FromPython(pythonAddress), pythonAddress, id);
         }
 
         throw new ArgumentException($"{PyRepr.Repr(value)} is not a manager Token (expected NEWOBJ managers.Token with state (typeid, address, id))", nameof(value));

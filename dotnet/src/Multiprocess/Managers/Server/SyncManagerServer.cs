@@ -6,6 +6,7 @@ using Multiprocess.Managers.Hosting;
 using Multiprocess.Managers.Protocol;
 using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
+using Multiprocess.Reduction;
 
 namespace Multiprocess.Managers.Server;
 
@@ -78,7 +79,7 @@ public sealed partial class SyncManagerServer : IDisposable
             UsePython(python);
             _server.Register(new TypeIdEntry(
                 "Pool",
-                (args, kwargs, _) => ServedPool.Create(args, kwargs, hostOptions, python, _pools),
+                (args, kwargs, _) => ServedPool.Create(args, kwargs, hostOptions, python, _pools, _options.Logger),
                 SyncManagerTypes.PoolExposed,
                 PythonTypeIds.PoolMethodToTypeid));
         }
@@ -94,7 +95,7 @@ public sealed partial class SyncManagerServer : IDisposable
     /// Gets <see cref="BoundAddress"/> as Python's <c>Server.address</c> holds it and tokens carry it: <c>(host, port)</c>,
     /// a path str, or for an abstract name the bytes <c>b'\0name'</c> that <c>socket.getsockname()</c> returns.
     /// </summary>
-    public object PythonAddress => ManagerAddress.ToPython(BoundAddress);
+    public object PythonAddress => PickledAddress.ToPython(BoundAddress);
 
     /// <summary>Gets a value indicating whether the server has stopped (after <see cref="Shutdown"/> or a client's <c>shutdown</c>).</summary>
     public bool IsStopped => Volatile.Read(ref _state) == 2;
@@ -127,7 +128,7 @@ public sealed partial class SyncManagerServer : IDisposable
 
             StartPython();
             _listener = new Listener(_requested, _options.Backlog);
-            _server.Address = ManagerAddress.ToPython(_listener.Address);
+            _server.Address = PickledAddress.ToPython(_listener.Address);
             _server.IsOwnAddress = IsOwnAddress;
             StartParking();
             _state = 1;
@@ -248,7 +249,7 @@ public sealed partial class SyncManagerServer : IDisposable
     }
 
     /// <summary>Whether an address a client wrote in a token reaches this server (it may spell it differently).</summary>
-    private bool IsOwnAddress(object? address) => _listener is { } listener && ManagerAddress.Reaches(address, listener.Address);
+    private bool IsOwnAddress(object? address) => _listener is { } listener && PickledAddress.Reaches(address, listener.Address);
 
     /// <summary>One line of the server's log, <c>manager ADDRESS: message</c>.</summary>
     private void Log(string message, LogLevel level = LogLevel.Information)

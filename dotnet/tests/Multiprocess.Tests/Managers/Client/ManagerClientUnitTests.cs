@@ -10,21 +10,6 @@ namespace Multiprocess.Tests.ManagerClient;
 public sealed class ManagerClientUnitTests
 {
     [Test]
-    public void ManagerAddress_EveryFamily_RoundTripsPythonForm()
-    {
-        Assert.Multiple(() =>
-        {
-            Assert.That(ManagerAddress.ToPython(new InetAddress("127.0.0.1", 5000)), Is.EqualTo(PyTuple.Create("127.0.0.1", 5000L)));
-            Assert.That(ManagerAddress.ToPython(new UnixPathAddress("/tmp/x/listener")), Is.EqualTo("/tmp/x/listener"));
-            Assert.That(ManagerAddress.ToPython(new UnixAbstractAddress("listener-1-0")), Is.EqualTo("\0listener-1-0"u8.ToArray()));
-            Assert.That(ManagerAddress.FromPython("\0listener-1-0"u8.ToArray()), Is.EqualTo(new UnixAbstractAddress("listener-1-0")));
-            Assert.That(ManagerAddress.FromPython("\0name"), Is.EqualTo(new UnixAbstractAddress("name")));
-            Assert.That(ManagerAddress.FromPython(PyTuple.Create("::1", 7L, 0L, 0L)), Is.EqualTo(new InetAddress("::1", 7)));
-            Assert.That(() => ManagerAddress.FromPython(12L), Throws.ArgumentException.With.Message.Contains("12 is not a manager address"));
-        });
-    }
-
-    [Test]
     public void Token_PickledForm_IsNewObjWithTupleState()
     {
         var token = new Token("dict", new InetAddress("127.0.0.1", 5000), "7f00");
