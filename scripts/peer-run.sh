@@ -16,8 +16,11 @@
 # process the caller started IS the command: its pid is the one the caller sees, and the caller reaps its real exit
 # status (-9 for a SIGKILL), as with any other interpreter. A pool or process watcher that matches the pid a worker
 # reports (os.getpid()) with the process it started needs exactly that (dotnet/tests/.../Pool/PoolTests.cs).
-# Anyone else (or MULTIPROCESS_PEER_RUN_BWRAP=1) gets bubblewrap (bwrap --die-with-parent), which forks: the caller then sees bwrap's pid, and a command
-# killed by signal N as bwrap's exit status 128+N.
+# Anyone else gets the same exec-only entry in a user namespace of their own (unshare --user --map-root-user: the
+# command runs as uid 0 of that namespace, which is the caller's uid on the host; /proc is the host's, bound), so
+# the pid and exit status are the command's there too. Only where unprivileged user namespaces are off (or with
+# MULTIPROCESS_PEER_RUN_BWRAP=1) does bubblewrap (bwrap --die-with-parent) run it, and bwrap forks: the caller then
+# sees bwrap's pid, and a command killed by signal N as bwrap's exit status 128+N (docs/versions.md).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 root=${MULTIPROCESS_PEER_ROOT:-$here/.cache/peer-root}
@@ -57,20 +60,37 @@ case "$cwd" in
   *) cwd=$here ;;
 esac
 
-if [ "$(id -u)" = 0 ] && [ -z "${MULTIPROCESS_PEER_RUN_BWRAP:-}" ]; then
+# Whether this user may make a user namespace (the kernel's switches; a probe would cost a process per call).
+userns_allowed() {
+  [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" != 0 ] &&
+    [ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 1)" != 0 ]
+}
+
+if [ -z "${MULTIPROCESS_PEER_RUN_BWRAP:-}" ] && { [ "$(id -u)" = 0 ] || userns_allowed; }; then
   # Inside the new mount namespace (private propagation: nothing mounted here reaches the host), every step execs.
-  # The binds go to folders of the root (created once; bwrap made the same ones); /proc is this pid namespace's own.
+  # The binds go to folders of the root (created once, by root; a user namespace cannot create them in a root that
+  # root owns). /proc is this pid namespace's own: mounted fresh as root, bound from the host in a user namespace
+  # (which may not mount a procfs of a pid namespace it does not own).
   # shellcheck disable=SC2016
   enter='set -e
-chroot=$1 r=$2 here=$3 dotnet_root=$4 cwd=$5 nextra=$6; shift 6
-mount -t proc proc "$r/proc"
+chroot=$1 r=$2 here=$3 dotnet_root=$4 cwd=$5 nextra=$6 real_root=$7; shift 7
+# bind SRC [ro]: SRC at the same path inside. Mount points are made once, open to all (umask 022): a user namespace
+# can neither make nor enter a folder of the root (root'"'"'s) that only root may open; that is an error that says so.
+bind() {
+  if ! [ -d "$r$1" ] && ! (umask 022 && mkdir -p "$r$1") 2>/dev/null; then
+    if [ "$real_root" = 1 ]; then echo "peer-run: cannot make the mount point $r$1" >&2; exit 1; fi
+    echo "peer-run: cannot make or open the mount point $1 in the peer root $r (its folders are root'"'"'s and must be open to all: a first run of scripts/peer-run.sh as root makes them so, or chmod go+rx the folders of $r$1)" >&2
+    exit 1
+  fi
+  mount --bind "$1" "$r$1"
+  if [ "${2:-}" = ro ]; then mount -o remount,bind,ro "$r$1"; fi
+}
+mount -t proc proc "$r/proc" 2>/dev/null || mount --rbind /proc "$r/proc"
 mount --rbind /dev "$r/dev"
 mount --bind /tmp "$r/tmp"
-mkdir -p "$r$here" && mount --bind "$here" "$r$here"
-if [ -n "$dotnet_root" ]; then
-  mkdir -p "$r$dotnet_root" && mount --bind "$dotnet_root" "$r$dotnet_root" && mount -o remount,bind,ro "$r$dotnet_root"
-fi
-while [ "$nextra" -gt 0 ]; do mkdir -p "$r$1" && mount --bind "$1" "$r$1"; shift; nextra=$((nextra - 1)); done
+bind "$here"
+if [ -n "$dotnet_root" ]; then bind "$dotnet_root" ro; fi
+while [ "$nextra" -gt 0 ]; do bind "$1"; shift; nextra=$((nextra - 1)); done
 exec "$chroot" "$r" /usr/bin/env --chdir="$cwd" -- "$@"'
   chroot=$(PATH="$PATH:/usr/sbin:/sbin" command -v chroot)
   binds=()
@@ -82,11 +102,16 @@ exec "$chroot" "$r" /usr/bin/env --chdir="$cwd" -- "$@"'
   else
     unset DOTNET_ROOT
   fi
-  exec unshare --mount --propagation private -- /bin/sh -c "$enter" peer-run "$chroot" "$root" "$here" "$dotnet_root" "$cwd" \
-    "${#binds[@]}" "${binds[@]}" "$@"
+  userns=() real_root=1
+  [ "$(id -u)" = 0 ] || { userns=(--user --map-root-user); real_root=0; }
+  exec unshare "${userns[@]}" --mount --propagation private -- /bin/sh -c "$enter" peer-run "$chroot" "$root" "$here" "$dotnet_root" "$cwd" \
+    "${#binds[@]}" "$real_root" "${binds[@]}" "$@"
 fi
 
 command -v bwrap >/dev/null || { echo "peer-run: bubblewrap (bwrap) is not installed (scripts/setup.sh installs it)" >&2; exit 1; }
+if [ -z "${MULTIPROCESS_PEER_RUN_BWRAP:-}" ]; then
+  echo "peer-run: unprivileged user namespaces are off here: bubblewrap runs the command, so the caller sees bwrap's pid, not the command's, and 128+N for a command killed by signal N (docs/versions.md)" >&2
+fi
 args=(--bind "$root" / --dev /dev --bind /dev/shm /dev/shm --proc /proc --bind /tmp /tmp
       --bind "$here" "$here" --die-with-parent
       --setenv PATH /usr/local/bin:/usr/bin:/bin --unsetenv PYTHONHOME)

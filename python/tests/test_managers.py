@@ -105,8 +105,14 @@ def test_blocking_call_blocks_only_its_client(manager):
     assert got == ["done"] and len(d) == 100
 
 
-def test_spawned_children_share_proxies(manager):
-    ctx = mp.get_context(CHILD_START_METHOD)
+# Children of the shim's manager by each start method that makes them from a fresh interpreter: spawn, and on 3.14
+# (whose default it is) also forkserver, in both server modes (fork: test_fork_mode.py, server mode 'process').
+CHILD_START_METHODS = [CHILD_START_METHOD] + (["forkserver"] if sys.version_info >= (3, 14) and SPAWN_WORKS else [])
+
+
+@pytest.mark.parametrize("start_method", CHILD_START_METHODS)
+def test_spawned_children_share_proxies(manager, start_method):
+    ctx = mp.get_context(start_method)
     d, q, lock, counter = manager.dict(), manager.Queue(), manager.Lock(), manager.Value("i", 0)
     procs = [ctx.Process(target=shim_targets.fill, args=(d, q, lock, counter, k * 50, 50)) for k in range(3)]
     for p in procs:

@@ -26,6 +26,12 @@ public static class Program
             return SpawnedChild.Run(args, Commands.DemoTargets.All);
         }
 
+        if (SpawnCommandLine.ForkServerRefusal(args) is { } refusal)
+        {
+            Console.Error.WriteLine("multiprocess: " + refusal);
+            return 1;
+        }
+
         return CommandTree.Run(args);
     }
 }

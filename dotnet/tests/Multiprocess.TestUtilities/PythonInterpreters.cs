@@ -34,7 +34,7 @@ public static class PythonInterpreters
 
     /// <summary>
     /// The version that runs inside the peer root (scripts/peer-root.sh, a Debian testing root with CPython 3.14 and
-    /// multiprocess 0.70.19), started through <c>scripts/python3.14</c> (bubblewrap; /tmp, /dev/shm, the network and
+    /// multiprocess 0.70.19), started through <c>scripts/python3.14</c> (scripts/peer-run.sh; /tmp, /dev/shm, the network and
     /// the repository are shared with the host). Tests add it to their matrix where the issue asks: it costs a
     /// sandbox start per process.
     /// </summary>

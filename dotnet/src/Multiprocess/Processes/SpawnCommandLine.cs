@@ -103,6 +103,35 @@ public sealed partial record SpawnCommandLine(string Package, int? TrackerFd, in
         return match.Success && int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out fd);
     }
 
+    /// <summary>Why a program cannot act on a Python parent's request to be its forkserver (forkserver.ensure_running
+    /// with this program as the executable: <c>[exe, *flags, '-c', '[import sys; ]from multiprocessing.forkserver
+    /// import main; main(...)', *argv]</c>), or null for any other command line. A forkserver forks Python children from
+    /// one Python process and never runs the executable for a child: C# children need the spawn start method.</summary>
+    /// <param name="args">The arguments after the executable.</param>
+    /// <returns>The reason and the fix, or null.</returns>
+    internal static string? ForkServerRefusal(IReadOnlyList<string> args)
+    {
+        var c = IndexOf(args, "-c");
+        if (c < 0 || c + 1 >= args.Count)
+        {
+            return null;
+        }
+
+        foreach (var package in (string[])["multiprocessing", "multiprocess"])
+        {
+            if (args[c + 1].Contains($"from {package}.forkserver import main;", StringComparison.Ordinal))
+            {
+                return $"started as {package}'s forkserver ('-c ... from {package}.forkserver import main'): a Python "
+                    + "parent made this program its executable (set_executable) and then used the forkserver start "
+                    + "method, CPython 3.14's default on Linux. A forkserver forks Python children from one Python "
+                    + "process and never runs the executable for a child (nor does fork), so C# children need the spawn "
+                    + $"start method: {package}.get_context('spawn').Process(...) (docs/forkserver.md)";
+            }
+        }
+
+        return null;
+    }
+
     private static int IndexOf(IReadOnlyList<string> args, string value)
     {
         for (var i = 0; i < args.Count; i++)

@@ -45,7 +45,8 @@ public static class SpawnedChild
         ArgumentNullException.ThrowIfNull(targets);
         if (!SpawnCommandLine.TryParse(args, out var command))
         {
-            throw new ArgumentException($"not a multiprocessing spawn command line: {string.Join(' ', args)}", nameof(args));
+            throw new ArgumentException(SpawnCommandLine.ForkServerRefusal(args)
+                ?? $"not a multiprocessing spawn command line: {string.Join(' ', args)}", nameof(args));
         }
 
         if (command.TrackerFd is { } trackerFd)

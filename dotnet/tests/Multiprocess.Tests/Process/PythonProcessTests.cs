@@ -13,7 +13,7 @@ public sealed class PythonProcessTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void Start_ArgumentsQueueAndOptions_ChildSeesThemAsCPythonWould(string version)
     {
         using var q = new Queue();
@@ -47,7 +47,7 @@ public sealed class PythonProcessTests
         });
     }
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void ExitCode_EachOutcome_IsWhatPythonReports(string version)
     {
         var cases = new (string Target, object?[] Args, int Expected)[]
@@ -77,7 +77,7 @@ public sealed class PythonProcessTests
         }
     }
 
-    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.Versions))]
+    [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void TerminateAndKill_RunningChild_ExitCodeIsMinusSignal(string version)
     {
         using var terminated = new PythonProcess(PythonTargets.Target("sleep"), [60.0], options: PythonTargets.Options(version));

@@ -1,4 +1,4 @@
-"""Targets the C# tests start in CPython children (PythonProcess, Pool). Importable from 3.8 to 3.13."""
+"""Targets the C# tests start in CPython children (PythonProcess, Pool). Importable from 3.8 to 3.14."""
 import os
 import signal
 import sys
@@ -118,6 +118,23 @@ def use_connection_from(q, message):
     conn = q.get()
     conn.send_bytes(message)
     conn.close()
+
+
+# --- locks ---------------------------------------------------------------------------------------------------------
+
+def hand_off(lock, rlock, sem, ev, cond, q):
+    """The C# parent holds `lock` and `rlock`: this child sees both held, signals `sem`, waits for `ev` (set once the
+    parent let go of both), takes them itself, and wakes the parent through `cond`; each step reported on `q`."""
+    q.put(("held by the parent", not lock.acquire(False), not rlock.acquire(False)))
+    sem.release()
+    q.put(("event", ev.wait(60)))
+    got = lock.acquire(timeout=60) and rlock.acquire(timeout=60) and rlock.acquire(False)
+    with cond:
+        q.put(("taken", got, os.getpid()))
+        cond.notify_all()
+    rlock.release()
+    rlock.release()
+    lock.release()
 
 
 # --- pool ----------------------------------------------------------------------------------------------------------

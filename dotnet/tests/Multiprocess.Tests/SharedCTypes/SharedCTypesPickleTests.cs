@@ -36,7 +36,7 @@ public sealed class SharedCTypesPickleTests
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    // 3.8–3.13 and 3.14 (the peer root, under bubblewrap: same pid namespace, fds inherited).
+    // 3.8–3.13 and 3.14 (the peer root, entered by scripts/peer-run.sh: same pid namespace, fds inherited).
     [TestCaseSource(typeof(PythonInterpreters), nameof(PythonInterpreters.VersionsWithPeerRoot))]
     public void RawObjects_PickledByCSharp_SameBytesAsCPythonAndPythonSharesTheMemory(string version)
     {
@@ -77,7 +77,7 @@ public sealed class SharedCTypesPickleTests
 
         // Stand in for the fd passing: open the Python arena's unlinked file through /proc, then let the pickle name
         // that fd.
-        var pid = int.Parse(py.Eval("os.getpid()"), CultureInfo.InvariantCulture); // not py.Pid: 3.14 runs under bwrap
+        var pid = int.Parse(py.Eval("os.getpid()"), CultureInfo.InvariantCulture); // the pid Python reports (py.Pid is the same since peer-run.sh execs, but bwrap forks)
         var fd = LibcShm.Open($"/proc/{pid}/fd/{pythonFd}", LibcShm.O_RDWR | LibcShm.O_CLOEXEC, 0);
         Assert.That(fd, Is.GreaterThanOrEqualTo(0));
         var bytes = Convert.FromHexString(py.Eval($"dumps((v, a, c), {fd})").Trim('\''));
