@@ -76,6 +76,16 @@ class State:
         return STATE.get(key)
 
 
+def state(key):
+    """STATE[key] where this runs (a Pool worker of the server)."""
+    return STATE.get(key)
+
+
+def initialize_pool(tag):
+    """A Pool's initializer: records its tag and what the server's initializer had set before it ran."""
+    STATE["pool"] = (tag, STATE["initialized"])
+
+
 CounterManager.register("State", State)
 
 

@@ -174,6 +174,17 @@ def test_registered_types(registered):
     assert m.State().get("initialized") == 7 and m.State().get("extra") == "x"
 
 
+def test_pool_workers_run_the_servers_initializer_first(registered):
+    """CPython forks a manager's Pool workers from its server process, after start(initializer) ran there; these come
+    from a forkserver and run the server's initializer (the host's own `initialize`), then the Pool's."""
+    pool = registered.manager().Pool(1, initializer=pyhost_types.initialize_pool, initargs=("pool",))
+    try:
+        assert pool.apply(pyhost_types.state, ("initialized",)) == 7
+        assert pool.apply(pyhost_types.state, ("pool",)) == ("pool", 7)
+    finally:
+        pool.terminate()
+
+
 def test_register_errors_are_clear():
     with pytest.raises(AssertionError, match="No module named 'no_such_module'"):
         ServerProcess(FAMILY, extra=("--register", "X=no_such_module:thing"))

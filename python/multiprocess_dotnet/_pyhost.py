@@ -13,6 +13,8 @@ SyncManager type native and drives this process only for Pool, Barrier actions a
 
 This file is self-contained (stdlib only) because the engine also embeds it and runs it with `python -c`: a user of
 the CLI needs no package installed in the host's interpreter beyond the peer library (multiprocessing or multiprocess).
+The workers of the server's Pools import it as a module (`_multiprocess_pyhost`, the same text written to a file by
+the engine, HostSource.cs) for `initialize`.
 """
 import importlib
 import os
@@ -23,7 +25,7 @@ import tempfile
 import threading
 import traceback
 
-__all__ = ["Referents", "public_methods", "main"]
+__all__ = ["Referents", "public_methods", "initialize", "main"]
 
 _HEADER = struct.Struct(">IQ")          # payload length, request id (0: the start-up exchange)
 _MAX_FRAME = 1 << 31
@@ -133,6 +135,18 @@ def _resolve(spec, what):
     for part in qualname.split("."):
         obj = getattr(obj, part)
     return obj
+
+
+def initialize(initializer, initargs, then=None, then_args=()):
+    """The server's initializer, `initializer` ('module:name', `serve --initializer`) called with `initargs` (its
+    --initargs text, _initargs), then `then(*then_args)` when given. main() calls it before serving; the workers of the
+    server's Pools call it too, with their Pool's own initializer as `then` (ServedPool.cs): CPython forks a manager's
+    Pool workers from its server process after the initializer ran there, while these come from a forkserver, so they
+    import this file (written next to the engine's other temporary files) and run it first."""
+    if initializer:
+        _resolve(initializer, "initializer")(*_initargs(initargs))
+    if then is not None:
+        then(*then_args)
 
 
 def _registrations(mp, registers, managers):
@@ -283,8 +297,7 @@ def main(argv=None):
         # The flavour's loads: dill names the globals of a client's __main__ functions `__builtin__.__main__`, which
         # only dill's Unpickler resolves (multiprocess_dotnet/_flavour.py); for multiprocessing it is pickle.loads.
         loads = reduction.ForkingPickler.loads
-        if initializer:                      # before the registrations: it may prepare their imports
-            _resolve(initializer, "initializer")(*_initargs(initargs))
+        initialize(initializer, initargs)    # before the registrations: it may prepare their imports
         registrations = _registrations(mp, registers, managers)
         callables = {"Pool": pool.Pool}
         callables.update((typeid, c) for typeid, c, _, _ in registrations if c is not None)

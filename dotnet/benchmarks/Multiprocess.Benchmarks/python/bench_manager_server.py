@@ -130,6 +130,12 @@ def percentile(sorted_values, p):
     return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * p))]
 
 
+def clear_list(lst):
+    """Empties the shared list between cases: `lst *= 0` (ListProxy.__imul__), since `del lst[:]` sends a slice, which
+    the xmlrpclib serializer cannot carry."""
+    lst._callmethod("__imul__", (0,))
+
+
 def bench(impl, address, authkey, client_counts, cases, samples, server_pid):
     m = SyncManager(address, authkey, serializer=SERIALIZER)
     m.connect()
@@ -140,7 +146,7 @@ def bench(impl, address, authkey, client_counts, cases, samples, server_pid):
     for case in cases:
         run_case(case, max(3, CASES[case] // (20 if SMOKE else 1)), proxies, m, [])
     if "list append" in cases:
-        del proxies[1][:]
+        clear_list(proxies[1])
     for clients in client_counts:
         pipes, procs = [], []
         for _ in range(clients):
@@ -178,7 +184,7 @@ def bench(impl, address, authkey, client_counts, cases, samples, server_pid):
                 v = percentile(lat, p)
                 report(f"{name}: latency {label}", impl, (v, v, len(lat), 1))
             if case == "list append":
-                del proxies[1][:]
+                clear_list(proxies[1])
         for c in pipes:
             c.send(None)
         for p in procs:

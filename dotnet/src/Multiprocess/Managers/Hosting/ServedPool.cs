@@ -98,6 +98,7 @@ internal sealed class ServedPool : Referent, IDisposable
                 Interpreter = PythonInterpreter.FromPath(host.Executable),
                 Package = host.Flavour,
                 UseForkServer = true,
+                SysPath = host.Initializer is null ? [] : [HostSource.ModuleDirectory],
             },
         });
         var served = new ServedPool(pool, python, host.Flavour, owner);
@@ -108,9 +109,10 @@ internal sealed class ServedPool : Referent, IDisposable
     /// <summary>
     /// The workers' initializer. CPython's server forks its Pools' workers from the server process, after
     /// <c>start(initializer, initargs)</c> ran there, so they inherit what it did (imports, patches, module state).
-    /// These workers come from a forkserver instead: they run the server's initializer first (resolved and called as
-    /// the host does, <c>_pyhost._resolve</c> and <c>_initargs</c>), then the Pool's own. <c>builtins.exec</c> with a
-    /// scope carries both, so a worker needs nothing beyond its interpreter and the initializer's module.
+    /// These workers come from a forkserver instead: they run the server's initializer first, then the Pool's own,
+    /// through the host's own <c>initialize</c> (python/multiprocess_dotnet/_pyhost.py, the same code the Python host
+    /// runs before serving), imported as <see cref="HostSource.ModuleName"/> from <see cref="HostSource.ModuleDirectory"/>
+    /// on the workers' <c>sys.path</c>: a worker needs nothing installed beyond its interpreter and the initializer's module.
     /// </summary>
     private static (object? Initializer, IReadOnlyList<object?> InitArgs) AfterServerInitializer(
         PythonHostOptions host, object? initializer, IReadOnlyList<object?> initArgs)
@@ -120,33 +122,9 @@ internal sealed class ServedPool : Referent, IDisposable
             return (initializer, initArgs);
         }
 
-        var scope = new PyDict
-        {
-            ["server_initializer"] = host.Initializer,
-            ["server_initargs"] = host.InitArgs,
-            ["initializer"] = initializer,
-            ["initargs"] = new PyTuple([.. initArgs]),
-        };
-        return (new PyGlobal("builtins", "exec"), [ServerInitializerSource, scope]);
+        return (new PyGlobal(HostSource.ModuleName, "initialize"),
+            [host.Initializer, host.InitArgs, initializer, new PyTuple([.. initArgs])]);
     }
-
-    private const string ServerInitializerSource = """
-        import ast, importlib, pickle
-        module_name, _, qualname = server_initializer.partition(":")
-        function = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            function = getattr(function, part)
-        if not server_initargs:
-            arguments = ()
-        elif server_initargs.startswith("pickle:"):
-            arguments = tuple(pickle.loads(bytes.fromhex(server_initargs[len("pickle:"):])))
-        else:
-            arguments = ast.literal_eval(server_initargs)
-            arguments = arguments if isinstance(arguments, tuple) else (arguments,)
-        function(*arguments)
-        if initializer is not None:
-            initializer(*initargs)
-        """;
 
     public override object? CallMethod(string name, PyTuple args, PyDict kwargs, SharedCallContext context)
     {
