@@ -1,11 +1,10 @@
-using System.Collections.Frozen;
 
 namespace Multiprocess.Pickle;
 
 /// <summary>The exception classes every registry knows: Python's builtin hierarchy and the ones multiprocessing raises across processes.</summary>
 internal static class KnownExceptions
 {
-    private static readonly FrozenSet<string> s_builtins = new[]
+    private static readonly HashSet<string> s_builtins = new[]
     {
         "BaseException", "BaseExceptionGroup", "Exception", "ExceptionGroup", "ArithmeticError", "AssertionError",
         "AttributeError", "BlockingIOError", "BrokenPipeError", "BufferError", "ChildProcessError",
@@ -20,9 +19,9 @@ internal static class KnownExceptions
         "ValueError", "ZeroDivisionError", "Warning", "UserWarning", "DeprecationWarning", "PendingDeprecationWarning",
         "SyntaxWarning", "RuntimeWarning", "FutureWarning", "ImportWarning", "UnicodeWarning", "BytesWarning",
         "ResourceWarning", "EncodingWarning", "StandardError",
-    }.ToFrozenSet(StringComparer.Ordinal);
+    }.ToHashSet(StringComparer.Ordinal);
 
-    private static readonly FrozenSet<(string, string)> s_others = new[]
+    private static readonly HashSet<(string, string)> s_others = new[]
     {
         ("queue", "Empty"), ("queue", "Full"), ("_queue", "Empty"), ("queue", "ShutDown"),
         ("multiprocessing", "ProcessError"), ("multiprocessing", "BufferTooShort"), ("multiprocessing", "TimeoutError"), ("multiprocessing", "AuthenticationError"),
@@ -43,10 +42,10 @@ internal static class KnownExceptions
         ("subprocess", "CalledProcessError"), ("subprocess", "TimeoutExpired"), ("subprocess", "SubprocessError"),
         ("json.decoder", "JSONDecodeError"), ("struct", "error"), ("zlib", "error"), ("binascii", "Error"),
         ("decimal", "InvalidOperation"), ("decimal", "DivisionByZero"), ("decimal", "Overflow"),
-    }.ToFrozenSet();
+    }.ToHashSet();
 
     // OSError.__new__ picks a subclass from errno (Objects/exceptions.c errnomap; Linux numbers).
-    private static readonly FrozenDictionary<long, string> s_errnoMap = new Dictionary<long, string>
+    private static readonly Dictionary<long, string> s_errnoMap = new()
     {
         [11] = "BlockingIOError", [114] = "BlockingIOError", [115] = "BlockingIOError", // EAGAIN, EALREADY, EINPROGRESS
         [10] = "ChildProcessError", [32] = "BrokenPipeError", [108] = "BrokenPipeError", // ECHILD, EPIPE, ESHUTDOWN
@@ -54,7 +53,7 @@ internal static class KnownExceptions
         [17] = "FileExistsError", [2] = "FileNotFoundError", [21] = "IsADirectoryError", [20] = "NotADirectoryError",
         [4] = "InterruptedError", [13] = "PermissionError", [1] = "PermissionError", [3] = "ProcessLookupError",
         [110] = "TimeoutError",
-    }.ToFrozenDictionary();
+    };
 
     /// <summary>Calling builtins.OSError(errno, strerror, ...) gives the errno's subclass, as CPython does.</summary>
     public static PyGlobal ResolveOSError(PyGlobal type, PyTuple args) =>

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Numerics;
 using System.Text;
 
@@ -14,7 +13,7 @@ internal static class KnownReducers
 {
     internal delegate bool Reducer(PyTuple args, out object? result);
 
-    private static readonly FrozenDictionary<(string, string), object> s_globals = BuildGlobals();
+    private static readonly Dictionary<(string, string), object> s_globals = BuildGlobals();
 
     /// <summary>Resolves GLOBAL/STACK_GLOBAL: the singletons, a shared instance for known callables, else a new <see cref="PyGlobal"/>.</summary>
     public static object Global(string module, string name) =>
@@ -49,7 +48,7 @@ internal static class KnownReducers
         return true;
     }
 
-    private static FrozenDictionary<(string, string), object> BuildGlobals()
+    private static Dictionary<(string, string), object> BuildGlobals()
     {
         var d = new Dictionary<(string, string), object>
         {
@@ -70,7 +69,7 @@ internal static class KnownReducers
         Add("datetime", "time", TimeReducer);
         Add("datetime", "timedelta", TimeDeltaReducer);
         Add("decimal", "Decimal", DecimalReducer);
-        return d.ToFrozenDictionary();
+        return d;
     }
 
     private static bool AsDouble(object? v, out double d)

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 
 namespace Multiprocess.Pickle;
 
@@ -18,9 +17,9 @@ namespace Multiprocess.Pickle;
 public sealed class PyTypeRegistry
 {
     private readonly object _gate = new();
-    private FrozenDictionary<Type, PyClassBinding> _byType = FrozenDictionary<Type, PyClassBinding>.Empty;
-    private FrozenDictionary<(string, string), PyClassBinding> _byClass = FrozenDictionary<(string, string), PyClassBinding>.Empty;
-    private FrozenSet<(string, string)> _exceptions = FrozenSet<(string, string)>.Empty;
+    private Dictionary<Type, PyClassBinding> _byType = [];
+    private Dictionary<(string, string), PyClassBinding> _byClass = [];
+    private HashSet<(string, string)> _exceptions = [];
 
     /// <summary>Gets the registry that options use unless told otherwise (like copyreg's global table).</summary>
     public static PyTypeRegistry Default { get; } = new();
@@ -57,8 +56,8 @@ public sealed class PyTypeRegistry
                 throw new ArgumentException($"{binding.ClrType} or {binding.PythonClass} is already registered", nameof(binding));
             }
 
-            _byType = new Dictionary<Type, PyClassBinding>(_byType) { [binding.ClrType] = binding }.ToFrozenDictionary();
-            _byClass = new Dictionary<(string, string), PyClassBinding>(_byClass) { [key] = binding }.ToFrozenDictionary();
+            _byType = new Dictionary<Type, PyClassBinding>(_byType) { [binding.ClrType] = binding };
+            _byClass = new Dictionary<(string, string), PyClassBinding>(_byClass) { [key] = binding };
         }
     }
 
@@ -71,7 +70,7 @@ public sealed class PyTypeRegistry
         ArgumentNullException.ThrowIfNull(name);
         lock (_gate)
         {
-            _exceptions = new HashSet<(string, string)>(_exceptions) { (module, name) }.ToFrozenSet();
+            _exceptions = new HashSet<(string, string)>(_exceptions) { (module, name) };
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Text;
 
 namespace Multiprocess.SharedCTypes;
@@ -31,10 +30,10 @@ public sealed class CType
         Entry<nuint>("c_void_p", 'P', CTypeKind.Integer),
     ];
 
-    private static readonly FrozenDictionary<string, CType> s_byName = BuildNames();
+    private static readonly Dictionary<string, CType> s_byName = BuildNames();
 
     // sharedctypes.typecode_to_type ('q'/'Q' are c_longlong/c_ulonglong, i.e. c_long/c_ulong on LP64).
-    private static readonly FrozenDictionary<char, CType> s_byTypecode = new Dictionary<char, CType>
+    private static readonly Dictionary<char, CType> s_byTypecode = new()
     {
         ['c'] = s_byName["c_char"], ['u'] = s_byName["c_wchar"],
         ['b'] = s_byName["c_byte"], ['B'] = s_byName["c_ubyte"],
@@ -43,10 +42,10 @@ public sealed class CType
         ['l'] = s_byName["c_long"], ['L'] = s_byName["c_ulong"],
         ['q'] = s_byName["c_long"], ['Q'] = s_byName["c_ulong"],
         ['f'] = s_byName["c_float"], ['d'] = s_byName["c_double"],
-    }.ToFrozenDictionary();
+    };
 
     // The ctype a .NET element type gets when none is named.
-    private static readonly FrozenDictionary<Type, CType> s_natural = new Dictionary<Type, CType>
+    private static readonly Dictionary<Type, CType> s_natural = new()
     {
         [typeof(sbyte)] = s_byName["c_byte"], [typeof(byte)] = s_byName["c_ubyte"],
         [typeof(short)] = s_byName["c_short"], [typeof(ushort)] = s_byName["c_ushort"],
@@ -55,13 +54,13 @@ public sealed class CType
         [typeof(nint)] = s_byName["c_long"], [typeof(nuint)] = s_byName["c_ulong"],
         [typeof(float)] = s_byName["c_float"], [typeof(double)] = s_byName["c_double"],
         [typeof(bool)] = s_byName["c_bool"], [typeof(Rune)] = s_byName["c_wchar"],
-    }.ToFrozenDictionary();
+    };
 
-    private static readonly FrozenSet<Type> s_integers = new[]
+    private static readonly HashSet<Type> s_integers = new[]
     {
         typeof(sbyte), typeof(byte), typeof(short), typeof(ushort), typeof(int), typeof(uint), typeof(long), typeof(ulong),
         typeof(nint), typeof(nuint), typeof(Rune),
-    }.ToFrozenSet();
+    }.ToHashSet();
 
     private CType(string name, char code, int size, CTypeKind kind, Type clrType, Func<BufferWrapper, int?, CTypeObject> view)
     {
@@ -172,7 +171,7 @@ public sealed class CType
         return self;
     }
 
-    private static FrozenDictionary<string, CType> BuildNames()
+    private static Dictionary<string, CType> BuildNames()
     {
         var names = s_all.ToDictionary(t => t.Name, StringComparer.Ordinal);
         CType Of(string n) => names[n];
@@ -193,6 +192,6 @@ public sealed class CType
             names[alias] = Of(target);
         }
 
-        return names.ToFrozenDictionary(StringComparer.Ordinal);
+        return names;
     }
 }
