@@ -27,6 +27,41 @@ public sealed partial class Connection : IWaitable
         return HasBufferedInput || transport.Poll(timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan ? TimeSpan.Zero : timeout);
     }
 
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> for input as <see cref="Poll(TimeSpan)"/> does, but over a socket reads
+    /// what arrives straight into the read-ahead buffer: one recv(2) bounded by SO_RCVTIMEO instead of poll(2) and then
+    /// recv(2), so that a request costs the server one read and one write (its wait for a proxy's next request).
+    /// </summary>
+    /// <param name="timeout">How long to wait; below a millisecond, or infinite, it polls.</param>
+    /// <returns>Whether input (or end of stream) is there.</returns>
+    internal bool WaitForInput(TimeSpan timeout)
+    {
+        var transport = CheckReadable();
+        if (HasBufferedInput)
+        {
+            return true;
+        }
+
+        var ms = timeout == Timeout.InfiniteTimeSpan ? 0 : (long)timeout.TotalMilliseconds;
+        if (transport is SocketTransport socket && ms is > 0 and <= int.MaxValue)
+        {
+            var buffer = PrepareReceiveBuffer();
+            if (socket.TryReadWithin(buffer.AsSpan(_receiveEnd), (int)ms) is { } n)
+            {
+                if (n < 0)
+                {
+                    return false;
+                }
+
+                _eofSeen = n == 0;
+                AfterFill(n);
+                return true;
+            }
+        }
+
+        return Poll(timeout);
+    }
+
     /// <summary>Waits asynchronously up to <paramref name="timeout"/> for input.</summary>
     /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits for ever.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>

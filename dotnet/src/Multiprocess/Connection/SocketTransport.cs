@@ -15,6 +15,9 @@ public sealed class SocketTransport : IConnectionTransport
     private readonly int _fd;
     private volatile bool _disposed;
 
+    /// <summary>The SO_RCVTIMEO (ms) <see cref="TryReadWithin"/> set; 0: none; -1: this fd cannot have one.</summary>
+    private int _receiveTimeoutMs;
+
     /// <summary>Initializes a new instance of the <see cref="SocketTransport"/> class over a connected socket, taking ownership of it.</summary>
     /// <param name="socket">A connected stream socket, or a socket object over a pipe fd.</param>
     /// <exception cref="ArgumentNullException"><paramref name="socket"/> is null.</exception>
@@ -50,6 +53,18 @@ public sealed class SocketTransport : IConnectionTransport
     /// <inheritdoc/>
     public int Read(Span<byte> buffer)
     {
+        if (_receiveTimeoutMs > 0)
+        {
+            // SO_RCVTIMEO is set: a wait longer than it fails recv(2) with EAGAIN, which here only means "wait on".
+            int n;
+            while ((n = RawRecv(buffer)) < 0)
+            {
+                SocketNative.PollReadable(_fd, Deadline.Infinite);
+            }
+
+            return n;
+        }
+
         try
         {
             return _socket.Receive(buffer);
@@ -59,6 +74,81 @@ public sealed class SocketTransport : IConnectionTransport
             throw Failure("recv", e);
         }
     }
+
+    /// <summary>
+    /// Reads what is available, waiting at most <paramref name="timeoutMs"/>: one recv(2) bounded by SO_RCVTIMEO (set
+    /// on the first call) instead of poll(2) and then recv(2). The manager server waits so for a proxy's next request.
+    /// </summary>
+    /// <param name="buffer">Where to put the bytes; never empty.</param>
+    /// <param name="timeoutMs">How long to wait (more than 0).</param>
+    /// <returns>The bytes read (0: end of stream); -1 if nothing arrived in time; null if this fd cannot wait so (not a socket, or non-blocking): poll it instead.</returns>
+    /// <exception cref="IOException">The OS reported an error.</exception>
+    /// <exception cref="ObjectDisposedException">The transport is closed.</exception>
+    internal int? TryReadWithin(Span<byte> buffer, int timeoutMs)
+    {
+        if (_receiveTimeoutMs != timeoutMs)
+        {
+            if (_receiveTimeoutMs < 0 || timeoutMs <= 0)
+            {
+                return null;
+            }
+
+            if (!SocketNative.IsBlocking(_fd) || !SocketNative.SetReceiveTimeout(_fd, timeoutMs))
+            {
+                _receiveTimeoutMs = -1;
+                return null;
+            }
+
+            _receiveTimeoutMs = timeoutMs;
+        }
+
+        return RawRecv(buffer);
+    }
+
+    /// <summary>One recv(2) on the fd, kept open meanwhile (the SafeHandle's reference count).</summary>
+    /// <returns>The bytes read (0: end of stream), or -1 for EAGAIN.</returns>
+    private int RawRecv(Span<byte> buffer)
+    {
+        var handle = _socket.SafeHandle;
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            var n = SocketNative.Recv(_fd, buffer);
+            if (n >= 0)
+            {
+                return n;
+            }
+
+            if (n == -SocketNative.EAGAIN)
+            {
+                return -1;
+            }
+
+            throw Failure("recv", new SocketException((int)SocketErrorOf(-n)));
+        }
+        catch (ObjectDisposedException e)
+        {
+            throw Failure("recv", e);
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>The <see cref="SocketError"/> for a recv(2) errno (the ones a connected stream socket reports).</summary>
+    private static SocketError SocketErrorOf(int errno) => errno switch
+    {
+        104 => SocketError.ConnectionReset,   // ECONNRESET
+        110 => SocketError.TimedOut,          // ETIMEDOUT
+        107 => SocketError.NotConnected,      // ENOTCONN
+        9 => SocketError.OperationAborted,    // EBADF
+        _ => SocketError.SocketError,
+    };
 
     /// <inheritdoc/>
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)

@@ -25,7 +25,11 @@ internal static unsafe partial class SocketNative
     public const int EINTR = 4;
     public const int F_GETFD = 1;
     public const int F_SETFD = 2;
+    public const int F_GETFL = 3;
+    public const int O_NONBLOCK = 0x800;
     public const int FD_CLOEXEC = 1;
+    public const int SO_RCVTIMEO = 20;
+    public const int EAGAIN = 11;
 
     /// <summary>struct pollfd.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -41,6 +45,58 @@ internal static unsafe partial class SocketNative
 
     [LibraryImport(LibcShm.Libc, EntryPoint = "poll", SetLastError = true)]
     private static partial int PollNative(PollFd* fds, nuint nfds, int timeout);
+
+    [LibraryImport(LibcShm.Libc, EntryPoint = "recv", SetLastError = true)]
+    private static partial nint RecvNative(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport(LibcShm.Libc, EntryPoint = "setsockopt", SetLastError = true)]
+    private static partial int SetSockOptNative(int fd, int level, int name, void* value, uint length);
+
+    /// <summary>struct timeval (64-bit fields on x86-64 and arm64).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeVal
+    {
+        public long Seconds;
+        public long Microseconds;
+    }
+
+    /// <summary>Whether the fd is in blocking mode (O_NONBLOCK clear); false if fcntl fails.</summary>
+    public static bool IsBlocking(int fd)
+    {
+        var flags = LibcPipe.Fcntl(fd, F_GETFL, 0);
+        return flags >= 0 && (flags & O_NONBLOCK) == 0;
+    }
+
+    /// <summary>Sets SO_RCVTIMEO: a blocking recv(2) on the socket then fails with EAGAIN after this long.</summary>
+    /// <returns>False if setsockopt failed (not a socket: a pipe fd).</returns>
+    public static bool SetReceiveTimeout(int fd, int milliseconds)
+    {
+        var tv = new TimeVal { Seconds = milliseconds / 1000, Microseconds = milliseconds % 1000 * 1000L };
+        return SetSockOptNative(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, (uint)sizeof(TimeVal)) == 0;
+    }
+
+    /// <summary>One recv(2), EINTR retried.</summary>
+    /// <returns>The bytes read (0: end of stream), or -errno.</returns>
+    public static int Recv(int fd, Span<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                var n = RecvNative(fd, p, (nuint)buffer.Length, 0);
+                if (n >= 0)
+                {
+                    return (int)n;
+                }
+
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != EINTR)
+                {
+                    return -errno;
+                }
+            }
+        }
+    }
 
     /// <summary>socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): what Python's <c>socket.socketpair()</c> makes.</summary>
     public static (int First, int Second) SocketPair()

@@ -214,7 +214,7 @@ public sealed partial class SyncManagerServer
                 input.Reset();
                 if (options.ParkAfter != Timeout.InfiniteTimeSpan)
                 {
-                    if (!connection.Poll(options.ParkAfter))
+                    if (!connection.WaitForInput(options.ParkAfter))
                     {
                         var deadline = options.IdleTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : _lastRequest + (long)options.IdleTimeout.TotalMilliseconds;
                         if (owner.Park(this, connection.Fileno(), deadline))
