@@ -41,7 +41,7 @@ public sealed class CelerySuite : IBenchmarkSuite
         var label = ProbeCelery();
         var pyWorker = $"Celery {label} prefork worker";
         var pyClient = $"Celery {label} client";
-        var loadBefore = LoadAverage();
+        var loadBefore = MachineLoad.Now();
         var rows = new List<ResultRow>();
         using (var redis = RedisServer.Start())
         {
@@ -54,7 +54,7 @@ public sealed class CelerySuite : IBenchmarkSuite
         }
 
         ResultsWriter.FillRatios(rows);
-        var load = string.Create(CultureInfo.InvariantCulture, $"load average {loadBefore} before, {LoadAverage()} after the run (1 min), {Environment.ProcessorCount} cores");
+        var load = MachineLoad.Around(loadBefore);
         foreach (var row in rows.Where(r => r.Implementation != r.Baseline))
         {
             // Issue 14's goals: a C# worker ≥ 3× Celery's on trivial tasks; the client no slower than Celery's own.
@@ -295,16 +295,4 @@ public sealed class CelerySuite : IBenchmarkSuite
     }
 
     private static string Text(long n) => n.ToString(CultureInfo.InvariantCulture);
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
-        }
-        catch (IOException)
-        {
-            return "?";
-        }
-    }
 }

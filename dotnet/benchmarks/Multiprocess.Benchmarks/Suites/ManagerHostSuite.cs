@@ -27,7 +27,7 @@ public sealed class ManagerHostSuite : IBenchmarkSuite
         var cpython = $"CPython {context.PythonVersion} server";
         var timeout = TimeSpan.FromMinutes(context.Smoke ? 3 : 15);
         var rows = new List<ResultRow>();
-        var loadBefore = LoadAverage();
+        var loadBefore = MachineLoad.Now();
         var cli = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Multiprocess.Cli", "bin", "Release", "net10.0", "multiprocess");
         if (!File.Exists(cli))
         {
@@ -71,22 +71,10 @@ public sealed class ManagerHostSuite : IBenchmarkSuite
         ResultsWriter.FillRatios(rows);
         foreach (var row in rows.Where(r => r.Implementation == CSharpImpl))
         {
-            row.Note = string.Create(CultureInfo.InvariantCulture, $"goal ≥1.0× {cpython}: {(row.Ratio >= 1 ? "met" : "not met")} ({row.Ratio:F2}×); load average {loadBefore} before, {LoadAverage()} after the run (1 min), {Environment.ProcessorCount} cores");
+            row.Note = string.Create(CultureInfo.InvariantCulture, $"goal ≥1.0× {cpython}: {(row.Ratio >= 1 ? "met" : "not met")} ({row.Ratio:F2}×); {MachineLoad.Around(loadBefore)}");
         }
 
         return rows;
-    }
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
-        }
-        catch (IOException)
-        {
-            return "?";
-        }
     }
 
     private static IEnumerable<ResultRow> Rows(IEnumerable<(string Case, string Impl, Stats Stats)> lines, string baseline) =>

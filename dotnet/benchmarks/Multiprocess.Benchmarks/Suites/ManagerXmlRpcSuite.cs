@@ -24,7 +24,7 @@ public sealed class ManagerXmlRpcSuite : IBenchmarkSuite
     public IEnumerable<ResultRow> Run(BenchContext context)
     {
         var cpython = $"CPython {context.PythonVersion} server";
-        var loadBefore = LoadAverage();
+        var loadBefore = MachineLoad.Now();
         var rows = new List<ResultRow>();
         var timeout = TimeSpan.FromMinutes(context.Smoke ? 3 : 20);
         string[] common = ["--serializer", "xmlrpclib", "--clients", "1,2", "--cases", Cases];
@@ -66,25 +66,13 @@ public sealed class ManagerXmlRpcSuite : IBenchmarkSuite
 
         rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py", ["--impl", cpython, "--cpython", .. common], timeout), cpython));
         ResultsWriter.FillRatios(rows);
-        var load = string.Create(CultureInfo.InvariantCulture, $"load average {loadBefore} before, {LoadAverage()} after the run (1 min), {Environment.ProcessorCount} cores");
+        var load = MachineLoad.Around(loadBefore);
         foreach (var row in rows)
         {
             row.Note = load;
         }
 
         return rows;
-    }
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
-        }
-        catch (IOException)
-        {
-            return "?";
-        }
     }
 
     private static IEnumerable<ResultRow> Rows(IEnumerable<(string Case, string Impl, Stats Stats)> lines, string baseline) =>

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 using Multiprocess.Celery.Worker;
 
 namespace Multiprocess.Cli.Commands;
@@ -90,15 +89,7 @@ internal static partial class CeleryCommand
     private static int RunWorker(string broker, string? backend, WorkerOptions options)
     {
         // One line per event on stderr, as serve: stdout carries only READY.
-        using var logging = LoggerFactory.Create(b => b
-            .SetMinimumLevel(LogLevel.Information)
-            .AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace)
-            .AddSimpleConsole(c =>
-            {
-                c.SingleLine = true;
-                c.TimestampFormat = "HH:mm:ss.fff ";
-                c.ColorBehavior = Console.IsErrorRedirected ? LoggerColorBehavior.Disabled : LoggerColorBehavior.Default;
-            }));
+        using var logging = StderrLogging.Create();
         options.Logger = logging.CreateLogger("multiprocess.celery.worker");
 
         // --hard-time-limit-action exit ends the process from the worker: the console logger's queue is written first.

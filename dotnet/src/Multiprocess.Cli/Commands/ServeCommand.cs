@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 using Multiprocess.Managers.Hosting;
 using Multiprocess.Managers.Server;
 
@@ -45,15 +44,7 @@ internal static class ServeCommand
         }
 
         // Connections and errors go to stderr, one line each: stdout carries only READY.
-        using var logging = LoggerFactory.Create(b => b
-            .SetMinimumLevel(LogLevel.Information)
-            .AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace)
-            .AddSimpleConsole(c =>
-            {
-                c.SingleLine = true;
-                c.TimestampFormat = "HH:mm:ss.fff ";
-                c.ColorBehavior = Console.IsErrorRedirected ? LoggerColorBehavior.Disabled : LoggerColorBehavior.Default;
-            }));
+        using var logging = StderrLogging.Create();
         options.Logger = logging.CreateLogger("multiprocess.serve");
         using var server = new SyncManagerServer(address, key, options);
         foreach (var spec in r.GetValue(o.Singletons) ?? [])
