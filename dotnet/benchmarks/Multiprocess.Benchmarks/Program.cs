@@ -5,9 +5,10 @@ using Multiprocess.TestUtilities;
 namespace Multiprocess.Benchmarks;
 
 /// <summary>
-/// <c>multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12]</c>: runs suites side by side with their
-/// peers and writes results/&lt;suite&gt;.csv. Full runs are on demand; CI runs <c>--smoke</c>, which proves each
-/// case works and writes nothing unless --out is given.
+/// <c>multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12] [--cases GROUP]</c>: runs suites side by
+/// side with their peers and writes results/&lt;suite&gt;.csv. Full runs are on demand; CI runs <c>--smoke</c>, which
+/// proves each case works and writes nothing unless --out is given. <c>--cases GROUP</c> runs one group of a suite's
+/// cases (<see cref="IBenchmarkSuite.CaseGroups"/>) and replaces only their rows in the CSV.
 /// </summary>
 public static class Program
 {
@@ -28,12 +29,13 @@ public static class Program
         var smoke = args.Contains("--smoke");
         var outDir = Option(args, "--out");
         var version = Option(args, "--python") ?? "3.12";
+        var cases = Option(args, "--cases");
         var names = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal)
                                          && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal) || args[i - 1] == "--smoke"))
                         .ToList();
         if (names.Count == 0)
         {
-            Console.Error.WriteLine("usage: multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12]");
+            Console.Error.WriteLine("usage: multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12] [--cases GROUP]");
             Console.Error.WriteLine("       multiprocess-bench report --out DIR [--junit DIR] [--results DIR] [--readme-chart PNG]");
             Console.Error.WriteLine("suites: " + string.Join(", ", suites.Select(s => s.Name)));
             return 2;
@@ -47,6 +49,13 @@ public static class Program
             return 2;
         }
 
+        var whole = selected.Where(s => cases is not null && !s.CaseGroups.Contains(cases)).ToList();
+        if (whole.Count > 0)
+        {
+            Console.Error.WriteLine($"--cases {cases}: not a group of {string.Join(", ", whole.Select(s => $"{s.Name} (groups: {(s.CaseGroups.Count == 0 ? "none" : string.Join(", ", s.CaseGroups))})"))}");
+            return 2;
+        }
+
         if (!smoke && outDir is null)
         {
             outDir = Path.Combine(RepoRoot(), "dotnet", "benchmarks", "results");
@@ -57,7 +66,8 @@ public static class Program
             PythonInterpreters.Get(version),
             version,
             "multiprocess-bench " + string.Join(' ', args),
-            Path.Combine(AppContext.BaseDirectory, "python"));
+            Path.Combine(AppContext.BaseDirectory, "python"),
+            cases);
 
         var failed = 0;
         foreach (var suite in selected)
@@ -85,7 +95,8 @@ public static class Program
 
                 if (outDir is not null)
                 {
-                    Console.WriteLine("  -> " + ResultsWriter.Write(outDir, suite.Name, rows));
+                    // A group of cases run alone replaces its rows in the suite's results and keeps the others.
+                    Console.WriteLine("  -> " + (cases is null ? ResultsWriter.Write(outDir, suite.Name, rows) : ResultsWriter.Merge(outDir, suite.Name, rows)));
                 }
             }
             catch (Exception e)
