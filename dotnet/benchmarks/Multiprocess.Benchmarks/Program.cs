@@ -5,8 +5,9 @@ using Multiprocess.TestUtilities;
 namespace Multiprocess.Benchmarks;
 
 /// <summary>
-/// <c>multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12]</c>: runs suites side by side with their
-/// peers and writes results/&lt;suite&gt;.csv. Full runs are on demand; CI runs <c>--smoke</c>, which proves each
+/// <c>multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12] [--cases A,B] [--clients 1,2]</c>: runs
+/// suites side by side with their peers and writes results/&lt;suite&gt;.csv (a run limited by --cases/--clients, which
+/// the suites that support it honour, replaces only its own rows). Full runs are on demand; CI runs <c>--smoke</c>, which proves each
 /// case works and writes nothing unless --out is given.
 /// </summary>
 public static class Program
@@ -33,7 +34,8 @@ public static class Program
                         .ToList();
         if (names.Count == 0)
         {
-            Console.Error.WriteLine("usage: multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12]");
+            Console.Error.WriteLine("usage: multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12] [--cases A,B] [--clients 1,2]");
+            Console.Error.WriteLine("       (--cases/--clients: manager-server only; the run replaces only its own rows of the CSV)");
             Console.Error.WriteLine("       multiprocess-bench report --out DIR [--junit DIR] [--results DIR] [--readme-chart PNG]");
             Console.Error.WriteLine("suites: " + string.Join(", ", suites.Select(s => s.Name)));
             return 2;
@@ -56,8 +58,12 @@ public static class Program
             smoke,
             PythonInterpreters.Get(version),
             version,
-            "multiprocess-bench " + string.Join(' ', args),
-            Path.Combine(AppContext.BaseDirectory, "python"));
+            "multiprocess-bench " + string.Join(' ', args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a)),
+            Path.Combine(AppContext.BaseDirectory, "python"))
+        {
+            Cases = Option(args, "--cases"),
+            Clients = Option(args, "--clients"),
+        };
 
         var failed = 0;
         foreach (var suite in selected)
@@ -85,7 +91,7 @@ public static class Program
 
                 if (outDir is not null)
                 {
-                    Console.WriteLine("  -> " + ResultsWriter.Write(outDir, suite.Name, rows));
+                    Console.WriteLine("  -> " + (context.IsSubset ? ResultsWriter.Merge(outDir, suite.Name, rows) : ResultsWriter.Write(outDir, suite.Name, rows)));
                 }
             }
             catch (Exception e)

@@ -21,6 +21,18 @@ public interface IBenchmarkSuite
 /// <param name="ScriptDirectory">Where the Python peer scripts are.</param>
 public sealed record BenchContext(bool Smoke, string Python, string PythonVersion, string Command, string ScriptDirectory)
 {
+    /// <summary>
+    /// Gets the cases to run (comma-separated, as the suite names them; <c>--cases</c>), or null for all. Suites that
+    /// honour it say so; a subset run replaces only its own rows in the CSV (<see cref="ResultsWriter.Merge"/>).
+    /// </summary>
+    public string? Cases { get; init; }
+
+    /// <summary>Gets the client counts to run (comma-separated; <c>--clients</c>), or null for the suite's own.</summary>
+    public string? Clients { get; init; }
+
+    /// <summary>Gets whether this run covers only part of the suite (<see cref="Cases"/> or <see cref="Clients"/> given).</summary>
+    public bool IsSubset => Cases is not null || Clients is not null;
+
     /// <summary>Picks the sample count: few in smoke mode.</summary>
     public int Samples(int full) => Smoke ? 2 : full;
 

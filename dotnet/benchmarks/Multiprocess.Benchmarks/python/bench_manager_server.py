@@ -13,7 +13,8 @@ SyncManager server (started here). Prints bench_common JSON lines:
 (`SyncManager(..., serializer='xmlrpclib')`) instead of pickle.
 
 usage: bench_manager_server.py --impl NAME (--address ADDR --authkey HEX --server-pid PID | --cpython)
-                               [--clients 1,2,4] [--cases a,b] [--tcp-only] [--serializer pickle|xmlrpclib] [--smoke]
+                               [--clients 1,2,4] [--cases a,b] [--tcp-only] [--no-start] [--serializer pickle|xmlrpclib]
+                               [--smoke]
 """
 import argparse
 import multiprocessing as mp
@@ -26,6 +27,7 @@ from multiprocessing.managers import SyncManager
 from bench_common import SMOKE, report
 
 SERIALIZER = "pickle"          # --serializer: every SyncManager made here uses it
+WARMUP_SECONDS = 3.0
 
 # calls per client per sample (each call = one request/reply on the client's proxy connection; proxy creation =
 # 4 connections: create, incref, decref, and the previous proxy's decref). All clients share one object, so the
@@ -141,12 +143,17 @@ def bench(impl, address, authkey, client_counts, cases, samples, server_pid):
     m.connect()
     proxies = (m.dict(), m.list(), m.Queue(), m.Lock(), m.RLock(), m.Semaphore(1), m.Condition())
     ctx = mp.get_context("fork")
-    # One untimed round of every case first: a server measured from its start would count the C# runtime's tiered
-    # JIT (methods recompiled optimized in the background during the first seconds) against the run's first case.
-    for case in cases:
-        run_case(case, max(3, CASES[case] // (20 if SMOKE else 1)), proxies, m, [])
-    if "list append" in cases:
-        clear_list(proxies[1])
+    # Untimed rounds of every case first, for at least WARMUP_SECONDS: a server measured from its start would count
+    # the C# runtime's tiered JIT (methods recompiled optimized in the background, ~100 ms after their first calls,
+    # over the first seconds) against the first samples; one round was not enough when a run has few cases (--cases).
+    warm_until = time.monotonic() + (0 if SMOKE else WARMUP_SECONDS)
+    while True:
+        for case in cases:
+            run_case(case, max(3, CASES[case] // (20 if SMOKE else 1)), proxies, m, [])
+        if "list append" in cases:
+            clear_list(proxies[1])
+        if time.monotonic() >= warm_until:
+            break
     for clients in client_counts:
         pipes, procs = [], []
         for _ in range(clients):
@@ -225,6 +232,7 @@ def main():
     ap.add_argument("--clients", default="1,2,4")
     ap.add_argument("--cases", default=",".join(CASES))
     ap.add_argument("--tcp-only", action="store_true")
+    ap.add_argument("--no-start", action="store_true", help="with --cpython: skip the server start row (a subset run)")
     ap.add_argument("--serializer", default="pickle", choices=("pickle", "xmlrpclib"))
     ap.add_argument("--smoke", action="store_true")
     args = ap.parse_args()
@@ -249,7 +257,7 @@ def main():
             tcp_proxy_creation(args.impl, address, authkey, samples)
             return
         bench(args.impl, address, authkey, [int(c) for c in args.clients.split(",")], args.cases.split(","), samples, server_pid)
-        if args.cpython:
+        if args.cpython and not args.no_start:
             server_start(args.impl, samples)
     finally:
         if server is not None:
