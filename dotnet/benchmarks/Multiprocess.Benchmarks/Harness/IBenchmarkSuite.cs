@@ -11,6 +11,12 @@ public interface IBenchmarkSuite
 
     /// <summary>Runs every case. With <see cref="BenchContext.Smoke"/> set, each case runs once, briefly, to prove it works.</summary>
     IEnumerable<ResultRow> Run(BenchContext context);
+
+    /// <summary>
+    /// Gets the groups of cases the suite can run alone (<c>--cases GROUP</c>, <see cref="BenchContext.Cases"/>);
+    /// empty: the suite runs whole only.
+    /// </summary>
+    IReadOnlyList<string> CaseGroups => [];
 }
 
 /// <summary>What a suite needs to know about the run.</summary>
@@ -19,20 +25,9 @@ public interface IBenchmarkSuite
 /// <param name="PythonVersion">Its minor version, for labels ("3.12").</param>
 /// <param name="Command">The command line of this run, recorded in every row.</param>
 /// <param name="ScriptDirectory">Where the Python peer scripts are.</param>
-public sealed record BenchContext(bool Smoke, string Python, string PythonVersion, string Command, string ScriptDirectory)
+/// <param name="Cases">The one group of cases to run (one of the suite's <see cref="IBenchmarkSuite.CaseGroups"/>), or null for all.</param>
+public sealed record BenchContext(bool Smoke, string Python, string PythonVersion, string Command, string ScriptDirectory, string? Cases = null)
 {
-    /// <summary>
-    /// Gets the cases to run (comma-separated, as the suite names them; <c>--cases</c>), or null for all. Suites that
-    /// honour it say so; a subset run replaces only its own rows in the CSV (<see cref="ResultsWriter.Merge"/>).
-    /// </summary>
-    public string? Cases { get; init; }
-
-    /// <summary>Gets the client counts to run (comma-separated; <c>--clients</c>), or null for the suite's own.</summary>
-    public string? Clients { get; init; }
-
-    /// <summary>Gets whether this run covers only part of the suite (<see cref="Cases"/> or <see cref="Clients"/> given).</summary>
-    public bool IsSubset => Cases is not null || Clients is not null;
-
     /// <summary>Picks the sample count: few in smoke mode.</summary>
     public int Samples(int full) => Smoke ? 2 : full;
 

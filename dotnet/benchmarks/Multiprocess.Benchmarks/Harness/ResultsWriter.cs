@@ -1,5 +1,6 @@
 using System.Globalization;
 using CsvHelper;
+using Multiprocess.Benchmarks.Report;
 
 namespace Multiprocess.Benchmarks.Harness;
 
@@ -16,39 +17,6 @@ public static class ResultsWriter
         }
     }
 
-    /// <summary>
-    /// Writes the rows of a subset run into the suite's CSV: each row replaces the one of the same case and
-    /// implementation, rows of other cases stay as they were, new ones are added at the end.
-    /// </summary>
-    /// <returns>The path written.</returns>
-    public static string Merge(string directory, string suite, IReadOnlyList<ResultRow> rows)
-    {
-        var path = Path.Combine(directory, suite + ".csv");
-        if (!File.Exists(path))
-        {
-            return Write(directory, suite, rows);
-        }
-
-        List<ResultRow> merged;
-        using (var reader = new StreamReader(path))
-        using (var csv = new CsvReader(reader, CultureInfo.InvariantCulture))
-        {
-            merged = csv.GetRecords<ResultRow>().ToList();
-        }
-
-        var fresh = rows.ToDictionary(r => (r.Case, r.Implementation));
-        for (var i = 0; i < merged.Count; i++)
-        {
-            if (fresh.Remove((merged[i].Case, merged[i].Implementation), out var row))
-            {
-                merged[i] = row;
-            }
-        }
-
-        merged.AddRange(rows.Where(r => fresh.ContainsKey((r.Case, r.Implementation))));
-        return Write(directory, suite, merged);
-    }
-
     /// <summary>Writes the rows; returns the path written.</summary>
     public static string Write(string directory, string suite, IEnumerable<ResultRow> rows)
     {
@@ -58,5 +26,35 @@ public static class ResultsWriter
         using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture);
         csv.WriteRecords(rows);
         return path;
+    }
+
+    /// <summary>
+    /// Writes the rows of a partial run (<c>--cases</c>) into the suite's existing results: each row replaces the
+    /// row of the same case and implementation where it stood, rows it has no counterpart for are appended, and the
+    /// other cases' rows stay as they were. Returns the path written.
+    /// </summary>
+    public static string Merge(string directory, string suite, IEnumerable<ResultRow> rows)
+    {
+        var path = Path.Combine(directory, suite + ".csv");
+        if (!File.Exists(path))
+        {
+            return Write(directory, suite, rows);
+        }
+
+        var merged = ReportCommand.ReadResults(path);
+        foreach (var row in rows)
+        {
+            var at = merged.FindIndex(r => r.Case == row.Case && r.Implementation == row.Implementation);
+            if (at >= 0)
+            {
+                merged[at] = row;
+            }
+            else
+            {
+                merged.Add(row);
+            }
+        }
+
+        return Write(directory, suite, merged);
     }
 }

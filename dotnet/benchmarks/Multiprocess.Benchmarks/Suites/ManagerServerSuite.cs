@@ -11,68 +11,64 @@ namespace Multiprocess.Benchmarks.Suites;
 /// 1, 2 and 4 client processes for dict set/get, list append, Queue put/get, Lock, RLock, Semaphore(1) and
 /// Condition (contended from 2 clients on) and proxy creation; the server process's CPU time per call; each
 /// client's CPU per call; call latency p50/p99; server start time; and proxy creation over TCP with and without
-/// TCP_QUICKACK.
+/// TCP_QUICKACK. <c>--cases GROUP</c> runs one group (<see cref="CaseGroups"/>) at 1, 2 and 4 clients on both servers.
 /// </summary>
 public sealed class ManagerServerSuite : IBenchmarkSuite
 {
     private const string CSharpImpl = "C# server";
     private static readonly byte[] Key = "bench key"u8.ToArray();
 
+    /// <summary>The groups of <c>--cases</c>: the prefixes of bench_manager_server.py's cases each runs.</summary>
+    private static readonly Dictionary<string, string> s_groups = new()
+    {
+        ["locks"] = "Lock,RLock,Semaphore,Condition",
+        ["Lock"] = "Lock",
+        ["dict"] = "dict",
+        ["list"] = "list",
+        ["Queue"] = "Queue",
+        ["proxy creation"] = "proxy creation",
+    };
+
     /// <inheritdoc/>
     public string Name => "manager-server";
 
     /// <inheritdoc/>
-    /// <remarks>
-    /// <c>--cases "dict set/get,Queue put/get"</c> and <c>--clients 1,2</c> limit the run to those cases (names as in
-    /// python/bench_manager_server.py's CASES) and client counts, both servers, without the TCP and start-time rows.
-    /// Every row's note gives the load average around the half of the run (C# server or CPython's) it comes from.
-    /// </remarks>
+    public IReadOnlyList<string> CaseGroups => [.. s_groups.Keys];
+
+    /// <inheritdoc/>
     public IEnumerable<ResultRow> Run(BenchContext context)
     {
         var cpython = $"CPython {context.PythonVersion} server";
         var rows = new List<ResultRow>();
         var timeout = TimeSpan.FromMinutes(context.Smoke ? 3 : 20);
-        var subset = new List<string>();
-        if (context.Cases is { } cases)
-        {
-            subset.AddRange(["--cases", cases]);
-        }
-
-        if (context.Clients is { } clients)
-        {
-            subset.AddRange(["--clients", clients]);
-        }
-
-        if (context.IsSubset)
-        {
-            subset.Add("--no-start");
-        }
+        string[] subset = context.Cases is { } group ? ["--cases", s_groups[group]] : [];
 
         // C# server: `multiprocess serve` in its own process, so that its CPU time is the server's alone (AF_UNIX, as
         // a Python manager's default address).
         var unixPath = Path.Combine(Path.GetTempPath(), $"bench-mgr-{Environment.ProcessId}.sock");
         using (var serve = StartServe(unixPath))
         {
-            rows.AddRange(WithLoad(() => Rows(PythonPeer.Run(context, "bench_manager_server.py",
-                ["--impl", CSharpImpl, "--address", unixPath, "--authkey", Convert.ToHexString(Key), "--server-pid", serve.Id.ToString(CultureInfo.InvariantCulture), .. subset], timeout), cpython)));
+            rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py",
+                ["--impl", CSharpImpl, "--address", unixPath, "--authkey", Convert.ToHexString(Key), "--server-pid", serve.Id.ToString(CultureInfo.InvariantCulture), .. subset], timeout), cpython));
             StopServe(serve);
         }
 
-        rows.AddRange(WithLoad(() => Rows(PythonPeer.Run(context, "bench_manager_server.py", ["--impl", cpython, "--cpython", .. subset], timeout), cpython)));
-        if (!context.IsSubset)
-        {
-            // Proxy creation over TCP: the client's Nagle algorithm meets the server's delayed ACK unless the server acks at once.
-            foreach (var quickAck in new[] { true, false })
-            {
-                using var tcp = new SyncManagerServer("127.0.0.1:0", Key, new SyncManagerServerOptions { TcpQuickAck = quickAck });
-                tcp.Start();
-                rows.AddRange(WithLoad(() => Rows(PythonPeer.Run(context, "bench_manager_server.py",
-                    ["--impl", quickAck ? CSharpImpl : CSharpImpl + ", no TCP_QUICKACK", "--address", tcp.Address, "--authkey", Convert.ToHexString(Key), "--tcp-only"],
-                    timeout), cpython)));
-            }
+        rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py", ["--impl", cpython, "--cpython", .. subset], timeout), cpython));
 
-            rows.AddRange(WithLoad(() => Rows(PythonPeer.Run(context, "bench_manager_server.py", ["--impl", cpython, "--cpython", "--tcp", "--tcp-only"], timeout), cpython)));
-            rows.AddRange(WithLoad(() => StartTimes(context, cpython)));
+        // Proxy creation over TCP: the client's Nagle algorithm meets the server's delayed ACK unless the server acks at once.
+        foreach (var quickAck in context.Cases is null ? new[] { true, false } : [])
+        {
+            using var tcp = new SyncManagerServer("127.0.0.1:0", Key, new SyncManagerServerOptions { TcpQuickAck = quickAck });
+            tcp.Start();
+            rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py",
+                ["--impl", quickAck ? CSharpImpl : CSharpImpl + ", no TCP_QUICKACK", "--address", tcp.Address, "--authkey", Convert.ToHexString(Key), "--tcp-only"],
+                timeout), cpython));
+        }
+
+        if (context.Cases is null)
+        {
+            rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py", ["--impl", cpython, "--cpython", "--tcp", "--tcp-only"], timeout), cpython));
+            rows.AddRange(StartTimes(context, cpython));
         }
 
         ResultsWriter.FillRatios(rows);
@@ -81,22 +77,8 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
             var goal = Goal(row.Case);
             if (goal > 0)
             {
-                row.Note = string.Create(CultureInfo.InvariantCulture, $"goal ≥{goal:F1}× {cpython}: {(row.Ratio >= goal ? "met" : "not met")} ({row.Ratio:F2}×); {row.Note}");
+                row.Note = string.Create(CultureInfo.InvariantCulture, $"goal ≥{goal:F1}× {cpython}: {(row.Ratio >= goal ? "met" : "not met")} ({row.Ratio:F2}×)");
             }
-        }
-
-        return rows;
-    }
-
-    /// <summary>Runs one part of the suite and notes on each of its rows the load average before and after it.</summary>
-    private static List<ResultRow> WithLoad(Func<IEnumerable<ResultRow>> part)
-    {
-        var before = MachineLoad.Now();
-        var rows = part().ToList();
-        var load = MachineLoad.Around(before);
-        foreach (var row in rows)
-        {
-            row.Note = row.Note.Length > 0 ? $"{row.Note}; {load}" : load;
         }
 
         return rows;
