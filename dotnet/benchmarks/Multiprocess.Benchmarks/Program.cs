@@ -5,9 +5,11 @@ using Multiprocess.TestUtilities;
 namespace Multiprocess.Benchmarks;
 
 /// <summary>
-/// <c>multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12]</c>: runs suites side by side with their
-/// peers and writes results/&lt;suite&gt;.csv. Full runs are on demand; CI runs <c>--smoke</c>, which proves each
-/// case works and writes nothing unless --out is given.
+/// <c>multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12] [--cases GROUP]</c>: runs suites side by
+/// side with their peers and writes results/&lt;suite&gt;.csv. Full runs are on demand; CI runs <c>--smoke</c>, which
+/// proves each case works and writes nothing unless --out is given. <c>--cases GROUP</c> runs one group of a suite's
+/// cases (<see cref="IBenchmarkSuite.CaseGroups"/>) and replaces only their rows in the CSV. Every row's note records
+/// the load average around its suite's run (<see cref="MachineLoad"/>).
 /// </summary>
 public static class Program
 {
@@ -28,12 +30,13 @@ public static class Program
         var smoke = args.Contains("--smoke");
         var outDir = Option(args, "--out");
         var version = Option(args, "--python") ?? "3.12";
+        var cases = Option(args, "--cases");
         var names = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal)
                                          && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal) || args[i - 1] == "--smoke"))
                         .ToList();
         if (names.Count == 0)
         {
-            Console.Error.WriteLine("usage: multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12]");
+            Console.Error.WriteLine("usage: multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12] [--cases GROUP]");
             Console.Error.WriteLine("       multiprocess-bench report --out DIR [--junit DIR] [--results DIR] [--readme-chart PNG]");
             Console.Error.WriteLine("suites: " + string.Join(", ", suites.Select(s => s.Name)));
             return 2;
@@ -47,6 +50,13 @@ public static class Program
             return 2;
         }
 
+        var whole = selected.Where(s => cases is not null && !s.CaseGroups.Contains(cases)).ToList();
+        if (whole.Count > 0)
+        {
+            Console.Error.WriteLine($"--cases {cases}: not a group of {string.Join(", ", whole.Select(s => $"{s.Name} (groups: {(s.CaseGroups.Count == 0 ? "none" : string.Join(", ", s.CaseGroups))})"))}");
+            return 2;
+        }
+
         if (!smoke && outDir is null)
         {
             outDir = Path.Combine(RepoRoot(), "dotnet", "benchmarks", "results");
@@ -57,7 +67,8 @@ public static class Program
             PythonInterpreters.Get(version),
             version,
             "multiprocess-bench " + string.Join(' ', args),
-            Path.Combine(AppContext.BaseDirectory, "python"));
+            Path.Combine(AppContext.BaseDirectory, "python"),
+            cases);
 
         var failed = 0;
         foreach (var suite in selected)
@@ -65,7 +76,9 @@ public static class Program
             Console.WriteLine($"== {suite.Name}{(smoke ? " (smoke)" : "")}");
             try
             {
+                var loadBefore = MachineLoad.Now();
                 var rows = suite.Run(context).ToList();
+                var load = MachineLoad.Around(loadBefore);
                 var stamp = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
                 foreach (var r in rows)
                 {
@@ -73,6 +86,12 @@ public static class Program
                     r.Command = context.Command;
                     r.Timestamp = stamp;
                     r.Machine = MachineDescription.Value;
+
+                    // Every row says how busy the machine was; a suite that notes it in its own words keeps them.
+                    if (!r.Note.Contains("load average", StringComparison.Ordinal))
+                    {
+                        r.Note = r.Note.Length == 0 ? load : $"{r.Note}; {load}";
+                    }
                 }
 
                 ResultsWriter.FillRatios(rows);
@@ -85,7 +104,8 @@ public static class Program
 
                 if (outDir is not null)
                 {
-                    Console.WriteLine("  -> " + ResultsWriter.Write(outDir, suite.Name, rows));
+                    // A group of cases run alone replaces its rows in the suite's results and keeps the others.
+                    Console.WriteLine("  -> " + (cases is null ? ResultsWriter.Write(outDir, suite.Name, rows) : ResultsWriter.Merge(outDir, suite.Name, rows)));
                 }
             }
             catch (Exception e)

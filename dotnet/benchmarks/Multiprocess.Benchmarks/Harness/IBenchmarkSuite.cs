@@ -11,6 +11,12 @@ public interface IBenchmarkSuite
 
     /// <summary>Runs every case. With <see cref="BenchContext.Smoke"/> set, each case runs once, briefly, to prove it works.</summary>
     IEnumerable<ResultRow> Run(BenchContext context);
+
+    /// <summary>
+    /// Gets the groups of cases the suite can run alone (<c>--cases GROUP</c>, <see cref="BenchContext.Cases"/>);
+    /// empty: the suite runs whole only.
+    /// </summary>
+    IReadOnlyList<string> CaseGroups => [];
 }
 
 /// <summary>What a suite needs to know about the run.</summary>
@@ -19,7 +25,8 @@ public interface IBenchmarkSuite
 /// <param name="PythonVersion">Its minor version, for labels ("3.12").</param>
 /// <param name="Command">The command line of this run, recorded in every row.</param>
 /// <param name="ScriptDirectory">Where the Python peer scripts are.</param>
-public sealed record BenchContext(bool Smoke, string Python, string PythonVersion, string Command, string ScriptDirectory)
+/// <param name="Cases">The one group of cases to run (one of the suite's <see cref="IBenchmarkSuite.CaseGroups"/>), or null for all.</param>
+public sealed record BenchContext(bool Smoke, string Python, string PythonVersion, string Command, string ScriptDirectory, string? Cases = null)
 {
     /// <summary>Picks the sample count: few in smoke mode.</summary>
     public int Samples(int full) => Smoke ? 2 : full;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CsvHelper;
+using Multiprocess.Benchmarks.Report;
 
 namespace Multiprocess.Benchmarks.Harness;
 
@@ -25,5 +26,35 @@ public static class ResultsWriter
         using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture);
         csv.WriteRecords(rows);
         return path;
+    }
+
+    /// <summary>
+    /// Writes the rows of a partial run (<c>--cases</c>) into the suite's existing results: each row replaces the
+    /// row of the same case and implementation where it stood, rows it has no counterpart for are appended, and the
+    /// other cases' rows stay as they were. Returns the path written.
+    /// </summary>
+    public static string Merge(string directory, string suite, IEnumerable<ResultRow> rows)
+    {
+        var path = Path.Combine(directory, suite + ".csv");
+        if (!File.Exists(path))
+        {
+            return Write(directory, suite, rows);
+        }
+
+        var merged = ReportCommand.ReadResults(path);
+        foreach (var row in rows)
+        {
+            var at = merged.FindIndex(r => r.Case == row.Case && r.Implementation == row.Implementation);
+            if (at >= 0)
+            {
+                merged[at] = row;
+            }
+            else
+            {
+                merged.Add(row);
+            }
+        }
+
+        return Write(directory, suite, merged);
     }
 }

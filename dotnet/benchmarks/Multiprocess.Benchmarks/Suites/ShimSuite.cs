@@ -11,7 +11,9 @@ namespace Multiprocess.Benchmarks.Suites;
 /// aggregate ops/s of 1, 2 and 4 spawned workers doing dict set/get and Queue put/get (rounds interleaved), with and
 /// without the workers' spawn and join; Manager() start and shutdown, first in a fresh process (under fork and under
 /// spawn, each against the stdlib under the same start method) and warm; import; the 4-line program (start, one dict
-/// set/get, shutdown) as a whole process, wall time and peak RSS.
+/// set/get, shutdown) as a whole process, wall time and peak RSS. <c>--cases steady</c> runs the throughput cases
+/// alone (the three managers are started, their start is not timed) and replaces only their rows. Every row's note
+/// says the machine's load around the run (<see cref="MachineLoad"/>).
 /// </summary>
 /// <remarks>The shim is the source tree's <c>python/multiprocess_dotnet</c>, put on the script's path; its engine
 /// must have been published into <c>python/multiprocess_dotnet/_engine</c> by <c>bash wheels/build.sh</c> (or be
@@ -25,9 +27,13 @@ public sealed class ShimSuite : IBenchmarkSuite
     private const string StartGoal = "goal: faster start than the stdlib";
     private const string ProgramGoal = "goal: wall time <= the stdlib's";
     private const string ImportGoal = "goal: import <= the stdlib's + 5 ms";
+    private const string SteadyCases = "steady";
 
     /// <inheritdoc/>
     public string Name => "shim";
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> CaseGroups => [SteadyCases];
 
     /// <inheritdoc/>
     public IEnumerable<ResultRow> Run(BenchContext context)
@@ -46,8 +52,10 @@ public sealed class ShimSuite : IBenchmarkSuite
             "--iterations", "2000",
             "--rounds", "7",
             "--start-samples", "9",
+            .. context.Cases == SteadyCases ? ["--steady-only"] : Array.Empty<string>(),
         ];
 
+        var loadBefore = MachineLoad.Now();
         var rows = PythonPeer.Run(context, "bench_shim.py", args, TimeSpan.FromMinutes(context.Smoke ? 5 : 15))
             .Select(l =>
             {
@@ -71,6 +79,12 @@ public sealed class ShimSuite : IBenchmarkSuite
                 ? goal
                 : string.Create(CultureInfo.InvariantCulture, $"{goal}: {baseline.MedianNs / row.MedianNs:F2}x, {(Met(goal, baseline, row) ? "met" : "not met")}");
             row.Note = row.Note.Length == 0 ? verdict : $"{verdict}; {row.Note}";
+        }
+
+        var load = MachineLoad.Around(loadBefore);
+        foreach (var row in rows)
+        {
+            row.Note = row.Note.Length == 0 ? load : $"{row.Note}; {load}";
         }
 
         return rows;

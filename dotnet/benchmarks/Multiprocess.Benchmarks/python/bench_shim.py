@@ -22,11 +22,12 @@ the engine loaded into the program). Prints bench_common JSON lines:
 * "Manager() start, warm", "Manager() shutdown, warm": in this process, after a first start (construct + start, and
   shutdown, timed apart).
 
-The workers are always spawned.
+The workers are always spawned. --steady-only runs the throughput cases alone (the managers are started as for the
+others, untimed).
 
 usage: bench_shim.py --shim-path DIR --stdlib-impl NAME --stdlib-spawn-impl NAME --shim-impl NAME
                      --shim-inprocess-impl NAME [--workers 1,2,4] [--iterations N] [--rounds N]
-                     [--start-samples N] [--smoke]
+                     [--start-samples N] [--steady-only] [--smoke]
 """
 import argparse
 import compileall
@@ -197,6 +198,7 @@ def main():
     ap.add_argument("--iterations", type=int, default=1500, help="rounds of 4 proxy calls per worker per sample")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--start-samples", type=int, default=7)
+    ap.add_argument("--steady-only", action="store_true", help="only the 'dict set/get + Queue put/get' cases")
     ap.add_argument("--smoke", action="store_true")
     args = ap.parse_args()
     sys.path.insert(0, args.shim_path)
@@ -211,30 +213,34 @@ def main():
     start_samples = samples(args.start_samples)
     spawn = mp.get_context("spawn")
 
-    # Fresh processes first, so nothing this process does (or its load) sits beside them.
-    fresh = {"stdlib": args.stdlib_impl, "stdlib-spawn": args.stdlib_spawn_impl, "shim": args.shim_impl,
-             "shim-inprocess": args.shim_inprocess_impl}
-    programs(fresh, start_samples)
-    first_starts(fresh, start_samples)
+    if not args.steady_only:
+        # Fresh processes first, so nothing this process does (or its load) sits beside them.
+        fresh = {"stdlib": args.stdlib_impl, "stdlib-spawn": args.stdlib_spawn_impl, "shim": args.shim_impl,
+                 "shim-inprocess": args.shim_inprocess_impl}
+        programs(fresh, start_samples)
+        first_starts(fresh, start_samples)
 
     # The stdlib with its default start method (fork before 3.14) before .NET is loaded here (after that, 'fork' is
     # refused); then the shim as a server process, then in this process.
-    std_start, std_stop = warm_starts(mp.Manager, start_samples)
-    spawn_start, spawn_stop = warm_starts(spawn.Manager, start_samples)
+    warm = start_samples if not args.steady_only else 0
+    std_start, std_stop = warm_starts(mp.Manager, warm)
+    spawn_start, spawn_stop = warm_starts(spawn.Manager, warm)
     stdlib = mp.Manager()
 
     import multiprocess_dotnet  # noqa: E402
     os.environ["MULTIPROCESS_DOTNET_SERVER"] = "process"
-    proc_start, proc_stop = warm_starts(multiprocess_dotnet.Manager, start_samples)
+    proc_start, proc_stop = warm_starts(multiprocess_dotnet.Manager, warm)
     shim = multiprocess_dotnet.Manager()
     os.environ["MULTIPROCESS_DOTNET_SERVER"] = "inprocess"    # loads .NET on the first start, which warm_starts drops
-    inproc_start, inproc_stop = warm_starts(multiprocess_dotnet.Manager, start_samples)
+    inproc_start, inproc_stop = warm_starts(multiprocess_dotnet.Manager, warm)
     shim_inprocess = multiprocess_dotnet.Manager()
-    for name, start, stop in ((args.stdlib_impl, std_start, std_stop), (args.stdlib_spawn_impl, spawn_start, spawn_stop),
-                              (args.shim_impl, proc_start, proc_stop),
-                              (args.shim_inprocess_impl, inproc_start, inproc_stop)):
-        report("Manager() start, warm", name, stats(start))
-        report("Manager() shutdown, warm", name, stats(stop))
+    if not args.steady_only:
+        for name, start, stop in ((args.stdlib_impl, std_start, std_stop),
+                                  (args.stdlib_spawn_impl, spawn_start, spawn_stop),
+                                  (args.shim_impl, proc_start, proc_stop),
+                                  (args.shim_inprocess_impl, inproc_start, inproc_stop)):
+            report("Manager() start, warm", name, stats(start))
+            report("Manager() shutdown, warm", name, stats(stop))
 
     try:
         managers = [(args.stdlib_impl, (stdlib.dict(), stdlib.Queue())), (args.shim_impl, (shim.dict(), shim.Queue())),
