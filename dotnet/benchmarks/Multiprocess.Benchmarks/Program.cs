@@ -8,7 +8,8 @@ namespace Multiprocess.Benchmarks;
 /// <c>multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12] [--cases GROUP]</c>: runs suites side by
 /// side with their peers and writes results/&lt;suite&gt;.csv. Full runs are on demand; CI runs <c>--smoke</c>, which
 /// proves each case works and writes nothing unless --out is given. <c>--cases GROUP</c> runs one group of a suite's
-/// cases (<see cref="IBenchmarkSuite.CaseGroups"/>) and replaces only their rows in the CSV.
+/// cases (<see cref="IBenchmarkSuite.CaseGroups"/>) and replaces only their rows in the CSV. Every row's note records
+/// the load average around its suite's run (<see cref="MachineLoad"/>).
 /// </summary>
 public static class Program
 {
@@ -75,7 +76,9 @@ public static class Program
             Console.WriteLine($"== {suite.Name}{(smoke ? " (smoke)" : "")}");
             try
             {
+                var loadBefore = MachineLoad.Now();
                 var rows = suite.Run(context).ToList();
+                var load = MachineLoad.Around(loadBefore);
                 var stamp = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
                 foreach (var r in rows)
                 {
@@ -83,6 +86,12 @@ public static class Program
                     r.Command = context.Command;
                     r.Timestamp = stamp;
                     r.Machine = MachineDescription.Value;
+
+                    // Every row says how busy the machine was; a suite that notes it in its own words keeps them.
+                    if (!r.Note.Contains("load average", StringComparison.Ordinal))
+                    {
+                        r.Note = r.Note.Length == 0 ? load : $"{r.Note}; {load}";
+                    }
                 }
 
                 ResultsWriter.FillRatios(rows);

@@ -14,6 +14,7 @@ namespace Multiprocess.Benchmarks.Suites;
 /// a <c>sink N</c> session, and authenticated connects per second. The peer is <c>multiprocess echo connect</c>
 /// (C#) or python/bench_connection.py <c>peer</c> (CPython); the CPython driver is bench_connection.py
 /// <c>drive</c>. Baseline: CPython ↔ CPython. Implementation labels read "driver↔peer" (client→server for connects).
+/// <c>--cases connect+auth</c> runs only the connects (seconds), <c>--cases messages</c> only the message patterns.
 /// </summary>
 public sealed class ConnectionSuite : IBenchmarkSuite
 {
@@ -30,8 +31,14 @@ public sealed class ConnectionSuite : IBenchmarkSuite
 
     private static readonly TimeSpan s_peerTimeout = TimeSpan.FromMinutes(5);
 
+    private const string ConnectCases = "connect+auth";
+    private const string MessageCases = "messages";
+
     /// <inheritdoc/>
     public string Name => "connection";
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> CaseGroups => [ConnectCases, MessageCases];
 
     /// <inheritdoc/>
     public IEnumerable<ResultRow> Run(BenchContext context)
@@ -44,12 +51,19 @@ public sealed class ConnectionSuite : IBenchmarkSuite
         var baseline = $"{py}↔{py}";
 
         var rows = new List<ResultRow>();
-        rows.AddRange(DriveFromCSharp(context, "C#↔C#", csPeer, spin: true));
-        rows.AddRange(DriveFromCSharp(context, "C#↔C# (spin off)", csPeer, spin: false));
-        rows.AddRange(DriveFromCSharp(context, $"C#↔{py}", pyPeer, spin: true));
-        rows.AddRange(DriveFromPython(context, $"{py}↔C#", csPeer));
-        rows.AddRange(DriveFromPython(context, baseline, pyPeer));
-        rows.AddRange(ConnectRates(context, cli, py));
+        if (context.Cases is null or MessageCases)
+        {
+            rows.AddRange(DriveFromCSharp(context, "C#↔C#", csPeer, spin: true));
+            rows.AddRange(DriveFromCSharp(context, "C#↔C# (spin off)", csPeer, spin: false));
+            rows.AddRange(DriveFromCSharp(context, $"C#↔{py}", pyPeer, spin: true));
+            rows.AddRange(DriveFromPython(context, $"{py}↔C#", csPeer));
+            rows.AddRange(DriveFromPython(context, baseline, pyPeer));
+        }
+
+        if (context.Cases is null or ConnectCases)
+        {
+            rows.AddRange(ConnectRates(context, cli, py));
+        }
 
         foreach (var row in rows)
         {
@@ -57,12 +71,15 @@ public sealed class ConnectionSuite : IBenchmarkSuite
         }
 
         ResultsWriter.FillRatios(rows);
-        foreach (var row in rows.Where(r => r.Implementation == "C#↔C#"))
+        foreach (var row in rows)
         {
-            var goal = row.Case switch
+            // Issue 16's handshake goals: C#↔C# connect+auth ≥ 2×, and the C# server accepting CPython clients ≥ 1×.
+            var goal = (row.Implementation, row.Case) switch
             {
-                "round trip 100 B" => 2.0,
-                "one-way 64 MiB" => 1.5,
+                ("C#↔C#", "round trip 100 B") => 2.0,
+                ("C#↔C#", "connect+auth") => 2.0,
+                ("C#↔C#", "one-way 64 MiB") => 1.5,
+                (var impl, "connect+auth") when impl == $"{py}↔C#" => 1.0,
                 _ => 0,
             };
             if (goal > 0)

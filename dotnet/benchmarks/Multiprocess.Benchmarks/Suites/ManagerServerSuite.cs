@@ -11,15 +11,29 @@ namespace Multiprocess.Benchmarks.Suites;
 /// 1, 2 and 4 client processes for dict set/get, list append, Queue put/get, Lock, RLock, Semaphore(1) and
 /// Condition (contended from 2 clients on) and proxy creation; the server process's CPU time per call; each
 /// client's CPU per call; call latency p50/p99; server start time; and proxy creation over TCP with and without
-/// TCP_QUICKACK.
+/// TCP_QUICKACK. <c>--cases GROUP</c> runs one group (<see cref="CaseGroups"/>) at 1, 2 and 4 clients on both servers.
 /// </summary>
 public sealed class ManagerServerSuite : IBenchmarkSuite
 {
     private const string CSharpImpl = "C# server";
     private static readonly byte[] Key = "bench key"u8.ToArray();
 
+    /// <summary>The groups of <c>--cases</c>: the prefixes of bench_manager_server.py's cases each runs.</summary>
+    private static readonly Dictionary<string, string> s_groups = new()
+    {
+        ["locks"] = "Lock,RLock,Semaphore,Condition",
+        ["Lock"] = "Lock",
+        ["dict"] = "dict",
+        ["list"] = "list",
+        ["Queue"] = "Queue",
+        ["proxy creation"] = "proxy creation",
+    };
+
     /// <inheritdoc/>
     public string Name => "manager-server";
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> CaseGroups => [.. s_groups.Keys];
 
     /// <inheritdoc/>
     public IEnumerable<ResultRow> Run(BenchContext context)
@@ -27,6 +41,7 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
         var cpython = $"CPython {context.PythonVersion} server";
         var rows = new List<ResultRow>();
         var timeout = TimeSpan.FromMinutes(context.Smoke ? 3 : 20);
+        string[] subset = context.Cases is { } group ? ["--cases", s_groups[group]] : [];
 
         // C# server: `multiprocess serve` in its own process, so that its CPU time is the server's alone (AF_UNIX, as
         // a Python manager's default address).
@@ -34,14 +49,14 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
         using (var serve = StartServe(unixPath))
         {
             rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py",
-                ["--impl", CSharpImpl, "--address", unixPath, "--authkey", Convert.ToHexString(Key), "--server-pid", serve.Id.ToString(CultureInfo.InvariantCulture)], timeout), cpython));
+                ["--impl", CSharpImpl, "--address", unixPath, "--authkey", Convert.ToHexString(Key), "--server-pid", serve.Id.ToString(CultureInfo.InvariantCulture), .. subset], timeout), cpython));
             StopServe(serve);
         }
 
-        rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py", ["--impl", cpython, "--cpython"], timeout), cpython));
+        rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py", ["--impl", cpython, "--cpython", .. subset], timeout), cpython));
 
         // Proxy creation over TCP: the client's Nagle algorithm meets the server's delayed ACK unless the server acks at once.
-        foreach (var quickAck in new[] { true, false })
+        foreach (var quickAck in context.Cases is null ? new[] { true, false } : [])
         {
             using var tcp = new SyncManagerServer("127.0.0.1:0", Key, new SyncManagerServerOptions { TcpQuickAck = quickAck });
             tcp.Start();
@@ -50,8 +65,12 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
                 timeout), cpython));
         }
 
-        rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py", ["--impl", cpython, "--cpython", "--tcp", "--tcp-only"], timeout), cpython));
-        rows.AddRange(StartTimes(context, cpython));
+        if (context.Cases is null)
+        {
+            rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py", ["--impl", cpython, "--cpython", "--tcp", "--tcp-only"], timeout), cpython));
+            rows.AddRange(StartTimes(context, cpython));
+        }
+
         ResultsWriter.FillRatios(rows);
         foreach (var row in rows.Where(r => r.Implementation == CSharpImpl))
         {

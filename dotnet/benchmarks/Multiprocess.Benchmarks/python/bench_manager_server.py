@@ -13,7 +13,7 @@ SyncManager server (started here). Prints bench_common JSON lines:
 (`SyncManager(..., serializer='xmlrpclib')`) instead of pickle.
 
 usage: bench_manager_server.py --impl NAME (--address ADDR --authkey HEX --server-pid PID | --cpython)
-                               [--clients 1,2,4] [--cases a,b] [--tcp-only] [--serializer pickle|xmlrpclib] [--smoke]
+                               [--clients 1,2,4] [--cases PREFIX,...] [--tcp-only] [--serializer pickle|xmlrpclib] [--smoke]
 """
 import argparse
 import multiprocessing as mp
@@ -214,6 +214,12 @@ def server_start(impl, samples):
     report("server start", impl, (min(times), statistics.median(times), samples, 1))
 
 
+def selected_cases(prefixes):
+    """The cases --cases asks for, each by a prefix of its name ("Lock" is "Lock acquire/release" alone)."""
+    wanted = [p for p in prefixes.split(",") if p]
+    return [c for c in CASES if any(c.startswith(p) for p in wanted)]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--impl", required=True)
@@ -248,8 +254,8 @@ def main():
         if args.tcp_only:
             tcp_proxy_creation(args.impl, address, authkey, samples)
             return
-        bench(args.impl, address, authkey, [int(c) for c in args.clients.split(",")], args.cases.split(","), samples, server_pid)
-        if args.cpython:
+        bench(args.impl, address, authkey, [int(c) for c in args.clients.split(",")], selected_cases(args.cases), samples, server_pid)
+        if args.cpython and args.cases == ",".join(CASES):
             server_start(args.impl, samples)
     finally:
         if server is not None:
