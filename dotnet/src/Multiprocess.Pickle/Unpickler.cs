@@ -177,7 +177,7 @@ internal sealed partial class Unpickler
 
                     // ---- strings and bytes
                     case Opcodes.SHORT_BINUNICODE:
-                        Push(DecodeUtf8(reader.ReadSpan(reader.ReadByte()), op, start));
+                        Push(DecodeShortUtf8(reader.ReadSpan(reader.ReadByte()), op, start));
                         break;
                     case Opcodes.BINUNICODE:
                         Push(DecodeUtf8(reader.ReadSpan((ulong)reader.ReadUInt32()), op, start));

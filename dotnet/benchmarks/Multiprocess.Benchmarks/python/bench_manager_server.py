@@ -26,6 +26,7 @@ from multiprocessing.managers import SyncManager
 from bench_common import SMOKE, report
 
 SERIALIZER = "pickle"          # --serializer: every SyncManager made here uses it
+WARMUP_SECONDS = 3.0
 
 # calls per client per sample (each call = one request/reply on the client's proxy connection; proxy creation =
 # 4 connections: create, incref, decref, and the previous proxy's decref). All clients share one object, so the
@@ -141,12 +142,17 @@ def bench(impl, address, authkey, client_counts, cases, samples, server_pid):
     m.connect()
     proxies = (m.dict(), m.list(), m.Queue(), m.Lock(), m.RLock(), m.Semaphore(1), m.Condition())
     ctx = mp.get_context("fork")
-    # One untimed round of every case first: a server measured from its start would count the C# runtime's tiered
-    # JIT (methods recompiled optimized in the background during the first seconds) against the run's first case.
-    for case in cases:
-        run_case(case, max(3, CASES[case] // (20 if SMOKE else 1)), proxies, m, [])
-    if "list append" in cases:
-        clear_list(proxies[1])
+    # Untimed rounds of every case first, for at least WARMUP_SECONDS: a server measured from its start would count
+    # the C# runtime's tiered JIT (methods recompiled optimized in the background, ~100 ms after their first calls,
+    # over the first seconds) against the first samples; one round was not enough when a run has few cases (--cases).
+    warm_until = time.monotonic() + (0 if SMOKE else WARMUP_SECONDS)
+    while True:
+        for case in cases:
+            run_case(case, max(3, CASES[case] // (20 if SMOKE else 1)), proxies, m, [])
+        if "list append" in cases:
+            clear_list(proxies[1])
+        if time.monotonic() >= warm_until:
+            break
     for clients in client_counts:
         pipes, procs = [], []
         for _ in range(clients):

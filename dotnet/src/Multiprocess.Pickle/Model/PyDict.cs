@@ -12,7 +12,11 @@ namespace Multiprocess.Pickle;
 /// <example><code>var d = new PyDict { ["a"] = 1L, [PyTuple.Create(1L, 2L)] = "pair" };</code></example>
 public sealed class PyDict : IDictionary<object?, object?>, IReadOnlyDictionary<object?, object?>
 {
-    private readonly PyHashTable _table;
+    // Empty dicts are common (every manager request's kwargs is {}): they share one table, never written, until their
+    // first insert gives them their own (Writable), which spares the allocation of a table per empty dict.
+    private static readonly PyHashTable s_emptyTable = new(0);
+
+    private PyHashTable _table;
 
     /// <summary>Initializes a new, empty instance of the <see cref="PyDict"/> class.</summary>
     public PyDict()
@@ -22,7 +26,7 @@ public sealed class PyDict : IDictionary<object?, object?>, IReadOnlyDictionary<
 
     /// <summary>Initializes a new, empty instance of the <see cref="PyDict"/> class with room for <paramref name="capacity"/> items.</summary>
     /// <param name="capacity">The expected number of items.</param>
-    public PyDict(int capacity) => _table = new PyHashTable(capacity);
+    public PyDict(int capacity) => _table = capacity <= 0 ? s_emptyTable : new PyHashTable(capacity);
 
     /// <summary>Gets the number of items.</summary>
     public int Count => _table.Count;
@@ -56,7 +60,7 @@ public sealed class PyDict : IDictionary<object?, object?>, IReadOnlyDictionary<
             return _table.EntryAt(i).Value;
         }
 
-        set => _table.Set(key, value, overwrite: true);
+        set => Writable.Set(key, value, overwrite: true);
     }
 
     /// <summary>Adds an item.</summary>
@@ -65,7 +69,7 @@ public sealed class PyDict : IDictionary<object?, object?>, IReadOnlyDictionary<
     /// <exception cref="ArgumentException">The key is already present, or unhashable.</exception>
     public void Add(object? key, object? value)
     {
-        if (!_table.Set(key, value, overwrite: false))
+        if (!Writable.Set(key, value, overwrite: false))
         {
             throw new ArgumentException($"Key {PyRepr.Repr(key)} is already in the dict", nameof(key));
         }
@@ -75,7 +79,7 @@ public sealed class PyDict : IDictionary<object?, object?>, IReadOnlyDictionary<
     /// <param name="key">The key.</param>
     /// <param name="value">The value.</param>
     /// <returns>Whether it was added.</returns>
-    public bool TryAdd(object? key, object? value) => _table.Set(key, value, overwrite: false);
+    public bool TryAdd(object? key, object? value) => Writable.Set(key, value, overwrite: false);
 
     /// <summary>Returns whether <paramref name="key"/> is present.</summary>
     /// <param name="key">The key.</param>
@@ -117,11 +121,17 @@ public sealed class PyDict : IDictionary<object?, object?>, IReadOnlyDictionary<
     public bool Remove(object? key, out object? value) => _table.Remove(key, out value);
 
     /// <summary>Removes every item.</summary>
-    public void Clear() => _table.Clear();
+    public void Clear()
+    {
+        if (!ReferenceEquals(_table, s_emptyTable))
+        {
+            _table.Clear();
+        }
+    }
 
     /// <summary>Returns a struct enumerator over the items in insertion order.</summary>
     /// <returns>The enumerator.</returns>
-    public Enumerator GetEnumerator() => new(_table);
+    public Enumerator GetEnumerator() => new(Writable); // its own table, so a later insert still fails the enumeration
 
     IEnumerator<KeyValuePair<object?, object?>> IEnumerable<KeyValuePair<object?, object?>>.GetEnumerator() => GetEnumerator();
 
@@ -160,10 +170,13 @@ public sealed class PyDict : IDictionary<object?, object?>, IReadOnlyDictionary<
     public override string ToString() => PyRepr.Repr(this);
 
     /// <summary>Makes room for more items before a batch (SETITEMS).</summary>
-    internal void EnsureCapacity(int additional) => _table.EnsureCapacity(additional);
+    internal void EnsureCapacity(int additional) => Writable.EnsureCapacity(additional);
 
     /// <summary>Adds a key the unpickler has already hashed; overwrites like <c>d[k] = v</c>.</summary>
-    internal void SetItem(object? key, object? value) => _table.Set(key, value, overwrite: true);
+    internal void SetItem(object? key, object? value) => Writable.Set(key, value, overwrite: true);
+
+    /// <summary>Gets the table to write: this dict's own (made at its first insert, if it had the shared empty one).</summary>
+    private PyHashTable Writable => ReferenceEquals(_table, s_emptyTable) ? _table = new PyHashTable(0) : _table;
 
     /// <summary>A struct enumerator over a dict's items in insertion order.</summary>
     public struct Enumerator : IEnumerator<KeyValuePair<object?, object?>>

@@ -59,6 +59,13 @@ public sealed partial class Connection
         var deadline = Deadline.Infinite;
         var transport = CheckReadable();
         var length = ReceiveHeaderChecked(transport, maxLength ?? long.MaxValue, deadline);
+        ReceiveInto(transport, destination, length, deadline);
+        return length;
+    }
+
+    /// <summary>Receives a payload of <paramref name="length"/> bytes (its header taken) into <paramref name="destination"/>.</summary>
+    private void ReceiveInto(IConnectionTransport transport, IBufferWriter<byte> destination, long length, long deadline)
+    {
         try
         {
             var remaining = length;
@@ -89,7 +96,6 @@ public sealed partial class Connection
         }
 
         CompleteMessage();
-        return length;
     }
 
     /// <summary>

@@ -33,6 +33,28 @@ public sealed partial class Connection
     }
 
     /// <summary>
+    /// Sends the message <paramref name="frame"/> holds, its header written into the room in front of the payload:
+    /// one write of header and payload whatever the size, nothing copied. A manager server's replies go so.
+    /// </summary>
+    /// <param name="frame">The payload, written behind <see cref="FrameWriter.HeaderRoom"/>.</param>
+    /// <exception cref="IOException">The OS reported an error (e.g. the peer closed, or SO_SNDTIMEO expired).</exception>
+    /// <exception cref="ObjectDisposedException">The connection is closed.</exception>
+    /// <exception cref="InvalidOperationException">This end is read-only.</exception>
+    internal void SendFrame(FrameWriter frame)
+    {
+        var transport = CheckWritable();
+        var bytes = frame.Frame();
+        if (transport is SocketTransport socket)
+        {
+            socket.WriteDirect(bytes);
+        }
+        else
+        {
+            transport.Write(bytes);
+        }
+    }
+
+    /// <summary>
     /// Sends <paramref name="size"/> bytes of <paramref name="buffer"/> from <paramref name="offset"/> as one message
     /// (Python's <c>send_bytes(buf, offset, size)</c>).
     /// </summary>

@@ -140,13 +140,14 @@ public sealed class SocketTransport : IConnectionTransport
         }
     }
 
-    /// <summary>The <see cref="SocketError"/> for a recv(2) errno (the ones a connected stream socket reports).</summary>
+    /// <summary>The <see cref="SocketError"/> for a recv(2) or send(2) errno (the ones a connected stream socket reports).</summary>
     private static SocketError SocketErrorOf(int errno) => errno switch
     {
         104 => SocketError.ConnectionReset,   // ECONNRESET
         110 => SocketError.TimedOut,          // ETIMEDOUT
         107 => SocketError.NotConnected,      // ENOTCONN
         9 => SocketError.OperationAborted,    // EBADF
+        32 => SocketError.Shutdown,           // EPIPE
         _ => SocketError.SocketError,
     };
 
@@ -178,6 +179,51 @@ public sealed class SocketTransport : IConnectionTransport
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             throw Failure("send", e);
+        }
+    }
+
+    /// <summary>
+    /// Writes all of <paramref name="buffer"/>: straight through send(2) once this socket is known to be blocking
+    /// (<see cref="TryReadWithin"/> checked it), which spares the .NET socket layer's per-call work; else as
+    /// <see cref="Write"/>. Under SO_SNDTIMEO a send that cannot go on in time fails with EAGAIN: reported as
+    /// <see cref="SocketError.WouldBlock"/>, as the .NET socket reports it.
+    /// </summary>
+    /// <param name="buffer">The bytes.</param>
+    /// <exception cref="IOException">The OS reported an error.</exception>
+    internal void WriteDirect(ReadOnlySpan<byte> buffer)
+    {
+        if (_receiveTimeoutMs <= 0)
+        {
+            Write(buffer);
+            return;
+        }
+
+        var handle = _socket.SafeHandle;
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            while (!buffer.IsEmpty)
+            {
+                var n = SocketNative.Send(_fd, buffer);
+                if (n < 0)
+                {
+                    throw Failure("send", new SocketException((int)(n == -SocketNative.EAGAIN ? SocketError.WouldBlock : SocketErrorOf(-n))));
+                }
+
+                buffer = buffer[n..];
+            }
+        }
+        catch (ObjectDisposedException e)
+        {
+            throw Failure("send", e);
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
         }
     }
 

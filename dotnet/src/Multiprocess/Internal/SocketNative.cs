@@ -30,6 +30,7 @@ internal static unsafe partial class SocketNative
     public const int FD_CLOEXEC = 1;
     public const int SO_RCVTIMEO = 20;
     public const int EAGAIN = 11;
+    public const int MSG_NOSIGNAL = 0x4000;
 
     /// <summary>struct pollfd.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -48,6 +49,9 @@ internal static unsafe partial class SocketNative
 
     [LibraryImport(LibcShm.Libc, EntryPoint = "recv", SetLastError = true)]
     private static partial nint RecvNative(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport(LibcShm.Libc, EntryPoint = "send", SetLastError = true)]
+    private static partial nint SendNative(int fd, byte* buffer, nuint length, int flags);
 
     [LibraryImport(LibcShm.Libc, EntryPoint = "setsockopt", SetLastError = true)]
     private static partial int SetSockOptNative(int fd, int level, int name, void* value, uint length);
@@ -84,6 +88,29 @@ internal static unsafe partial class SocketNative
             while (true)
             {
                 var n = RecvNative(fd, p, (nuint)buffer.Length, 0);
+                if (n >= 0)
+                {
+                    return (int)n;
+                }
+
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != EINTR)
+                {
+                    return -errno;
+                }
+            }
+        }
+    }
+
+    /// <summary>One send(2) with MSG_NOSIGNAL (a closed peer is EPIPE, not SIGPIPE), EINTR retried.</summary>
+    /// <returns>The bytes written, or -errno.</returns>
+    public static int Send(int fd, ReadOnlySpan<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                var n = SendNative(fd, p, (nuint)buffer.Length, MSG_NOSIGNAL);
                 if (n >= 0)
                 {
                     return (int)n;

@@ -31,6 +31,11 @@ internal sealed class PySignature
         _defaults = defaults;
         _positionalOnly = positionalOnly;
         _keywordOnly = keywordOnly;
+        if (names.Length > 64)
+        {
+            throw new ArgumentException($"{name}: at most 64 parameters ({names.Length} given)", nameof(names));
+        }
+
         while (_required < defaults.Length && ReferenceEquals(defaults[_required], Required))
         {
             _required++;
@@ -42,6 +47,9 @@ internal sealed class PySignature
     /// <summary>A signature without parameters.</summary>
     public static PySignature None(string name) => new(name, [], [], positionalOnly: true);
 
+    /// <summary>Gets the number of parameters (the room <see cref="Bind(PyTuple, PyDict, Span{object})"/> needs).</summary>
+    public int Count => _names.Length;
+
     /// <summary>Binds a call; the result has one slot per parameter.</summary>
     /// <exception cref="PyRaisedException">TypeError when the arguments do not fit.</exception>
     public object?[] Bind(PyTuple args, PyDict kwargs)
@@ -51,6 +59,18 @@ internal sealed class PySignature
             return _names.Length == 0 ? [] : (object?[])_defaults.Clone();
         }
 
+        var bound = new object?[_names.Length];
+        Bind(args, kwargs, bound);
+        return bound;
+    }
+
+    /// <summary>
+    /// Binds a call into <paramref name="bound"/> (at least <see cref="Count"/> slots): the allocation-free form for
+    /// the per-call paths (a caller's <see cref="Arguments"/> on the stack).
+    /// </summary>
+    /// <exception cref="PyRaisedException">TypeError when the arguments do not fit.</exception>
+    public void Bind(PyTuple args, PyDict kwargs, Span<object?> bound)
+    {
         if (_keywordOnly && args.Count > 0)
         {
             throw PyErrors.TypeError($"{Name}() takes no positional arguments");
@@ -63,12 +83,11 @@ internal sealed class PySignature
                 : $"{Name}() takes at most {_names.Length} argument{(_names.Length == 1 ? "" : "s")} ({args.Count} given)");
         }
 
-        var bound = new object?[_names.Length];
-        var set = new bool[_names.Length];
+        // Which slots a keyword filled: one bit per parameter (signatures here have a handful).
+        var set = 0UL;
         for (var i = 0; i < args.Count; i++)
         {
             bound[i] = args[i];
-            set[i] = true;
         }
 
         if (kwargs.Count > 0)
@@ -88,19 +107,19 @@ internal sealed class PySignature
                         : $"{Name}() keywords must be strings");
                 }
 
-                if (set[index])
+                if (index < args.Count || (set & (1UL << index)) != 0)
                 {
                     throw PyErrors.TypeError($"{Name}() got multiple values for argument {PyRepr.Repr(key)}");
                 }
 
                 bound[index] = value;
-                set[index] = true;
+                set |= 1UL << index;
             }
         }
 
-        for (var i = 0; i < _names.Length; i++)
+        for (var i = args.Count; i < _names.Length; i++)
         {
-            if (!set[i])
+            if ((set & (1UL << i)) == 0)
             {
                 if (ReferenceEquals(_defaults[i], Required))
                 {
@@ -110,8 +129,6 @@ internal sealed class PySignature
                 bound[i] = _defaults[i];
             }
         }
-
-        return bound;
     }
 
     /// <summary>Checks a call that takes no arguments at all.</summary>
@@ -125,4 +142,11 @@ internal sealed class PySignature
                 : $"{Name}() takes no arguments ({args.Count + kwargs.Count} given)");
         }
     }
+}
+
+/// <summary>Room for up to four bound arguments on the stack (<see cref="PySignature.Bind(PyTuple, PyDict, Span{object})"/>).</summary>
+[System.Runtime.CompilerServices.InlineArray(4)]
+internal struct Arguments
+{
+    private object? _first;
 }

@@ -76,7 +76,8 @@ internal sealed partial class SharedDict : Referent, IIterableReferent
                 }
 
             case "__setitem__":
-                var kv = s_setitem.Bind(args, kwargs);
+                var kv = default(Arguments); // bound on the stack: no allocation per call
+                s_setitem.Bind(args, kwargs, kv);
                 lock (_dict)
                 {
                     Set(_dict, kv[0], kv[1]);
@@ -104,7 +105,8 @@ internal sealed partial class SharedDict : Referent, IIterableReferent
                 NoArgs(name, args, kwargs);
                 return new SharedIterator(this);
             case "get":
-                var g = s_get.Bind(args, kwargs);
+                var g = default(Arguments);
+                s_get.Bind(args, kwargs, g);
                 lock (_dict)
                 {
                     return TryGet(_dict, DictKeys.Check(g[0]), out var value) ? value : g[1];

@@ -50,14 +50,16 @@ internal sealed class SharedQueue : Referent
         switch (name)
         {
             case "put":
-                var p = s_put.Bind(args, kwargs);
+                var p = default(Arguments); // bound on the stack: no allocation per call
+                s_put.Bind(args, kwargs, p);
                 Put(context, p[0], PyValues.IsTrue(p[1]), p[2]);
                 return null;
             case "put_nowait":
                 Put(context, s_putNowait.Bind(args, kwargs)[0], block: false, timeout: null);
                 return null;
             case "get":
-                var g = s_get.Bind(args, kwargs);
+                var g = default(Arguments);
+                s_get.Bind(args, kwargs, g);
                 return Get(context, PyValues.IsTrue(g[0]), g[1]);
             case "get_nowait":
                 s_getNowait.BindNone(args, kwargs);

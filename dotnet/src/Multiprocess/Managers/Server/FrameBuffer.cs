@@ -17,7 +17,7 @@ namespace Multiprocess.Managers.Server;
 internal sealed class FrameBuffer(Action? onLargeFrame) : IBufferWriter<byte>
 {
     /// <summary>CPython's <c>_send_bytes</c> joins header and payload only up to this size.</summary>
-    private const int SplitWriteThreshold = 16 * 1024;
+    internal const int SplitWriteThreshold = 16 * 1024;
     private const int KeepCapacity = 1 << 20;
     private const int MinimumChunk = 4096;
 

@@ -12,8 +12,20 @@ internal sealed partial class Server
     /// <param name="request">The unpickled request <c>(ident, methodname, args, kwds)</c>.</param>
     /// <param name="context">The client's connection.</param>
     /// <exception cref="SessionAbortedException">The call was blocked and the client hung up (no reply is possible).</exception>
-    public PyTuple ServeRequest(object? request, SharedCallContext context)
+    public PyTuple ServeRequest(object? request, SharedCallContext context) =>
+        ServeRequest(request, context, out var result) ?? Reply.Return(result);
+
+    /// <summary>
+    /// Calls the method a request names; the reply, or null for <c>('#RETURN', result)</c>, which the caller sends
+    /// without building a tuple per call (<see cref="SyncManagerServer"/>'s sessions reuse one).
+    /// </summary>
+    /// <param name="request">The unpickled request <c>(ident, methodname, args, kwds)</c>.</param>
+    /// <param name="context">The client's connection.</param>
+    /// <param name="result">The method's result when the reply is null.</param>
+    /// <exception cref="SessionAbortedException">The call was blocked and the client hung up (no reply is possible).</exception>
+    public PyTuple? ServeRequest(object? request, SharedCallContext context, out object? result)
     {
+        result = null;
         object? methodName = null;
         SharedEntry? entry = null;
         try
@@ -30,7 +42,6 @@ internal sealed partial class Server
                 return Fallback(entry, method);
             }
 
-            object? result;
             try
             {
                 result = entry.Object.CallMethod(name, args, kwargs, context);
@@ -54,7 +65,7 @@ internal sealed partial class Server
                 return Reply.Proxy(rexposed, Token.Write(ManagerLibrary.Multiprocessing, typeId, Address, rident));
             }
 
-            return Reply.Return(result);
+            return null;
         }
         catch (UnserializableException e)
         {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Multiprocess.Connection;
@@ -18,7 +17,12 @@ public sealed partial class SyncManagerServer
 {
     private sealed class Session(SyncManagerServer owner, Connection.Connection connection, string? peer)
     {
-        private readonly ArrayBufferWriter<byte> _output = new(256);
+        private readonly FrameWriter _output = new();
+
+        // ('#RETURN', result), reused for every reply of this session (Send clears the result again): the tuple is
+        // only pickled, never kept, so one per session spares an allocation per call.
+        private readonly object?[] _returnItems = [ReplyKind.Return, null];
+        private PyTuple? _returnReply;
         private SharedCallContext? _context;
         private bool _xml;   // serializer='xmlrpclib': this connection's requests and replies are XML-RPC documents
         private FrameBuffer? _input;
@@ -229,17 +233,23 @@ public sealed partial class SyncManagerServer
                     return false;
                 }
 
+                // A request up to 16 KiB (a stock client writes it in one piece) is decoded where it was read, in the
+                // connection's read-ahead buffer; a longer one is collected in the FrameBuffer (it acks split writes).
+                ReadOnlySpan<byte> frame;
                 try
                 {
-                    connection.RecvBytes(input);
+                    if (!connection.RecvBytesInPlace(input, FrameBuffer.SplitWriteThreshold, out frame))
+                    {
+                        frame = input.WrittenSpan;
+                    }
                 }
                 catch (EndOfStreamException)
                 {
                     break;
                 }
 
-                var frame = input.WrittenSpan;
-                PyTuple reply;
+                PyTuple? reply;
+                object? result;
                 try
                 {
                     var request = Decode(frame);
@@ -248,7 +258,7 @@ public sealed partial class SyncManagerServer
                         server.NoteProxies(request);
                     }
 
-                    reply = server.ServeRequest(request, context);
+                    reply = server.ServeRequest(request, context, out result);
                 }
                 catch (SessionAbortedException)
                 {
@@ -259,11 +269,19 @@ public sealed partial class SyncManagerServer
                     // CPython: recv() raising inside the loop is answered with a traceback and the loop goes on.
                     owner.Log($"malformed request on '{_name}': {e.Message}", LogLevel.Warning);
                     reply = Reply.Traceback("serve_client", e);
+                    result = null;
                 }
 
                 if (!context.TakeReplySent())
                 {
-                    Send(reply);
+                    if (reply is not null)
+                    {
+                        Send(reply);
+                    }
+                    else
+                    {
+                        SendReturn(result);
+                    }
                 }
 
                 if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
@@ -278,10 +296,30 @@ public sealed partial class SyncManagerServer
 
         private object? Decode(ReadOnlySpan<byte> frame) => _xml ? XmlRpcSerializer.Loads(frame) : PickleSerializer.Loads(frame);
 
+        /// <summary>Sends <c>('#RETURN', result)</c> in the session's reused tuple.</summary>
+        private void SendReturn(object? result)
+        {
+            if (result is null)
+            {
+                Send(Reply.ReturnNone);
+                return;
+            }
+
+            _returnItems[1] = result;
+            try
+            {
+                Send(_returnReply ??= new PyTuple(_returnItems));
+            }
+            finally
+            {
+                _returnItems[1] = null;
+            }
+        }
+
         /// <summary>Serializes and sends a reply; what cannot be serialized becomes <c>#UNSERIALIZABLE</c>, as in CPython.</summary>
         private void Send(PyTuple reply)
         {
-            _output.ResetWrittenCount();
+            _output.Reset();
             if (_xml)
             {
                 try
@@ -291,7 +329,7 @@ public sealed partial class SyncManagerServer
                 catch (XmlRpcException e)
                 {
                     // e.g. '#PROXY' (a Token has no __dict__), an int beyond 32 bits, a set: CPython's marshaller error.
-                    _output.ResetWrittenCount();
+                    _output.Reset();
                     XmlRpcSerializer.Dump(_output, Reply.Unserializable("serve_client", e.Message));
                 }
             }
@@ -303,14 +341,14 @@ public sealed partial class SyncManagerServer
                 }
                 catch (Exception e) when (e is PicklingException or NotSupportedException or InvalidCastException or ArgumentException)
                 {
-                    _output.ResetWrittenCount();
+                    _output.Reset();
                     PickleSerializer.Dump(_output, Reply.Unserializable("serve_client", $"_pickle.PicklingError: {e.Message}"));
                 }
             }
 
             try
             {
-                connection.SendBytes(_output.WrittenSpan);
+                connection.SendFrame(_output);
             }
             catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
             {
