@@ -324,7 +324,7 @@ public sealed class CelerySuite : IBenchmarkSuite
 
     /// <summary>
     /// A process tree's CPU time (utime+stime) and context switches (every live thread's, voluntary and involuntary:
-    /// the hand-offs between threads and processes a task costs).
+    /// the hand-offs between threads and processes a task costs; a thread that ends takes its count with it).
     /// </summary>
     private readonly record struct TreeCounters(double CpuTicks, long Switches)
     {
@@ -359,9 +359,10 @@ public sealed class CelerySuite : IBenchmarkSuite
             return new TreeCounters(TreeCpu(pid).TotalSeconds * ClockTicks, switches);
         }
 
+        // Only live threads are counted: when threads ended during the run (a negative difference) there is no figure.
         public string Describe(long tasks) => string.Create(
             CultureInfo.InvariantCulture,
-            $"{CpuTicks / ClockTicks / tasks * 1e6:F0} µs CPU, {(double)Switches / tasks:F1} context switches");
+            $"{CpuTicks / ClockTicks / tasks * 1e6:F0} µs CPU, {(Switches >= 0 ? $"{(double)Switches / tasks:F1}" : "n/a (threads ended)")} context switches");
     }
 
     private static IEnumerable<int> TreePids(int pid)
