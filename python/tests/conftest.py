@@ -40,6 +40,13 @@ if SERVER_MODE == "inprocess":
         if _library.get_start_method() == "fork":
             _library.set_start_method("forkserver", force=True)
         if _library.get_start_method() == "forkserver":
+            # CPython 3.8-3.13 start the forkserver without this session's sys.path (forkserver.main takes sys_path and
+            # ignores it; 3.14 applies it), so it could not import this folder's conftest and skipped the preload
+            # silently (ImportError is ignored there): every child imported pytest and the suite again, 4-8 s per
+            # Barrier test at load 20. PYTHONPATH gives the forkserver (spawned with this environment) this folder.
+            _paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+            if str(HERE) not in _paths:
+                os.environ["PYTHONPATH"] = os.pathsep.join([str(HERE)] + _paths)
             # The forkserver imports what the children would import again to unpickle their targets (this file,
             # which brings pytest, and CPython's manager tests): a child then starts with a fork, not with a second
             # of imports. Four children at once took 10-12 s at load 38 (1.2 s preloaded), too near _TestBarrier's

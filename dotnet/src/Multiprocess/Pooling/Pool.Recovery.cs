@@ -25,6 +25,13 @@ public sealed partial class Pool
 {
     private static readonly TimeSpan LostTasksAfter = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long terminate waits for a pool thread that has been told to stop; they stop at once unless
+    /// something is stuck, which this bounds.</summary>
+    private static readonly TimeSpan ThreadsStopWithin = TimeSpan.FromSeconds(10);
+
+    private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _terminateStarted;
+
     private readonly List<(PythonWorker Worker, int? ExitCode, long Serial)> _crashes = [];
     private long _markerSerial;
     private volatile bool _resultLockLost;
@@ -168,9 +175,29 @@ public sealed partial class Pool
         ThreadPool.QueueUserWorkItem(_ => TerminateCore());
     }
 
-    /// <summary>pool.py _terminate_pool: stop the C# workers, terminate the Python workers, fail what is left, let the
-    /// task thread out of a full pipe, stop the result thread.</summary>
+    /// <summary>pool.py _terminate_pool, run once (a second caller waits for the first): stop the C# workers,
+    /// terminate the Python workers, fail what is left, let the task thread out of a full pipe, stop the result thread.
+    /// Returns once the workers and the pool's threads are gone, as CPython's <c>terminate()</c> does, so a
+    /// <see cref="Join"/> after it has nothing left to wait for.</summary>
     private void TerminateCore()
+    {
+        if (Interlocked.Exchange(ref _terminateStarted, 1) != 0)
+        {
+            _terminated.Task.Wait();
+            return;
+        }
+
+        try
+        {
+            TerminateOnce();
+        }
+        finally
+        {
+            _terminated.TrySetResult();
+        }
+    }
+
+    private void TerminateOnce()
     {
         _taskQueue.CompleteAdding();
         List<PythonWorker> workers;
@@ -191,7 +218,7 @@ public sealed partial class Pool
         _csharpWorkers.ForEach(w => w.Join(TimeSpan.FromMilliseconds(500)));
         var drain = new byte[64 * 1024];
         var until = Stopwatch.GetTimestamp() + (5 * Stopwatch.Frequency);
-        while (_taskThread.ThreadState != System.Threading.ThreadState.Unstarted && _taskThread.IsAlive && Stopwatch.GetTimestamp() < until)
+        while (Started(_taskThread) && _taskThread.IsAlive && Stopwatch.GetTimestamp() < until)
         {
             DrainOnce(drain);
             _taskThread.Join(10);
@@ -206,11 +233,39 @@ public sealed partial class Pool
             }
         }
 
-        if (_handlerThread.ThreadState == System.Threading.ThreadState.Unstarted || !_handlerThread.IsAlive)
+        StopResultThreadAfterWorkers(workers);
+    }
+
+    /// <summary>
+    /// Ends the result thread once the workers are gone. Not with CPython's sentinel: it is written under the result
+    /// pipe's write lock, and a worker terminated between writing its result and releasing that lock (the caller got
+    /// the result and terminated at once: <c>with Pool(1) as p: p.apply(f)</c>) leaves it taken for ever, so the
+    /// sentinel never came and every join after terminate waited out its bound. With the workers dead and the worker
+    /// handler (the only other writer) ended, this process holds the pipe's last write end: closing it ends the result
+    /// thread's read at end of stream, whoever held the lock.
+    /// </summary>
+    private void StopResultThreadAfterWorkers(List<PythonWorker> workers)
+    {
+        var current = Thread.CurrentThread;
+        if (Started(_handlerThread) && _handlerThread != current && !_handlerThread.Join(ThreadsStopWithin))
         {
-            StopResultThread();
+            return;   // still writing markers (a stuck worker start): Dispose releases the pipe later
+        }
+
+        if (workers.Any(w => w.Process.IsAlive))
+        {
+            StopResultThread();   // a worker that outlived SIGKILL still holds a write end: try the sentinel
+            return;
+        }
+
+        _outqueue.Writer.Close();
+        if (Started(_resultThread) && _resultThread != current)
+        {
+            _resultThread.Join(ThreadsStopWithin);
         }
     }
+
+    private static bool Started(Thread thread) => thread.ThreadState != System.Threading.ThreadState.Unstarted;
 
     private unsafe void DrainOnce(byte[] buffer)
     {

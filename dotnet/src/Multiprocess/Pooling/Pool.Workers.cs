@@ -54,7 +54,12 @@ public sealed partial class Pool
         }
         finally
         {
-            StopResultThread();
+            // After close, the workers have exited and released the result pipe's lock: CPython's sentinel. After
+            // terminate, TerminateCore ends the result thread once this thread is gone.
+            if (!IsTerminating)
+            {
+                StopResultThread();
+            }
         }
     }
 

@@ -188,7 +188,8 @@ public sealed partial class Pool : IDisposable
     }
 
     /// <summary>Stops at once (CPython <c>terminate()</c>): Python workers are terminated, C# workers stop after their
-    /// current task, and every unfinished call fails with a <see cref="ProcessException"/>.</summary>
+    /// current task, and every unfinished call fails with a <see cref="ProcessException"/>. Returns once the workers
+    /// and the pool's threads have ended (a second call waits for the first).</summary>
     public void Terminate()
     {
         _state = (int)PoolState.Terminate;
@@ -214,14 +215,11 @@ public sealed partial class Pool : IDisposable
                && _csharpWorkers.All(w => w.Join(Left()));
     }
 
-    /// <summary>Terminates (as CPython's context manager does), waits briefly, and releases the queues.</summary>
+    /// <summary>Terminates (as CPython's context manager does; a terminate already under way is waited for), waits
+    /// briefly for anything stuck, and releases the queues.</summary>
     public void Dispose()
     {
-        if (State != PoolState.Terminate)
-        {
-            Terminate();
-        }
-
+        Terminate();
         Join(TimeSpan.FromSeconds(10));
         ReleaseResources();
     }

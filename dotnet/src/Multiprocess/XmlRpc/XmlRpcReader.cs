@@ -1,21 +1,20 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text;
-using System.Xml;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.XmlRpc;
 
 /// <summary>
-/// CPython's <c>xmlrpc.client.Unmarshaller</c> fed by an <see cref="XmlReader"/> instead of expat, event for event
+/// CPython's <c>xmlrpc.client.Unmarshaller</c> fed by <see cref="XmlScanner"/> instead of expat, event for event
 /// (<c>start</c>, <c>data</c>, <c>end</c>), so it accepts exactly what CPython's <c>loads</c> accepts and builds the
 /// same values: <c>array</c> → <c>List&lt;object?&gt;</c>, <c>struct</c> → <see cref="PyDict"/>, <c>i4</c>/<c>int</c>/<c>i8</c>/...
 /// → <c>long</c> (<see cref="BigInteger"/> beyond), <c>base64</c> → <c>byte[]</c>, <c>dateTime.iso8601</c> →
 /// <see cref="XmlRpcDateTime"/>, <c>bigdecimal</c> → <see cref="PyDecimal"/>, <c>nil</c> → null.
 /// </summary>
 /// <remarks>
-/// Stricter than expat where input may be hostile: no DTD at all (so no entity expansion), no external resources,
-/// a size cap and a nesting cap; every error names the line and column, or the element, where it happened.
+/// Stricter than expat where input may be hostile: no DTD at all (so no entity expansion, no external resource) and a
+/// nesting cap; every error names the line and column, or the element, where it happened.
 /// </remarks>
 internal sealed class XmlRpcReader
 {
@@ -26,57 +25,32 @@ internal sealed class XmlRpcReader
     private string? _type;
 
     /// <summary>Reads a document and returns its params (<c>Unmarshaller.close()</c>).</summary>
-    /// <exception cref="XmlRpcException">Not well-formed XML, a DTD, over a limit, or not XML-RPC.</exception>
-    public static List<object?> ReadParams(Stream document, long maxLength, int maxDepth)
+    /// <exception cref="XmlRpcException">Not UTF-8, not well-formed XML, a DTD, over the nesting limit, or not XML-RPC.</exception>
+    public static List<object?> ReadParams(ReadOnlySpan<byte> document, int maxDepth)
     {
-        var settings = new XmlReaderSettings
-        {
-            DtdProcessing = DtdProcessing.Prohibit,
-            XmlResolver = null,
-            MaxCharactersInDocument = maxLength,
-            MaxCharactersFromEntities = 1024,
-            IgnoreComments = true,
-            IgnoreProcessingInstructions = true,
-            IgnoreWhitespace = false,
-            CheckCharacters = true,
-            CloseInput = false,
-        };
         var reader = new XmlRpcReader();
-        using var xml = XmlReader.Create(document, settings);
-        try
+        var xml = XmlScanner.Create(document);
+        while (xml.Read(reader._data, out var node))
         {
-            while (xml.Read())
+            switch (node)
             {
-                switch (xml.NodeType)
-                {
-                    case XmlNodeType.Element:
-                        if (xml.Depth >= maxDepth)
-                        {
-                            throw At(xml, PyException.Builtin("RecursionError", $"XML-RPC nesting deeper than {maxDepth} elements at <{xml.Name}>"));
-                        }
+                case XmlNode.Element:
+                    if (xml.Depth >= maxDepth)
+                    {
+                        throw At(xml, PyException.Builtin("RecursionError", $"XML-RPC nesting deeper than {maxDepth} elements at <{xml.Name}>"));
+                    }
 
-                        var name = xml.LocalName;
-                        var empty = xml.IsEmptyElement;
-                        reader.Start(xml, name);
-                        if (empty)
-                        {
-                            reader.End(xml, name);
-                        }
+                    reader.Start(xml, xml.Name);
+                    if (xml.IsEmpty)
+                    {
+                        reader.End(xml, xml.Name);
+                    }
 
-                        break;
-                    case XmlNodeType.EndElement:
-                        reader.End(xml, xml.LocalName);
-                        break;
-                    case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace:
-                        reader._data.Append(xml.Value);
-                        break;
-                }
+                    break;
+                case XmlNode.EndElement:
+                    reader.End(xml, xml.Name);
+                    break;
             }
-        }
-        catch (XmlException e)
-        {
-            // expat's wording is "not well-formed (invalid token): line 1, column 7"; XmlReader's message is more precise.
-            throw new XmlRpcException(PyException.Create("xml.parsers.expat", "ExpatError", $"{Trim(e.Message)}: line {e.LineNumber}, column {e.LinePosition}"), e);
         }
 
         return reader.Close();
@@ -100,7 +74,7 @@ internal sealed class XmlRpcReader
         return _stack;
     }
 
-    private void Start(XmlReader xml, string tag)
+    private void Start(XmlScanner xml, string tag)
     {
         if (tag is "array" or "struct")
         {
@@ -116,7 +90,7 @@ internal sealed class XmlRpcReader
         _value = tag == "value";
     }
 
-    private void End(XmlReader xml, string tag)
+    private void End(XmlScanner xml, string tag)
     {
         var data = _data.ToString();
         switch (tag)
@@ -178,7 +152,7 @@ internal sealed class XmlRpcReader
         }
     }
 
-    private PyDict EndStruct(XmlReader xml)
+    private PyDict EndStruct(XmlScanner xml)
     {
         var mark = PopMark();
         var dict = new PyDict();
@@ -222,7 +196,7 @@ internal sealed class XmlRpcReader
         or "value" or "params" or "fault" or "methodName";
 
     /// <summary>Python's <c>int(text)</c>: surrounding whitespace, a sign, digits with single underscores between them.</summary>
-    private static object ParseInt(XmlReader xml, string data)
+    private static object ParseInt(XmlScanner xml, string data)
     {
         var text = data.Trim();
         var digits = StripUnderscores(text.StartsWith('+') || text.StartsWith('-') ? text[1..] : text);
@@ -243,7 +217,7 @@ internal sealed class XmlRpcReader
     }
 
     /// <summary>Python's <c>float(text)</c>: decimal or exponent form, <c>inf</c>/<c>infinity</c>/<c>nan</c> in any case, underscores between digits.</summary>
-    private static double ParseFloat(XmlReader xml, string data)
+    private static double ParseFloat(XmlScanner xml, string data)
     {
         var text = data.Trim();
         var body = text.StartsWith('+') || text.StartsWith('-') ? text[1..] : text;
@@ -288,7 +262,7 @@ internal sealed class XmlRpcReader
     }
 
     /// <summary><c>base64.decodebytes</c> (binascii's non-strict mode): characters outside the alphabet are skipped.</summary>
-    private static byte[] DecodeBase64(XmlReader xml, string data)
+    private static byte[] DecodeBase64(XmlScanner xml, string data)
     {
         var kept = new StringBuilder(data.Length);
         foreach (var c in data)
@@ -314,23 +288,13 @@ internal sealed class XmlRpcReader
         }
         catch (FormatException e)
         {
-            throw new XmlRpcException(PyException.Create("binascii", "Error", $"{e.Message} (in <base64>, {Where(xml)})"), e);
+            throw new XmlRpcException(PyException.Create("binascii", "Error", $"{e.Message} (in <base64>, {xml.Where})"), e);
         }
     }
 
-    private static XmlRpcException At(XmlReader xml, PyException error)
+    private static XmlRpcException At(XmlScanner xml, PyException error)
     {
-        var located = new PyException(error.Type, PyTuple.Create($"{error.Message} ({Where(xml)})"));
+        var located = new PyException(error.Type, PyTuple.Create($"{error.Message} ({xml.Where})"));
         return new XmlRpcException(located);
-    }
-
-    private static string Where(XmlReader xml) =>
-        xml is IXmlLineInfo info && info.HasLineInfo() ? $"line {info.LineNumber}, column {info.LinePosition}" : "position unknown";
-
-    private static string Trim(string message)
-    {
-        // XmlException appends " Line N, position M." to its message; the position is given separately.
-        var cut = message.IndexOf(" Line ", StringComparison.Ordinal);
-        return (cut > 0 ? message[..cut] : message).TrimEnd('.');
     }
 }

@@ -65,14 +65,9 @@ public static class XmlRpcSerializer
     /// <param name="maxDepth">The deepest element nesting accepted.</param>
     /// <returns>The value (arrays as <c>List&lt;object?&gt;</c>, structs as <see cref="PyDict"/>, base64 as <c>byte[]</c>).</returns>
     /// <exception cref="XmlRpcException">Not well-formed, a DTD, over a limit, not XML-RPC, or not exactly one param.</exception>
-    public static unsafe object? Loads(ReadOnlySpan<byte> document, int maxDepth = DefaultMaxDepth * 3)
+    public static object? Loads(ReadOnlySpan<byte> document, int maxDepth = DefaultMaxDepth * 3)
     {
-        List<object?> values;
-        fixed (byte* start = document)
-        {
-            using Stream stream = start is null ? new MemoryStream([], writable: false) : new UnmanagedMemoryStream(start, document.Length);
-            values = XmlRpcReader.ReadParams(stream, maxLength: document.Length + 1L, maxDepth);
-        }
+        var values = XmlRpcReader.ReadParams(document, maxDepth);
 
         // (obj,), method = xmlrpclib.loads(...)
         return values.Count == 1

@@ -3,7 +3,6 @@ using System.Collections;
 using System.Globalization;
 using System.Numerics;
 using System.Text;
-using System.Xml;
 using Multiprocess.Pickle;
 
 namespace Multiprocess.XmlRpc;
@@ -26,25 +25,14 @@ internal sealed class XmlRpcWriter
     private const long MaxInt = int.MaxValue;
     private const long MinInt = int.MinValue;
 
-    private static readonly XmlWriterSettings s_settings = new()
-    {
-        OmitXmlDeclaration = true,
-        ConformanceLevel = ConformanceLevel.Fragment,
-        Encoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
-        NewLineHandling = NewLineHandling.Entitize,
-        CheckCharacters = false,   // checked here, with an error that names the character
-        Indent = false,
-        CloseOutput = false,
-    };
-
-    private readonly XmlWriter _xml;
+    private readonly IBufferWriter<byte> _output;
     private readonly HashSet<object> _memo = new(ReferenceEqualityComparer.Instance);
     private readonly int _maxDepth;
     private int _depth;
 
-    private XmlRpcWriter(XmlWriter xml, int maxDepth)
+    private XmlRpcWriter(IBufferWriter<byte> output, int maxDepth)
     {
-        _xml = xml;
+        _output = output;
         _maxDepth = maxDepth;
     }
 
@@ -52,19 +40,10 @@ internal sealed class XmlRpcWriter
     /// <exception cref="XmlRpcException">The value (or something inside it) has no XML-RPC form.</exception>
     public static void WriteParams(IBufferWriter<byte> output, object? value, int maxDepth)
     {
-        using var stream = new BufferWriterStream(output);
-        using var xml = XmlWriter.Create(stream, s_settings);
-        var writer = new XmlRpcWriter(xml, maxDepth);
-        xml.WriteStartElement("params");
-        xml.WriteWhitespace("\n");
-        xml.WriteStartElement("param");
-        xml.WriteWhitespace("\n");
+        var writer = new XmlRpcWriter(output, maxDepth);
+        writer.Raw("<params>\n<param>\n");
         writer.Dump(value);
-        xml.WriteEndElement();
-        xml.WriteWhitespace("\n");
-        xml.WriteEndElement();
-        xml.WriteWhitespace("\n");
-        xml.Flush();
+        writer.Raw("</param>\n</params>\n");
     }
 
     private void Dump(object? value)
@@ -72,9 +51,7 @@ internal sealed class XmlRpcWriter
         switch (value)
         {
             case null:
-                _xml.WriteStartElement("value");
-                _xml.WriteRaw("<nil/>");   // XmlWriter would write "<nil />"; CPython's bytes are "<nil/>"
-                _xml.WriteEndElement();    // dump_nil writes no line break
+                Raw("<value><nil/></value>");   // dump_nil writes no line break
                 return;
             case bool b:
                 Scalar("boolean", b ? "1" : "0");
@@ -201,57 +178,46 @@ internal sealed class XmlRpcWriter
 
     private void Scalar(string type, string text)
     {
-        _xml.WriteStartElement("value");
-        _xml.WriteStartElement(type);
-        _xml.WriteString(text);
-        _xml.WriteEndElement();
-        _xml.WriteEndElement();
-        _xml.WriteWhitespace("\n");
+        Raw("<value><");
+        Raw(type);
+        Raw(">");
+        Escaped(text);
+        Raw("</");
+        Raw(type);
+        Raw("></value>\n");
     }
 
     /// <summary><c>base64.encodebytes</c>: lines of 76 characters, each ending in a line break.</summary>
     private void Base64(byte[] bytes)
     {
-        _xml.WriteStartElement("value");
-        _xml.WriteStartElement("base64");
-        _xml.WriteWhitespace("\n");
+        Raw("<value><base64>\n");
         const int bytesPerLine = 57; // 76 base64 characters
         for (var i = 0; i < bytes.Length; i += bytesPerLine)
         {
-            _xml.WriteString(Convert.ToBase64String(bytes, i, Math.Min(bytesPerLine, bytes.Length - i)));
-            _xml.WriteWhitespace("\n");
+            Raw(Convert.ToBase64String(bytes, i, Math.Min(bytesPerLine, bytes.Length - i)));
+            Raw("\n");
         }
 
-        _xml.WriteEndElement();
-        _xml.WriteEndElement();
-        _xml.WriteWhitespace("\n");
+        Raw("</base64></value>\n");
     }
 
     private void Array(object identity, IEnumerable<object?> items)
     {
         Enter(identity, "cannot marshal recursive sequences");
-        _xml.WriteStartElement("value");
-        _xml.WriteStartElement("array");
-        _xml.WriteStartElement("data");
-        _xml.WriteWhitespace("\n");
+        Raw("<value><array><data>\n");
         foreach (var item in items)
         {
             Dump(item);
         }
 
-        _xml.WriteEndElement();
-        _xml.WriteEndElement();
-        _xml.WriteEndElement();
-        _xml.WriteWhitespace("\n");
+        Raw("</data></array></value>\n");
         Leave(identity);
     }
 
     private void Struct(object identity, IEnumerable<KeyValuePair<object?, object?>> members)
     {
         Enter(identity, "cannot marshal recursive dictionaries");
-        _xml.WriteStartElement("value");
-        _xml.WriteStartElement("struct");
-        _xml.WriteWhitespace("\n");
+        Raw("<value><struct>\n");
         foreach (var (key, item) in members)
         {
             if (key is not string name)
@@ -259,21 +225,50 @@ internal sealed class XmlRpcWriter
                 throw new XmlRpcException(PyException.Builtin("TypeError", "dictionary key must be string"));
             }
 
-            _xml.WriteStartElement("member");
-            _xml.WriteWhitespace("\n");
-            _xml.WriteStartElement("name");
-            _xml.WriteString(CheckText(name));
-            _xml.WriteEndElement();
-            _xml.WriteWhitespace("\n");
+            Raw("<member>\n<name>");
+            Escaped(CheckText(name));
+            Raw("</name>\n");
             Dump(item);
-            _xml.WriteEndElement();
-            _xml.WriteWhitespace("\n");
+            Raw("</member>\n");
         }
 
-        _xml.WriteEndElement();
-        _xml.WriteEndElement();
-        _xml.WriteWhitespace("\n");
+        Raw("</struct></value>\n");
         Leave(identity);
+    }
+
+    /// <summary>Markup or text that needs no escaping, as UTF-8.</summary>
+    private void Raw(ReadOnlySpan<char> text)
+    {
+        var span = _output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
+        _output.Advance(Encoding.UTF8.GetBytes(text, span));
+    }
+
+    /// <summary>
+    /// CPython's <c>escape</c> (<c>&amp;</c>, <c>&lt;</c>, <c>&gt;</c>), and <c>\r</c> as <c>&amp;#xD;</c> so that it survives the
+    /// receiving parser's line-end normalization.
+    /// </summary>
+    private void Escaped(string text)
+    {
+        var run = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var entity = text[i] switch
+            {
+                '&' => "&amp;",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '\r' => "&#xD;",
+                _ => null,
+            };
+            if (entity is not null)
+            {
+                Raw(text.AsSpan(run, i - run));
+                Raw(entity);
+                run = i + 1;
+            }
+        }
+
+        Raw(text.AsSpan(run));
     }
 
     private void Enter(object identity, string recursiveMessage)
@@ -371,33 +366,5 @@ internal sealed class XmlRpcWriter
         };
         var what = value is PyGlobal g ? $" ({g.FullName}: a class or function reference)" : "";
         return new XmlRpcException(PyException.Builtin("TypeError", $"cannot marshal <class '{cls}'> objects{what}"));
-    }
-
-    /// <summary>A write-only stream into an <see cref="IBufferWriter{T}"/> (XmlWriter writes to streams).</summary>
-    private sealed class BufferWriterStream(IBufferWriter<byte> output) : Stream
-    {
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Write(byte[] buffer, int offset, int count) => output.Write(buffer.AsSpan(offset, count));
-
-        public override void Write(ReadOnlySpan<byte> buffer) => output.Write(buffer);
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

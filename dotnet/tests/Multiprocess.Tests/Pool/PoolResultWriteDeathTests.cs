@@ -48,6 +48,34 @@ public sealed class PoolResultWriteDeathTests
         }
     }
 
+    /// <summary>
+    /// terminate() kills a worker that holds the result queue's write lock, as one does between writing its result and
+    /// releasing the lock (the caller got the result and terminated at once: CPython's
+    /// <c>_TestPool.test_wrapped_exception</c>, <c>with Pool(1) as p: p.apply(f)</c>, then <c>p.join()</c>). The result
+    /// thread must not wait for a sentinel that lock keeps out: terminate returns once the pool's threads have ended,
+    /// as pool.py's <c>_terminate_pool</c> joins them, so a join after it has nothing left to wait for.
+    /// </summary>
+    [Test]
+    public void WorkerTerminatedHoldingResultLock_TerminateReturnsOnceThreadsEnded()
+    {
+        var ready = Path.Combine(Path.GetTempPath(), $"mp-result-lock-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var pool = new Pool(new PoolOptions { Processes = 1, Process = PythonTargets.Options("3.12") });
+        try
+        {
+            var holding = pool.ApplyAsync(PythonTargets.Target("hold_result_lock"), [ready]);
+            Assert.That(SpinWait.SpinUntil(() => File.Exists(ready), HangGuard), Is.True, "the worker holds the result lock");
+
+            Assert.That(Task.Run(pool.Terminate).Wait(HangGuard), Is.True, "terminate returned");
+            Assert.That(pool.Join(TimeSpan.Zero), Is.True, "the pool's threads had ended when terminate returned (the result thread waited for a sentinel the held lock kept out)");
+            Assert.That(async () => await holding, Throws.TypeOf<ProcessException>().With.Message.Contains("terminated"), "the call in the killed worker failed");
+            Assert.That(Task.Run(pool.Dispose).Wait(HangGuard), Is.True, "the pool disposes");
+        }
+        finally
+        {
+            File.Delete(ready);
+        }
+    }
+
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int LibcKill(int pid, int signal);
 }

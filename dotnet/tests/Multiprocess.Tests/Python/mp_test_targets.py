@@ -219,3 +219,17 @@ def die_mid_result_write(ready_path):
         f.write(str(os.getpid()))
     os.rename(ready_path + ".tmp", ready_path)
     time.sleep(120)
+
+
+def hold_result_lock(ready_path):
+    """In a pool worker: takes the result queue's write lock and keeps it, as a worker does between writing its result
+    and releasing the lock (SimpleQueue.put), says so by creating ready_path (holding its pid), and waits there to be
+    terminated: terminate() then kills a worker that holds the lock."""
+    f = sys._getframe(1)
+    while f is not None and f.f_code.co_name != "worker":
+        f = f.f_back
+    f.f_locals["outqueue"]._wlock.acquire()
+    with open(ready_path + ".tmp", "w") as out:
+        out.write(str(os.getpid()))
+    os.rename(ready_path + ".tmp", ready_path)
+    time.sleep(120)

@@ -80,12 +80,66 @@ public class XmlRpcCodecTests
     [TestCase("<params><param><value><string>a\u0001b</string></value></param></params>", "xml.parsers.expat.ExpatError: ")]
     [TestCase("<params><param><value><base64>QQ=</base64></value></param></params>", "binascii.Error: Incorrect padding")]
     [TestCase("<fault><value><struct><member><name>faultCode</name><value><int>4</int></value></member><member><name>faultString</name><value>boom</value></member></struct></value></fault>", "xmlrpc.client.Fault: <Fault 4: 'boom'>")]
-    [TestCase("", "xml.parsers.expat.ExpatError: Root element is missing")]
+    [TestCase("", "xml.parsers.expat.ExpatError: no element found")]
     [TestCase("<params><param><value><struct><member><name>a</name></member></struct></value></param></params>", "IndexError: ")]
     public void Loads_BadDocument_FailsWithCPythonsErrorAndAPosition(string xml, string start)
     {
         var e = Assert.Throws<XmlRpcException>(() => Load(xml));
         Assert.That(e!.Message, Does.StartWith(start));
+    }
+
+    [Test]
+    public void Loads_XmlThatCPythonsExpatAccepts_IsRead()
+    {
+        Assert.Multiple(() =>
+        {
+            // Comments, processing instructions, attributes (ignored), spaces in tags, a BOM, CRLF line ends.
+            Assert.That(Load("\uFEFF<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<!-- c --><params a='1' b=\"&amp;\" ><?pi x?><param >"
+                             + "<value><string>a\r\nb\rc</string ></value></param></params >\n<!-- end -->\n"), Is.EqualTo("a\nb\nc"));
+            Assert.That(Load(Params("<value><string>&quot;&apos;&#65;&#x42;]]</string></value>")), Is.EqualTo("\"'AB]]"));
+            Assert.That(Load(Params("<value><string>x<![CDATA[a\r\n]]]]>y</string></value>")), Is.EqualTo("xa\n]]y"));
+            Assert.That(Load(Params("<value><string>\u00e9\U0001F600</string></value>")), Is.EqualTo("\u00e9\U0001F600"));
+            Assert.That(Load(Params("<value><\u00e9l\u00e8ve:nil/></value>")), Is.Null);
+        });
+    }
+
+    [TestCase("<params><param><value><string>&bogus;</string></value></param></params>", "undefined entity &bogus;: line 1, column 31")]
+    [TestCase("<params><param><value><string>&#0;</string></value></param></params>", "reference to invalid character number")]
+    [TestCase("<params><param><value><string>&#xD800;</string></value></param></params>", "reference to invalid character number")]
+    [TestCase("<params><param><value><string>a & b</string></value></param></params>", "not well-formed (invalid token)")]
+    [TestCase("<params><param><value><string>]]></string></value></param></params>", "not well-formed (invalid token): ']]>' in text")]
+    [TestCase("<params></params><params/>", "junk after document element")]
+    [TestCase("<params></params>x", "junk after document element")]
+    [TestCase("x<params></params>", "not well-formed (invalid token): line 1, column 1")]
+    [TestCase("<params a='1' a='2'></params>", "duplicate attribute")]
+    [TestCase("<params a='<'></params>", "not well-formed (invalid token)")]
+    [TestCase("<params a='1'b='2'></params>", "not well-formed (invalid token)")]
+    [TestCase("<params><!-- a -- b --></params>", "not well-formed (invalid token)")]
+    [TestCase("<params><!-- a </params>", "unclosed token")]
+    [TestCase("<params><![CDATA[ a </params>", "unclosed CDATA section")]
+    [TestCase("<params>\n<?xml version='1.0'?></params>", "XML or text declaration not at start of entity: line 2, column 1")]
+    [TestCase("<![CDATA[x]]><params/>", "syntax error")]
+    [TestCase("<params><param>", "no element found")]
+    [TestCase("<params><1a/></params>", "not well-formed (invalid token): line 1, column 10")]
+    [TestCase("<params", "unclosed token")]
+    [TestCase("<params></params", "unclosed token")]
+    [TestCase("<params>\uFFFE</params>", "not well-formed (invalid token): the character U+FFFE")]
+    public void Loads_NotWellFormed_FailsAsExpatDoes(string xml, string message)   // expat's messages; columns 1-based here
+    {
+        var e = Assert.Throws<XmlRpcException>(() => Load(xml));
+        Assert.That(e!.Message, Does.StartWith("xml.parsers.expat.ExpatError: " + message));
+    }
+
+    // CPython 3.12's bytes.decode('utf-8') messages for the same bytes (_xml_loads decodes before parsing).
+    [TestCase(new byte[] { 0x80, 0x04 }, "byte 0x80 in position 0: invalid start byte")]
+    [TestCase(new byte[] { 0x3C, 0x61, 0xFF }, "byte 0xff in position 2: invalid start byte")]
+    [TestCase(new byte[] { 0x3C, 0xC3, 0x28 }, "byte 0xc3 in position 1: invalid continuation byte")]
+    [TestCase(new byte[] { 0x3C, 0xE2, 0x82 }, "bytes in position 1-2: unexpected end of data")]
+    [TestCase(new byte[] { 0x3C, 0xE2 }, "byte 0xe2 in position 1: unexpected end of data")]
+    public void Loads_NotUtf8_FailsAsCPythonsDecodeDoes(byte[] document, string message)
+    {
+        var e = Assert.Throws<XmlRpcException>(() => XmlRpcSerializer.Loads(document));
+        Assert.That(e!.Message, Is.EqualTo("UnicodeDecodeError: 'utf-8' codec can't decode " + message));
     }
 
     [Test]

@@ -271,9 +271,8 @@ internal sealed class ServedPool : Referent, IDisposable
     {
         if (_pool.IsTerminating)
         {
-            // After terminate nothing is left to wait for but the pool's threads; a worker killed while writing a
-            // result can leave the result thread blocked for ever, so the join is bounded: wait up to 10 s, then
-            // release the pool's pipes, which ends any thread still reading them (Pool.Dispose).
+            // terminate() returned once the workers and the pool's threads were gone (pool.py _terminate_pool joins
+            // them too): nothing is left to wait for, so release the pool's pipes now (Pool.Dispose).
             _pool.Dispose();
             return;
         }
