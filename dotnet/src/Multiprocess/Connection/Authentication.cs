@@ -20,6 +20,9 @@ namespace Multiprocess.Connection;
 /// 5.                  send R_s               ─►  receive R_s, verify
 /// 6.                  receive '#WELCOME#'    ◄─   send '#WELCOME#' or '#FAILURE#'
 /// </code>
+/// This engine's client sends step 4 in the same write as step 2 (<see cref="AuthenticateAsClient"/>), and its server,
+/// finding that challenge already there, sends steps 3 and 5 in one write: two round trips instead of three, the same
+/// bytes read by each side in the same order, so either end may be Python's.
 /// Every receive is limited to 256 bytes (<c>recv_bytes(256)</c>). Failures: a wrong key is
 /// <see cref="AuthenticationException"/> on both sides; a peer that closes is <see cref="EndOfStreamException"/>;
 /// a truncated frame or a frame above 256 bytes is <see cref="IOException"/>; a silent peer is
@@ -85,7 +88,41 @@ public static partial class Authentication
     {
         ArgumentNullException.ThrowIfNull(connection);
         var deadline = Deadline.From(timeout ?? DefaultTimeout);
-        DeliverChallenge(connection, authKey, DefaultDigest, deadline);
+        var message = CreateChallengeMessage(DefaultDigest);
+        connection.SendBytes([.. ChallengePrefix, .. message]);                 // '#CHALLENGE#' + {digest} + 40 random
+        var response = Receive(connection, deadline, "the response to our challenge");
+        try
+        {
+            VerifyResponse(authKey, message, response);
+        }
+        catch (AuthenticationException)
+        {
+            SendFailure(connection);
+            throw;
+        }
+
+        // A client that sent its challenge right behind its response (this engine's Client) gets the verdict and
+        // the answer in one write: it wakes once for both.
+        if (connection.HasBufferedInput)
+        {
+            var challenge = Receive(connection, deadline, "a challenge ('#CHALLENGE#' + message)");
+            byte[] answer;
+            try
+            {
+                answer = CreateResponse(authKey, CheckChallenge(challenge));
+            }
+            catch (AuthenticationException)
+            {
+                connection.SendBytes(Welcome);  // as Python's server: the verdict first, then the failure to answer
+                throw;
+            }
+
+            connection.SendBytesPair(Welcome, answer);
+            CheckVerdict(Receive(connection, deadline, "'#WELCOME#' or '#FAILURE#'"));
+            return;
+        }
+
+        connection.SendBytes(Welcome);
         AnswerChallenge(connection, authKey, deadline);
     }
 
@@ -97,12 +134,34 @@ public static partial class Authentication
     /// <exception cref="EndOfStreamException">The peer closed the connection.</exception>
     /// <exception cref="IOException">A truncated frame, a frame above 256 bytes, or an OS error.</exception>
     /// <exception cref="TimeoutException">The handshake did not finish in time.</exception>
+    /// <remarks>
+    /// Our challenge goes out right behind our response, in the same write, instead of after the server's verdict:
+    /// every server reads it only once it has sent its verdict (Python's <c>deliver_challenge</c> then
+    /// <c>answer_challenge</c>), so the bytes each side reads are Python's, and the handshake takes two round trips
+    /// instead of three. A server that rejects our response closes with our challenge unread; we read its
+    /// '#FAILURE#' first all the same.
+    /// </remarks>
     public static void AuthenticateAsClient(Connection connection, ReadOnlySpan<byte> authKey, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         var deadline = Deadline.From(timeout ?? DefaultTimeout);
-        AnswerChallenge(connection, authKey, deadline);
-        DeliverChallenge(connection, authKey, DefaultDigest, deadline);
+        var challenge = Receive(connection, deadline, "a challenge ('#CHALLENGE#' + message)");
+        var response = CreateResponse(authKey, CheckChallenge(challenge));
+        var message = CreateChallengeMessage(DefaultDigest);
+        connection.SendBytesPair(response, [.. ChallengePrefix, .. message]);
+        CheckVerdict(Receive(connection, deadline, "'#WELCOME#' or '#FAILURE#'"));
+        var theirs = Receive(connection, deadline, "the response to our challenge");
+        try
+        {
+            VerifyResponse(authKey, message, theirs);
+        }
+        catch (AuthenticationException)
+        {
+            SendFailure(connection);
+            throw;
+        }
+
+        connection.SendBytes(Welcome);
     }
 
     private static void DeliverChallenge(Connection connection, ReadOnlySpan<byte> authKey, string digestName, long deadline)

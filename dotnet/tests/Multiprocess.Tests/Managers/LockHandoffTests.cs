@@ -8,7 +8,8 @@ namespace Multiprocess.Tests.Managers;
 /// <summary>
 /// A Lock, RLock or Semaphore released while another client waits in acquire is handed over, and the waiter's
 /// client is answered by the releasing thread at once: exactly one <c>('#RETURN', True)</c>, then its next call
-/// is answered as usual.
+/// is answered as usual. The waiting thread sleeps on its client's socket until the next request (Waiter's
+/// AwaitNextRequest): a client that sends before its answer, or hangs up, is still served in order.
 /// </summary>
 public class LockHandoffTests
 {
@@ -57,5 +58,59 @@ public class LockHandoffTests
         Assert.That(Request(b, ident, "acquire"), Is.EqualTo(True));
         Assert.That(Request(b, ident, "release"), Is.EqualTo(None));
         Assert.That(b.Poll(TimeSpan.FromMilliseconds(50)), Is.False);
+    }
+
+    [TestCase("Lock")]
+    [TestCase("Semaphore")]
+    public void WaiterThatSendsBeforeItsAnswer_IsAnsweredInOrder(string typeId)
+    {
+        using var server = new SyncManagerServer($"@handoff-test-{Environment.ProcessId}-{Guid.NewGuid():N}", Key);
+        server.Start();
+        var ident = typeId == "Semaphore" ? Create(server.BoundAddress, Key, typeId, 1L) : Create(server.BoundAddress, Key, typeId);
+        using var a = Proxy(server.BoundAddress, Key, "a");
+        using var b = Proxy(server.BoundAddress, Key, "b");
+        Assert.That(Request(a, ident, "acquire"), Is.EqualTo(True));
+        b.SendBytes(PickleSerializer.Dumps(PyTuple.Create(ident, "acquire", PyTuple.Empty, new PyDict())));
+        b.SendBytes(PickleSerializer.Dumps(PyTuple.Create(ident, "acquire", PyTuple.Create(false), new PyDict())));
+        Assert.That(b.Poll(TimeSpan.FromMilliseconds(100)), Is.False, "b waits while a holds it");
+        Assert.That(Request(a, ident, "release"), Is.EqualTo(None));
+        Assert.That(PickleSerializer.Loads(b.RecvBytes(null, TimeSpan.FromSeconds(10))), Is.EqualTo(True), "b's acquire first");
+        Assert.That(PickleSerializer.Loads(b.RecvBytes(null, TimeSpan.FromSeconds(10))), Is.EqualTo(PyTuple.Create("#RETURN", false)), "then its non-blocking acquire, while it holds it");
+        Assert.That(Request(b, ident, "release"), Is.EqualTo(None));
+        Assert.That(Request(a, ident, "acquire", PyTuple.Create(false)), Is.EqualTo(True));
+        Assert.That(b.Poll(TimeSpan.FromMilliseconds(50)), Is.False, "no reply left over");
+    }
+
+    [TestCase("Lock", false)]
+    [TestCase("Lock", true)]
+    [TestCase("RLock", true)]
+    [TestCase("Semaphore", true)]
+    public void WaiterWhoseClientHangsUp_DoesNotKeepIt(string typeId, bool releaseFirst)
+    {
+        using var server = new SyncManagerServer($"@handoff-test-{Environment.ProcessId}-{Guid.NewGuid():N}", Key);
+        server.Start();
+        var ident = typeId == "Semaphore" ? Create(server.BoundAddress, Key, typeId, 1L) : Create(server.BoundAddress, Key, typeId);
+        using var a = Proxy(server.BoundAddress, Key, "a");
+        using var c = Proxy(server.BoundAddress, Key, "c");
+        Assert.That(Request(a, ident, "acquire"), Is.EqualTo(True));
+        var b = Proxy(server.BoundAddress, Key, "b");
+        b.SendBytes(PickleSerializer.Dumps(PyTuple.Create(ident, "acquire", PyTuple.Empty, new PyDict())));
+        Assert.That(b.Poll(TimeSpan.FromMilliseconds(100)), Is.False, "b waits while a holds it");
+        if (releaseFirst)
+        {
+            // Handed to b, whose answer finds its socket closed: b never heard of it, so it is given back.
+            b.Dispose();
+            Assert.That(Request(a, ident, "release"), Is.EqualTo(None));
+        }
+        else
+        {
+            // b is gone before the release: its wait ends, and the release frees the lock.
+            b.Dispose();
+            Assert.That(SpinWait.SpinUntil(() => server.ActiveConnections <= 2, 30_000), Is.True, "b's connection never ended");
+            Assert.That(Request(a, ident, "release"), Is.EqualTo(None));
+        }
+
+        Assert.That(Request(c, ident, "acquire", PyTuple.Create(true, 30.0)), Is.EqualTo(True), "c gets it: b did not keep it");
+        Assert.That(Request(c, ident, "release"), Is.EqualTo(None));
     }
 }

@@ -19,6 +19,7 @@ public sealed class SharedCallContext
     private volatile Waiter? _waiter;
     private volatile bool _aborted;
     private Action<object?>? _replySender;
+    private Func<int, bool>? _inputWaiter;
     private int _replySent;
     private int _earlyOutcome;
 
@@ -99,13 +100,25 @@ public sealed class SharedCallContext
         }
     }
 
-    /// <summary>Records the waiter a blocking call sleeps on, so <see cref="Abort"/> can wake it.</summary>
     /// <summary>
     /// Lets another thread send this client's reply while the client's own thread is still blocked in the call
     /// (<see cref="Waiter.Grant"/>): a lock handed over on release answers its waiter at once, so the waiter's
     /// wake-up is off the path between one client's release and the next client's acquire.
     /// </summary>
     internal void SetReplySender(Action<object?> sender) => _replySender = sender;
+
+    /// <summary>
+    /// Lets a call whose answer another thread sends (<see cref="SetReplySender"/>) wait for the client's next
+    /// request instead of for that thread (<see cref="Waiter"/>): <paramref name="waiter"/> waits up to the given
+    /// milliseconds for input or hang-up on the client's connection, true when there is some.
+    /// </summary>
+    internal void SetInputWaiter(Func<int, bool> waiter) => _inputWaiter = waiter;
+
+    /// <summary>Gets whether a blocked acquire may sleep on the client's connection (both senders of its answer exist).</summary>
+    internal bool CanAwaitNextRequest => _replySender is not null && _inputWaiter is not null;
+
+    /// <summary>Waits up to <paramref name="milliseconds"/> for input or hang-up on the client's connection.</summary>
+    internal bool WaitForInput(int milliseconds) => _inputWaiter!(milliseconds);
 
     /// <summary>Claims the reply of the current call for an early send; false if this client cannot be answered so.</summary>
     internal bool ClaimEarlyReply()
@@ -161,6 +174,7 @@ public sealed class SharedCallContext
     /// <summary>Gets whether a call on this connection is blocked (waiting for a lock, an item, an event...): what tests wait for instead of sleeping.</summary>
     internal bool IsBlocked => _waiter is not null;
 
+    /// <summary>Records the waiter a blocking call sleeps on, so <see cref="Abort"/> can wake it.</summary>
     internal void SetWaiter(Waiter? waiter)
     {
         _waiter = waiter;

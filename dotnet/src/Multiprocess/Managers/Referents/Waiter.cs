@@ -12,14 +12,14 @@ internal sealed class Waiter
 
     private readonly object _gate = new();
     private bool _signaled;
+    private bool _aborted;
+    private bool _finished;
 
     /// <summary>Gets or sets who waits, for locks that hand ownership straight to a waiter.</summary>
     public SharedCallContext? Context { get; set; }
 
     /// <summary>Gets or sets how much the waiter asked for (an RLock's recursion count to restore).</summary>
     public long Count { get; set; }
-    private bool _aborted;
-    private bool _finished;
 
     /// <summary>Gets or sets a value indicating whether the waiting call is a client's acquire, answered True when granted.</summary>
     public bool RepliesTrue { get; set; }
@@ -83,6 +83,11 @@ internal sealed class Waiter
         context.SetWaiter(this);
         try
         {
+            if (RepliesTrue && context.CanAwaitNextRequest && AwaitNextRequest(context, deadline) is { } outcome)
+            {
+                return outcome;
+            }
+
             lock (_gate)
             {
                 while (!_signaled)
@@ -115,6 +120,52 @@ internal sealed class Waiter
             }
 
             context.SetWaiter(null);
+        }
+    }
+
+    /// <summary>
+    /// The wait of a client's acquire that <see cref="Grant"/> answers itself: the grant sends the client its
+    /// <c>True</c>, so this thread has nothing to do until the client's next request (its release) arrives, and it
+    /// sleeps for that on the client's socket (poll(2) for input) instead of on a monitor that the grant would have
+    /// to wake: one thread wake-up per hand-off, not two. Input before any grant means the client hung up, or sent a
+    /// request before its answer; the monitor wait then takes over (the input stays unread).
+    /// </summary>
+    /// <returns>True once granted; false at the deadline; null: input came first, wait on the monitor.</returns>
+    private bool? AwaitNextRequest(SharedCallContext context, Deadline deadline)
+    {
+        while (true)
+        {
+            if (Volatile.Read(ref _aborted) || context.Aborted)
+            {
+                throw new SessionAbortedException();
+            }
+
+            // A grant to a client that keeps the lock long ends this wait at the next check: the thread goes back to
+            // the serve loop, which parks the connection.
+            var ms = deadline.RemainingMilliseconds(PeerCheckInterval);
+            var input = ms > 0 && context.WaitForInput(ms);
+            lock (_gate)
+            {
+                if (_signaled)
+                {
+                    return true;
+                }
+            }
+
+            if (ms == 0)
+            {
+                return false;
+            }
+
+            if (input)
+            {
+                if (context.Aborted || context.IsPeerGone())
+                {
+                    throw new SessionAbortedException();
+                }
+
+                return null;
+            }
         }
     }
 }

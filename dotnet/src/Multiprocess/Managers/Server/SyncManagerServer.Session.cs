@@ -191,6 +191,7 @@ public sealed partial class SyncManagerServer
         {
             var context = owner._server.NewContext(name, PeerGone);
             context.SetReplySender(value => Send(Reply.Return(value)));
+            context.SetInputWaiter(AwaitInput);
             _context = context;
             _name = name;
             _input = new FrameBuffer(owner._options.TcpQuickAck ? connection.AcknowledgeNow : null);
@@ -373,6 +374,19 @@ public sealed partial class SyncManagerServer
             if (owner._options.TcpQuickAck)
             {
                 connection.AcknowledgeNow();
+            }
+        }
+
+        /// <summary>Waits up to <paramref name="milliseconds"/> for the client's next request or hang-up (a closed connection counts).</summary>
+        private bool AwaitInput(int milliseconds)
+        {
+            try
+            {
+                return connection.Poll(TimeSpan.FromMilliseconds(milliseconds));
+            }
+            catch (ObjectDisposedException)
+            {
+                return true;
             }
         }
 

@@ -1,0 +1,160 @@
+"""CPU per proxy call of the `shim` suite's steady-state case (dict set/get + Queue put/get from N spawned workers),
+split into the clients' part and the server's, for the stdlib's manager and the shim's two server modes: figures the
+machine's load does not stretch as it does wall time (docs/native.md, "Steady state: where the CPU goes").
+
+    PYTHONPATH=python python3.12 scripts/measure-shim-cpu.py [--workers 1,2,4] [--iterations 2000] [--rounds 3]
+                                                             [--impl stdlib,process,inprocess]
+
+One fresh interpreter per (impl, workers) so that each manager is alone in its process: the server's CPU is the
+server process's utime+stime (stdlib, shim 'process') or this process's own (shim 'inprocess': its main thread only
+waits meanwhile); each worker reports its own utime+stime over its loop. Prints one JSON line per (impl, workers):
+medians over the rounds of client and server CPU µs/call (and their system-time part), wall µs/call, and the
+throughput the machine's cores allow at most: cores / (client + server CPU per call), for the stdlib also at most
+1 / its server's CPU per call (one GIL). /proc's CPU times tick every 10 ms: keep iterations x workers x 4 calls
+well above 1000.
+
+MEASURE_STRACE=1 adds `strace -c -f` on the server's threads over the first counted round (syscalls per call, on
+stderr); MEASURE_ATTACH='perf record -g -o FILE -p {pid}' attaches that command instead.
+"""
+import argparse
+import json
+import multiprocessing as mp
+import os
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+CALLS = 4
+
+
+def worker(d, q, key, iterations, ready, go, results):
+    d[key] = -1
+    d[key]
+    q.put(-1)
+    q.get()
+    ready.put(key)
+    go.wait()
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.monotonic()
+    for i in range(iterations):
+        d[key] = i
+        d[key]
+        q.put(i)
+        q.get()
+    t1 = time.monotonic()
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    results.put((t0, t1, r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime, r1.ru_stime - r0.ru_stime))
+
+
+def cpu_of(pid):
+    """(utime+stime, stime) of a process in seconds, from /proc/PID/stat."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tick, int(fields[12]) / tick
+
+
+def attach(pid, r):
+    """In the first counted round only: MEASURE_STRACE=1 runs strace -c on every thread of the server's process PID;
+    MEASURE_ATTACH='perf record -g -o F -p {pid}' (say) runs that command instead. Attached before returning; the
+    round ends it with SIGINT."""
+    if r != 1 or not (os.environ.get("MEASURE_STRACE") or os.environ.get("MEASURE_ATTACH")):
+        return None
+    if os.environ.get("MEASURE_ATTACH"):
+        args = os.environ["MEASURE_ATTACH"].format(pid=pid).split()
+    else:
+        tids = sorted(int(t) for t in os.listdir("/proc/%d/task" % pid))
+        args = ["strace", "-c", "-f"] + [a for t in tids for a in ("-p", str(t))]
+    tracer = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    return tracer
+
+
+def self_cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime, r.ru_stime
+
+
+def one(impl, workers, iterations, rounds):
+    ctx = mp.get_context("spawn")
+    if impl == "stdlib":
+        m = ctx.Manager()
+        server = lambda: cpu_of(m._process.pid)  # noqa: E731
+        server_pid = m._process.pid
+    else:
+        os.environ["MULTIPROCESS_DOTNET_SERVER"] = impl
+        import multiprocess_dotnet
+        m = multiprocess_dotnet.Manager()
+        if impl == "process":
+            server = lambda: cpu_of(m._process.pid)  # noqa: E731
+            server_pid = m._process.pid
+        else:
+            server = self_cpu
+            server_pid = os.getpid()
+    d, q = m.dict(), m.Queue()
+    out = []
+    for r in range(rounds + 1):
+        ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+        procs = [ctx.Process(target=worker, args=(d, q, k, iterations, ready, go, results), daemon=True)
+                 for k in range(workers)]
+        for p in procs:
+            p.start()
+        for _ in range(workers):
+            ready.get(timeout=120)
+        tracer = attach(server_pid, r)
+        s0 = server()
+        go.set()
+        spans = [results.get(timeout=600) for _ in range(workers)]
+        s1 = server()
+        if tracer is not None:
+            tracer.send_signal(signal.SIGINT)
+            sys.stderr.write("%s, %d workers, server syscalls over %d calls:\n%s\n"
+                             % (impl, workers, CALLS * iterations * workers, tracer.communicate()[1]))
+        for p in procs:
+            p.join(60)
+        calls = CALLS * iterations * workers
+        wall = max(s[1] for s in spans) - min(s[0] for s in spans)
+        if r > 0:
+            out.append((sum(s[2] for s in spans) / calls * 1e6, (s1[0] - s0[0]) / calls * 1e6, wall / calls * 1e6,
+                        sum(s[3] for s in spans) / calls * 1e6, (s1[1] - s0[1]) / calls * 1e6))
+    m.shutdown()
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--workers", default="1,2,4")
+    ap.add_argument("--iterations", type=int, default=2000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--impl", default="stdlib,process,inprocess")
+    ap.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(one(args.one[0], int(args.one[1]), args.iterations, args.rounds)))
+        return
+    cores = os.cpu_count()
+    for w in [int(x) for x in args.workers.split(",")]:
+        for impl in args.impl.split(","):
+            out = subprocess.run([sys.executable, __file__, "--one", impl, str(w), "--iterations",
+                                  str(args.iterations), "--rounds", str(args.rounds)],
+                                 check=True, stdout=subprocess.PIPE, text=True, timeout=900).stdout
+            rows = json.loads(out.strip().splitlines()[-1])
+            client = statistics.median(r[0] for r in rows)
+            server = statistics.median(r[1] for r in rows)
+            wall = statistics.median(r[2] for r in rows)
+            client_sys = statistics.median(r[3] for r in rows)
+            server_sys = statistics.median(r[4] for r in rows)
+            bound = cores / (client + server) * 1e6
+            if impl == "stdlib":
+                bound = min(bound, 1e6 / server)
+            print(json.dumps({"impl": impl, "workers": w, "client_us": round(client, 2), "server_us": round(server, 2),
+                              "client_sys_us": round(client_sys, 2), "server_sys_us": round(server_sys, 2),
+                              "wall_us": round(wall, 2), "ops_per_s": round(1e6 / wall),
+                              "cpu_bound_ops_per_s": round(bound), "load": os.getloadavg()[0]}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
