@@ -7,6 +7,10 @@ public sealed class AsyncResult
 {
     private readonly CeleryClient _client;
 
+    // The ready entry once Get has seen it (Celery's AsyncResult caches it too): the RPC backend hands a ready entry
+    // over once and then forgets it, so that a long-lived client does not keep every result it ever received.
+    private volatile ResultMeta? _ready;
+
     internal AsyncResult(CeleryClient client, string id)
     {
         _client = client;
@@ -18,13 +22,13 @@ public sealed class AsyncResult
 
     /// <summary>Gets the current state (PENDING when the backend knows nothing yet).</summary>
     /// <exception cref="InvalidOperationException">The client has no result backend.</exception>
-    public string State => _client.Backend.GetMeta(Id)?.Status ?? TaskStates.Pending;
+    public string State => Meta?.Status ?? TaskStates.Pending;
 
     /// <summary>Gets a value indicating whether the task is in a ready state.</summary>
     public bool Ready => TaskStates.IsReady(State);
 
     /// <summary>Gets the current entry (null when PENDING).</summary>
-    public ResultMeta? Meta => _client.Backend.GetMeta(Id);
+    public ResultMeta? Meta => _ready ?? _client.Backend.GetMeta(Id);
 
     /// <summary>Waits for the result.</summary>
     /// <param name="timeout">How long to wait.</param>
@@ -33,7 +37,7 @@ public sealed class AsyncResult
     /// <exception cref="CeleryTaskException">The task failed or was revoked.</exception>
     public object? Get(TimeSpan timeout)
     {
-        var meta = _client.Backend.WaitReady(Id, timeout);
+        var meta = _ready ??= _client.Backend.WaitReady(Id, timeout);
         return meta.Status == TaskStates.Success ? meta.Result : throw CeleryTaskException.FromMeta(meta);
     }
 

@@ -13,7 +13,10 @@ public interface IResultBackend : IDisposable
     /// <returns>The entry, or null when nothing is known (PENDING).</returns>
     ResultMeta? GetMeta(string taskId);
 
-    /// <summary>Waits until a task's entry is ready (SUCCESS, FAILURE, REVOKED).</summary>
+    /// <summary>
+    /// Waits until a task's entry is ready (SUCCESS, FAILURE, REVOKED). A backend without a store of its own (RPC) hands
+    /// the ready entry over and forgets it: <see cref="AsyncResult"/> keeps it.
+    /// </summary>
     /// <param name="taskId">The id.</param>
     /// <param name="timeout">How long.</param>
     /// <returns>The entry.</returns>

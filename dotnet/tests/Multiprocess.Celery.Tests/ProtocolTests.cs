@@ -36,6 +36,26 @@ public sealed class ProtocolTests
         });
     }
 
+    // The repr of a 1 MiB argument is cut at 1024 characters (celery/app/amqp.py argsrepr_maxsize) without being built
+    // whole; the cut text is the one the whole repr gives, quote character included (repr picks " when the text holds
+    // a ' and no ", and that quote may stand past the cut).
+    [TestCase("x", "")]
+    [TestCase("x", "it's")]
+    [TestCase("x", "it's \"quoted\"")]
+    public void Encode_LongArguments_ArgsReprIsTheWholeReprCut(string fill, string tail)
+    {
+        var text = new string(fill[0], 1 << 20) + tail;
+        var bytes = Encoding.ASCII.GetBytes(text);
+        var task = new TaskMessage { Id = "id-1", Task = "t.x", Args = [text, bytes], Kwargs = new Dictionary<string, object?> { ["k"] = text } };
+        var message = TaskMessageCodec.Encode(task, CelerySerializer.Pickle);
+        var args = PyRepr.Repr(new PyTuple(text, bytes));
+        var kwargs = PyRepr.Repr(new PyDict { ["k"] = text });
+        Assert.That(message.Headers["argsrepr"], Is.EqualTo(args[..1021] + "..."));
+        Assert.That(message.Headers["kwargsrepr"], Is.EqualTo(kwargs[..1021] + "..."));
+        var shortTask = new TaskMessage { Id = "id-2", Task = "t.x", Args = [text[..10], bytes[..3]] };
+        Assert.That(TaskMessageCodec.Encode(shortTask, CelerySerializer.Pickle).Headers["argsrepr"], Is.EqualTo("('xxxxxxxxxx', b'xxx')"));
+    }
+
     [TestCase("json")]
     [TestCase("pickle")]
     public void EncodeThenDecode_KeepsTheTask(string serializer)

@@ -21,7 +21,10 @@ namespace Multiprocess.Benchmarks.Suites;
 /// worker's process tree (Celery's prefork parent and its children), and of the broker's, over those samples, from
 /// /proc. Client round trip: send_task + get, one at a time, by each client against the C# worker: the mean per
 /// sample (min and median over samples), and the p50 and p99 of every single round trip (rows "… p50"/"… p99",
-/// the percentile in the median column). Results: Redis backend on Redis, rpc:// on RabbitMQ.
+/// the percentile in the median column). Results: Redis backend on Redis, rpc:// on RabbitMQ. <c>--cases GROUP</c>
+/// runs a part alone and starts only the servers and workers it needs: a broker (<c>rabbitmq</c>), a payload on it
+/// (<c>rabbitmq-trivial</c>, <c>rabbitmq-1mib</c>), or one phase of those (<c>rabbitmq-trivial-worker</c>,
+/// <c>rabbitmq-1mib-client</c>; <c>redis-…</c> likewise).
 /// </remarks>
 public sealed class CelerySuite : IBenchmarkSuite
 {
@@ -36,6 +39,12 @@ public sealed class CelerySuite : IBenchmarkSuite
     public string Name => "celery";
 
     /// <inheritdoc/>
+    public IReadOnlyList<string> CaseGroups { get; } =
+        [.. from b in new[] { "redis", "rabbitmq" }
+            from g in new[] { "", "-trivial", "-trivial-worker", "-trivial-client", "-1mib", "-1mib-worker", "-1mib-client" }
+            select b + g];
+
+    /// <inheritdoc/>
     public IEnumerable<ResultRow> Run(BenchContext context)
     {
         var label = ProbeCelery();
@@ -43,13 +52,15 @@ public sealed class CelerySuite : IBenchmarkSuite
         var pyClient = $"Celery {label} client";
         var loadBefore = MachineLoad.Now();
         var rows = new List<ResultRow>();
-        using (var redis = RedisServer.Start())
+        if (Runs(context, "Redis", null, null))
         {
+            using var redis = RedisServer.Start();
             rows.AddRange(RunBroker(context, "Redis", redis.Url(), redis.Url(), redis.Pid, pyWorker, pyClient));
         }
 
-        using (var rabbit = RabbitServer.Start())
+        if (Runs(context, "RabbitMQ", null, null))
         {
+            using var rabbit = RabbitServer.Start();
             rows.AddRange(RunBroker(context, "RabbitMQ", rabbit.Url, "rpc://", rabbit.Pid, pyWorker, pyClient));
         }
 
@@ -83,26 +94,52 @@ public sealed class CelerySuite : IBenchmarkSuite
             ["celery", "worker", "--broker", broker, "--backend", backend, "--queues", csQueue, "--concurrency", Text(Concurrency),
              "--prefetch-multiplier", "4", "--hostname", $"bench-cs-{tag}@localhost", "--without-heartbeat"]);
         csWorker.WaitForLine("READY", TimeSpan.FromSeconds(60));
-        using var pyWorkerProcess = ChildProcess.Start(
+        var workerPhase = Runs(context, brokerName, null, worker: true);
+        using var pyWorkerProcess = !workerPhase ? null : ChildProcess.Start(
             PythonCelery,
             ["-m", "celery", "-A", "bench_celery", "worker", "-P", "prefork", "-c", Text(Concurrency), "-Q", pyQueue,
              "-n", $"bench-py-{tag}@localhost", "-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
             PeerEnvironment(broker, backend),
             context.ScriptDirectory);
-        pyWorkerProcess.WaitForLine("READY", TimeSpan.FromSeconds(120));
+        pyWorkerProcess?.WaitForLine("READY", TimeSpan.FromSeconds(120));
 
         using var client = new CeleryClient(broker, backend);
         using var pool = new CeleryPool(client) { Timeout = TimeSpan.FromMinutes(5) };
-        var workers = new[] { (Queue: csQueue, Process: csWorker, Impl: "C# worker"), (Queue: pyQueue, Process: pyWorkerProcess, Impl: pyWorker) };
         foreach (var (payload, tasks, roundTrips) in new[] { (Trivial, context.Ops(2000), context.Ops(300)), (Large, context.Ops(40), context.Ops(20)) })
         {
-            var name = payload is null ? "trivial task" : "1 MiB payload";
+            var prefix = $"{PayloadName(payload)}, {brokerName}";
             var bytes = payload is null ? 0 : 2L * payload.Length; // the argument in, the same back as the result
-            rows.AddRange(WorkerThroughput(pool, workers, $"{name}, {brokerName}", payload, tasks, samples, brokerPid, pyWorker, bytes));
-            rows.AddRange(ClientRoundTrips(context, client, csQueue, $"{name}, {brokerName}", payload, roundTrips, samples, broker, backend, pyClient, bytes));
+            var key = payload is null ? "trivial" : "1mib";
+            if (pyWorkerProcess is not null && Runs(context, brokerName, key, worker: true))
+            {
+                var workers = new[] { (Queue: csQueue, Process: csWorker, Impl: "C# worker"), (Queue: pyQueue, Process: pyWorkerProcess, Impl: pyWorker) };
+                rows.AddRange(WorkerThroughput(pool, workers, prefix, payload, tasks, samples, brokerPid, pyWorker, bytes));
+            }
+
+            if (Runs(context, brokerName, key, worker: false))
+            {
+                rows.AddRange(ClientRoundTrips(context, client, csQueue, prefix, payload, roundTrips, samples, broker, backend, pyClient, bytes));
+            }
         }
 
         return rows;
+    }
+
+    private static string PayloadName(string? payload) => payload is null ? "trivial task" : "1 MiB payload";
+
+    // Whether --cases leaves a phase (worker or client; null: either) of a payload ("trivial" or "1mib"; null: either)
+    // on a broker to run.
+    private static bool Runs(BenchContext context, string brokerName, string? payload, bool? worker)
+    {
+        if (context.Cases is not { } group)
+        {
+            return true;
+        }
+
+        var parts = group.Split('-');
+        return parts[0] == brokerName.ToLowerInvariant()
+            && (parts.Length < 2 || payload is null || parts[1] == payload)
+            && (parts.Length < 3 || worker is null || parts[2] == (worker.Value ? "worker" : "client"));
     }
 
     // Worker throughput, the worker's and the broker's CPU per task: one Map of `tasks` per sample onto each worker's
@@ -113,11 +150,14 @@ public sealed class CelerySuite : IBenchmarkSuite
         var wall = workers.Select(_ => new List<double>()).ToArray();
         var cpu = workers.Select(_ => new List<double>()).ToArray();
         var brokerCpu = workers.Select(_ => new List<double>()).ToArray();
+        var counters = new TreeCounters[workers.Length, 3]; // worker, broker, this process (the client), summed over samples
         for (var s = -1; s < samples; s++)
         {
             for (var w = 0; w < workers.Length; w++)
             {
                 pool.Options.Queue = workers[w].Queue;
+                int[] pids = [workers[w].Process.Pid, brokerPid, Environment.ProcessId];
+                var countersBefore = pids.Select(TreeCounters.Read).ToArray();
                 var cpuBefore = TreeCpu(workers[w].Process.Pid);
                 var brokerBefore = TreeCpu(brokerPid);
                 var start = Stopwatch.GetTimestamp();
@@ -125,14 +165,28 @@ public sealed class CelerySuite : IBenchmarkSuite
                 var elapsed = Stopwatch.GetElapsedTime(start);
                 var cpuAfter = TreeCpu(workers[w].Process.Pid);
                 var brokerAfter = TreeCpu(brokerPid);
+                var countersAfter = pids.Select(TreeCounters.Read).ToArray();
                 Check(results, tasks, payload, workers[w].Impl);
                 if (s >= 0)
                 {
                     wall[w].Add(elapsed.TotalNanoseconds / tasks);
                     cpu[w].Add((cpuAfter - cpuBefore).TotalNanoseconds / tasks);
                     brokerCpu[w].Add((brokerAfter - brokerBefore).TotalNanoseconds / tasks);
+                    for (var i = 0; i < pids.Length; i++)
+                    {
+                        counters[w, i] += countersAfter[i] - countersBefore[i];
+                    }
                 }
             }
+        }
+
+        // Figures that depend less on the machine's load than the timings (console only): CPU and context switches per task.
+        var counted = tasks * Math.Max(samples, 1);
+        for (var w = 0; w < workers.Length; w++)
+        {
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"  {prefix}, {workers[w].Impl}, per task: worker {counters[w, 0].Describe(counted)}; broker {counters[w, 1].Describe(counted)}; client {counters[w, 2].Describe(counted)}"));
         }
 
         var rows = new List<ResultRow>();
@@ -266,6 +320,73 @@ public sealed class CelerySuite : IBenchmarkSuite
         }
 
         return TimeSpan.FromSeconds(ticks / (double)ClockTicks);
+    }
+
+    /// <summary>
+    /// A process tree's CPU time (utime+stime) and context switches (every live thread's, voluntary and involuntary:
+    /// the hand-offs between threads and processes a task costs).
+    /// </summary>
+    private readonly record struct TreeCounters(double CpuTicks, long Switches)
+    {
+        public static TreeCounters operator +(TreeCounters a, TreeCounters b) => new(a.CpuTicks + b.CpuTicks, a.Switches + b.Switches);
+
+        public static TreeCounters operator -(TreeCounters a, TreeCounters b) => new(a.CpuTicks - b.CpuTicks, a.Switches - b.Switches);
+
+        public static TreeCounters Read(int pid)
+        {
+            var switches = 0L;
+            foreach (var p in TreePids(pid))
+            {
+                try
+                {
+                    foreach (var task in Directory.EnumerateDirectories($"/proc/{p}/task"))
+                    {
+                        foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                        {
+                            if (line.Contains("ctxt_switches:", StringComparison.Ordinal))
+                            {
+                                switches += long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim(), CultureInfo.InvariantCulture);
+                            }
+                        }
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Ended meanwhile.
+                }
+            }
+
+            return new TreeCounters(TreeCpu(pid).TotalSeconds * ClockTicks, switches);
+        }
+
+        public string Describe(long tasks) => string.Create(
+            CultureInfo.InvariantCulture,
+            $"{CpuTicks / ClockTicks / tasks * 1e6:F0} µs CPU, {(double)Switches / tasks:F1} context switches");
+    }
+
+    private static IEnumerable<int> TreePids(int pid)
+    {
+        yield return pid;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var p) && p != pid)
+            {
+                string stat;
+                try
+                {
+                    stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                }
+                catch (IOException)
+                {
+                    continue;
+                }
+
+                if (int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture) == pid)
+                {
+                    yield return p;
+                }
+            }
+        }
     }
 
     private static readonly long ClockTicks = SysConf(2) is var t and > 0 ? t : 100; // _SC_CLK_TCK

@@ -176,6 +176,9 @@ public sealed class AmqpBroker : ITaskBroker
             AutomaticRecoveryEnabled = true,
             TopologyRecoveryEnabled = true,
             NetworkRecoveryInterval = TimeSpan.FromSeconds(1),
+
+            // Large messages are read in 128 KiB chunks, not the frame reader's 4 KiB.
+            SocketFactory = ReadBufferedTcpClient.Create,
         };
         if (uri.UserInfo.Length > 0)
         {

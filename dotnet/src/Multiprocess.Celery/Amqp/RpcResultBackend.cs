@@ -9,7 +9,8 @@ namespace Multiprocess.Celery.Amqp;
 /// Celery's RPC result backend (celery/backends/rpc.py): each client has a reply queue, named in the <c>reply_to</c>
 /// of the tasks it sends; workers publish <c>{"task_id", "status", "result", "traceback", "children"}</c> to it
 /// through the default exchange, with the task id as <c>correlation_id</c>. States are only known to the client
-/// that sent the task, and only from the moment it sent it.
+/// that sent the task, and only from the moment it sent it; a ready state is forgotten once
+/// <see cref="WaitReady"/> has handed it over (Celery's rpc backend also delivers each result once).
 /// </summary>
 public sealed class RpcResultBackend : IResultBackend
 {
@@ -46,14 +47,16 @@ public sealed class RpcResultBackend : IResultBackend
         var waiter = _waiters.GetOrAdd(taskId, _ => new TaskCompletionSource<ResultMeta>());
         try
         {
-            if (_latest.TryGetValue(taskId, out var meta) && TaskStates.IsReady(meta.Status))
+            if (!_latest.TryGetValue(taskId, out var meta) || !TaskStates.IsReady(meta.Status))
             {
-                return meta;
+                meta = waiter.Task.Wait(timeout)
+                    ? waiter.Task.Result
+                    : throw new TimeoutException($"task {taskId}: not ready after {timeout.TotalSeconds:0.###} s (state {GetMeta(taskId)?.Status ?? TaskStates.Pending})");
             }
 
-            return waiter.Task.Wait(timeout)
-                ? waiter.Task.Result
-                : throw new TimeoutException($"task {taskId}: not ready after {timeout.TotalSeconds:0.###} s (state {GetMeta(taskId)?.Status ?? TaskStates.Pending})");
+            // Handed over (the AsyncResult keeps it): a client that sends for hours keeps no result it has read.
+            _latest.TryRemove(new KeyValuePair<string, ResultMeta>(taskId, meta));
+            return meta;
         }
         finally
         {

@@ -14,7 +14,7 @@ internal sealed class RpcResultPublisher(ITaskBroker broker, CelerySerializer se
 {
     public CelerySerializer Serializer { get; } = serializer;
 
-    public void Store(ResultMeta meta, string? replyTo)
+    public void Store(ResultMeta meta, string? replyTo, byte[]? serialized = null)
     {
         if (string.IsNullOrEmpty(replyTo))
         {
@@ -23,7 +23,7 @@ internal sealed class RpcResultPublisher(ITaskBroker broker, CelerySerializer se
 
         var message = new BrokerMessage
         {
-            Body = meta.Serialize(Serializer),
+            Body = serialized ?? meta.Serialize(Serializer),
             ContentType = Serializer.ContentType,
             ContentEncoding = Serializer.ContentEncoding,
             Properties = { ["correlation_id"] = meta.TaskId, ["delivery_mode"] = 1L, ["priority"] = 0L },

@@ -26,7 +26,9 @@ public static class CeleryJson
     /// <exception cref="ArgumentException">A value has no JSON form (bytes, an unknown object).</exception>
     public static byte[] Serialize(object? value)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        // Written into pooled arrays: a 1 MiB body then costs one array of its size, not the growing buffer's
+        // 128 KiB…2 MiB large-object-heap arrays besides.
+        using var buffer = new PooledBufferWriter();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = false }))
         {
             Write(writer, value);

@@ -34,8 +34,8 @@ public static class TaskMessageCodec
             ["timelimit"] = new List<object?> { task.TimeLimit, task.SoftTimeLimit },
             ["root_id"] = task.RootId ?? task.Id,
             ["parent_id"] = task.ParentId,
-            ["argsrepr"] = task.ArgsRepr ?? SafeRepr(new PyTuple([.. task.Args])),
-            ["kwargsrepr"] = task.KwargsRepr ?? SafeRepr(ToPyDict(task.Kwargs)),
+            ["argsrepr"] = task.ArgsRepr ?? SafeRepr(new PyTuple([.. task.Args.Select(ClipForRepr)])),
+            ["kwargsrepr"] = task.KwargsRepr ?? SafeRepr(ToPyDict(task.Kwargs.ToDictionary(kv => kv.Key, kv => ClipForRepr(kv.Value), StringComparer.Ordinal))),
             ["origin"] = task.Origin,
             ["ignore_result"] = task.IgnoreResult,
         };
@@ -220,6 +220,33 @@ public static class TaskMessageCodec
         }
 
         return d;
+    }
+
+    // A long str or bytes argument cut to what the repr's first ReprMaxSize characters can show (each character is
+    // at least one of the repr's), so that a 1 MiB argument costs no 1 MiB repr; the quotes it holds are kept at the
+    // end, past the cut, because repr picks its quote character from the whole text.
+    private static object? ClipForRepr(object? value) => value switch
+    {
+        string { Length: > ReprMaxSize } text => string.Concat(
+            text.AsSpan(0, ReprMaxSize), text.Contains('\'') ? "'" : "", text.Contains('"') ? "\"" : ""),
+        byte[] { Length: > ReprMaxSize } bytes => ClipBytes(bytes),
+        _ => value,
+    };
+
+    private static byte[] ClipBytes(byte[] bytes)
+    {
+        var quotes = new List<byte>(2);
+        if (bytes.AsSpan().Contains((byte)'\''))
+        {
+            quotes.Add((byte)'\'');
+        }
+
+        if (bytes.AsSpan().Contains((byte)'"'))
+        {
+            quotes.Add((byte)'"');
+        }
+
+        return [.. bytes.AsSpan(0, ReprMaxSize), .. quotes];
     }
 
     private static string SafeRepr(object value)

@@ -42,7 +42,12 @@ public sealed class RedisResultBackend : IResultBackend
 
     /// <summary>Stores and publishes an entry, unless the task already succeeded (a redelivered task does not overwrite SUCCESS, as in Celery's <c>_store_result</c>).</summary>
     /// <param name="meta">The entry.</param>
-    public void Store(ResultMeta meta)
+    public void Store(ResultMeta meta) => Store(meta, null);
+
+    /// <summary>Stores an entry already serialized with <see cref="Serializer"/> (null: serialized here).</summary>
+    /// <param name="meta">The entry.</param>
+    /// <param name="serialized">Its bytes, or null.</param>
+    internal void Store(ResultMeta meta, byte[]? serialized)
     {
         ArgumentNullException.ThrowIfNull(meta);
         if (GetMeta(meta.TaskId) is { Status: TaskStates.Success })
@@ -50,7 +55,7 @@ public sealed class RedisResultBackend : IResultBackend
             return;
         }
 
-        SetAndPublish(TaskKeyPrefix + meta.TaskId, meta.Serialize(Serializer));
+        SetAndPublish(TaskKeyPrefix + meta.TaskId, serialized ?? meta.Serialize(Serializer));
     }
 
     /// <summary>

@@ -45,7 +45,11 @@ public sealed partial class CeleryWorker
                 task.ReplyTo);
         }
 
-        SendTaskEvent("task-started", task, []);
+        if (Options.SendTaskEvents)
+        {
+            SendTaskEvent("task-started", task, []);
+        }
+
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var (softLimit, hardLimit) = TimeLimits(task);
         using var cancel = new CancellationTokenSource();
@@ -76,6 +80,7 @@ public sealed partial class CeleryWorker
         }
 
         ResultMeta meta;
+        byte[]? serialized = null;
         try
         {
             if (error is not null)
@@ -86,9 +91,16 @@ public sealed partial class CeleryWorker
             }
 
             meta = new ResultMeta { Status = TaskStates.Success, TaskId = task.Id, Result = ResultValue(value), DateDone = DateTimeOffset.UtcNow };
-            CheckSerializable(meta);
+            var bytes = Serialize(meta);
             ContinueWorkflow(delivery, value);
-            SendTaskEvent("task-succeeded", task, new() { ["result"] = Multiprocess.Pickle.PyRepr.Repr(value), ["runtime"] = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds });
+            if (Options.SendTaskEvents)
+            {
+                // Guarded here: the repr of a large result is not built for events nobody sends.
+                SendTaskEvent("task-succeeded", task, new() { ["result"] = Multiprocess.Pickle.PyRepr.Repr(value), ["runtime"] = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds });
+            }
+
+            // Only now: a workflow step that failed above replaced the entry.
+            serialized = bytes;
         }
         catch (TaskRetryException retry)
         {
@@ -116,17 +128,18 @@ public sealed partial class CeleryWorker
             SendTaskEvent("task-failed", task, new() { ["exception"] = Multiprocess.Pickle.PyRepr.Repr(exception), ["traceback"] = e.ToString() });
         }
 
-        Finish(delivery, meta);
+        Finish(delivery, meta, serialized);
         return true;
     }
 
     // Stores the outcome (unless ignore_result), then acknowledges: a crash between the two redelivers the task,
     // whose new outcome does not overwrite a stored SUCCESS.
-    private void Finish(Delivery delivery, ResultMeta meta)
+    // serialized: the entry as Serialize wrote it already, or null.
+    private void Finish(Delivery delivery, ResultMeta meta, byte[]? serialized = null)
     {
         if (!delivery.Task.IgnoreResult || TaskStates.IsException(meta.Status))
         {
-            StoreMeta(meta, delivery.Task.ReplyTo);
+            StoreMeta(meta, delivery.Task.ReplyTo, serialized);
         }
 
         OnChordPartReturn(delivery, meta);
@@ -142,7 +155,7 @@ public sealed partial class CeleryWorker
         }
     }
 
-    private void StoreMeta(ResultMeta meta, string? replyTo)
+    private void StoreMeta(ResultMeta meta, string? replyTo, byte[]? serialized = null)
     {
         if (_backend is null)
         {
@@ -151,7 +164,7 @@ public sealed partial class CeleryWorker
 
         try
         {
-            _backend.Store(meta, replyTo);
+            _backend.Store(meta, replyTo, serialized);
         }
         catch (ArgumentException e)
         {
@@ -160,13 +173,9 @@ public sealed partial class CeleryWorker
         }
     }
 
-    private void CheckSerializable(ResultMeta meta)
-    {
-        if (_backend is not null)
-        {
-            meta.Serialize(_backend.Serializer);
-        }
-    }
+    // The entry in the result serializer, once: a value without a form in it fails the task here (EncodeError), and the
+    // bytes are the ones stored.
+    private byte[]? Serialize(ResultMeta meta) => _backend?.Serializer is { } serializer ? meta.Serialize(serializer) : null;
 
     private void Republish(Delivery delivery, TimeSpan countdown)
     {

@@ -208,17 +208,21 @@ public sealed partial class CeleryWorker : IDisposable
 
         var delivery = new Delivery(message, task);
         _held[delivery.DeliveryTag] = delivery;
-        SendTaskEvent("task-received", task, new()
+        if (Options.SendTaskEvents)
         {
-            ["name"] = task.Task,
-            ["args"] = task.ArgsRepr,
-            ["kwargs"] = task.KwargsRepr,
-            ["root_id"] = task.RootId,
-            ["parent_id"] = task.ParentId,
-            ["retries"] = task.Retries,
-            ["eta"] = task.Eta is { } etaValue ? CeleryTime.IsoFormat(etaValue.UtcDateTime) : null,
-            ["expires"] = task.Expires is { } x ? CeleryTime.IsoFormat(x.UtcDateTime) : null,
-        });
+            SendTaskEvent("task-received", task, new()
+            {
+                ["name"] = task.Task,
+                ["args"] = task.ArgsRepr,
+                ["kwargs"] = task.KwargsRepr,
+                ["root_id"] = task.RootId,
+                ["parent_id"] = task.ParentId,
+                ["retries"] = task.Retries,
+                ["eta"] = task.Eta is { } etaValue ? CeleryTime.IsoFormat(etaValue.UtcDateTime) : null,
+                ["expires"] = task.Expires is { } x ? CeleryTime.IsoFormat(x.UtcDateTime) : null,
+            });
+        }
+
         var delay = task.Eta is { } eta ? eta - DateTimeOffset.UtcNow : TimeSpan.Zero;
         if (delay > TimeSpan.Zero)
         {

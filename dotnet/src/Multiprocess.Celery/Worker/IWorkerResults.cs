@@ -12,7 +12,8 @@ internal interface IWorkerResults : IDisposable
     /// <summary>Reports a state.</summary>
     /// <param name="meta">The entry.</param>
     /// <param name="replyTo">The task's <c>reply_to</c> (the RPC backend's destination; unused by stores).</param>
-    void Store(ResultMeta meta, string? replyTo);
+    /// <param name="serialized">The entry already serialized with <see cref="Serializer"/>, or null.</param>
+    void Store(ResultMeta meta, string? replyTo, byte[]? serialized = null);
 }
 
 /// <summary>The Redis result backend as a worker writes it.</summary>
@@ -22,7 +23,7 @@ internal sealed class RedisWorkerResults(Redis.RedisResultBackend backend) : IWo
 
     public CelerySerializer Serializer => Backend.Serializer;
 
-    public void Store(ResultMeta meta, string? replyTo) => Backend.Store(meta);
+    public void Store(ResultMeta meta, string? replyTo, byte[]? serialized = null) => Backend.Store(meta, serialized);
 
     public void Dispose() => Backend.Dispose();
 }
