@@ -92,4 +92,33 @@ public class PyDictTests
             Assert.That(c.Equals(double.NaN, double.NaN), Is.False);
         });
     }
+
+    [Test]
+    public void EmptyDicts_ShareNothingOnceWritten()
+    {
+        // Empty dicts share one table until their first insert (kwargs of every manager request): none may see another's items.
+        var a = new PyDict();
+        var b = new PyDict();
+        var c = new PyDict(0);
+        a["x"] = 1L;
+        b.TryAdd("y", 2L);
+        c.Clear();
+        Assert.Multiple(() =>
+        {
+            Assert.That(a.Keys, Is.EqualTo(new[] { "x" }));
+            Assert.That(b.Keys, Is.EqualTo(new[] { "y" }));
+            Assert.That(c, Is.Empty);
+            Assert.That(new PyDict().ContainsKey("x"), Is.False);
+            Assert.That(new PyDict().Remove("x"), Is.False);
+        });
+    }
+
+    [Test]
+    public void EmptyDict_InsertDuringEnumeration_FailsTheEnumeration()
+    {
+        var d = new PyDict();
+        using var e = d.GetEnumerator();
+        d["x"] = 1L;
+        Assert.That(() => e.MoveNext(), Throws.InvalidOperationException);
+    }
 }
