@@ -96,7 +96,7 @@ public sealed class RedisResultBackend : IResultBackend
         subscriber.Subscribe(channel);
         try
         {
-            // Subscribed before reading: a result stored in between is seen by the read or by the publish.
+            // Subscribed (confirmed) before reading: a result stored in between is seen by the read or by the publish.
             var meta = GetMeta(taskId);
             if (meta is not null && TaskStates.IsReady(meta.Status))
             {

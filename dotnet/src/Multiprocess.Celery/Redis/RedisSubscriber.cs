@@ -7,12 +7,15 @@ namespace Multiprocess.Celery.Redis;
 /// One pub/sub connection and the thread that reads it: channels (SUBSCRIBE) and patterns (PSUBSCRIBE) deliver to
 /// <see cref="Message"/>. A lost connection is reopened and every subscription renewed; what was published
 /// meanwhile is lost, as with any Redis subscriber, so callers re-read state after <see cref="Reconnected"/>.
+/// <see cref="Subscribe"/> returns once the server confirmed the subscription: a caller that then reads state on
+/// another connection sees either that state or every later publish (the server orders commands per connection only).
 /// </summary>
 public sealed class RedisSubscriber : IDisposable
 {
     private readonly RedisConnectionPool _pool;
     private readonly ConcurrentDictionary<string, byte> _channels = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _patterns = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _confirmations = new(StringComparer.Ordinal);
     private readonly Lock _writeLock = new();
     private readonly Thread _reader;
     private RedisConnection _connection;
@@ -35,14 +38,31 @@ public sealed class RedisSubscriber : IDisposable
     /// <summary>Raised on the reader thread after a lost connection was reopened and subscriptions renewed.</summary>
     public event Action? Reconnected;
 
-    /// <summary>Subscribes to a channel.</summary>
+    /// <summary>Gets or sets how long <see cref="Subscribe"/> waits for the server's confirmation before it returns anyway.</summary>
+    internal static TimeSpan ConfirmationTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Subscribes to a channel and waits until the server confirmed it (at most <see cref="ConfirmationTimeout"/>).</summary>
     /// <param name="channel">The channel.</param>
     public void Subscribe(string channel)
     {
-        if (_channels.TryAdd(channel, 0))
+        if (!_channels.TryAdd(channel, 0))
         {
-            Send("SUBSCRIBE", channel);
+            return;
         }
+
+        // Without the confirmation a GET on another connection may run before the SUBSCRIBE, and a result stored and
+        // published between the two is never seen: the waiter sleeps until its timeout (seen in the celery benchmark).
+        var confirmed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _confirmations[channel] = confirmed;
+        Send("SUBSCRIBE", channel);
+        if (Thread.CurrentThread != _reader)
+        {
+            // A lost connection is renewed by the reader, which confirms this subscription then; past the timeout the
+            // caller's own re-read at its deadline still finds a stored result.
+            confirmed.Task.Wait(ConfirmationTimeout);
+        }
+
+        _confirmations.TryRemove(new KeyValuePair<string, TaskCompletionSource>(channel, confirmed));
     }
 
     /// <summary>Unsubscribes from a channel.</summary>
@@ -109,6 +129,11 @@ public sealed class RedisSubscriber : IDisposable
                 if (kind.AsSpan().SequenceEqual("message"u8) && push[1] is byte[] ch && push[2] is byte[] data)
                 {
                     Message?.Invoke(Encoding.UTF8.GetString(ch), data);
+                }
+                else if (kind.AsSpan().SequenceEqual("subscribe"u8) && push[1] is byte[] subscribed
+                         && _confirmations.TryGetValue(Encoding.UTF8.GetString(subscribed), out var confirmed))
+                {
+                    confirmed.TrySetResult();
                 }
                 else if (kind.AsSpan().SequenceEqual("pmessage"u8) && push.Length == 4 && push[2] is byte[] pch && push[3] is byte[] pdata)
                 {
