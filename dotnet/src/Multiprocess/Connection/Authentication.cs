@@ -151,24 +151,19 @@ public static partial class Authentication
         connection.SendBytesPair(response, [.. ChallengePrefix, .. message]);
         CheckVerdict(Receive(connection, deadline, "'#WELCOME#' or '#FAILURE#'"));
         var theirs = Receive(connection, deadline, "the response to our challenge");
-        try
-        {
-            VerifyResponse(authKey, message, theirs);
-        }
-        catch (AuthenticationException)
-        {
-            SendFailure(connection);
-            throw;
-        }
-
-        connection.SendBytes(Welcome);
+        AcceptResponse(connection, authKey, message, theirs);
     }
 
     private static void DeliverChallenge(Connection connection, ReadOnlySpan<byte> authKey, string digestName, long deadline)
     {
         var message = CreateChallengeMessage(digestName);
         connection.SendBytes([.. ChallengePrefix, .. message]);                 // '#CHALLENGE#' + {digest} + 40 random
-        var response = Receive(connection, deadline, "the response to our challenge");
+        AcceptResponse(connection, authKey, message, Receive(connection, deadline, "the response to our challenge"));
+    }
+
+    /// <summary>The end of <c>deliver_challenge</c>: '#WELCOME#' for a right response, '#FAILURE#' and the error for a wrong one.</summary>
+    private static void AcceptResponse(Connection connection, ReadOnlySpan<byte> authKey, byte[] message, byte[] response)
+    {
         try
         {
             VerifyResponse(authKey, message, response);
