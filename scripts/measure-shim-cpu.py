@@ -9,9 +9,9 @@ One fresh interpreter per (impl, workers) so that each manager is alone in its p
 server process's utime+stime (stdlib, shim 'process') or this process's own (shim 'inprocess': its main thread only
 waits meanwhile); each worker reports its own utime+stime over its loop. Prints one JSON line per (impl, workers):
 medians over the rounds of client and server CPU µs/call (and their system-time part), wall µs/call, and the
-throughput the machine's cores allow at most: cores / (client + server CPU per call), for the stdlib also at most
-1 / its server's CPU per call (one GIL). /proc's CPU times tick every 10 ms: keep iterations x workers x 4 calls
-well above 1000.
+throughput the machine allows at most: min(cores, workers) / (client + server CPU per call) (each worker's calls
+are one chain: its code, then the server's), for the stdlib also at most 1 / its server's CPU per call (one GIL).
+/proc's CPU times tick every 10 ms: keep iterations x workers x 4 calls well above 1000.
 
 MEASURE_STRACE=1 adds `strace -c -f` on the server's threads over the first counted round (syscalls per call, on
 stderr); MEASURE_ATTACH='perf record -g -o FILE -p {pid}' attaches that command instead.
@@ -147,7 +147,7 @@ def main():
             wall = statistics.median(r[2] for r in rows)
             client_sys = statistics.median(r[3] for r in rows)
             server_sys = statistics.median(r[4] for r in rows)
-            bound = cores / (client + server) * 1e6
+            bound = min(cores, w) / (client + server) * 1e6      # each worker's calls are one chain
             if impl == "stdlib":
                 bound = min(bound, 1e6 / server)
             print(json.dumps({"impl": impl, "workers": w, "client_us": round(client, 2), "server_us": round(server, 2),

@@ -23,7 +23,7 @@ public sealed class ShimSuite : IBenchmarkSuite
     private const string ShimImpl = "multiprocess_dotnet.Manager(), server process (fork)";
     private const string ShimInprocessImpl = "multiprocess_dotnet.Manager(), in-process server (spawn)";
     private const string EngineVariable = "MULTIPROCESS_DOTNET_ENGINE";
-    private const string ThroughputGoal = "goal: 2x the stdlib's ops/s at N >= 2";
+    private const string ThroughputCase = "dict set/get + Queue put/get, ";
     private const string StartGoal = "goal: faster start than the stdlib";
     private const string ProgramGoal = "goal: wall time <= the stdlib's";
     private const string ImportGoal = "goal: import <= the stdlib's + 5 ms";
@@ -90,17 +90,17 @@ public sealed class ShimSuite : IBenchmarkSuite
         return rows;
     }
 
-    /// <summary>The goal a shim row is held to, if any: throughput at 2 and 4 workers (operations alone), and start.</summary>
+    /// <summary>The goal a shim row is held to, if any: throughput (operations alone), the 4-line program, import and start.</summary>
     private static string? Goal(string @case)
     {
-        if (@case.Contains("incl. spawn", StringComparison.Ordinal))
+        if (@case.Contains("incl. spawn", StringComparison.Ordinal) || @case.EndsWith(" per call", StringComparison.Ordinal))
         {
             return null;
         }
 
-        if (@case.StartsWith("dict set/get + Queue put/get, ", StringComparison.Ordinal) && !@case.Contains(" 1 spawned worker", StringComparison.Ordinal))
+        if (@case.StartsWith(ThroughputCase, StringComparison.Ordinal))
         {
-            return ThroughputGoal;
+            return string.Create(CultureInfo.InvariantCulture, $"goal (issue 12): {ThroughputRatio(@case):F2}x the stdlib's ops/s");
         }
 
         if (@case.StartsWith("4-line program", StringComparison.Ordinal))
@@ -116,10 +116,20 @@ public sealed class ShimSuite : IBenchmarkSuite
         return @case.StartsWith("Manager() start", StringComparison.Ordinal) ? StartGoal : null;
     }
 
+    /// <summary>
+    /// Issue 12's steady-state ratios (1.45x / 3.3x / 2.9x at 1 / 2 / 4 workers). On 2 cores the ratio stops near
+    /// cores / (client + server CPU per call) against the stdlib's ops/s, which the row's note states.
+    /// </summary>
+    private static double ThroughputRatio(string @case) =>
+        @case.Contains(" 1 spawned worker", StringComparison.Ordinal) ? 1.45
+        : @case.Contains(" 2 spawned workers", StringComparison.Ordinal) ? 3.3
+        : 2.9;
+
     private static bool Met(string goal, ResultRow baseline, ResultRow row) =>
-        goal switch
+        row.Case.StartsWith(ThroughputCase, StringComparison.Ordinal)
+            ? baseline.MedianNs >= ThroughputRatio(row.Case) * row.MedianNs
+            : goal switch
         {
-            ThroughputGoal => baseline.MedianNs >= 2 * row.MedianNs,
             ProgramGoal => row.MedianNs <= baseline.MedianNs,
             ImportGoal => row.MedianNs <= baseline.MedianNs + 5e6,
             _ => row.MedianNs < baseline.MedianNs,

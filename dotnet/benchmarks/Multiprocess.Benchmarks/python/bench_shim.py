@@ -7,6 +7,13 @@ the engine loaded into the program). Prints bench_common JSON lines:
   proxy calls (d[key] = i; d[key]; q.put(i); q.get()) after connecting; aggregate wall time (first worker's start to
   last worker's end) per call, so ops/s = 1e9 / ns. Rounds are interleaved: stdlib, shim (process), shim (in-process).
 * "...: incl. spawn+join": the whole batch seen from the parent, from the first Process.start() to the last join().
+* "...: client CPU per call", "...: server CPU per call": ns of CPU (utime + stime) per call over the operations,
+  all the workers' together (each measures its own loop) and the server's: the server process's from /proc (stdlib,
+  shim 'process'), this process's own for the in-process shim (its main thread only waits meanwhile). The
+  throughput row's note adds what the machine allows at that CPU per call, min(cores, workers) / (client + server),
+  and for the shim that bound against the stdlib's measured ops/s: why a ratio stops where it does (docs/native.md,
+  "Steady state").
+  scripts/measure-shim-cpu.py measures the same apart, one manager per process.
 * "import, fresh process", "Manager() start, first in a fresh process", "import + first Manager() start, fresh
   process", "Manager() shutdown, first in a fresh process": one fresh `python -c` per sample (interleaved), under the
   fork and under the spawn start method (set first, as a program does). The import is `import multiprocessing` or
@@ -163,9 +170,23 @@ def warm_starts(make, n_samples):
     return start[1:], stop[1:]
 
 
-def batch(ctx, proxies, workers, iterations):
-    """One sample: spawn the workers, let them connect, release them together; returns ns per call for the
-    operations alone and for the whole batch (first start() to last join())."""
+def process_cpu(pid):
+    """utime + stime (s) of process PID, from /proc/PID/stat (all its threads, ended ones included)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu():
+    """utime + stime (s) of this process: the in-process shim's server threads (the main thread only waits)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def batch(ctx, proxies, server_cpu, workers, iterations):
+    """One sample: spawn the workers, let them connect, release them together; returns, per call, ns of the
+    operations alone and of the whole batch (first start() to last join()), and the µs of CPU the workers (clients)
+    and the server spent over the operations (server_cpu(): the server's utime + stime in s)."""
     d, q = proxies
     ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
     t_start = time.monotonic()
@@ -175,16 +196,41 @@ def batch(ctx, proxies, workers, iterations):
         p.start()
     for _ in range(workers):
         ready.get(timeout=120)
+    s0 = server_cpu()
     go.set()
     spans = [results.get(timeout=600) for _ in range(workers)]
+    s1 = server_cpu()
     for p in procs:
         p.join(60)
         if p.exitcode != 0:
             raise RuntimeError("worker exited with %r" % (p.exitcode,))
     t_end = time.monotonic()
     calls = CALLS_PER_ITERATION * iterations * workers
-    wall = max(end for _, end in spans) - min(begin for begin, _ in spans)
-    return wall / calls * 1e9, (t_end - t_start) / calls * 1e9
+    wall = max(s[1] for s in spans) - min(s[0] for s in spans)
+    return (wall / calls * 1e9, (t_end - t_start) / calls * 1e9, sum(s[2] for s in spans) / calls * 1e6,
+            (s1 - s0) / calls * 1e6)
+
+
+def cpu_note(client_us, server_us, per_call_ns, workers, one_gil, stdlib_per_call_ns=None):
+    """The note of a throughput row: the medians of CPU per call, and the most ops/s the machine allows at that CPU
+    per call: min(cores, workers) / (client + server), since each worker's calls are one chain (its client code,
+    then the server's, then its client code again), so N workers keep at most N cores busy; for the stdlib also
+    1 / its server's CPU (its server runs Python under one GIL). For the shim, that bound against the stdlib's
+    measured ops/s: the ratio this machine allows."""
+    if client_us <= 0 or server_us <= 0:
+        return "CPU per call not measured: too few calls for /proc's 10 ms ticks"
+    busy = min(os.cpu_count(), workers)
+    bound = busy / (client_us + server_us) * 1e6
+    if one_gil:
+        bound = min(bound, 1e6 / server_us)
+    ops_per_s = 1e9 / per_call_ns
+    note = ("CPU per call (medians, /proc utime+stime): client %.1f us, server %.1f us; %d busy core%s (of %d) allow "
+            "at most %.0f ops/s at that CPU (min(cores, workers) / (client + server)%s), %.0f%% of it used"
+            % (client_us, server_us, busy, "" if busy == 1 else "s", os.cpu_count(), bound,
+               "; one GIL: 1 / server" if one_gil else "", 100 * ops_per_s / bound))
+    if stdlib_per_call_ns:
+        note += "; ratio the cores allow: %.2fx the stdlib's measured ops/s" % (bound * stdlib_per_call_ns / 1e9)
+    return note
 
 
 def main():
@@ -243,23 +289,35 @@ def main():
             report("Manager() shutdown, warm", name, stats(stop))
 
     try:
-        managers = [(args.stdlib_impl, (stdlib.dict(), stdlib.Queue())), (args.shim_impl, (shim.dict(), shim.Queue())),
-                    (args.shim_inprocess_impl, (shim_inprocess.dict(), shim_inprocess.Queue()))]
-        ops_times = {(name, w): [] for name, _ in managers for w in worker_counts}
-        whole_times = {(name, w): [] for name, _ in managers for w in worker_counts}
+        managers = [(args.stdlib_impl, (stdlib.dict(), stdlib.Queue()), lambda: process_cpu(stdlib._process.pid)),
+                    (args.shim_impl, (shim.dict(), shim.Queue()), lambda: process_cpu(shim._process.pid)),
+                    (args.shim_inprocess_impl, (shim_inprocess.dict(), shim_inprocess.Queue()), own_cpu)]
+        keys = [(name, w) for name, _, _ in managers for w in worker_counts]
+        ops_times, whole_times = {k: [] for k in keys}, {k: [] for k in keys}
+        client_cpu, server_cpu = {k: [] for k in keys}, {k: [] for k in keys}
         for r in range(rounds + 1):                         # round 0 warms up
             for w in worker_counts:
-                for name, proxies in managers:              # interleaved: stdlib, shim, shim in-process, stdlib, ...
-                    per_call, whole = batch(spawn, proxies, w, iterations)
+                for name, proxies, cpu in managers:         # interleaved: stdlib, shim, shim in-process, stdlib, ...
+                    per_call, whole, client_us, server_us = batch(spawn, proxies, cpu, w, iterations)
                     if r > 0:
                         ops_times[(name, w)].append(per_call)
                         whole_times[(name, w)].append(whole)
+                        client_cpu[(name, w)].append(client_us * 1e3)
+                        server_cpu[(name, w)].append(server_us * 1e3)
         for w in worker_counts:
             label = "dict set/get + Queue put/get, %d spawned worker%s" % (w, "" if w == 1 else "s")
-            for name, _ in managers:
-                calls = CALLS_PER_ITERATION * iterations * w
-                report(label, name, stats(ops_times[(name, w)], calls))
-                report(label + ": incl. spawn+join", name, stats(whole_times[(name, w)], calls))
+            calls = CALLS_PER_ITERATION * iterations * w
+            stdlib_ns = statistics.median(ops_times[(args.stdlib_impl, w)])
+            for name, _, _ in managers:
+                k = (name, w)
+                is_stdlib = name == args.stdlib_impl
+                report(label, name, stats(ops_times[k], calls),
+                       note=cpu_note(statistics.median(client_cpu[k]) / 1e3, statistics.median(server_cpu[k]) / 1e3,
+                                     statistics.median(ops_times[k]), w, is_stdlib, None if is_stdlib else stdlib_ns))
+                report(label + ": incl. spawn+join", name, stats(whole_times[k], calls))
+                # ns of CPU per call (a process's utime+stime ticks every 10 ms: a sample holds 8,000+ calls).
+                report(label + ": client CPU per call", name, stats(client_cpu[k], calls))
+                report(label + ": server CPU per call", name, stats(server_cpu[k], calls))
     finally:
         shim_inprocess.shutdown()
         shim.shutdown()

@@ -1,17 +1,20 @@
 """The worker the `shim` suite spawns (bench_shim.py): the same code against either manager, since both hand out
 CPython's own proxies. Kept apart from bench_shim.py so that a spawned child imports little."""
+import resource
 import time
 
 
 def worker(d, q, key, iterations, ready, go, results):
     """Connects (one call on each proxy), reports ready, waits for go, then runs `iterations` rounds of four proxy
-    calls (d[key] = i; d[key]; q.put(i); q.get()) and reports its (start, end) on the monotonic clock."""
+    calls (d[key] = i; d[key]; q.put(i); q.get()) and reports its (start, end) on the monotonic clock and the CPU
+    time (utime + stime, s) it spent over the loop."""
     d[key] = -1
     d[key]
     q.put(-1)
     q.get()
     ready.put(key)
     go.wait()
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.monotonic()
     for i in range(iterations):
         d[key] = i
@@ -19,4 +22,5 @@ def worker(d, q, key, iterations, ready, go, results):
         q.put(i)
         q.get()
     t1 = time.monotonic()
-    results.put((t0, t1))
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    results.put((t0, t1, r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime))
