@@ -45,12 +45,24 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
 
         // C# server: `multiprocess serve` in its own process, so that its CPU time is the server's alone (AF_UNIX, as
         // a Python manager's default address).
+        // The server is SIGKILLed at the end, so it never unlinks its socket: the suite removes it, whatever happened.
         var unixPath = Path.Combine(Path.GetTempPath(), $"bench-mgr-{Environment.ProcessId}.sock");
-        using (var serve = StartServe(unixPath))
+        try
         {
-            rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py",
-                ["--impl", CSharpImpl, "--address", unixPath, "--authkey", Convert.ToHexString(Key), "--server-pid", serve.Id.ToString(CultureInfo.InvariantCulture), .. subset], timeout), cpython));
-            StopServe(serve);
+            using var serve = StartServe(unixPath);
+            try
+            {
+                rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py",
+                    ["--impl", CSharpImpl, "--address", unixPath, "--authkey", Convert.ToHexString(Key), "--server-pid", serve.Id.ToString(CultureInfo.InvariantCulture), .. subset], timeout), cpython));
+            }
+            finally
+            {
+                StopServe(serve);   // also when the clients failed: a server left running would outlive the suite
+            }
+        }
+        finally
+        {
+            File.Delete(unixPath);
         }
 
         rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py", ["--impl", cpython, "--cpython", .. subset], timeout), cpython));
@@ -129,6 +141,8 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
         if (line is null || !line.StartsWith("READY ", StringComparison.Ordinal))
         {
             p.Kill();
+            p.WaitForExit();
+            p.Dispose();
             throw new InvalidOperationException($"multiprocess serve --address {address} did not start: {line}");
         }
 
