@@ -90,6 +90,16 @@ internal static class ControlRequests
             SharedMemory = Arg<bool>(r, 3),
             Backlog = checked((int)Arg<long>(r, 4)),
         };
+        if (SpinFromEnvironment() is { } spin)
+        {
+            // Poll for a proxy's next request this long before blocking (a blocked thread takes ~20 µs to wake here,
+            // most of a call's time at 1 worker: docs/native.md, "At 1 worker"). The serving loop polls first only
+            // while it keeps a thread per connection: with a finite ParkAfter it waits in one recv(2) under
+            // SO_RCVTIMEO instead.
+            options.SpinDuration = spin;
+            options.ParkAfter = Timeout.InfiniteTimeSpan;
+        }
+
         if (Arg<string?>(r, 5) is { Length: > 0 } logPath)
         {
             options.Logger = new TextWriterLogger(new StreamWriter(logPath, append: true) { AutoFlush = true });
@@ -100,6 +110,21 @@ internal static class ControlRequests
         var host = new ManagerHost(handle, registry ?? handle, address, Arg<byte[]>(r, 2), options, Python);
         s_servers[handle] = host;
         return handle;
+    }
+
+    /// <summary><c>MULTIPROCESS_DOTNET_SPIN_US</c>: a positive number of microseconds, else none (the default: block at once).</summary>
+    /// <exception cref="ArgumentException">The variable is set to something else.</exception>
+    private static TimeSpan? SpinFromEnvironment()
+    {
+        var text = Environment.GetEnvironmentVariable("MULTIPROCESS_DOTNET_SPIN_US");
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var us)
+            ? us > 0 ? TimeSpan.FromMicroseconds(us) : null
+            : throw new ArgumentException($"MULTIPROCESS_DOTNET_SPIN_US={PyRepr.Repr(text)}: expected a number of microseconds");
     }
 
     // ('server_register', handle, typeid, creatable: bool, exposed: tuple | None, method_to_typeid: dict | None) → None

@@ -230,6 +230,9 @@ def cpu_note(client_us, server_us, per_call_ns, workers, one_gil, stdlib_per_cal
                "; one GIL: 1 / server" if one_gil else "", 100 * ops_per_s / bound))
     if stdlib_per_call_ns:
         note += "; ratio the cores allow: %.2fx the stdlib's measured ops/s" % (bound * stdlib_per_call_ns / 1e9)
+        if os.environ.get("MULTIPROCESS_DOTNET_SPIN_US"):
+            note += "; the shim's servers poll %s us before they block (MULTIPROCESS_DOTNET_SPIN_US)" % (
+                os.environ["MULTIPROCESS_DOTNET_SPIN_US"])
     return note
 
 
