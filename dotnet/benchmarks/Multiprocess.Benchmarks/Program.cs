@@ -27,6 +27,22 @@ public static class Program
             .OrderBy(s => s.Name, StringComparer.Ordinal)
             .ToList();
 
+        // Anything else that looks like an option is refused: `manager-server --help` or `--clients 4` used to run
+        // the whole suite and write its CSV into dotnet/benchmarks/results/.
+        if (args.Any(a => a is "--help" or "-h"))
+        {
+            Usage(Console.Out, suites);
+            return 0;
+        }
+
+        var unknownOptions = args.Where(a => a.StartsWith('-') && !KnownOptions.Contains(a)).ToList();
+        if (unknownOptions.Count > 0)
+        {
+            Console.Error.WriteLine($"unknown option(s): {string.Join(", ", unknownOptions)}; known: {string.Join(", ", KnownOptions)}");
+            Usage(Console.Error, suites);
+            return 2;
+        }
+
         var smoke = args.Contains("--smoke");
         var outDir = Option(args, "--out");
         var version = Option(args, "--python") ?? "3.12";
@@ -36,9 +52,7 @@ public static class Program
                         .ToList();
         if (names.Count == 0)
         {
-            Console.Error.WriteLine("usage: multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12] [--cases GROUP]");
-            Console.Error.WriteLine("       multiprocess-bench report --out DIR [--junit DIR] [--results DIR] [--readme-chart PNG]");
-            Console.Error.WriteLine("suites: " + string.Join(", ", suites.Select(s => s.Name)));
+            Usage(Console.Error, suites);
             return 2;
         }
 
@@ -125,6 +139,20 @@ public static class Program
         >= 1e3 => (ns / 1e3).ToString("F2", CultureInfo.InvariantCulture) + " µs",
         _ => ns.ToString("F0", CultureInfo.InvariantCulture) + " ns",
     };
+
+    /// <summary>The options a suite run takes (<c>report</c> has its own).</summary>
+    private static readonly string[] KnownOptions = ["--smoke", "--out", "--python", "--cases"];
+
+    private static void Usage(TextWriter output, IEnumerable<IBenchmarkSuite> suites)
+    {
+        output.WriteLine("usage: multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12] [--cases GROUP]");
+        output.WriteLine("       multiprocess-bench report --out DIR [--junit DIR] [--results DIR] [--readme-chart PNG]");
+        output.WriteLine("without --smoke or --out, results go to dotnet/benchmarks/results/SUITE.csv");
+        foreach (var suite in suites)
+        {
+            output.WriteLine($"  {suite.Name}{(suite.CaseGroups.Count == 0 ? "" : $" (--cases {string.Join(" | ", suite.CaseGroups)})")}");
+        }
+    }
 
     private static string? Option(string[] args, string name)
     {
