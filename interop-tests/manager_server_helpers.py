@@ -140,6 +140,24 @@ def wait_until_reading_a_socket(pid, timeout=TIMEOUT):
     raise AssertionError(f"process {pid} did not block reading a socket within {timeout} s")
 
 
+def wait_until_requests_taken(pid, timeout=TIMEOUT):
+    """Waits until the server has read what process `pid` wrote to its AF_UNIX sockets: each of them shows an empty
+    send queue in `ss -x` (for an AF_UNIX stream socket, Send-Q counts the bytes the peer has not read yet). A client
+    that sits in read(2) has written its request, but the server may not have taken it yet: a test that kills the
+    client then depends on the server's scheduling. Without `ss`, returns at once."""
+    import shutil
+    if shutil.which("ss") is None:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = subprocess.run(["ss", "-x", "-n", "-p"], capture_output=True, text=True).stdout
+        mine = [line.split() for line in out.splitlines() if f"pid={pid}," in line]
+        if all(len(f) > 3 and f[3] == "0" for f in mine):
+            return
+        time.sleep(0.001)
+    raise AssertionError(f"the server did not read process {pid}'s request within {timeout} s")
+
+
 def dispatch(mp, address, authkey, funcname, args=()):
     """A one-shot request (what BaseManager does for create/incref/decref/...)."""
     managers = __import__(PEER_LIB + ".managers").managers

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from conftest import CLI, run_cli, version_independent
-from manager_server_helpers import watchdog, TIMEOUT, ServerProcess, dispatch, wait_until_reading_a_socket
+from manager_server_helpers import watchdog, TIMEOUT, ServerProcess, dispatch, wait_until_reading_a_socket, wait_until_requests_taken
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +64,7 @@ def test_client_killed_while_blocked_leaves_no_hole(m, server):
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert child.stdout.readline() == b"blocking\n", child.stderr.read()
     wait_until_reading_a_socket(child.pid)            # the get() is written: the server will block in it
+    wait_until_requests_taken(child.pid)              # ... once it has read it (else it may take the first put)
     child.kill()
     child.wait(TIMEOUT)
     for i in range(5):                                # nothing may vanish into the dead client's connection
