@@ -145,6 +145,31 @@ public sealed class ProtocolTests
         Assert.That(back[3], Is.EqualTo(0.1));
     }
 
+    [Test]
+    public void Json_ReadsNestedValuesAsPythonsJsonDoes()
+    {
+        // What Python's json.dumps writes for {"a": [1, {"b": null}], "a2": "\u00e9\ud83d\ude00", "n": -0.5, "a": true}
+        // with a repeated key (the last one wins, as in Python).
+        var text = "{\"a\": [1, {\"b\": null}], \"a2\": \"\\u00e9\\ud83d\\ude00\", \"n\": -0.5, \"a\": true}"u8;
+        var value = (Dictionary<string, object?>)CeleryJson.Deserialize(text)!;
+        Assert.That(value["a"], Is.EqualTo(true));
+        Assert.That(value["a2"], Is.EqualTo("é😀"));
+        Assert.That(value["n"], Is.EqualTo(-0.5));
+        var list = (List<object?>)CeleryJson.Deserialize("[1, {\"b\": null}, []]"u8)!;
+        Assert.That(list[0], Is.EqualTo(1L));
+        Assert.That(list[1], Is.EqualTo(new Dictionary<string, object?> { ["b"] = null }));
+        Assert.That(list[2], Is.Empty);
+    }
+
+    [TestCase("")]
+    [TestCase("[1] 2")]
+    [TestCase("[1] [2]")]
+    [TestCase("{\"a\": 1")]
+    [TestCase("[1,]")]
+    [TestCase("{\"a\" 1}")]
+    public void Json_WhatIsNotOneJsonValueIsRefused(string text) =>
+        Assert.That(() => CeleryJson.Deserialize(System.Text.Encoding.UTF8.GetBytes(text)), Throws.TypeOf<FormatException>().With.Message.StartsWith("not JSON"));
+
     [TestCase("redis://127.0.0.1:6390/4", "redis://127.0.0.1:6390/4", 4)]
     [TestCase("redis://:secret@localhost", "redis://localhost:6379/0", 0)]
     [TestCase("redis+socket:///tmp/r.sock?virtual_host=2", "unix:/tmp/r.sock", 2)]

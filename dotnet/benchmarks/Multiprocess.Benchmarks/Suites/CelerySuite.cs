@@ -19,7 +19,8 @@ namespace Multiprocess.Benchmarks.Suites;
 /// in order) and the time until the last result is back gives ns per task; the samples of the two workers alternate,
 /// so that load on this shared machine falls on both. Worker (and broker) CPU per task: user+system time of the
 /// worker's process tree (Celery's prefork parent and its children), and of the broker's, over those samples, from
-/// /proc. Client round trip: send_task + get, one at a time, by each client against the C# worker: the mean per
+/// /proc. Client round trip: send_task + get, one at a time, by each client against the C# worker (the C# client
+/// warms up until neither its JIT nor the worker's compiles any more): the mean per
 /// sample (min and median over samples), and the p50 and p99 of every single round trip (rows "… p50"/"… p99",
 /// the percentile in the median column). Results: Redis backend on Redis, rpc:// on RabbitMQ. <c>--cases GROUP</c>
 /// runs a part alone and starts only the servers and workers it needs: a broker (<c>rabbitmq</c>), a payload on it
@@ -118,7 +119,7 @@ public sealed class CelerySuite : IBenchmarkSuite
 
             if (Runs(context, brokerName, key, worker: false))
             {
-                rows.AddRange(ClientRoundTrips(context, client, csQueue, prefix, payload, roundTrips, samples, broker, backend, pyClient, bytes));
+                rows.AddRange(ClientRoundTrips(context, client, (csQueue, csWorker.Pid, brokerPid), prefix, payload, roundTrips, samples, broker, backend, pyClient, bytes));
             }
         }
 
@@ -201,16 +202,51 @@ public sealed class CelerySuite : IBenchmarkSuite
     }
 
     // Client round trip against the C# worker: send_task + get, one at a time, by each client; besides the per-sample
-    // mean (min and median over samples), the p50 and p99 of every single round trip (in the MedianNs column).
+    // mean (min and median over samples), the p50 and p99 of every single round trip (in the MedianNs column). The
+    // console also gets CPU and context switches per round trip of the client, the worker and the broker (the
+    // measures this shared machine's load distorts least).
     private static List<ResultRow> ClientRoundTrips(
-        BenchContext context, CeleryClient client, string csQueue, string prefix, string? payload, long roundTrips, int samples, string broker, string backend, string pyClient, long bytes)
+        BenchContext context, CeleryClient client, (string Queue, int WorkerPid, int BrokerPid) target, string prefix, string? payload, long roundTrips, int samples, string broker, string backend, string pyClient, long bytes)
     {
+        var csQueue = target.Queue;
         var clientCase = $"{prefix}: client round trip";
         var perSample = new List<double>();
         var single = new List<double>();
-        for (var s = -1; s < samples; s++)
+        int[] pids = [Environment.ProcessId, target.WorkerPid, target.BrokerPid];
+        var counters = new TreeCounters[pids.Length];
+
+        // Warm-up: batches until two in a row pass with the client compiling (almost) no method and the worker's JIT
+        // thread using no CPU (at most 60). One batch was too few: the tiered JIT recompiled the client's and the
+        // worker's paths for ~300 round trips of 1 MiB (the client's JIT thread alone used 2 s), so the measured
+        // samples carried it (18 ms CPU per round trip in the client, 8 ms once settled) while the Python client,
+        // measured after, found the C# worker warm.
+        var warmBatches = 0;
+        for (var quiet = 0; quiet < 2 && warmBatches < 60; warmBatches++)
         {
+            var methods = System.Runtime.JitInfo.GetCompiledMethodCount();
+            var workerJit = JitTicks(target.WorkerPid);
+            RoundTrips(measured: false);
+            var settled = System.Runtime.JitInfo.GetCompiledMethodCount() - methods < 5 && workerJit >= 0 && JitTicks(target.WorkerPid) == workerJit;
+            quiet = settled ? quiet + 1 : 0;
+        }
+
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var gen2Before = GC.CollectionCount(2);
+        for (var s = 0; s < samples; s++)
+        {
+            var before = pids.Select(TreeCounters.Read).ToArray();
             var sampleStart = Stopwatch.GetTimestamp();
+            RoundTrips(measured: true);
+            perSample.Add(Stopwatch.GetElapsedTime(sampleStart).TotalNanoseconds / roundTrips);
+            var after = pids.Select(TreeCounters.Read).ToArray();
+            for (var i = 0; i < pids.Length; i++)
+            {
+                counters[i] += after[i] - before[i];
+            }
+        }
+
+        void RoundTrips(bool measured)
+        {
             for (long i = 0; i < roundTrips; i++)
             {
                 var start = Stopwatch.GetTimestamp();
@@ -222,17 +258,19 @@ public sealed class CelerySuite : IBenchmarkSuite
                     throw new InvalidOperationException($"multiprocess.echo({Describe(arg)}) returned {Describe(r)}");
                 }
 
-                if (s >= 0)
+                if (measured)
                 {
                     single.Add(ns);
                 }
             }
-
-            if (s >= 0)
-            {
-                perSample.Add(Stopwatch.GetElapsedTime(sampleStart).TotalNanoseconds / roundTrips);
-            }
         }
+
+        var counted = roundTrips * Math.Max(samples, 1);
+        var allocated = (GC.GetTotalAllocatedBytes() - allocatedBefore) / counted;
+        var gen2 = GC.CollectionCount(2) - gen2Before;
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"  {prefix}, C# client, per round trip: client {counters[0].Describe(counted)}, {allocated} bytes allocated ({gen2} gen2 GCs in all); worker {counters[1].Describe(counted)}; broker {counters[2].Describe(counted)} (after {warmBatches} warm-up batches)"));
 
         var rows = new List<ResultRow>
         {
@@ -246,8 +284,15 @@ public sealed class CelerySuite : IBenchmarkSuite
              "--payload-bytes", Text(payload?.Length ?? 0), .. context.Smoke ? ["--smoke"] : Array.Empty<string>()],
             PeerEnvironment(broker, backend),
             context.ScriptDirectory);
+        var pyBefore = pids[1..].Select(TreeCounters.Read).ToArray();
         var code = pyClientProcess.WaitForExit(TimeSpan.FromMinutes(10));
+        var pyAfter = pids[1..].Select(TreeCounters.Read).ToArray();
         var lines = pyClientProcess.Output.Split('\n').Where(l => l.StartsWith('{')).ToList();
+        var pyCounters = pyClientProcess.Output.Split('\n').FirstOrDefault(l => l.StartsWith("client ", StringComparison.Ordinal)) ?? "client n/a";
+        var pyCounted = roundTrips * (Math.Max(samples, 1) + 1); // the Python client's warm-up batch ran meanwhile too
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"  {prefix}, {pyClient}, per round trip: {pyCounters}; worker {(pyAfter[0] - pyBefore[0]).Describe(pyCounted)}; broker {(pyAfter[1] - pyBefore[1]).Describe(pyCounted)} (worker and broker: with the warm-up)"));
         if (code != 0 || lines.Count != 3)
         {
             throw new InvalidOperationException($"bench_celery.py client exited {code} with {lines.Count} result lines, not 3:\n{pyClientProcess.Tail()}");
@@ -363,6 +408,33 @@ public sealed class CelerySuite : IBenchmarkSuite
         public string Describe(long tasks) => string.Create(
             CultureInfo.InvariantCulture,
             $"{CpuTicks / ClockTicks / tasks * 1e6:F0} µs CPU, {(Switches >= 0 ? $"{(double)Switches / tasks:F1}" : "n/a (threads ended)")} context switches");
+    }
+
+    /// <summary>CPU ticks of a .NET process's tiered JIT thread (".NET Tiered Com…"): 0 when it has none, -1 when unreadable.</summary>
+    private static long JitTicks(int pid)
+    {
+        long ticks = 0;
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var open = stat.IndexOf('(');
+                var close = stat.LastIndexOf(')');
+                if (stat.AsSpan(open + 1, close - open - 1).StartsWith(".NET Tiered", StringComparison.Ordinal))
+                {
+                    var fields = stat[(close + 2)..].Split(' ');
+                    ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A thread ended meanwhile: the next batch reads again.
+            return -1;
+        }
+
+        return ticks;
     }
 
     private static IEnumerable<int> TreePids(int pid)

@@ -42,6 +42,7 @@ def _ready(**_):
 
 def client(argv):
     import argparse
+    import resource
     import time
 
     import bench_common
@@ -71,7 +72,14 @@ def client(argv):
     ops, samples = bench_common.ops(a.ops), bench_common.samples(a.samples)
     batch(ops)
     del timed[:]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     result = bench_common.measure(batch, ops, samples, warmup=0)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    # This process's CPU and context switches per round trip (all its threads), printed as the C# side's counters.
+    n = ops * samples
+    print("client %.0f \u00b5s CPU, %.1f context switches" % (
+        (after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime) / n * 1e6,
+        (after.ru_nvcsw + after.ru_nivcsw - usage.ru_nvcsw - usage.ru_nivcsw) / n), flush=True)
     bench_common.report(a.case, a.impl, result)
     timed.sort()
     for q in (50, 99):

@@ -66,11 +66,76 @@ public static class CeleryJson
         }
     }
 
+    // Straight from the reader into the value model: JsonDocument.ParseValue copied the whole text first (a 1 MiB
+    // result cost a 1 MiB array besides its string) and indexed it, for one pass over it.
     private static object? Parse(ReadOnlySpan<byte> utf8)
     {
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 256 });
-        using var doc = JsonDocument.ParseValue(ref reader);
-        return ToObject(doc.RootElement);
+        if (!reader.Read())
+        {
+            throw new JsonException("no JSON value (empty input)");
+        }
+
+        var value = ReadValue(ref reader);
+        if (reader.Read())
+        {
+            // The reader throws on most trailing text itself; this catches the rest (a second value).
+            throw new JsonException($"text after the JSON value at byte {reader.TokenStartIndex}");
+        }
+
+        return value;
+    }
+
+    // The value whose first token the reader is on (ToObject's mapping); leaves the reader on its last token.
+    private static object? ReadValue(ref Utf8JsonReader reader)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.True:
+                return true;
+            case JsonTokenType.False:
+                return false;
+            case JsonTokenType.String:
+                var text = reader.GetString();
+                return text is not null && text.StartsWith(NonFiniteMarker, StringComparison.Ordinal)
+                    ? text[NonFiniteMarker.Length..] switch { "NaN" => double.NaN, "Infinity" => double.PositiveInfinity, _ => double.NegativeInfinity }
+                    : text;
+            case JsonTokenType.Number:
+                if (reader.TryGetInt64(out var l))
+                {
+                    return l;
+                }
+
+                var raw = reader.ValueSpan; // numbers carry no escapes; a span input gives no sequence
+                if (raw.IndexOfAny((byte)'.', (byte)'e', (byte)'E') < 0)
+                {
+                    return BigInteger.Parse(Encoding.ASCII.GetString(raw), CultureInfo.InvariantCulture);
+                }
+
+                return reader.GetDouble();
+            case JsonTokenType.StartArray:
+                var list = new List<object?>();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    list.Add(ReadValue(ref reader));
+                }
+
+                return list;
+            case JsonTokenType.StartObject:
+                var dict = new Dictionary<string, object?>(StringComparer.Ordinal);
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+                {
+                    var name = reader.GetString()!;
+                    reader.Read();
+                    dict[name] = ReadValue(ref reader);
+                }
+
+                return dict;
+            default:
+                throw new JsonException($"unexpected JSON token {reader.TokenType} at byte {reader.TokenStartIndex}");
+        }
     }
 
     // Rewrites bare NaN/Infinity/-Infinity (outside strings) as marker strings that ToObject reads back as reals;
