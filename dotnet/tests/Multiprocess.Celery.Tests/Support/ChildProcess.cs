@@ -1,12 +1,33 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Multiprocess.Celery.Tests.Support;
 
-/// <summary>A process a test started: its output collected line by line, stopped by its pid.</summary>
+/// <summary>
+/// A process a test (or the celery benchmark) started: its output collected line by line, stopped by its pid. A
+/// SIGTERM or SIGINT to this process (or its exit) stops every child still running, with its descendants (by pid),
+/// before the default action ends this process: a benchmark or test run interrupted so leaves no redis-server,
+/// rabbitmq-server or worker behind. (SIGKILL cannot be caught: the servers' directories are swept by the next run, see
+/// <see cref="RedisServer.CreateDirectory"/>.)
+/// </summary>
 public sealed class ChildProcess : IDisposable
 {
+    private static readonly ConcurrentDictionary<ChildProcess, long> s_running = new();
+    private static readonly Lock s_stopping = new();
+    private static readonly Lazy<PosixSignalRegistration[]> s_signals = new(() =>
+    {
+        // Any other way out too (Environment.Exit, the end of Main): the main thread of a signalled benchmark often
+        // fails first (its broker went away) and exits while the handler still stops the rest; ProcessExit then
+        // waits for the handler's StopAll (the lock) instead of ending the process under it.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAll(TimeSpan.FromSeconds(10));
+        return [PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal), PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal)];
+    });
+
+    private static long s_started;
     private readonly Process _process;
+    private ProcessTree.Member _member;
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly SemaphoreSlim _lineAdded = new(0);
 
@@ -57,10 +78,14 @@ public sealed class ChildProcess : IDisposable
         var child = new ChildProcess(process, file + " " + string.Join(" ", psi.ArgumentList));
         process.OutputDataReceived += (_, e) => child.Add(e.Data);
         process.ErrorDataReceived += (_, e) => child.Add(e.Data);
+        _ = s_signals.Value;
         if (!process.Start())
         {
             throw new InvalidOperationException($"could not start {child.Description}");
         }
+
+        child._member = new ProcessTree.Member(process.Id, ProcessTree.StartTimeOf(process.Id));
+        s_running[child] = Interlocked.Increment(ref s_started);
 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -144,11 +169,68 @@ public sealed class ChildProcess : IDisposable
     public void Dispose()
     {
         Terminate(TimeSpan.FromSeconds(10));
+        s_running.TryRemove(this, out _);
         _process.Dispose();
     }
 
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    /// <summary>
+    /// Stops every child still running and everything it started: SIGTERM to each child (newest first), up to
+    /// <paramref name="grace"/> for all of them to exit, then SIGKILL to whatever of their process trees, as found
+    /// before the first signal, is still alive (each by pid and start time, so a reused pid is left alone).
+    /// </summary>
+    /// <param name="grace">How long the children may take to stop.</param>
+    /// <returns>The pids that had to be SIGKILLed.</returns>
+    public static IReadOnlyList<int> StopAll(TimeSpan grace)
+    {
+        lock (s_stopping)
+        {
+            return StopAllLocked(grace);
+        }
+    }
+
+    private static List<int> StopAllLocked(TimeSpan grace)
+    {
+        var all = s_running.OrderByDescending(kv => kv.Value).Select(kv => kv.Key).ToList();
+        var children = all.Where(c => ProcessTree.IsAlive(c._member)).ToList(); // an exited child's pid may be reused
+        var trees = ProcessTree.Snapshot();
+        var members = children.SelectMany(c => trees.Descendants(c.Pid)).ToList();
+        foreach (var child in children)
+        {
+            _ = Kill(child.Pid, 15);
+        }
+
+        var deadline = Stopwatch.GetTimestamp() + (long)(grace.TotalSeconds * Stopwatch.Frequency);
+        while (members.Any(ProcessTree.IsAlive) && Stopwatch.GetTimestamp() < deadline)
+        {
+            Thread.Sleep(50);
+        }
+
+        var killed = new List<int>();
+        foreach (var member in members.Where(ProcessTree.IsAlive))
+        {
+            _ = Kill(member.Pid, 9);
+            killed.Add(member.Pid);
+        }
+
+        foreach (var child in all)
+        {
+            s_running.TryRemove(child, out _);
+        }
+
+        return killed;
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
+
+    // SIGTERM/SIGINT: stop what this process started, then let the default action end it (not cancelled). The other
+    // threads may be anywhere (a benchmark's Map, a test's wait): their using blocks will not run, so this is the
+    // only place the children get stopped.
+    private static void OnSignal(PosixSignalContext context)
+    {
+        var killed = StopAll(TimeSpan.FromSeconds(10));
+        Console.Error.WriteLine($"{context.Signal}: stopped the processes this run started{(killed.Count > 0 ? $" (SIGKILL to {string.Join(", ", killed)})" : "")}");
+    }
 
     private void Add(string? line)
     {
