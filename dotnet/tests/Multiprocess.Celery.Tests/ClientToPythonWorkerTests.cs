@@ -112,6 +112,15 @@ public sealed class ClientToPythonWorkerTests
     }
 
     [Test]
+    public void SendTask_ExchangeAndRoutingKey_ReachTheBoundQueue()
+    {
+        // Celery declares queue "other" bound to the direct exchange "other" with routing key "other" (kombu's
+        // _kombu.binding.other set on Redis): publishing there, with no queue named, reaches the worker.
+        var r = Client.SendTask("tests.add", [40, 3], options: new SendOptions { Exchange = "other", RoutingKey = "other" });
+        Assert.That(r.Get(Wait), Is.EqualTo(43L));
+    }
+
+    [Test]
     public void Get_NoWorkerForTheQueue_TimesOutPending()
     {
         var r = Client.SendTask("tests.add", [1, 1], options: new SendOptions { Queue = "nobody-" + Guid.NewGuid().ToString("N") });
