@@ -90,6 +90,13 @@ public sealed class RedisResultBackend : IResultBackend
     /// <exception cref="TimeoutException">Not ready in time; the message gives the last state seen.</exception>
     public ResultMeta WaitReady(string taskId, TimeSpan timeout)
     {
+        // Ready already (a Map reading its results in order finds most of them stored): one GET, no SUBSCRIBE, its
+        // confirmation and UNSUBSCRIBE.
+        if (GetMeta(taskId) is { } stored && TaskStates.IsReady(stored.Status))
+        {
+            return stored;
+        }
+
         var subscriber = EnsureSubscriber();
         var channel = TaskKeyPrefix + taskId;
         var waiter = _waiters.GetOrAdd(taskId, _ => new TaskCompletionSource<ResultMeta>(TaskCreationOptions.RunContinuationsAsynchronously));
