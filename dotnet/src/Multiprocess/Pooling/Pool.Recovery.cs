@@ -34,39 +34,28 @@ public sealed partial class Pool
 
     private readonly List<(PythonWorker Worker, int? ExitCode, long Serial)> _crashes = [];
     private long _markerSerial;
-    private volatile bool _resultLockLost;
     private bool _suspect;
     private long _idleSince;
 
     private void ReapExited()
     {
-        List<(PythonWorker Worker, int? ExitCode)> exited;
-        lock (_workersGate)
+        var exited = TakeExited(w => !w.Process.IsAlive);
+
+        // Those that died writing a result first: the markers below need the result pipe's write lock, which the
+        // result thread releases once it has put the pipe back in step. Judged on the same list as the others: a
+        // worker's sentinel fires as it closes its files, before waitpid sees it exit, so a second look could find
+        // it dead only then and take it for an ordinary crash, whose marker would wait for the lock it holds.
+        foreach (var (w, code) in exited.Where(e => DiedWritingResult(e.Worker)))
         {
-            exited = _pythonWorkers.Where(w => !w.Process.IsAlive).Select(w => (w, w.Process.ExitCode)).ToList();
-            foreach (var (w, code) in exited)
-            {
-                _pythonWorkers.Remove(w);
-                _exitedWorkers.Add(Info(w, code));
-            }
+            ResynchroniseResultPipe(w, code);
         }
 
-        foreach (var (w, code) in exited)
+        foreach (var (w, code) in exited.Where(e => !DiedWritingResult(e.Worker)))
         {
-            w.Process.Dispose();
             if (w.Stopping || IsTerminating)
             {
                 FreeSlot(w.Slot);
                 continue;
-            }
-
-            if (_slots.Read(w.Slot).Pid == w.Process.Pid && _slots.HoldsResultLock(w.Slot))
-            {
-                // Died writing a result: the pipe may hold part of a frame and the lock (a semaphore the workers
-                // take) stays taken, so no result can arrive any more. CPython's pool hangs here.
-                _resultLockLost = true;
-                throw new ProcessException(string.Create(CultureInfo.InvariantCulture,
-                    $"worker process {w.Process.Pid} ({w.Process.Name}) exited with code {code} while writing a result to the result queue (holding its write lock): the queue may hold part of a message and no later result can arrive, so the pool is broken"));
             }
 
             // Its results may still be in the pipe: judge once the result thread has passed a marker written now.
@@ -74,6 +63,41 @@ public sealed partial class Pool
             WriteMarker(serial);
             _crashes.Add((w, code, serial));
         }
+    }
+
+    /// <summary>Workers that died writing a result, found while waiting for the result pipe's write lock (one may die
+    /// holding it while the worker handler waits to write a marker): the result thread resynchronises the pipe.</summary>
+    private void ReapResultWriterDeaths()
+    {
+        foreach (var (w, code) in TakeExited(w => !w.Process.IsAlive && DiedWritingResult(w)))
+        {
+            ResynchroniseResultPipe(w, code);
+        }
+    }
+
+    /// <summary>Whether an exited worker died holding the result pipe's write lock (its slot's flag): the pipe may hold
+    /// part of a frame and the lock (a semaphore) stays taken, so no result could arrive any more. CPython's pool
+    /// hangs there; the result thread resynchronises the pipe and fails the task whose result was being written.</summary>
+    private bool DiedWritingResult(PythonWorker w) =>
+        !w.Stopping && !IsTerminating && _slots.Read(w.Slot).Pid == w.Process.Pid && _slots.HoldsResultLock(w.Slot);
+
+    /// <summary>Takes the exited workers that <paramref name="which"/> selects out of the live list, with their exit
+    /// codes, and records them as exited.</summary>
+    private List<(PythonWorker Worker, int? ExitCode)> TakeExited(Func<PythonWorker, bool> which)
+    {
+        List<(PythonWorker Worker, int? ExitCode)> exited;
+        lock (_workersGate)
+        {
+            exited = _pythonWorkers.Where(which).Select(w => (w, w.Process.ExitCode)).ToList();
+            foreach (var (w, code) in exited)
+            {
+                _pythonWorkers.Remove(w);
+                _exitedWorkers.Add(Info(w, code));
+            }
+        }
+
+        exited.ForEach(e => e.Worker.Process.Dispose());
+        return exited;
     }
 
     private void JudgeCrashes()
@@ -89,9 +113,11 @@ public sealed partial class Pool
                 job.Set((int)slot.Index, null, new ProcessException(string.Create(CultureInfo.InvariantCulture,
                     $"worker process {w.Process.Pid} ({w.Process.Name}) exited with code {code} while running task {slot.Index} of job {slot.Job} ({job.Function}); it was replaced")));
             }
-            else if (code != 0)
+
+            if (code != 0)
             {
-                // Died between tasks: it may have taken a task it had not recorded yet.
+                // Died between tasks, it may have taken a task it had not recorded yet; or inside the task lock, in
+                // the middle of reading one (a task that read the pipe itself, as a test does): watch for lost tasks.
                 _suspect = true;
             }
 

@@ -87,7 +87,7 @@ public sealed partial class Pool : IDisposable
         _starmapstar = new PyGlobal(Package + ".pool", "starmapstar");
 
         _taskLock = new Internal.FlockLock(); // after the argument checks: a refused pool leaves no lock file behind
-        _inqueue = new SimpleQueue(Package, registry) { ReadGate = _taskLock };
+        _inqueue = new SimpleQueue(Package, registry) { ReadGate = _taskLock, FramesMarked = true };
         _outqueue = new SimpleQueue(Package, registry);
 
         // The result thread shares the CPUs with the workers it waits for: block at once rather than spin.
@@ -95,6 +95,7 @@ public sealed partial class Pool : IDisposable
         _slots = new WorkerSlots(PythonWorkerCount);
         _freeSlots = new Stack<int>(Enumerable.Range(0, PythonWorkerCount).Reverse());
         _wake = Conn.Pipe(duplex: false);
+        _resultWake = Conn.Pipe(duplex: false);
         _taskThread = new Thread(HandleTasks) { IsBackground = true, Name = "Pool task handler" };
         _resultThread = new Thread(HandleResults) { IsBackground = true, Name = "Pool result handler" };
         _handlerThread = new Thread(HandleWorkers) { IsBackground = true, Name = "Pool worker handler" };
@@ -319,5 +320,11 @@ public sealed partial class Pool : IDisposable
         _taskLock.Dispose();
         _wake.Reader.Close();
         _wake.Writer.Close();
+        if (!_resultThread.IsAlive)
+        {
+            _resultWake.Reader.Close();
+        }
+
+        _resultWake.Writer.Close();
     }
 }

@@ -10,6 +10,19 @@ namespace Multiprocess.Pooling;
 /// </summary>
 internal static class PoolErrors
 {
+    /// <summary>" (SIGKILL)" for an exit code -9 (a process killed by a signal has exit code -signal, as in CPython's
+    /// <c>Process.exitcode</c>); empty otherwise.</summary>
+    public static string SignalName(int? exitCode) => exitCode switch
+    {
+        -9 => " (SIGKILL)",
+        -15 => " (SIGTERM)",
+        -6 => " (SIGABRT)",
+        -11 => " (SIGSEGV)",
+        -2 => " (SIGINT)",
+        -7 => " (SIGBUS)",
+        _ => "",
+    };
+
     public static Exception FromPython(object? value, string function)
     {
         var traceback = "";

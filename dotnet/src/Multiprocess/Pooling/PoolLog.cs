@@ -21,6 +21,9 @@ internal static partial class PoolLog
     [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "{Worker}: ignoring a task that is not (job, i, func, args, kwds): {Task}")]
     public static partial void TaskMalformed(ILogger logger, string worker, string task);
 
+    [LoggerMessage(EventId = 17, Level = LogLevel.Warning, Message = "Pool: worker process {Pid} exited with code {ExitCode} while writing the result of task {Index} of job {Job}; {Discarded} bytes of its frame discarded, the result pipe is in step again")]
+    public static partial void ResultWriterDied(ILogger logger, int pid, int exitCode, long job, long index, int discarded);
+
     [LoggerMessage(EventId = 16, Level = LogLevel.Error, Message = "Pool callback failed: {Message}")]
     public static partial void CallbackFailed(ILogger logger, string message);
 }

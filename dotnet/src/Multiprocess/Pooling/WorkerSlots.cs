@@ -45,7 +45,37 @@ internal sealed class WorkerSlots : IDisposable
                 def __exit__(self, *exc):
                     fcntl.flock(fd, fcntl.LOCK_UN)
             inqueue._rlock = FlockLock()
+            inqueue._reader = TaskReader(inqueue._reader)
             return f.f_locals['outqueue']
+        class TaskReader(object):
+            # The pool writes each task frame behind a marker (Pooling/TaskFrames.cs): a worker killed while reading a
+            # frame leaves the rest of it in the pipe, and the next reader skips to the next marker instead of taking
+            # those bytes for a header. SimpleQueue.get calls recv_bytes() under the task lock.
+            MARKER = b'\xffmpTask\xff'
+            def __init__(self, conn):
+                self._conn = conn
+                self._fd = conn.fileno()
+            def _read(self, n):
+                data = os.read(self._fd, n)
+                if not data:
+                    raise EOFError
+                return data
+            def recv_bytes(self, maxlength=None):
+                window = b''
+                while len(window) < 8:
+                    window += self._read(8 - len(window))
+                while window != self.MARKER:
+                    window = window[1:] + self._read(1)
+                return self._conn.recv_bytes(maxlength)
+            def fileno(self):
+                return self._fd
+            def poll(self, timeout=0.0):
+                return self._conn.poll(timeout)
+            def close(self):
+                self._conn.close()
+            @property
+            def closed(self):
+                return self._conn.closed
         def _watch_result_lock(outqueue, buf, at):
             # The result queue's write lock, as SimpleQueue.put takes it, with word 4 of the slot set while it is held:
             # a worker that dies with it set died writing a result (the pipe may hold part of a frame, and the

@@ -221,6 +221,42 @@ def die_mid_result_write(ready_path):
     time.sleep(120)
 
 
+def die_after_whole_result(ready_path):
+    """In a pool worker: takes the result queue's write lock as SimpleQueue.put does, writes this task's whole result
+    frame ((job, i, (True, 'written before the kill'))), says so by creating ready_path (holding its pid), and waits
+    to be SIGKILLed there, before releasing the lock: a worker killed between its write and the release."""
+    from multiprocessing.reduction import ForkingPickler
+    f = sys._getframe(1)
+    while f is not None and f.f_code.co_name != "worker":
+        f = f.f_back
+    outqueue, job, i = f.f_locals["outqueue"], f.f_locals["job"], f.f_locals["i"]
+    outqueue._wlock.acquire()
+    outqueue._writer.send_bytes(ForkingPickler.dumps((job, i, (True, "written before the kill"))))
+    with open(ready_path + ".tmp", "w") as out:
+        out.write(str(os.getpid()))
+    os.rename(ready_path + ".tmp", ready_path)
+    time.sleep(120)
+
+
+def die_mid_task_read(ready_path, nbytes):
+    """In a pool worker: takes the task queue's read lock as SimpleQueue.get does, reads the first nbytes of the next
+    task frame (blocking until one is written), says so by creating ready_path (holding its pid), and waits to be
+    SIGKILLed there: a worker killed while reading a task, with the rest of that frame left in the pipe."""
+    f = sys._getframe(1)
+    while f is not None and f.f_code.co_name != "worker":
+        f = f.f_back
+    inqueue = f.f_locals["inqueue"]
+    inqueue._rlock.acquire()
+    open(ready_path + ".locked", "w").close()
+    got = b""
+    while len(got) < nbytes:
+        got += os.read(inqueue._reader.fileno(), nbytes - len(got))
+    with open(ready_path + ".tmp", "w") as out:
+        out.write(str(os.getpid()))
+    os.rename(ready_path + ".tmp", ready_path)
+    time.sleep(120)
+
+
 def hold_result_lock(ready_path):
     """In a pool worker: takes the result queue's write lock and keeps it, as a worker does between writing its result
     and releasing the lock (SimpleQueue.put), says so by creating ready_path (holding its pid), and waits there to be
