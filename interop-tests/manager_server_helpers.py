@@ -66,14 +66,14 @@ def cli_address(family):
 class ServerProcess:
     """`multiprocess serve` running in the background; `address` is the Python form clients pass to SyncManager."""
 
-    def __init__(self, family="unix", authkey=None, extra=(), address=None):
+    def __init__(self, family="unix", authkey=None, extra=(), address=None, cli=CLI):
         mp = __import__(PEER_LIB)
         self.authkey = bytes(mp.current_process().authkey) if authkey is None else authkey
         self.stderr = tempfile.TemporaryFile()
         address = cli_address(family) if address is None else address
         # The Python host (Pool, Barrier actions, registered callables) runs this test's interpreter and peer library.
         host = [] if "--no-python" in extra else ["--python", sys.executable, "--flavour", PEER_LIB]
-        args = [CLI, "serve", "--address", address, "--authkey-hex", self.authkey.hex(), *host, *extra]
+        args = [cli, "serve", "--address", address, "--authkey-hex", self.authkey.hex(), *host, *extra]
         # SIGINT back to its default in the child: a shell without job control starts background jobs (a CI runner's
         # too) with SIGINT ignored, .NET then keeps it ignored, and the SIGINT tests would measure the launcher.
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.stderr,

@@ -58,9 +58,12 @@ if ! bash scripts/peer-root.sh >/dev/null 2>"$here/.cache/peer-root.err"; then
   echo "setup: no peer root; the 3.14 envs will fail" >&2
 fi
 
-# The engine, the command and the tests, Release.
+# The engine, the command and the tests, Release; the wheel; the native command.
 if [ "${MULTIPROCESS_SKIP_BUILD:-0}" != 1 ]; then
   dotnet build Multiprocess.sln -c Release -nologo -v q -clp:NoSummary
   # The Python shim's wheel (engine published inside it): the shim envs of tox.ini install it.
   bash wheels/build.sh
+  # The command as a native executable (issue 12), after the wheel so the engine's linux-x64 build is reused: its own
+  # AOT compile, 56 s of CPU on top of the wheel's; interop-tests/test_cli_native.py runs it (py312, py314).
+  bash scripts/publish-native-cli.sh
 fi
