@@ -41,7 +41,7 @@ public static class Capabilities
         ("spawn", Rx(@"^test_process_csharp_child\.py::|^Multiprocess\.Tests\.Process\.")),
         ("pool", Rx(@"^test_pool_demo\.py::|^Multiprocess\.Tests\.Pool\.")),
         ("resource tracker", Rx(@"^test_resource_tracker\.py::|^Multiprocess\.Tests\.ResourceTracker\.")),
-        ("command line", Rx(@"^test_cli\.py::|::test_errors_exit_1_with_a_message")),
+        ("command line", Rx(@"^test_cli(_native)?\.py::|::test_errors_exit_1_with_a_message")),
         ("shim: managers", Rx(@"^test_(managers|cpython_manager_suite)\.py::")),
         ("shim: unmodified programs", Rx(@"^test_dropin\.py::")),
         ("shim: fork safety", Rx(@"^test_forksafety\.py::")),
