@@ -22,6 +22,8 @@ public sealed class SharedCallContext
     private Func<int, bool>? _inputWaiter;
     private int _replySent;
     private int _earlyOutcome;
+    private IGivesBack? _takenFrom;
+    private object? _taken;
 
     /// <summary>Initializes a new instance of the <see cref="SharedCallContext"/> class.</summary>
     /// <param name="clientName">The name the client sent with <c>accept_connection</c>.</param>
@@ -170,6 +172,29 @@ public sealed class SharedCallContext
 
     /// <summary>Whether the current call's reply was sent early (and resets that for the next call).</summary>
     internal bool TakeReplySent() => Volatile.Read(ref _replySent) == 1 && Interlocked.Exchange(ref _replySent, 0) == 1;
+
+    /// <summary>Records what the current call took for its client, to give back if its reply cannot be sent.</summary>
+    internal void NoteTaken(IGivesBack from, object? taken)
+    {
+        _takenFrom = from;
+        _taken = taken;
+    }
+
+    /// <summary>The current call's reply was sent (or the call took nothing): forgets what it took.</summary>
+    internal void ForgetTaken()
+    {
+        _takenFrom = null;
+        _taken = null;
+    }
+
+    /// <summary>The current call's reply could not be sent: gives back what the call took for the client, if anything.</summary>
+    internal void GiveBackTaken()
+    {
+        var from = _takenFrom;
+        var taken = _taken;
+        ForgetTaken();
+        from?.GiveBack(taken);
+    }
 
     /// <summary>Gets whether a call on this connection is blocked (waiting for a lock, an item, an event...): what tests wait for instead of sleeping.</summary>
     internal bool IsBlocked => _waiter is not null;

@@ -6,9 +6,11 @@ namespace Multiprocess.Managers.Referents;
 /// <summary>
 /// <c>queue.Queue(maxsize=0)</c> (type ids <c>Queue</c> and <c>JoinableQueue</c>, AutoProxy), CPython 3.13's
 /// algorithm including <c>shutdown(immediate=False)</c>: three conditions over one mutex, items kept as unpickled
-/// values so they come back as stored. A blocked <c>get</c> whose client dies never takes an item.
+/// values so they come back as stored. A <c>get</c> whose client hung up takes no item (the hang-up is looked for
+/// right before the take), and an item whose reply cannot be sent is given back to the front of the queue
+/// (<see cref="IGivesBack"/>); what is left is a TCP client that dies after the take: docs/limits.md.
 /// </summary>
-internal sealed class SharedQueue : Referent
+internal sealed class SharedQueue : Referent, IGivesBack
 {
     /// <summary>What CPython 3.13's <c>public_methods(queue.Queue())</c> returns (3.8–3.12 lack <c>shutdown</c>).</summary>
     public static readonly string[] Exposed =
@@ -154,6 +156,7 @@ internal sealed class SharedQueue : Referent
 
     private object? Get(SharedCallContext context, bool block, object? timeout)
     {
+        var peerChecked = false;
         lock (_mutex)
         {
             if (_isShutdown && _items.Count == 0)
@@ -178,7 +181,8 @@ internal sealed class SharedQueue : Referent
                         throw PyErrors.QueueEmpty();
                     }
 
-                    _notEmpty.Wait(_mutex, context, deadline);
+                    // A wait that was notified has just asked whether the client is still there (WaitList.Wait).
+                    peerChecked = _notEmpty.Wait(_mutex, context, deadline);
                     if (_isShutdown && _items.Count == 0)
                     {
                         throw PyErrors.QueueShutDown();
@@ -186,9 +190,37 @@ internal sealed class SharedQueue : Referent
                 }
             }
 
+            // The request may have been read after its client hung up (a get sent just before a kill, served late):
+            // one poll(2) for POLLRDHUP/POLLHUP, so that such a get takes nothing. On AF_UNIX a reply to a closed
+            // peer fails (EPIPE) and the item would be given back anyway; on TCP that send succeeds into a dead
+            // connection, so this check is what keeps the item.
+            if (!peerChecked && context.IsPeerGone())
+            {
+                throw new SessionAbortedException();
+            }
+
             var item = _items.Dequeue();
             _notFull.Notify(1);
+            context.NoteTaken(this, item);
             return item;
+        }
+    }
+
+    /// <summary>An item whose reply could not be sent goes back to the front, where it was taken from.</summary>
+    public void GiveBack(object? taken)
+    {
+        lock (_mutex)
+        {
+            // Rare (a client gone between the check and the reply): the O(n) rebuild keeps the queue a Queue<T>.
+            var rest = _items.ToArray();
+            _items.Clear();
+            _items.Enqueue(taken);
+            foreach (var item in rest)
+            {
+                _items.Enqueue(item);
+            }
+
+            _notEmpty.Notify(1);
         }
     }
 

@@ -275,15 +275,28 @@ public sealed partial class SyncManagerServer
 
                 if (!context.TakeReplySent())
                 {
-                    if (reply is not null)
+                    try
                     {
-                        Send(reply);
+                        if (reply is not null)
+                        {
+                            Send(reply);
+                        }
+                        else
+                        {
+                            SendReturn(result);
+                        }
                     }
-                    else
+                    catch
                     {
-                        SendReturn(result);
+                        // The client never gets this reply (gone, or stalled: the session ends either way): what the
+                        // call took for it (a Queue's item) goes back. On TCP a send to a peer that just died may
+                        // still succeed; SharedQueue.Get's peer check before the take is what covers that.
+                        context.GiveBackTaken();
+                        throw;
                     }
                 }
+
+                context.ForgetTaken();
 
                 if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
                 {

@@ -1,0 +1,95 @@
+using Multiprocess.Managers.Server;
+using Multiprocess.Pickle;
+using Multiprocess.Internal;
+using static Multiprocess.Tests.Managers.ManagerTestClient;
+
+namespace Multiprocess.Tests.Managers;
+
+/// <summary>
+/// A client that sent <c>get</c> on a manager Queue and hung up before its answer must not take an item with it:
+/// whether its server thread reads the request before the hang-up (and blocks, or finds the queue empty) or after
+/// (the items already put), every item put afterwards comes back to the other clients, in order.
+/// interop-tests/test_manager_server_faults.py::test_client_killed_while_blocked_leaves_no_hole lost one under load.
+/// </summary>
+public class DeadQueueWaiterTests
+{
+    private static readonly byte[] Key = "dead waiter key"u8.ToArray();
+    private static readonly PyTuple None = PyTuple.Create("#RETURN", null);
+
+    [TestCase("@", "Queue")]
+    [TestCase("127.0.0.1:0", "Queue")]
+    [TestCase("@", "JoinableQueue")]
+    public void ClientGoneBeforeItsGet_TakesNoItem(string where, string typeId)
+    {
+        var address = where == "@" ? $"@dead-waiter-test-{Environment.ProcessId}-{Guid.NewGuid():N}" : where;
+        using var server = new SyncManagerServer(address, Key);
+        server.Start();
+        var ident = Create(server.BoundAddress, Key, typeId);
+        using var a = Proxy(server.BoundAddress, Key, "a");
+        for (var round = 0; round < 200; round++)
+        {
+            // The dead client: its get is written, then it is gone before (or while) the server serves it.
+            using (var b = Proxy(server.BoundAddress, Key, "b"))
+            {
+                b.SendBytes(PickleSerializer.Dumps(PyTuple.Create(ident, "get", PyTuple.Empty, new PyDict())));
+                if (round % 2 == 1)
+                {
+                    Thread.Sleep(1); // some rounds let the server block in the get first
+                }
+            }
+
+            for (var i = 0L; i < 5; i++)
+            {
+                Assert.That(Request(a, ident, "put", PyTuple.Create(i)), Is.EqualTo(None));
+            }
+
+            for (var i = 0L; i < 5; i++)
+            {
+                var reply = Request(a, ident, "get", PyTuple.Create(true, 5.0));
+                Assert.That(reply[1], Is.EqualTo(i), () => $"round {round}, item {i}: {PyRepr.Repr(reply)}");
+            }
+
+            Assert.That(Request(a, ident, "qsize")[1], Is.EqualTo(0L), $"round {round}");
+        }
+    }
+
+    [TestCase("@")]
+    [TestCase("127.0.0.1:0")]
+    public void ItemWhoseReplyCannotBeSent_GoesBackToTheFront(string where)
+    {
+        // A live client that leaves its reply unread: the peer check passes, the item is taken, and the send of a
+        // reply larger than any socket buffer fails at the stall limit. The item must come back first, not last.
+        var address = where == "@" ? $"@dead-waiter-test-{Environment.ProcessId}-{Guid.NewGuid():N}" : where;
+        var log = new StringWriter();
+        using var server = new SyncManagerServer(address, Key, new SyncManagerServerOptions { StallTimeout = TimeSpan.FromMilliseconds(300), Logger = new TextWriterLogger(log) });
+        server.Start();
+        var ident = Create(server.BoundAddress, Key, "Queue");
+        using var a = Proxy(server.BoundAddress, Key, "a");
+        var big = new byte[32 << 20];
+        big[^1] = 7;
+        Assert.That(Request(a, ident, "put", PyTuple.Create(big)), Is.EqualTo(None));
+        Assert.That(Request(a, ident, "put", PyTuple.Create(1L)), Is.EqualTo(None));
+        using var b = Proxy(server.BoundAddress, Key, "b");
+        b.SendBytes(PickleSerializer.Dumps(PyTuple.Create(ident, "get", PyTuple.Empty, new PyDict())));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!Logged(log).Contains("StallTimeout = 0.3 s") && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(20);
+        }
+
+        Assert.That(Logged(log), Does.Contain("StallTimeout = 0.3 s"), "b's session ended at the stall limit");
+        var first = Request(a, ident, "get", PyTuple.Create(true, 5.0))[1];
+        Assert.That(first, Is.InstanceOf<byte[]>().And.Length.EqualTo(big.Length), "the given-back item is first");
+        Assert.That(((byte[])first!)[^1], Is.EqualTo(7));
+        Assert.That(Request(a, ident, "get", PyTuple.Create(true, 5.0))[1], Is.EqualTo(1L));
+        Assert.That(Request(a, ident, "qsize")[1], Is.EqualTo(0L));
+    }
+
+    private static string Logged(StringWriter log)
+    {
+        lock (log)
+        {
+            return log.ToString();
+        }
+    }
+}
