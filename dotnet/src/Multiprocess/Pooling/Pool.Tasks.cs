@@ -37,7 +37,7 @@ public sealed partial class Pool
                         var none = PipeFrames.Frame(null, _pickleOptions);
                         for (var i = 0; i < source.Sentinels; i++)
                         {
-                            batch.Write(TaskFrames.Marker);
+                            batch.Write(MarkedPipeFrames.Marker);
                             batch.Write(none);
                         }
 
@@ -102,7 +102,7 @@ public sealed partial class Pool
                 continue;
             }
 
-            batch.Write(TaskFrames.Marker);
+            batch.Write(MarkedPipeFrames.Marker);
             batch.Write(frame);
             if (!source.Batch || batch.WrittenCount >= TaskBatchBytes)
             {

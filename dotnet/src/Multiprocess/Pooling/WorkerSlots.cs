@@ -48,7 +48,7 @@ internal sealed class WorkerSlots : IDisposable
             inqueue._reader = TaskReader(inqueue._reader)
             return f.f_locals['outqueue']
         class TaskReader(object):
-            # The pool writes each task frame behind a marker (Pooling/TaskFrames.cs): a worker killed while reading a
+            # The pool writes each task frame behind a marker (Queues/MarkedPipeFrames.cs): a worker killed while reading a
             # frame leaves the rest of it in the pipe, and the next reader skips to the next marker instead of taking
             # those bytes for a header. SimpleQueue.get calls recv_bytes() under the task lock.
             MARKER = b'\xffmpTask\xff'

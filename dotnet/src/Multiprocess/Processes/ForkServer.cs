@@ -187,6 +187,17 @@ public sealed class ForkServer : IDisposable
     /// <exception cref="AuthenticationException">The server rejected the authkey.</exception>
     internal (int StatusRead, int DataWrite) ConnectToNewProcess(IReadOnlyList<int> fds, int trackerFd)
     {
+        // ensure_running judges the server by waitpid(WNOHANG): a server killed a moment ago may still be exiting (its
+        // socket and pipes closed already, not yet a zombie), so it passes for alive and refuses the connection. Once
+        // it has exited, one more try starts a new server, as the next ensure_running would have.
+        return TryConnectToNewProcess(fds, trackerFd, retryIfExiting: true)
+            ?? TryConnectToNewProcess(fds, trackerFd, retryIfExiting: false)!.Value;
+    }
+
+    /// <summary>One attempt of <see cref="ConnectToNewProcess"/>; <see langword="null"/> when our own server refused
+    /// because it was exiting and <paramref name="retryIfExiting"/> asked to try again.</summary>
+    private (int StatusRead, int DataWrite)? TryConnectToNewProcess(IReadOnlyList<int> fds, int trackerFd, bool retryIfExiting)
+    {
         string address;
         int aliveWrite;
         byte[]? authKey;
@@ -205,6 +216,12 @@ public sealed class ForkServer : IDisposable
             try
             {
                 client = Client.Connect(PickledAddress.FromPython(address), authKey);
+            }
+            catch (IOException) when (retryIfExiting && AwaitExitOfOwnServer(address))
+            {
+                LibcPipe.Close(parentRead);
+                LibcPipe.Close(parentWrite);
+                return null;
             }
             catch (IOException e)
             {
@@ -228,6 +245,35 @@ public sealed class ForkServer : IDisposable
         {
             LibcPipe.Close(childRead);
             LibcPipe.Close(childWrite);
+        }
+    }
+
+    /// <summary>Waits up to 2 s for the server this object started at <paramref name="address"/> to finish exiting,
+    /// then forgets it (the next <see cref="EnsureRunningLocked"/> starts another).</summary>
+    /// <returns><see langword="false"/> for an attached server, a server since replaced, or one still alive.</returns>
+    private bool AwaitExitOfOwnServer(string address)
+    {
+        lock (_gate)
+        {
+            if (_options is null || _pid == 0 || _address != address)
+            {
+                return false;
+            }
+
+            var deadline = Environment.TickCount64 + 2000;
+            while (PosixSpawn.Wait(_pid, noHang: true) is null && LibcSpawn.Kill(_pid, 0) == 0)
+            {
+                if (Environment.TickCount64 >= deadline)
+                {
+                    return false;   // alive and refusing: the caller's error says so
+                }
+
+                Thread.Sleep(5);
+            }
+
+            _pid = 0;
+            StopLocked();
+            return true;
         }
     }
 

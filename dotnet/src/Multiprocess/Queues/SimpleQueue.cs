@@ -59,7 +59,7 @@ public sealed class SimpleQueue : IDisposable
     /// </summary>
     internal FlockLock? ReadGate { get; set; }
 
-    /// <summary>Gets or sets a value indicating whether each frame is behind <see cref="Pooling.TaskFrames.Marker"/>
+    /// <summary>Gets or sets a value indicating whether each frame is behind <see cref="MarkedPipeFrames.Marker"/>
     /// (a pool's task pipe, which only the pool and its own workers use).</summary>
     internal bool FramesMarked { get; set; }
 
@@ -162,7 +162,7 @@ public sealed class SimpleQueue : IDisposable
 
         try
         {
-            return infinite || PipeFrames.Poll(fd, deadline) ? (FramesMarked ? Pooling.TaskFrames.Read(fd) : PipeFrames.Read(fd)) : null;
+            return infinite || PipeFrames.Poll(fd, deadline) ? (FramesMarked ? MarkedPipeFrames.Read(fd) : PipeFrames.Read(fd)) : null;
         }
         finally
         {

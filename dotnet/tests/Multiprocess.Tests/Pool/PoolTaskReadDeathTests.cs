@@ -8,7 +8,7 @@ namespace Multiprocess.Tests.Pooling;
 /// A Python worker SIGKILLed while it reads a task frame from the task pipe, inside the task lock: the rest of the
 /// frame stays in the pipe. With CPython's bare frames the next worker takes those bytes for a header (a worker
 /// exiting on EOFError, or blocking for ever inside the lock reading a garbage length); the pool's frames carry a
-/// marker (Pooling/TaskFrames.cs), so the next worker skips to the next frame: the torn task fails as lost, every
+/// marker (Queues/MarkedPipeFrames.cs), so the next worker skips to the next frame: the torn task fails as lost, every
 /// later task runs in the dead worker's replacement, and the pool goes on (docs/pool-worker-death.md). PoolKillStressTests hit this at random.
 /// </summary>
 [TestFixture]

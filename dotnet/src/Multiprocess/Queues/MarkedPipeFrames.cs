@@ -1,20 +1,20 @@
 using System.Runtime.InteropServices;
 using Multiprocess.Internal;
-using Multiprocess.Queues;
 
-namespace Multiprocess.Pooling;
+namespace Multiprocess.Queues;
 
 /// <summary>
-/// The pool's task pipe: CPython's frames (<c>!i n</c>, payload), each behind an 8-byte marker. Several processes
-/// read the pipe, one frame each under the task lock; a worker killed in the middle of reading a frame (between the
-/// header and the payload, or inside a large payload) leaves the rest of that frame in the pipe, and with CPython's
-/// bare frames the next reader would take those bytes for a header: a garbage length, a worker exiting on EOFError
-/// or blocking for ever inside the lock, the pool stuck. The marker lets the next reader find the next frame: the
-/// torn frame's task is lost (the pool fails it, as any task a dying worker took), every later one runs. Only the
-/// pool and its own workers (the initializer in <see cref="WorkerSlots"/>, and <see cref="CSharpWorker"/>) use this
-/// pipe, so the marker is not on any wire another program reads.
+/// Frames behind a marker on a pipe several processes read (the pool's task pipe, read through <see
+/// cref="SimpleQueue.FramesMarked"/>): CPython's frames (<c>!i n</c>, payload), each behind an 8-byte marker. Several
+/// processes read the pipe, one frame each under the task lock; a worker killed in the middle of reading a frame
+/// (between the header and the payload, or inside a large payload) leaves the rest of that frame in the pipe, and with
+/// CPython's bare frames the next reader would take those bytes for a header: a garbage length, a worker exiting on
+/// EOFError or blocking for ever inside the lock, the pool stuck. The marker lets the next reader find the next frame:
+/// the torn frame's task is lost (the pool fails it, as any task a dying worker took), every later one runs. Only the
+/// pool and its own workers (the initializer in <c>Pooling/WorkerSlots.cs</c>, and <c>Pooling/CSharpWorker.cs</c>) use
+/// this pipe, so the marker is not on any wire another program reads.
 /// </summary>
-internal static unsafe class TaskFrames
+internal static unsafe class MarkedPipeFrames
 {
     /// <summary>Gets the marker, <c>b'\xffmpTask\xff'</c> (the workers' initializer spells it the same way). A pickle
     /// starts with 0x80, so a frame's payload starts with the marker only if a task carries these very bytes.</summary>
