@@ -29,8 +29,8 @@ public sealed partial class Connection : IWaitable
 
     /// <summary>
     /// Waits up to <paramref name="timeout"/> for input as <see cref="Poll(TimeSpan)"/> does, but over a socket reads
-    /// what arrived straight into the read-ahead buffer (poll(2), then one recv(2)): the manager server's wait for a
-    /// proxy's next request, which its decoder then finds in place.
+    /// what arrives straight into the read-ahead buffer: one recv(2) bounded by SO_RCVTIMEO instead of poll(2) and then
+    /// recv(2), so that a request costs the server one read and one write (its wait for a proxy's next request).
     /// </summary>
     /// <param name="timeout">How long to wait; below a millisecond, or infinite, it polls.</param>
     /// <returns>Whether input (or end of stream) is there.</returns>

@@ -76,10 +76,8 @@ public sealed class SocketTransport : IConnectionTransport
     }
 
     /// <summary>
-    /// Reads what is available, waiting at most <paramref name="timeoutMs"/>: poll(2) for input, then one recv(2) into
-    /// the buffer. The manager server waits so for a proxy's next request. SO_RCVTIMEO = the timeout is set on the
-    /// first call (so later reads of this socket go through libc, EAGAIN meaning "wait on", and a recv(2) that finds
-    /// nothing after all is bounded too).
+    /// Reads what is available, waiting at most <paramref name="timeoutMs"/>: one recv(2) bounded by SO_RCVTIMEO (set
+    /// on the first call) instead of poll(2) and then recv(2). The manager server waits so for a proxy's next request.
     /// </summary>
     /// <param name="buffer">Where to put the bytes; never empty.</param>
     /// <param name="timeoutMs">How long to wait (more than 0).</param>
@@ -102,14 +100,6 @@ public sealed class SocketTransport : IConnectionTransport
             }
 
             _receiveTimeoutMs = timeoutMs;
-        }
-
-        // poll(2) first: a thread asleep in recv(2) is also woken each time the peer reads one of our replies (AF_UNIX
-        // wakes the socket's waiters for 'writable' then: unix_write_space), and that wake-up costs the reading client
-        // and this thread more than the poll does; poll's wait filters it (docs/manager-server-performance.md).
-        if (!SocketNative.WaitReadable(_fd, timeoutMs))
-        {
-            return -1;
         }
 
         return RawRecv(buffer);

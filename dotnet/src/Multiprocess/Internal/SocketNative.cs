@@ -221,33 +221,6 @@ internal static unsafe partial class SocketNative
         return n > 0 && (p.Revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
     }
 
-    /// <summary>
-    /// Waits up to <paramref name="milliseconds"/> (more than 0) for one fd to be readable: one poll(2) with that
-    /// timeout; only an interrupted one (EINTR) goes on to wait for the time left through a deadline.
-    /// </summary>
-    /// <returns>Whether the fd is readable (data, end of stream, hang-up or error); false on timeout.</returns>
-    public static bool WaitReadable(int fd, int milliseconds)
-    {
-        PollFd p;
-        p.Fd = fd;
-        p.Events = POLLIN;
-        p.Revents = 0;
-        var start = Stopwatch.GetTimestamp();
-        var rc = PollNative(&p, 1, milliseconds);
-        if (rc >= 0)
-        {
-            return rc > 0;
-        }
-
-        var errno = Marshal.GetLastPInvokeError();
-        if (errno != EINTR)
-        {
-            ThrowHelper.ThrowErrno($"poll() on fd {fd}", errno);
-        }
-
-        return PollReadable(fd, start + (long)(milliseconds * (Stopwatch.Frequency / 1000.0)));
-    }
-
     /// <summary>Polls one fd for readability until the deadline.</summary>
     public static bool PollReadable(int fd, long deadline)
     {
