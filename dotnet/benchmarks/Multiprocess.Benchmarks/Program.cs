@@ -80,7 +80,7 @@ public static class Program
             smoke,
             PythonInterpreters.Get(version),
             version,
-            "multiprocess-bench " + string.Join(' ', args),
+            "multiprocess-bench " + string.Join(' ', args.Select(RelativeToRepo)),
             Path.Combine(AppContext.BaseDirectory, "python"),
             cases);
 
@@ -158,6 +158,19 @@ public static class Program
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    /// <summary>The CSV's command names a folder inside the repository (an <c>--out</c> in a worktree or a clone)
+    /// relative to it, so the committed results name no path of the machine that made them.</summary>
+    private static string RelativeToRepo(string arg)
+    {
+        if (!Path.IsPathRooted(arg))
+        {
+            return arg;
+        }
+
+        var relative = Path.GetRelativePath(RepoRoot(), arg);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? arg : relative;
     }
 
     private static string RepoRoot()
