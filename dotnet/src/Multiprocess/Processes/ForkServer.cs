@@ -260,15 +260,9 @@ public sealed class ForkServer : IDisposable
                 return false;
             }
 
-            var deadline = Environment.TickCount64 + 2000;
-            while (PosixSpawn.Wait(_pid, noHang: true) is null && LibcSpawn.Kill(_pid, 0) == 0)
+            if (!AwaitExitLocked(TimeSpan.FromSeconds(2)))
             {
-                if (Environment.TickCount64 >= deadline)
-                {
-                    return false;   // alive and refusing: the caller's error says so
-                }
-
-                Thread.Sleep(5);
+                return false;   // alive and refusing: the caller's error says so
             }
 
             _pid = 0;
@@ -403,6 +397,25 @@ public sealed class ForkServer : IDisposable
         (_pid, _aliveWrite, _address, _authKey) = (pid, aliveWrite, address, authKey);
     }
 
+    /// <summary>Waits up to <paramref name="timeout"/> for the server this object started (<c>_pid</c>) to exit,
+    /// reaping it; polls every 5 ms, since a child's exit cannot be waited for with a timeout otherwise.</summary>
+    /// <returns><see langword="true"/> once it has exited (or is no longer ours to wait for).</returns>
+    private bool AwaitExitLocked(TimeSpan timeout)
+    {
+        var deadline = Deadline.From(timeout);
+        while (PosixSpawn.Wait(_pid, noHang: true) is null && LibcSpawn.Kill(_pid, 0) == 0)
+        {
+            if (Deadline.Expired(deadline))
+            {
+                return false;
+            }
+
+            Thread.Sleep(5);
+        }
+
+        return true;
+    }
+
     private void StopLocked()
     {
         if (_aliveWrite >= 0)
@@ -418,20 +431,10 @@ public sealed class ForkServer : IDisposable
 
         if (_pid != 0)
         {
-            if (PosixSpawn.Wait(_pid, noHang: true) is null)
+            if (!AwaitExitLocked(TimeSpan.FromSeconds(5)))
             {
-                var deadline = Deadline.From(TimeSpan.FromSeconds(5));
-                while (PosixSpawn.Wait(_pid, noHang: true) is null && LibcSpawn.Kill(_pid, 0) == 0)
-                {
-                    if (Deadline.Expired(deadline))
-                    {
-                        LibcSpawn.Kill(_pid, LibcSpawn.SIGKILL);
-                        PosixSpawn.Wait(_pid);
-                        break;
-                    }
-
-                    Thread.Sleep(5);
-                }
+                LibcSpawn.Kill(_pid, LibcSpawn.SIGKILL);
+                PosixSpawn.Wait(_pid);
             }
 
             _pid = 0;
