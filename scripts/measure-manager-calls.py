@@ -1,0 +1,177 @@
+"""Fixed-count costs per proxy call of the `manager-server` suite's cases (the same loops:
+bench_manager_server.run_case), with N forked stock clients sharing one object, against `multiprocess serve` or
+CPython's own SyncManager server: the server's CPU and context switches per call, each client's CPU per call, and
+optionally what `perf stat` or `strace -c` counts on the server. Cases alternate round by round, so each sees the
+same load on a shared machine (docs/manager-server-performance.md, "list append at 2 and 4 clients").
+
+    python3.12 scripts/measure-manager-calls.py [--server serve|cpython] [--clients 2] [--cases dict,list]
+                                                [--calls 3000] [--rounds 6] [--gap 0]
+
+--server serve starts dotnet/src/Multiprocess.Cli/bin/Release/net10.0/multiprocess (build it first) on a fresh
+AF_UNIX path. The list is not emptied between rounds (it grows by clients x calls per list round), as in the
+suite, where it grows over a case's 6 samples; --clear empties it before each list round. --gap sleeps that many
+seconds before each round (the suite's samples start >= 50 ms apart, so its connections park between samples:
+SyncManagerServerOptions.ParkAfter).
+
+MEASURE_PERF='sched:sched_waking,context-switches' runs `perf stat -e EVENTS -p SERVER` over each round (counts
+per call); with MEASURE_PERF_ALL=1 over the whole machine (`perf stat -a`: inter-processor interrupts, idle entries;
+only meaningful when nothing else runs). MEASURE_STRACE=1 runs `strace -c -f -p SERVER` instead (system calls per
+call).
+"""
+import argparse
+import glob
+import multiprocessing as mp
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from multiprocessing.managers import SyncManager
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, os.path.join(ROOT, "dotnet", "benchmarks", "Multiprocess.Benchmarks", "python"))
+from bench_manager_server import CASES, calls, clear_list, run_case, selected_cases  # noqa: E402
+
+AUTHKEY = b"measure key"
+
+
+def cpu_ns(pid):
+    """A process's CPU time (user + system, all threads, exited ones too) in ns: its CPU-time clock."""
+    return time.clock_gettime_ns((~pid << 3) | 2)
+
+
+def switches(pid):
+    """(voluntary, involuntary) context switches summed over a process's live threads."""
+    v = i = 0
+    for path in glob.glob(f"/proc/{pid}/task/*/status"):
+        try:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches"):
+                        v += int(line.split()[1])
+                    elif line.startswith("nonvoluntary_ctxt_switches"):
+                        i += int(line.split()[1])
+        except FileNotFoundError:
+            pass  # a thread that exited meanwhile
+    return v, i
+
+
+def worker(conn, address, proxies):
+    mp.current_process().authkey = AUTHKEY
+    m = SyncManager(address, AUTHKEY)
+    m.connect()
+    while (cmd := conn.recv()) is not None:
+        case, n = cmd
+        c0 = time.process_time()
+        run_case(case, n, proxies, m, [])
+        conn.send(time.process_time() - c0)
+
+
+def start_tool(pid):
+    if os.environ.get("MEASURE_PERF"):
+        scope = ["-a"] if os.environ.get("MEASURE_PERF_ALL") else ["-p", str(pid)]
+        cmd = ["perf", "stat", "-x,", "-e", os.environ["MEASURE_PERF"], *scope]
+    elif os.environ.get("MEASURE_STRACE"):
+        cmd = ["strace", "-c", "-f", "-p", str(pid)]
+    else:
+        return None
+    tool = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)  # attached before the round starts
+    return tool
+
+
+def stop_tool(tool, k):
+    """The tool's counts divided by the round's calls, as ' name=value' pairs."""
+    if tool is None:
+        return ""
+    tool.send_signal(signal.SIGINT)
+    err = tool.communicate()[1]
+    if os.environ.get("MEASURE_PERF"):
+        pairs = [(f.split(",")[2].split(":")[-1], float(f.split(",")[0])) for f in err.splitlines() if f[:1].isdigit()]
+    else:
+        rows = [r.split() for r in err.splitlines() if r.split() and r.split()[0][0].isdigit() and len(r.split()) >= 5]
+        pairs = [(r[-1], int(r[3])) for r in rows if r[-1] != "total"]
+    return "".join(f" {name}={count / k:.3f}" for name, count in pairs if count / k >= 0.001)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--server", choices=("serve", "cpython"), default="serve")
+    ap.add_argument("--clients", type=int, default=2)
+    ap.add_argument("--cases", default="dict,list")
+    ap.add_argument("--calls", type=int, default=3000, help="calls per client per round")
+    ap.add_argument("--rounds", type=int, default=6)
+    ap.add_argument("--gap", type=float, default=0.0)
+    ap.add_argument("--clear", action="store_true")
+    a = ap.parse_args()
+    cases = selected_cases(a.cases)
+    mp.current_process().authkey = AUTHKEY
+    serve = cpython = None
+    if a.server == "serve":
+        address = f"/tmp/measure-calls-{os.getpid()}.sock"
+        cli = os.path.join(ROOT, "dotnet", "src", "Multiprocess.Cli", "bin", "Release", "net10.0", "multiprocess")
+        serve = subprocess.Popen([cli, "serve", "--address", address, "--authkey-hex", AUTHKEY.hex()],
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        if not serve.stdout.readline().startswith("READY"):
+            sys.exit("multiprocess serve did not start")
+        pid = serve.pid
+    else:
+        cpython = SyncManager(None, AUTHKEY)
+        cpython.start()
+        address, pid = cpython.address, cpython._process.pid
+    try:
+        m = SyncManager(address, AUTHKEY)
+        m.connect()
+        proxies = (m.dict(), m.list(), m.Queue(), m.Lock(), m.RLock(), m.Semaphore(1), m.Condition())
+        pipes = []
+        for _ in range(a.clients):
+            parent, child = mp.get_context("fork").Pipe()
+            mp.get_context("fork").Process(target=worker, args=(child, address, proxies), daemon=True).start()
+            pipes.append(parent)
+
+        def round_of(case, n):
+            for p in pipes:
+                p.send((case, n))
+            return [p.recv() for p in pipes]
+
+        warm_until = time.monotonic() + 3  # the runtime's tiered JIT settles in the first seconds
+        while time.monotonic() < warm_until:
+            for case in cases:
+                round_of(case, 1000)
+        clear_list(proxies[1])
+        results = {case: [] for case in cases}
+        for _ in range(a.rounds):
+            for case in cases:
+                if a.clear and case.startswith("list"):
+                    clear_list(proxies[1])
+                time.sleep(a.gap)
+                tool = start_tool(pid)
+                k = calls(case, a.calls) * a.clients
+                s0, (v0, i0), t0 = cpu_ns(pid), switches(pid), time.monotonic_ns()
+                client = round_of(case, a.calls)
+                t1, s1, (v1, i1) = time.monotonic_ns(), cpu_ns(pid), switches(pid)
+                extra = stop_tool(tool, k)
+                row = ((s1 - s0) / k / 1e3, statistics.mean(client) / calls(case, a.calls) * 1e6)
+                results[case].append(row)
+                print(f"{case}, {a.clients} clients: wall {(t1 - t0) / k / 1e3:.1f} us/call, server CPU {row[0]:.1f} us/call, "
+                      f"client CPU {row[1]:.1f} us/call, "
+                      f"server switches {(v1 - v0) / k:.2f} voluntary + {(i1 - i0) / k:.2f} involuntary per call, "
+                      f"list length {len(proxies[1])}{extra}", flush=True)
+        for case, rows in results.items():
+            print(f"median of {a.rounds} rounds, {case}, {a.clients} clients ({a.server}): server CPU "
+                  f"{statistics.median(r[0] for r in rows):.1f} us/call (min {min(r[0] for r in rows):.1f}), client CPU "
+                  f"{statistics.median(r[1] for r in rows):.1f} us/call", flush=True)
+        for p in pipes:
+            p.send(None)
+    finally:
+        if serve is not None:
+            serve.kill()
+            serve.wait()
+            os.unlink(address)
+        if cpython is not None:
+            cpython.shutdown()
+
+
+if __name__ == "__main__":
+    main()
