@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Multiprocess.Connection;
@@ -315,7 +316,17 @@ public sealed partial class SyncManagerServer
         {
             if (result is null)
             {
-                Send(Reply.ReturnNone);
+                if (_xml)
+                {
+                    Send(Reply.ReturnNone);
+                    return;
+                }
+
+                // ('#RETURN', None): the same bytes every time, so they are copied, not pickled (~2,600 instructions
+                // less per append, __setitem__, put or release; callgrind, DOTNET_TieredCompilation=0).
+                _output.Reset();
+                _output.Write(Reply.ReturnNonePickle);
+                SendOutput();
                 return;
             }
 
@@ -360,6 +371,12 @@ public sealed partial class SyncManagerServer
                 }
             }
 
+            SendOutput();
+        }
+
+        /// <summary>Sends the reply written into <see cref="_output"/> as one frame.</summary>
+        private void SendOutput()
+        {
             try
             {
                 connection.SendFrame(_output);
