@@ -11,12 +11,12 @@ namespace Multiprocess.Benchmarks.Suites;
 /// <summary>
 /// <c>connection</c>: <c>multiprocessing.connection</c> between two processes over an AF_UNIX Listener, the same
 /// message pattern for every pairing (driver ↔ peer): 100-byte round trips, one-way 1 MiB and 64 MiB messages into
-/// a <c>sink N</c> session, and authenticated connects per second. The peer is <c>multiprocess echo connect</c>
+/// a <c>sink N</c> session, and authenticated connects (ConnectionSuite.Connects.cs). The peer is <c>multiprocess echo connect</c>
 /// (C#) or python/bench_connection.py <c>peer</c> (CPython); the CPython driver is bench_connection.py
 /// <c>drive</c>. Baseline: CPython ↔ CPython. Implementation labels read "driver↔peer" (client→server for connects).
 /// <c>--cases connect+auth</c> runs only the connects (seconds), <c>--cases messages</c> only the message patterns.
 /// </summary>
-public sealed class ConnectionSuite : IBenchmarkSuite
+public sealed partial class ConnectionSuite : IBenchmarkSuite
 {
     // Keep in step with python/bench_connection.py.
     private const int PingSize = 100;
@@ -26,8 +26,6 @@ public sealed class ConnectionSuite : IBenchmarkSuite
     private const int Mib1Samples = 5;
     private const int Mib64Ops = 4;
     private const int Mib64Samples = 5;
-    private const int ConnectOps = 300;
-    private const int ConnectSamples = 5;
 
     private static readonly TimeSpan s_peerTimeout = TimeSpan.FromMinutes(5);
 
@@ -84,7 +82,8 @@ public sealed class ConnectionSuite : IBenchmarkSuite
             };
             if (goal > 0)
             {
-                row.Note = string.Create(CultureInfo.InvariantCulture, $"goal ≥{goal:F1}× {baseline}: {(row.Ratio >= goal ? "met" : "not met")} ({row.Ratio:F2}×)");
+                var verdict = string.Create(CultureInfo.InvariantCulture, $"goal ≥{goal:F1}× {baseline}: {(row.Ratio >= goal ? "met" : "not met")} ({row.Ratio:F2}×)");
+                row.Note = row.Note.Length == 0 ? verdict : $"{verdict}; {row.Note}";
             }
         }
 
@@ -181,57 +180,6 @@ public sealed class ConnectionSuite : IBenchmarkSuite
         "one-way 64 MiB" => 64 << 20,
         _ => 0,
     };
-
-    /// <summary>Authenticated connects per second: each client (C#, CPython) against each server (C# echo serve, CPython Listener).</summary>
-    private static IEnumerable<ResultRow> ConnectRates(BenchContext context, string cli, string py)
-    {
-        var key = RandomNumberGenerator.GetBytes(32);
-        var hex = Convert.ToHexString(key);
-        var folder = Directory.CreateTempSubdirectory("bench-conn-");
-        var rows = new List<ResultRow>();
-        try
-        {
-            var csAddress = new UnixPathAddress(Path.Combine(folder.FullName, "cs.sock"));
-            var pyAddress = new UnixPathAddress(Path.Combine(folder.FullName, "py.sock"));
-
-            using (var server = StartServer(cli, ["echo", "serve", csAddress.ToString(), "--authkey-hex", hex], redirectStdin: false))
-            {
-                rows.Add(MeasureConnects(context, csAddress, key, "C#↔C#"));
-                rows.AddRange(PythonConnects(context, csAddress, hex, $"{py}↔C#"));
-                server.Kill();
-            }
-
-            using (var server = StartServer(context.Python, [Path.Combine(context.ScriptDirectory, "bench_connection.py"), "serve", pyAddress.ToString(), "--authkey-hex", hex], redirectStdin: true))
-            {
-                rows.Add(MeasureConnects(context, pyAddress, key, $"C#↔{py}"));
-                rows.AddRange(PythonConnects(context, pyAddress, hex, $"{py}↔{py}"));
-                server.StandardInput.Close();
-                if (!server.WaitForExit(TimeSpan.FromSeconds(10)))
-                {
-                    server.Kill();
-                }
-            }
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
-
-        return rows;
-    }
-
-    private static ResultRow MeasureConnects(BenchContext context, ConnectionAddress address, byte[] key, string impl)
-    {
-        var stats = Sampler.Measure(
-            () => Client.Connect(address, key).Dispose(),
-            context.Ops(ConnectOps),
-            context.Samples(ConnectSamples));
-        return ResultRow.From("connection", "connect+auth", impl, stats);
-    }
-
-    private static IEnumerable<ResultRow> PythonConnects(BenchContext context, ConnectionAddress address, string hex, string impl) =>
-        PythonPeer.Run(context, "bench_connection.py", ["connect-rate", address.ToString(), "--authkey-hex", hex, "--impl", impl], s_peerTimeout)
-            .Select(r => ResultRow.From("connection", r.Case, r.Impl, r.Stats));
 
     /// <summary>Starts a server and waits for its READY line.</summary>
     private static Process StartServer(string exe, string[] args, bool redirectStdin)

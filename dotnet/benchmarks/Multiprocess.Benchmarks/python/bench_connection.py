@@ -6,16 +6,20 @@ the C# driver, over an AF_UNIX Listener, timed with bench_common (same method as
                                                          and measures round trips and one-way throughput
   bench_connection.py peer ADDRESS --authkey-hex HEX     the echo-session peer (mirror of `multiprocess echo`)
   bench_connection.py serve ADDRESS --authkey-hex HEX    accept + authenticate + close, until stdin closes
-  bench_connection.py connect-rate ADDRESS --authkey-hex HEX --impl LABEL   authenticated connects per second
+  bench_connection.py connect-client --authkey-hex HEX   for each stdin line "ADDRESS N": N authenticated
+                                                         connects, then one line {"wall_ns": ..., "cpu_ns": ...}
+                                                         (this process's CPU time); ends at end of input
 
 Session modes (as the engine's echo command): `echo` (echo until a 0-byte message), `sink N` (reply `ok <total>`).
 """
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from multiprocessing.connection import Client, Listener
 
 import bench_common as bc
@@ -24,7 +28,6 @@ import bench_common as bc
 PING_SIZE, PING_OPS, PING_SAMPLES = 100, 20_000, 7
 MIB1_OPS, MIB1_SAMPLES = 256, 5
 MIB64_OPS, MIB64_SAMPLES = 4, 5
-CONNECT_OPS, CONNECT_SAMPLES = 300, 5
 
 
 def option(name, default=None):
@@ -118,14 +121,17 @@ def serve(address_text):
         sys.stdin.read()
 
 
-def connect_rate(address_text, impl):
-    address, k = address_of(address_text), key()
-
-    def connects(n):
-        for _ in range(n):
+def connect_client():
+    """Batches of connects on demand, so the C# driver can interleave them with its own (ConnectionSuite.Connects.cs)."""
+    k = key()
+    for line in sys.stdin:
+        address_text, n = line.split()
+        address = address_of(address_text)
+        c0, t0 = time.process_time_ns(), time.perf_counter_ns()
+        for _ in range(int(n)):
             Client(address, authkey=k).close()
-
-    bc.report("connect+auth", impl, bc.measure(connects, bc.ops(CONNECT_OPS), bc.samples(CONNECT_SAMPLES)))
+        t1, c1 = time.perf_counter_ns(), time.process_time_ns()
+        print(json.dumps({"wall_ns": t1 - t0, "cpu_ns": c1 - c0}), flush=True)
 
 
 def main():
@@ -138,8 +144,8 @@ def main():
         drive(option("--impl"), peer_cmd)
     elif command == "serve":
         serve(sys.argv[2])
-    elif command == "connect-rate":
-        connect_rate(sys.argv[2], option("--impl"))
+    elif command == "connect-client":
+        connect_client()
     else:
         raise SystemExit(f"unknown command {command!r}")
 
