@@ -7,10 +7,13 @@ namespace Multiprocess.Benchmarks.Harness;
 /// <summary>Writes a suite's rows to results/&lt;suite&gt;.csv with CsvHelper, filling in ratios against each case's baseline.</summary>
 public static class ResultsWriter
 {
-    /// <summary>Fills <see cref="ResultRow.Ratio"/> (baseline median / row median) for every row whose case has a baseline row.</summary>
+    /// <summary>
+    /// Fills <see cref="ResultRow.Ratio"/> (baseline median / row median) for every row whose case has a baseline row
+    /// and whose suite did not set a ratio of its own (a paired one: connection's connect+auth).
+    /// </summary>
     public static void FillRatios(IList<ResultRow> rows)
     {
-        foreach (var row in rows)
+        foreach (var row in rows.Where(r => r.Ratio == 0))
         {
             var baseline = rows.FirstOrDefault(r => r.Case == row.Case && r.Implementation == row.Baseline);
             row.Ratio = baseline is null || row.MedianNs <= 0 ? double.NaN : baseline.MedianNs / row.MedianNs;

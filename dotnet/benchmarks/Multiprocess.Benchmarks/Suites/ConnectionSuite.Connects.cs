@@ -19,9 +19,10 @@ namespace Multiprocess.Benchmarks.Suites;
 /// pair, the order rotating from round to round, so a change of load hits all pairs alike instead of whichever ran
 /// during it (five samples of 300 per pair, one pair after the other, swung 2× from run to run). Per sample: wall
 /// time, the client's CPU time (this process's, or the CPython client's <c>time.process_time</c>) and the server
-/// process's CPU time, each per connect. Rows: the wall time (<c>connect+auth</c>, the goals), and the medians of the
-/// client's and the server's CPU (<c>connect+auth: client CPU</c>, <c>connect+auth: server CPU</c>); the note says
-/// how much CPU the other server used meanwhile (idle: ~0).
+/// process's CPU time, each per connect. Rows: the wall time (<c>connect+auth</c>, the goals), and the client's and
+/// the server's CPU (<c>connect+auth: client CPU</c>, <c>connect+auth: server CPU</c>), min and median sample, the
+/// ratio paired by round (<see cref="ConnectPair.Rows"/>); the note says how much CPU the other server used
+/// meanwhile (idle: ~0).
 /// </remarks>
 public sealed partial class ConnectionSuite
 {
@@ -68,7 +69,7 @@ public sealed partial class ConnectionSuite
             }
 
             var layout = string.Create(CultureInfo.InvariantCulture, $"{rounds} rounds × {ops} connects, the pairs interleaved, both servers up, warmed up by {(warmUps > 0 ? $"{warmUps} × {context.Ops(ConnectWarmup)} connects per pair" : "batches that never left them idle")}");
-            return pairs.SelectMany(p => p.Rows(ops, layout)).ToList();
+            return pairs.SelectMany(p => p.Rows(ops, layout, baseline: pairs[^1])).ToList();
         }
         catch (Exception e) when (pyClient.HasExited)
         {
@@ -174,18 +175,25 @@ public sealed partial class ConnectionSuite
             _clientCpu.Add((double)clientCpu / n);
         }
 
-        /// <summary>The wall-time row and the two CPU rows.</summary>
-        public IEnumerable<ResultRow> Rows(int ops, string layout)
+        /// <summary>
+        /// The wall-time row and the two CPU rows. Their ratio is paired: the median over rounds of the baseline's
+        /// sample over this pair's sample of the same round, so load that comes and goes between rounds cancels out
+        /// (the ratio of the two medians, which the harness computes otherwise, moved 0.84–1.66× between two runs
+        /// at load 12).
+        /// </summary>
+        public IEnumerable<ResultRow> Rows(int ops, string layout, ConnectPair baseline)
         {
             var beside = string.Create(CultureInfo.InvariantCulture, $"{layout}; the other server meanwhile {(double)_otherServerCpu / _connects / 1000:F1} µs CPU per connect");
-            yield return Row("connect+auth", _wall, beside);
-            yield return Row("connect+auth: client CPU", _clientCpu, "the client process's CPU time per connect (median sample)");
-            yield return Row("connect+auth: server CPU", _serverCpu, "the server process's CPU time per connect, all threads (median sample)");
+            yield return Row("connect+auth", _wall, baseline._wall, beside);
+            yield return Row("connect+auth: client CPU", _clientCpu, baseline._clientCpu, "the client process's CPU time per connect");
+            yield return Row("connect+auth: server CPU", _serverCpu, baseline._serverCpu, "the server process's CPU time per connect, all threads");
 
-            ResultRow Row(string @case, List<double> samples, string note)
+            ResultRow Row(string @case, List<double> samples, List<double> baselineSamples, string note)
             {
                 var row = ResultRow.From("connection", @case, label, Stats.FromSamples(samples, ops));
-                row.Note = note;
+                var paired = Stats.FromSamples(samples.Zip(baselineSamples, (mine, theirs) => theirs / mine).ToList(), ops);
+                row.Ratio = paired.MedianNs;
+                row.Note = string.Create(CultureInfo.InvariantCulture, $"{note}; ratio paired by round (median of {samples.Count}; ratio of the medians {Stats.FromSamples(baselineSamples, ops).MedianNs / row.MedianNs:F2}×)");
                 return row;
             }
         }
