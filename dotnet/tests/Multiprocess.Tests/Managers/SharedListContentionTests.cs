@@ -4,34 +4,13 @@ using static Multiprocess.Tests.Managers.ManagerTestClient;
 
 namespace Multiprocess.Tests.Managers;
 
-/// <summary>
-/// One list appended to from several proxy connections at once (the <c>manager-server</c> suite's list case), and
-/// the bytes of the reply every append gets.
-/// </summary>
+/// <summary>One list appended to from several proxy connections at once (the <c>manager-server</c> suite's list case).</summary>
 public class SharedListContentionTests
 {
     private static readonly byte[] Key = "list key"u8.ToArray();
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
-    /// <summary>What CPython 3.12's manager server writes for <c>('#RETURN', None)</c> (strace of its write(2)).</summary>
-    private static readonly byte[] CPythonReturnNone = Convert.FromHexString("8004950E000000000000008C072352455455524E944E86942E");
-
-    [Test]
-    public void Append_IsAnsweredWithTheBytesCPythonsServerWrites()
-    {
-        using var server = new SyncManagerServer($"@list-reply-{Environment.ProcessId}-{Guid.NewGuid():N}", Key);
-        server.Start();
-        var list = Create(server.BoundAddress, Key, "list");
-        var dict = Create(server.BoundAddress, Key, "dict");
-        using var proxy = Proxy(server.BoundAddress, Key);
-        foreach (var (ident, method, args) in new[] { (list, "append", PyTuple.Create(1L)), (dict, "__setitem__", PyTuple.Create(1L, 2L)), (list, "append", PyTuple.Create(3L)) })
-        {
-            proxy.SendBytes(PickleSerializer.Dumps(PyTuple.Create(ident, method, args, new PyDict())));
-            Assert.That(proxy.RecvBytes(null, Patience), Is.EqualTo(CPythonReturnNone), method);
-        }
-
-        Assert.That(Request(proxy, list, "__len__"), Is.EqualTo(PyTuple.Create("#RETURN", 2L)));
-    }
+    private static byte[] CPythonReturnNone => ReturnReplyBytesTests.CPythonReturnNone;
 
     [Test]
     public void ConcurrentAppends_AllLand_EachConnectionsInItsOrder()
