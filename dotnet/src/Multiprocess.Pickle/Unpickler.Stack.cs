@@ -127,8 +127,8 @@ internal sealed partial class Unpickler
 
     // ---- ints
 
-    private static readonly object BoxedTrue = true;
-    private static readonly object BoxedFalse = false;
+    internal static readonly object BoxedTrue = true;
+    internal static readonly object BoxedFalse = false;
 
     // Boxed ints -5 … 65535 (what BININT1/BININT2 can carry), made on first use and shared: like CPython's small-int
     // cache, it spares lists of small numbers one allocation per element. Racing threads may box a value twice;

@@ -16,9 +16,9 @@ namespace Multiprocess.Pickle;
 /// </remarks>
 internal sealed partial class Unpickler
 {
-    private const int StringCacheBits = 6;
-    private const int StringCacheSize = 1 << StringCacheBits;
-    private const int MaxCachedStringBytes = 48;
+    internal const int StringCacheBits = 6;
+    internal const int StringCacheSize = 1 << StringCacheBits;
+    internal const int MaxCachedStringBytes = 48;
 
     private readonly string?[] _strings = new string?[StringCacheSize];
 
@@ -49,7 +49,7 @@ internal sealed partial class Unpickler
 
     /// <summary>A hash of the first and last (up to) 8 bytes and the length: idents differ in their hex digits, names in their letters.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int StringSlot(ReadOnlySpan<byte> bytes)
+    internal static int StringSlot(ReadOnlySpan<byte> bytes)
     {
         ulong head, tail;
         if (bytes.Length >= 8)

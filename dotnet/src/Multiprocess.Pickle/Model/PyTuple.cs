@@ -125,4 +125,7 @@ public sealed class PyTuple : IReadOnlyList<object?>, IEquatable<PyTuple>
 
     /// <summary>Gives the unpickler the backing array, for the rare in-place fix-ups it needs.</summary>
     internal object?[] Items => _items;
+
+    /// <summary>Drops the cached hash: <see cref="RequestUnpickler"/> refills its reused args tuples in place.</summary>
+    internal void ForgetHash() => _hash = 0;
 }

@@ -7,6 +7,12 @@ namespace Multiprocess.Managers.Python;
 /// <summary>Python's truth, <c>operator.index</c> and number conversions over the pickle object model.</summary>
 internal static class PyValues
 {
+    private static readonly object s_true = true;
+    private static readonly object s_false = false;
+
+    /// <summary>A bool as a shared box: a method returning <c>True</c>/<c>False</c> per call (acquire) allocates nothing.</summary>
+    public static object Box(bool value) => value ? s_true : s_false;
+
     /// <summary>Python's <c>bool(value)</c>; user objects (kept as data) are true, as objects without <c>__bool__</c>/<c>__len__</c> are.</summary>
     public static bool IsTrue(object? value) => value switch
     {

@@ -12,7 +12,8 @@ internal static class LockArguments
     /// <exception cref="Pickle.PyRaisedException">ValueError/TypeError as CPython raises them.</exception>
     public static (bool Blocking, Deadline Deadline) Acquire(PyTuple args, PyDict kwargs)
     {
-        var a = s_acquire.Bind(args, kwargs);
+        var a = default(Arguments); // bound on the stack: no allocation per call
+        s_acquire.Bind(args, kwargs, a);
         var blocking = PyValues.IsTrue(a[0]);
         if (a[1] is null)
         {

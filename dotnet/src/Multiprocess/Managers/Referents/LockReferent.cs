@@ -37,7 +37,7 @@ internal abstract class LockReferent : Referent, ILockReferent
     public object? CallAcquire(PyTuple args, PyDict kwargs, SharedCallContext context)
     {
         var (blocking, deadline) = LockArguments.Acquire(args, kwargs);
-        return Acquire(context, blocking, deadline, repliesTrue: true);
+        return PyValues.Box(Acquire(context, blocking, deadline, repliesTrue: true));
     }
 
     public bool Acquire(SharedCallContext context, bool blocking, Deadline deadline) => Acquire(context, blocking, deadline, repliesTrue: false);

@@ -32,9 +32,13 @@ internal sealed class SharedCondition : Referent
                 _lock.Release(context);
                 return null;
             case "wait":
-                return Wait(context, PyValues.AsTimeout(s_wait.Bind(args, kwargs)[0]));
+                var w = default(Arguments); // bound on the stack: no allocation per call
+                s_wait.Bind(args, kwargs, w);
+                return Wait(context, PyValues.AsTimeout(w[0]));
             case "notify":
-                Notify(context, PyValues.AsIndex(s_notify.Bind(args, kwargs)[0]));
+                var n = default(Arguments);
+                s_notify.Bind(args, kwargs, n);
+                Notify(context, PyValues.AsIndex(n[0]));
                 return null;
             case "locked":
                 PySignature.None(name).BindNone(args, kwargs);

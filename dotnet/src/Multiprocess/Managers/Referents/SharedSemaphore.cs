@@ -47,7 +47,9 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
             case "acquire":
                 return CallAcquire(args, kwargs, context);
             case "release":
-                var n = PyValues.AsIndex(s_release.Bind(args, kwargs)[0]);
+                var r = default(Arguments); // bound on the stack: no allocation per call
+                s_release.Bind(args, kwargs, r);
+                var n = PyValues.AsIndex(r[0]);
                 ReleaseN(n);
                 return null;
             default:
@@ -62,7 +64,8 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
 
     public object? CallAcquire(PyTuple args, PyDict kwargs, SharedCallContext context)
     {
-        var a = s_acquire.Bind(args, kwargs);
+        var a = default(Arguments);
+        s_acquire.Bind(args, kwargs, a);
         var blocking = PyValues.IsTrue(a[0]);
         var timeout = PyValues.AsTimeout(a[1]);
         if (!blocking && timeout is not null)
@@ -70,7 +73,7 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
             throw PyErrors.ValueError("can't specify timeout for non-blocking acquire");
         }
 
-        return Acquire(context, blocking, Deadline.FromSeconds(timeout), repliesTrue: true);
+        return PyValues.Box(Acquire(context, blocking, Deadline.FromSeconds(timeout), repliesTrue: true));
     }
 
     public bool Acquire(SharedCallContext context, bool blocking, Deadline deadline) => Acquire(context, blocking, deadline, repliesTrue: false);

@@ -26,46 +26,10 @@ internal sealed partial class Server
     public PyTuple? ServeRequest(object? request, SharedCallContext context, out object? result)
     {
         result = null;
-        object? methodName = null;
-        SharedEntry? entry = null;
         try
         {
             var (ident, method, args, kwargs) = ManagerRequest.FromPython(request);
-            methodName = method;
-            if (ident is not string id || !Objects.TryGet(id, out entry))
-            {
-                throw new PyRaisedException(PyException.Builtin("KeyError", ident));
-            }
-
-            if (method is not string name || !entry.Exposed.Contains(name) || !entry.Object.HasMethod(name))
-            {
-                return Fallback(entry, method);
-            }
-
-            try
-            {
-                result = entry.Object.CallMethod(name, args, kwargs, context);
-            }
-            catch (PyRaisedException e)
-            {
-                return Reply.Error(e.Value);
-            }
-            catch (RaisedValueException e)
-            {
-                return PyTuple.Create(ReplyKind.Error, e.Value);
-            }
-            catch (Exception e) when (e is not SessionAbortedException and not UnserializableException and not PythonHostLostException)
-            {
-                return Reply.Error(PyException.FromException(e));
-            }
-
-            if (entry.MethodToTypeid is not null && entry.MethodToTypeid.TryGetValue(name, out var typeId) && typeId.Length > 0)
-            {
-                var (rident, rexposed) = CreateFromResult(typeId, result, context);
-                return Reply.Proxy(rexposed, Token.Write(ManagerLibrary.Multiprocessing, typeId, Address, rident));
-            }
-
-            return null;
+            return HandleRequest(ident, method, args, kwargs, lent: false, context, out result);
         }
         catch (UnserializableException e)
         {
@@ -76,6 +40,91 @@ internal sealed partial class Server
             return Reply.Traceback("serve_client", e);
         }
     }
+
+    /// <summary>
+    /// Serves a request decoded by <see cref="RequestUnpickler"/> (the stock shape, its kwds empty), whose args
+    /// tuple the decoder reuses for the connection's next request: referents that read their arguments only
+    /// during the call get it as it is, any other a copy (<see cref="ReadsArgumentsOnly"/>).
+    /// </summary>
+    /// <param name="ident">The object's id.</param>
+    /// <param name="methodName">The method name.</param>
+    /// <param name="args">The positional arguments, lent for the call.</param>
+    /// <param name="context">The client's connection.</param>
+    /// <param name="result">The method's result when the reply is null.</param>
+    /// <returns>The reply, or null for <c>('#RETURN', result)</c>.</returns>
+    /// <exception cref="SessionAbortedException">The call was blocked and the client hung up (no reply is possible).</exception>
+    public PyTuple? ServeRequest(string ident, string methodName, PyTuple args, SharedCallContext context, out object? result)
+    {
+        result = null;
+        try
+        {
+            return HandleRequest(ident, methodName, args, ManagerRequest.NoKeywords, lent: true, context, out result);
+        }
+        catch (UnserializableException e)
+        {
+            return Reply.Unserializable("serve_client", e.PythonError);
+        }
+        catch (Exception e) when (e is not SessionAbortedException and not OutOfMemoryException)
+        {
+            return Reply.Traceback("serve_client", e);
+        }
+    }
+
+    /// <summary>serve_client's body after <c>ident, methodname, args, kwds = request</c>: look up, check exposed, call, reply.</summary>
+    private PyTuple? HandleRequest(object? ident, object? method, PyTuple args, PyDict kwargs, bool lent, SharedCallContext context, out object? result)
+    {
+        result = null;
+        if (ident is not string id || !Objects.TryGet(id, out var entry))
+        {
+            throw new PyRaisedException(PyException.Builtin("KeyError", ident));
+        }
+
+        if (method is not string name || !entry.Exposed.Contains(name) || !entry.Object.HasMethod(name))
+        {
+            return Fallback(entry, method);
+        }
+
+        if (lent && !ReadsArgumentsOnly(entry.Object))
+        {
+            // A registered or Python-hosted object may keep what it is given (a C# method storing its params, a
+            // callback): give it its own args tuple and kwds dict, as the general unpickler would have.
+            args = PyTuple.Create(args.AsSpan());
+            kwargs = new PyDict();
+        }
+
+        try
+        {
+            result = entry.Object.CallMethod(name, args, kwargs, context);
+        }
+        catch (PyRaisedException e)
+        {
+            return Reply.Error(e.Value);
+        }
+        catch (RaisedValueException e)
+        {
+            return PyTuple.Create(ReplyKind.Error, e.Value);
+        }
+        catch (Exception e) when (e is not SessionAbortedException and not UnserializableException and not PythonHostLostException)
+        {
+            return Reply.Error(PyException.FromException(e));
+        }
+
+        if (entry.MethodToTypeid is not null && entry.MethodToTypeid.TryGetValue(name, out var typeId) && typeId.Length > 0)
+        {
+            var (rident, rexposed) = CreateFromResult(typeId, result, context);
+            return Reply.Proxy(rexposed, Token.Write(ManagerLibrary.Multiprocessing, typeId, Address, rident));
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The referents audited to read args and kwds only while <c>CallMethod</c> runs and to keep neither the
+    /// tuple nor the dict (the items they store, e.g. a dict's value, are theirs to keep): they may be given the
+    /// decoder's reused args tuple and the shared empty kwds.
+    /// </summary>
+    private static bool ReadsArgumentsOnly(ISharedObject referent) =>
+        referent is SharedDict or SharedList or SharedQueue or LockReferent or SharedSemaphore or SharedCondition or SharedEvent;
 
     /// <summary>
     /// CPython's <c>fallback_mapping</c>, used when the method is not exposed or missing: <c>__str__</c>,

@@ -27,6 +27,7 @@ public sealed partial class SyncManagerServer
         private SharedCallContext? _context;
         private bool _xml;   // serializer='xmlrpclib': this connection's requests and replies are XML-RPC documents
         private FrameBuffer? _input;
+        private RequestUnpickler? _requests;   // the stock request shape, decoded without allocating (pickle only)
         private string _name = "";
         private long _lastRequest;
         private int _inHandshake = 1;
@@ -196,6 +197,7 @@ public sealed partial class SyncManagerServer
             _context = context;
             _name = name;
             _input = new FrameBuffer(owner._options.TcpQuickAck ? connection.AcknowledgeNow : null);
+            _requests = _xml ? null : new RequestUnpickler();
             _lastRequest = Environment.TickCount64;
             if (owner._stop.IsCancellationRequested)
             {
@@ -213,6 +215,7 @@ public sealed partial class SyncManagerServer
             var server = owner._server;
             var context = _context!;
             var input = _input!;
+            var requests = _requests;
             var options = owner._options;
             while (!owner._stop.IsCancellationRequested)
             {
@@ -254,13 +257,23 @@ public sealed partial class SyncManagerServer
                 object? result;
                 try
                 {
-                    var request = Decode(frame);
-                    if (!_xml && ProxyForms.MayContainProxy(frame))
+                    // The stock request (str ident and name, up to 3 scalar args, empty kwds) is handed over in its
+                    // parts, its args in a tuple the decoder reuses; anything else (and every malformed request, so
+                    // its error names the offset) goes through the general unpickler. Scalars carry no proxy.
+                    if (requests is not null && requests.TryLoad(frame, out var ident, out var methodName, out var args))
                     {
-                        server.NoteProxies(request);
+                        reply = server.ServeRequest(ident, methodName, args, context, out result);
                     }
+                    else
+                    {
+                        var request = Decode(frame);
+                        if (!_xml && ProxyForms.MayContainProxy(frame))
+                        {
+                            server.NoteProxies(request);
+                        }
 
-                    reply = server.ServeRequest(request, context, out result);
+                        reply = server.ServeRequest(request, context, out result);
+                    }
                 }
                 catch (SessionAbortedException)
                 {
@@ -298,6 +311,7 @@ public sealed partial class SyncManagerServer
                 }
 
                 context.ForgetTaken();
+                requests?.Clear();
 
                 if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
                 {

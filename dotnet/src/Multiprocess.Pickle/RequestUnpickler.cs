@@ -1,0 +1,281 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace Multiprocess.Pickle;
+
+/// <summary>
+/// Unpickles the request a stock manager proxy sends, <c>(ident, methodname, args, kwds)</c> (managers.py
+/// <c>BaseProxy._callmethod</c>: <c>conn.send((self._id, methodname, args, kwds))</c>), without allocating the request
+/// tuple, the args tuple or the empty kwds dict: the parts are handed out separately, and the args tuple is one this
+/// instance reuses for every request of its arity. Anything it does not recognise byte for byte is left to
+/// <see cref="PickleSerializer.Loads(ReadOnlySpan{byte}, UnpickleOptions?)"/>, which also reports the error and its
+/// offset when the input is malformed.
+/// </summary>
+/// <remarks>
+/// <para>Recognised, exactly as CPython 3.8–3.13 (protocol 4) and 3.14 (protocol 5) pickle it, and as multiprocess
+/// 0.70.x (dill's pure-Python pickler) does:</para>
+/// <code>
+/// PROTO 4|5 · [FRAME n, n = the rest of the input] · MARK
+///   SHORT_BINUNICODE ident MEMOIZE · SHORT_BINUNICODE methodname MEMOIZE     (ASCII)
+///   EMPTY_TUPLE | item{1..3} TUPLE1|TUPLE2|TUPLE3 MEMOIZE                    (args)
+///   EMPTY_DICT MEMOIZE                                                       (kwds)
+/// TUPLE MEMOIZE STOP                                                          (STOP is the last byte)
+/// item: NONE | NEWTRUE | NEWFALSE | BININT1 | BININT2 | BININT | LONG1 (≤ 8 bytes) | BINFLOAT
+///     | SHORT_BINUNICODE (ASCII) MEMOIZE
+/// </code>
+/// <para>Every value is the one the general unpickler with the default options makes of the same bytes (same type,
+/// same value; ints through its shared boxes of -5…65,535, strings through a cache like its own): the fast path
+/// never accepts what <c>Loads</c> would reject or read differently (<c>RequestUnpicklerTests</c> checks that on
+/// mutated requests). What it still allocates: an int outside -5…65,535 (its box), a float, a string not seen in
+/// the last 64 of this instance or longer than 48 bytes.</para>
+/// <para>Not thread-safe: one instance per connection, whose requests are read one at a time. The args tuple is
+/// valid until the next <see cref="TryLoad"/> or <see cref="Clear"/>; a caller that keeps it past the call must
+/// copy it.</para>
+/// </remarks>
+public sealed class RequestUnpickler
+{
+    /// <summary>The most positional arguments recognised (TUPLE3; a longer args tuple is pickled with MARK … TUPLE).</summary>
+    public const int MaxArgs = 3;
+
+    // One reused args tuple per arity; PyTuple.Empty for none.
+    private readonly PyTuple[] _args = [PyTuple.Empty, new([null]), new([null, null]), new([null, null, null])];
+    private readonly object?[] _items = new object?[MaxArgs];
+    private readonly string?[] _strings = new string?[Unpickler.StringCacheSize];
+    private PyTuple _last = PyTuple.Empty;
+
+    /// <summary>Decodes a request if it has the stock shape; otherwise returns false and leaves it to the unpickler.</summary>
+    /// <param name="data">One whole frame's payload.</param>
+    /// <param name="ident">The object's id (<c>self._id</c>).</param>
+    /// <param name="methodName">The method name.</param>
+    /// <param name="args">The positional arguments, in a tuple reused by the next call of this instance.</param>
+    /// <returns>True when the request was recognised (its kwds is an empty dict); false for anything else.</returns>
+    public bool TryLoad(ReadOnlySpan<byte> data, out string ident, out string methodName, out PyTuple args)
+    {
+        ident = methodName = string.Empty;
+        args = PyTuple.Empty;
+        Clear();
+
+        // PROTO 4|5: protocols 2 and 3 have no FRAME or MEMOIZE; a client writing them is rare and takes the
+        // general path. STOP must end the input: Loads ignores bytes after it, this path does not bother.
+        if (data.Length < 4 || data[0] != Opcodes.PROTO || data[1] is not (4 or 5) || data[^1] != Opcodes.STOP)
+        {
+            return false;
+        }
+
+        var p = 2;
+        if (data[p] == Opcodes.FRAME)
+        {
+            // FRAME's uint8 length: 1 opcode + 8 bytes; the frame must be the rest of the input, exactly (Loads also
+            // takes a shorter frame followed by more, which CPython never writes for a request this small).
+            if (data.Length < 11 || BinaryPrimitives.ReadUInt64LittleEndian(data.Slice(3, 8)) != (ulong)(data.Length - 11))
+            {
+                return false;
+            }
+
+            p = 11;
+        }
+
+        if (!Take(data, ref p, Opcodes.MARK)
+            || !TryString(data, ref p, out var id)
+            || !TryString(data, ref p, out var name))
+        {
+            return false;
+        }
+
+        int count;
+        if (Take(data, ref p, Opcodes.EMPTY_TUPLE))
+        {
+            // CPython writes () without MEMOIZE (the empty tuple is a singleton).
+            count = 0;
+        }
+        else
+        {
+            count = 0;
+            while (true)
+            {
+                if ((uint)p >= (uint)data.Length)
+                {
+                    return Fail();
+                }
+
+                var op = data[p];
+                if (op is Opcodes.TUPLE1 or Opcodes.TUPLE2 or Opcodes.TUPLE3)
+                {
+                    // TUPLEn takes the n items above it: any other count would nest differently under Loads.
+                    if (count != op - Opcodes.TUPLE1 + 1)
+                    {
+                        return Fail();
+                    }
+
+                    p++;
+                    break;
+                }
+
+                if (count == MaxArgs || !TryItem(data, ref p, out _items[count]))
+                {
+                    return Fail();
+                }
+
+                count++;
+            }
+
+            if (!Take(data, ref p, Opcodes.MEMOIZE))
+            {
+                return Fail();
+            }
+        }
+
+        // kwds: {} (a stock proxy's _callmethod default, or the empty **kwds of an autoproxy method), then the
+        // request's own TUPLE; STOP (checked above) must be the next and last byte.
+        if (!Take(data, ref p, Opcodes.EMPTY_DICT)
+            || !Take(data, ref p, Opcodes.MEMOIZE)
+            || !Take(data, ref p, Opcodes.TUPLE)
+            || !Take(data, ref p, Opcodes.MEMOIZE)
+            || p != data.Length - 1)
+        {
+            return Fail();
+        }
+
+        var tuple = _args[count];
+        if (count > 0)
+        {
+            _items.AsSpan(0, count).CopyTo(tuple.Items);
+            _items.AsSpan(0, count).Clear();
+            tuple.ForgetHash();
+        }
+
+        _last = tuple;
+        ident = id;
+        methodName = name;
+        args = tuple;
+        return true;
+    }
+
+    /// <summary>Drops the references the last request's args hold (a session idle for hours should not keep a large value alive).</summary>
+    public void Clear()
+    {
+        if (_last.Count > 0)
+        {
+            _last.Items.AsSpan().Clear();
+            _last.ForgetHash();
+            _last = PyTuple.Empty;
+        }
+    }
+
+    private bool Fail()
+    {
+        _items.AsSpan().Clear();
+        return false;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Take(ReadOnlySpan<byte> data, ref int p, byte op)
+    {
+        if ((uint)p < (uint)data.Length && data[p] == op)
+        {
+            p++;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>One argument: the scalars a proxy call usually carries, boxed as the unpickler boxes them.</summary>
+    private bool TryItem(ReadOnlySpan<byte> data, ref int p, out object? value)
+    {
+        value = null;
+        var rest = data.Length - p - 1;   // bytes after the opcode
+        switch (data[p])
+        {
+            case Opcodes.NONE:
+                p += 1;
+                return true;
+            case Opcodes.NEWTRUE:
+                value = Unpickler.BoxedTrue;
+                p += 1;
+                return true;
+            case Opcodes.NEWFALSE:
+                value = Unpickler.BoxedFalse;
+                p += 1;
+                return true;
+            case Opcodes.BININT1 when rest >= 1:
+                value = Unpickler.BoxInt(data[p + 1]);
+                p += 2;
+                return true;
+            case Opcodes.BININT2 when rest >= 2:
+                value = Unpickler.BoxInt(BinaryPrimitives.ReadUInt16LittleEndian(data.Slice(p + 1, 2)));
+                p += 3;
+                return true;
+            case Opcodes.BININT when rest >= 4:
+                value = Unpickler.BoxInt(BinaryPrimitives.ReadInt32LittleEndian(data.Slice(p + 1, 4)));
+                p += 5;
+                return true;
+            case Opcodes.LONG1 when rest >= 1 && data[p + 1] <= 8 && rest - 1 >= data[p + 1]:
+                // Up to 8 bytes fit a long: the unpickler's own decode_long, so the same value and box.
+                value = Unpickler.DecodeLong(data.Slice(p + 2, data[p + 1]));
+                p += 2 + data[p + 1];
+                return true;
+            case Opcodes.BINFLOAT when rest >= 8:
+                value = BinaryPrimitives.ReadDoubleBigEndian(data.Slice(p + 1, 8));
+                p += 9;
+                return true;
+            case Opcodes.SHORT_BINUNICODE:
+                if (TryString(data, ref p, out var s))
+                {
+                    value = s;
+                    return true;
+                }
+
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>SHORT_BINUNICODE of ASCII text, then MEMOIZE (CPython memoizes every str it writes).</summary>
+    private bool TryString(ReadOnlySpan<byte> data, ref int p, out string text)
+    {
+        text = string.Empty;
+        // opcode, uint1 length, the bytes, MEMOIZE
+        if ((uint)(p + 1) >= (uint)data.Length || data[p] != Opcodes.SHORT_BINUNICODE)
+        {
+            return false;
+        }
+
+        var length = data[p + 1];
+        if (data.Length - (p + 2) < length + 1 || data[p + 2 + length] != Opcodes.MEMOIZE)
+        {
+            return false;
+        }
+
+        var bytes = data.Slice(p + 2, length);
+        if (!Ascii.IsValid(bytes))
+        {
+            // UTF-8 beyond ASCII (or invalid UTF-8, which Loads rejects with its offset): the general path.
+            return false;
+        }
+
+        text = Cached(bytes);
+        p += 2 + length + 1;
+        return true;
+    }
+
+    /// <summary>The request's ident and method name repeat on every call of a connection: one string each, reused.</summary>
+    private string Cached(ReadOnlySpan<byte> ascii)
+    {
+        if (ascii.Length is 0 or > Unpickler.MaxCachedStringBytes)
+        {
+            return Encoding.ASCII.GetString(ascii);
+        }
+
+        var slot = Unpickler.StringSlot(ascii);
+        var cached = _strings[slot];
+        if (cached is not null && cached.Length == ascii.Length && Ascii.Equals(ascii, cached))
+        {
+            return cached;
+        }
+
+        return _strings[slot] = Encoding.ASCII.GetString(ascii);
+    }
+}
