@@ -15,6 +15,7 @@ public sealed record FuzzTarget(string Name, string What, Action<byte[]> Run, Fu
     public static IReadOnlyList<FuzzTarget> All { get; } =
     [
         PickleTarget.Create(),
+        RequestTarget.Create(),
         FrameTarget.Create(),
         HandshakeTargets.CreateServer(),
         HandshakeTargets.CreateClient(),
