@@ -12,7 +12,8 @@ namespace Multiprocess.Tests.Managers;
 /// </summary>
 /// <remarks>
 /// The count is large (20,000 calls or more per case) so that what else the process allocates in that window (the
-/// REPL's JSON line of this test, the server's once-a-second idle check) is well under 1 B per call. Values stay
+/// REPL's JSON line of this test, the server's once-a-second idle check) is well under 1 B per call; a window that
+/// other tests' leftovers disturbed is measured again (the least of up to three counts). Values stay
 /// below 65,536, which the unpickler shares pre-boxed; a larger int is a new 24-byte box, and a stored value is
 /// allocated by design (<see cref="DictSetItem_LargeInts_AllocatesOnlyTheStoredBox"/>).
 /// </remarks>
@@ -64,7 +65,7 @@ public class PerCallAllocationTests
     public void Call_StockClient_AllocatesWithinBound(string body, int callsPerIteration, double boundPerCall)
     {
         // The list is emptied and its storage grown beforehand: what is measured is the call, not List<T> doubling.
-        var perCall = Measure(body, callsPerIteration, "l.extend(range(60000)); del l[:]");
+        var perCall = Measure(body, callsPerIteration, "l.extend(range(60000)); del l[:]", boundPerCall);
         Assert.That(perCall, Is.LessThanOrEqualTo(boundPerCall), $"bytes allocated per call of `{body}`");
     }
 
@@ -73,11 +74,11 @@ public class PerCallAllocationTests
     {
         // d[1] = 100000 + i: the value is stored, so it is boxed (24 B on x64); the getitem that follows allocates
         // nothing (its reply pickles the stored box). 2 calls per iteration: 12 B per call, plus the noise margin.
-        var perCall = Measure("d[1] = 100000 + i; d[1]", 2, null);
+        var perCall = Measure("d[1] = 100000 + i; d[1]", 2, null, 12.0 + 4.0);
         Assert.That(perCall, Is.LessThanOrEqualTo(12.0 + 4.0));
     }
 
-    private double Measure(string body, int callsPerIteration, string? setUp)
+    private double Measure(string body, int callsPerIteration, string? setUp, double bound)
     {
         var client = _client!;
         var loop = $"for i in range({{0}}):\n    {body}\n";
@@ -94,11 +95,20 @@ public class PerCallAllocationTests
             client.Exec(setUp, Patience);
         }
 
-        var before = GC.GetTotalAllocatedBytes(precise: true);
-        client.Exec(string.Format(System.Globalization.CultureInfo.InvariantCulture, loop, Iterations), Patience);
-        var after = GC.GetTotalAllocatedBytes(precise: true);
-        var perCall = (double)(after - before) / (Iterations * callsPerIteration);
-        TestContext.Out.WriteLine($"{body}: {perCall:0.0} B per call ({after - before} B over {Iterations * callsPerIteration} calls)");
-        return perCall;
+        // The count is process-wide: what another test left running (a server, a timer) allocates in the window
+        // counts too, and only ever adds. So the least of up to three windows is the call's own figure; the old
+        // path's 144-193 B per call would show in every window.
+        var least = double.MaxValue;
+        for (var window = 0; window < 3 && least > bound; window++)
+        {
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            client.Exec(string.Format(System.Globalization.CultureInfo.InvariantCulture, loop, Iterations), Patience);
+            var after = GC.GetTotalAllocatedBytes(precise: true);
+            var perCall = (double)(after - before) / (Iterations * callsPerIteration);
+            TestContext.Out.WriteLine($"{body}: {perCall:0.0} B per call ({after - before} B over {Iterations * callsPerIteration} calls)");
+            least = Math.Min(least, perCall);
+        }
+
+        return least;
     }
 }

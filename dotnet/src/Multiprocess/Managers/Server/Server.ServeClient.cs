@@ -29,7 +29,7 @@ internal sealed partial class Server
         try
         {
             var (ident, method, args, kwargs) = ManagerRequest.FromPython(request);
-            return HandleRequest(ident, method, args, kwargs, lent: false, context, out result);
+            return ServeCall(ident, method, args, kwargs, lent: false, context, out result);
         }
         catch (UnserializableException e)
         {
@@ -58,7 +58,7 @@ internal sealed partial class Server
         result = null;
         try
         {
-            return HandleRequest(ident, methodName, args, ManagerRequest.NoKeywords, lent: true, context, out result);
+            return ServeCall(ident, methodName, args, ManagerRequest.NoKeywords, lent: true, context, out result);
         }
         catch (UnserializableException e)
         {
@@ -71,7 +71,7 @@ internal sealed partial class Server
     }
 
     /// <summary>serve_client's body after <c>ident, methodname, args, kwds = request</c>: look up, check exposed, call, reply.</summary>
-    private PyTuple? HandleRequest(object? ident, object? method, PyTuple args, PyDict kwargs, bool lent, SharedCallContext context, out object? result)
+    private PyTuple? ServeCall(object? ident, object? method, PyTuple args, PyDict kwargs, bool lent, SharedCallContext context, out object? result)
     {
         result = null;
         if (ident is not string id || !Objects.TryGet(id, out var entry))
