@@ -25,10 +25,11 @@ namespace Multiprocess.Pickle;
 ///     | SHORT_BINUNICODE (ASCII) MEMOIZE
 /// </code>
 /// <para>Every value is the one the general unpickler with the default options makes of the same bytes (same type,
-/// same value; ints through its shared boxes of -5…65,535, strings through a cache like its own): the fast path
-/// never accepts what <c>Loads</c> would reject or read differently (<c>RequestUnpicklerTests</c> checks that on
-/// mutated requests). What it still allocates: an int outside -5…65,535 (its box), a float, a string not seen in
-/// the last 64 of this instance or longer than 48 bytes.</para>
+/// same value; ints through its shared boxes of -5…65,535): the fast path never accepts what <c>Loads</c> would
+/// reject or read differently (<c>RequestUnpicklerTests</c> checks that on mutated requests). The ident (the same
+/// on every request of a proxy's connection) and the last 8 method names are kept and reused; string arguments go
+/// through a hashed cache of 64. What it still allocates: an int outside -5…65,535 (its box), a float, a new ident or
+/// method name, a string argument not in its cache or longer than 48 bytes.</para>
 /// <para>Not thread-safe: one instance per connection, whose requests are read one at a time. The args tuple is
 /// valid until the next <see cref="TryLoad"/> or <see cref="Clear"/>; a caller that keeps it past the call must
 /// copy it.</para>
@@ -42,6 +43,13 @@ public sealed class RequestUnpickler
     private readonly PyTuple[] _args = [PyTuple.Empty, new([null]), new([null, null]), new([null, null, null])];
     private readonly object?[] _items = new object?[MaxArgs];
     private readonly string?[] _strings = new string?[Unpickler.StringCacheSize];
+
+    // The ident and the method names get caches of their own, apart from the hashed one of argument strings: two of
+    // them falling into one hashed slot evicted each other on every call (an ident and "acquire": 88 B per call, for
+    // the 1 in 64 objects whose ident hashed there). A proxy's connection calls one object, with a few method names.
+    private readonly string?[] _names = new string?[8];
+    private string _ident = string.Empty;
+    private int _nextName;
     private PyTuple _last = PyTuple.Empty;
 
     /// <summary>Decodes a request if it has the stock shape; otherwise returns false and leaves it to the unpickler.</summary>
@@ -77,11 +85,14 @@ public sealed class RequestUnpickler
         }
 
         if (!Take(data, ref p, Opcodes.MARK)
-            || !TryString(data, ref p, out var id)
-            || !TryString(data, ref p, out var name))
+            || !TryAscii(data, ref p, out var idBytes)
+            || !TryAscii(data, ref p, out var nameBytes))
         {
             return false;
         }
+
+        var id = Ident(idBytes);
+        var name = MethodName(nameBytes);
 
         int count;
         if (Take(data, ref p, Opcodes.EMPTY_TUPLE))
@@ -221,9 +232,9 @@ public sealed class RequestUnpickler
                 p += 9;
                 return true;
             case Opcodes.SHORT_BINUNICODE:
-                if (TryString(data, ref p, out var s))
+                if (TryAscii(data, ref p, out var text))
                 {
-                    value = s;
+                    value = Cached(text);
                     return true;
                 }
 
@@ -234,9 +245,9 @@ public sealed class RequestUnpickler
     }
 
     /// <summary>SHORT_BINUNICODE of ASCII text, then MEMOIZE (CPython memoizes every str it writes).</summary>
-    private bool TryString(ReadOnlySpan<byte> data, ref int p, out string text)
+    private static bool TryAscii(ReadOnlySpan<byte> data, ref int p, out ReadOnlySpan<byte> text)
     {
-        text = string.Empty;
+        text = default;
         // opcode, uint1 length, the bytes, MEMOIZE
         if ((uint)(p + 1) >= (uint)data.Length || data[p] != Opcodes.SHORT_BINUNICODE)
         {
@@ -256,12 +267,39 @@ public sealed class RequestUnpickler
             return false;
         }
 
-        text = Cached(bytes);
+        text = bytes;
         p += 2 + length + 1;
         return true;
     }
 
-    /// <summary>The request's ident and method name repeat on every call of a connection: one string each, reused.</summary>
+    /// <summary>The object's id: the same on every request of a proxy's connection.</summary>
+    private string Ident(ReadOnlySpan<byte> ascii)
+    {
+        if (_ident.Length == ascii.Length && Ascii.Equals(ascii, _ident))
+        {
+            return _ident;
+        }
+
+        return _ident = Encoding.ASCII.GetString(ascii);
+    }
+
+    /// <summary>The method name: one of the last 8 this connection called, or a new string (replacing the oldest).</summary>
+    private string MethodName(ReadOnlySpan<byte> ascii)
+    {
+        foreach (var name in _names)
+        {
+            if (name is not null && name.Length == ascii.Length && Ascii.Equals(ascii, name))
+            {
+                return name;
+            }
+        }
+
+        var text = Encoding.ASCII.GetString(ascii);
+        _names[_nextName++ & (_names.Length - 1)] = text;
+        return text;
+    }
+
+    /// <summary>A string argument (a dict key, say): from a hashed cache of the last 64, or decoded.</summary>
     private string Cached(ReadOnlySpan<byte> ascii)
     {
         if (ascii.Length is 0 or > Unpickler.MaxCachedStringBytes)
