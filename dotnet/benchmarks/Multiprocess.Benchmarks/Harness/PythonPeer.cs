@@ -76,6 +76,7 @@ public static class PythonPeer
             r.GetProperty("ops").GetInt64())
         {
             Note = r.TryGetProperty("note", out var note) ? note.GetString() : null,
+            Ratio = r.TryGetProperty("ratio", out var ratio) ? ratio.GetDouble() : 0,
         };
         return (r.GetProperty("case").GetString()!, r.GetProperty("impl").GetString()!, stats);
     }

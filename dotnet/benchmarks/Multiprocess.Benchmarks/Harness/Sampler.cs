@@ -12,6 +12,12 @@ public sealed record Stats(double MinNs, double MedianNs, int Samples, long OpsP
     /// <summary>Gets what else a Python peer measured for this row (its result line's <c>note</c>), or null.</summary>
     public string? Note { get; init; }
 
+    /// <summary>
+    /// Gets the ratio over the baseline that a Python peer computed itself (its result line's <c>ratio</c>: paired by
+    /// round, manager-server), or 0: the harness then divides the medians.
+    /// </summary>
+    public double Ratio { get; init; }
+
     /// <summary>Builds stats from per-operation sample times in nanoseconds.</summary>
     public static Stats FromSamples(IReadOnlyList<double> nsPerOp, long opsPerSample)
     {

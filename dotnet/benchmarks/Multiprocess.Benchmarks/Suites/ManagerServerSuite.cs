@@ -11,7 +11,9 @@ namespace Multiprocess.Benchmarks.Suites;
 /// 1, 2 and 4 client processes for dict set/get, list append, Queue put/get, Lock, RLock, Semaphore(1) and
 /// Condition (contended from 2 clients on) and proxy creation; the server process's CPU time per call; each
 /// client's CPU per call; call latency p50/p99; server start time; and proxy creation over TCP with and without
-/// TCP_QUICKACK. <c>--cases GROUP</c> runs one group (<see cref="CaseGroups"/>) at 1, 2 and 4 clients on both servers.
+/// TCP_QUICKACK. Both servers are up at once and each case's samples alternate between them by rounds (9 rounds of
+/// half-size samples); throughput and the CPU rows carry the ratio paired by round (median over rounds of CPython's
+/// sample over ours), the note the ratio of the medians. <c>--cases GROUP</c> runs one group (<see cref="CaseGroups"/>) at 1, 2 and 4 clients on both servers.
 /// </summary>
 public sealed class ManagerServerSuite : IBenchmarkSuite
 {
@@ -44,7 +46,10 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
         string[] subset = context.Cases is { } group ? ["--cases", s_groups[group]] : [];
 
         // C# server: `multiprocess serve` in its own process, so that its CPU time is the server's alone (AF_UNIX, as
-        // a Python manager's default address).
+        // a Python manager's default address). CPython's server runs at the same time (the script starts it, its own
+        // process too) and every case's samples alternate between the two by rounds, the ratio paired by round: one
+        // run after the other swung ±50 % between back-to-back quiet runs (load, and where the kernel put client and
+        // serving thread on the 2 vCPUs, held for a whole case).
         // The server is SIGKILLed at the end, so it never unlinks its socket: the suite removes it, whatever happened.
         var unixPath = Path.Combine(Path.GetTempPath(), $"bench-mgr-{Environment.ProcessId}.sock");
         try
@@ -53,7 +58,7 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
             try
             {
                 rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py",
-                    ["--impl", CSharpImpl, "--address", unixPath, "--authkey", Convert.ToHexString(Key), "--server-pid", serve.Id.ToString(CultureInfo.InvariantCulture), .. subset], timeout), cpython));
+                    ["--impl", CSharpImpl, "--address", unixPath, "--authkey", Convert.ToHexString(Key), "--server-pid", serve.Id.ToString(CultureInfo.InvariantCulture), "--paired-with", cpython, .. subset], timeout), cpython));
             }
             finally
             {
@@ -64,8 +69,6 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
         {
             File.Delete(unixPath);
         }
-
-        rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py", ["--impl", cpython, "--cpython", .. subset], timeout), cpython));
 
         // Proxy creation over TCP: the client's Nagle algorithm meets the server's delayed ACK unless the server acks at once.
         foreach (var quickAck in context.Cases is null ? new[] { true, false } : [])
@@ -89,7 +92,8 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
             var goal = Goal(row.Case);
             if (goal > 0)
             {
-                row.Note = string.Create(CultureInfo.InvariantCulture, $"goal ≥{goal:F1}× {cpython}: {(row.Ratio >= goal ? "met" : "not met")} ({row.Ratio:F2}×)");
+                var goalNote = string.Create(CultureInfo.InvariantCulture, $"goal ≥{goal:F1}× {cpython}: {(row.Ratio >= goal ? "met" : "not met")} ({row.Ratio:F2}×)");
+                row.Note = row.Note.Length == 0 ? goalNote : $"{goalNote}; {row.Note}";
             }
         }
 
@@ -164,6 +168,8 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
         {
             var row = ResultRow.From("manager-server", l.Case, l.Impl, l.Stats);
             row.Baseline = baseline;
+            row.Ratio = l.Stats.Ratio;          // paired by round when the script paired the servers; else 0: FillRatios
+            row.Note = l.Stats.Note ?? "";
             return row;
         });
 

@@ -9,13 +9,20 @@ SyncManager server (started here). Prints bench_common JSON lines:
 * "server start": SyncManager().start() (CPython only; the C# side times its own start)
 * "m.dict() over TCP, 1 client": proxy creation latency (3 connections) on a TCP address
 
+--paired-with NAME (with --address/--authkey/--server-pid) also starts CPython's server (its own process, reported
+as NAME) and runs every case's samples on the two servers by rounds, alternately (C#, CPython, CPython, C#, ...):
+a change of load or of where the kernel places client and serving thread then hits both alike instead of whichever
+ran during it. Each line of the first server then carries "ratio": the median over rounds of NAME's sample over
+its own of the same round (paired), and a note with the ratio of the two medians.
+
 --serializer xmlrpclib makes every manager (the clients' and CPython's server) use the XML-RPC serializer
 (`SyncManager(..., serializer='xmlrpclib')`) instead of pickle.
 
-usage: bench_manager_server.py --impl NAME (--address ADDR --authkey HEX --server-pid PID | --cpython)
+usage: bench_manager_server.py --impl NAME (--address ADDR --authkey HEX --server-pid PID [--paired-with NAME] | --cpython)
                                [--clients 1,2,4] [--cases PREFIX,...] [--tcp-only] [--serializer pickle|xmlrpclib] [--smoke]
 """
 import argparse
+import json
 import multiprocessing as mp
 import os
 import statistics
@@ -27,6 +34,8 @@ from bench_common import SMOKE, report
 
 SERIALIZER = "pickle"          # --serializer: every SyncManager made here uses it
 WARMUP_SECONDS = 3.0
+ROUNDS = 5                     # samples per case and server; --paired-with: 9 rounds of half-size samples
+START_DELAY = 0.02             # the clients start a sample together this long after it is sent
 
 # calls per client per sample (each call = one request/reply on the client's proxy connection; proxy creation =
 # 4 connections: create, incref, decref, and the previous proxy's decref). All clients share one object, so the
@@ -109,20 +118,25 @@ def calls(case, n):
     return n // 3 * 3 if case.startswith("Condition") else n
 
 
-def worker(conn, address, authkey, proxies):
-    mp.current_process().authkey = authkey
-    m = SyncManager(address, authkey, serializer=SERIALIZER)
-    m.connect()
+def worker(conn, servers):
+    """One client process: connected to every server (address, authkey, proxies); runs the samples it is sent."""
+    managers = []
+    for address, authkey, _ in servers:
+        mp.current_process().authkey = authkey
+        m = SyncManager(address, authkey, serializer=SERIALIZER)
+        m.connect()
+        managers.append(m)
     while True:
         cmd = conn.recv()
         if cmd is None:
             break
-        case, n, start_at = cmd
+        i, case, n, start_at = cmd
+        mp.current_process().authkey = servers[i][1]
         while time.monotonic() < start_at:
             time.sleep(0.001)
         lat = []
         c0, t0 = time.process_time(), time.monotonic()
-        run_case(case, n, proxies, m, lat)
+        run_case(case, n, servers[i][2], managers[i], lat)
         t1, c1 = time.monotonic(), time.process_time()
         conn.send((t0, t1, c1 - c0, lat))
 
@@ -137,64 +151,102 @@ def clear_list(lst):
     lst._callmethod("__imul__", (0,))
 
 
-def bench(impl, address, authkey, client_counts, cases, samples, server_pid):
+def connect(impl, address, authkey, server_pid):
+    """A server to measure: its name, address, authkey, process id, manager and shared objects."""
+    mp.current_process().authkey = authkey
     m = SyncManager(address, authkey, serializer=SERIALIZER)
     m.connect()
     proxies = (m.dict(), m.list(), m.Queue(), m.Lock(), m.RLock(), m.Semaphore(1), m.Condition())
-    ctx = mp.get_context("fork")
+    return {"impl": impl, "address": address, "authkey": authkey, "pid": server_pid, "m": m, "proxies": proxies}
+
+
+def per_sample(case):
+    """Calls per client per sample: CASES, a twentieth with --smoke; half when paired (9 rounds instead of 5)."""
+    return max(3, CASES[case] // (20 if SMOKE else 2 if len(SERVERS) > 1 else 1))
+
+
+SERVERS = []
+
+
+def bench(servers, client_counts, cases, rounds):
+    """Every case at every client count on every server: rounds of one sample per server, the order alternating
+    (0 1, 1 0, 0 1, ...), after one unmeasured round. With one server this is the plain sequence of samples."""
+    SERVERS[:] = servers
     # Untimed rounds of every case first, for at least WARMUP_SECONDS: a server measured from its start would count
     # the C# runtime's tiered JIT (methods recompiled optimized in the background, ~100 ms after their first calls,
     # over the first seconds) against the first samples; one round was not enough when a run has few cases (--cases).
     warm_until = time.monotonic() + (0 if SMOKE else WARMUP_SECONDS)
     while True:
-        for case in cases:
-            run_case(case, max(3, CASES[case] // (20 if SMOKE else 1)), proxies, m, [])
-        if "list append" in cases:
-            clear_list(proxies[1])
+        for srv in servers:
+            mp.current_process().authkey = srv["authkey"]
+            for case in cases:
+                run_case(case, per_sample(case), srv["proxies"], srv["m"], [])
+            if "list append" in cases:
+                clear_list(srv["proxies"][1])
         if time.monotonic() >= warm_until:
             break
+    ctx = mp.get_context("fork")
+    shared = [(srv["address"], srv["authkey"], srv["proxies"]) for srv in servers]
     for clients in client_counts:
         pipes, procs = [], []
         for _ in range(clients):
             parent, child = ctx.Pipe()
-            p = ctx.Process(target=worker, args=(child, address, authkey, proxies), daemon=True)
+            p = ctx.Process(target=worker, args=(child, shared), daemon=True)
             p.start()
             pipes.append(parent)
             procs.append(p)
         for case in cases:
-            n = max(3, CASES[case] // (20 if SMOKE else 1))
+            n = per_sample(case)
             k = calls(case, n)
-            agg, cpu, server, lat = [], [], [], []
-            for s in range(samples + 1):                     # the first round warms up
-                start_at = time.monotonic() + 0.05
-                s0 = server_cpu_ns(server_pid)
-                for c in pipes:
-                    c.send((case, n, start_at))
-                res = [c.recv() for c in pipes]
-                s1 = server_cpu_ns(server_pid)
-                if s == 0:
-                    continue
-                wall = max(r[1] for r in res) - min(r[0] for r in res)
-                agg.append(wall / (k * clients) * 1e9)
-                cpu.append(statistics.mean(r[2] for r in res) / k * 1e9)
-                server.append((s1 - s0) / (k * clients))
-                for r in res:
-                    lat += r[3]
-            lat.sort()
+            agg, cpu, server, lat = ([[] for _ in servers] for _ in range(4))
+            for r in range(rounds + 1):                      # round 0 warms up
+                order = range(len(servers)) if r % 2 == 0 else reversed(range(len(servers)))
+                for i in order:
+                    start_at = time.monotonic() + START_DELAY
+                    s0 = server_cpu_ns(servers[i]["pid"])
+                    for c in pipes:
+                        c.send((i, case, n, start_at))
+                    res = [c.recv() for c in pipes]
+                    s1 = server_cpu_ns(servers[i]["pid"])
+                    if r == 0:
+                        continue
+                    wall = max(x[1] for x in res) - min(x[0] for x in res)
+                    agg[i].append(wall / (k * clients) * 1e9)
+                    cpu[i].append(statistics.mean(x[2] for x in res) / k * 1e9)
+                    server[i].append((s1 - s0) / (k * clients))
+                    for x in res:
+                        lat[i] += x[3]
             plural = "client" if clients == 1 else "clients"
             name = f"{case}, {clients} {plural}"
-            report(name, impl, (min(agg), statistics.median(agg), samples, k * clients))
-            report(f"{name}: server CPU per call", impl, (min(server), statistics.median(server), samples, k * clients))
-            report(f"{name}: client CPU per call", impl, (min(cpu), statistics.median(cpu), samples, k))
-            for label, p in (("p50", 0.5), ("p99", 0.99)):
-                v = percentile(lat, p)
-                report(f"{name}: latency {label}", impl, (v, v, len(lat), 1))
-            if case == "list append":
-                clear_list(proxies[1])
+            for i, srv in enumerate(servers):
+                # the first server's lines are paired with the last one's (the baseline) samples of the same rounds
+                paired = i == 0 and len(servers) > 1
+                line(name, srv["impl"], agg[i], agg[-1] if paired else None, k * clients)
+                line(f"{name}: server CPU per call", srv["impl"], server[i], server[-1] if paired else None, k * clients)
+                line(f"{name}: client CPU per call", srv["impl"], cpu[i], cpu[-1] if paired else None, k)
+                lat[i].sort()
+                for label, p in (("p50", 0.5), ("p99", 0.99)):
+                    v = percentile(lat[i], p)
+                    report(f"{name}: latency {label}", srv["impl"], (v, v, len(lat[i]), 1))
+                if case == "list append":
+                    mp.current_process().authkey = srv["authkey"]
+                    clear_list(srv["proxies"][1])
         for c in pipes:
             c.send(None)
         for p in procs:
             p.join(30)
+
+
+def line(case, impl, samples, baseline, ops):
+    """A result line; with the baseline's samples of the same rounds, also the paired ratio (median over rounds of
+    baseline / this) and, in the note, the ratio of the medians."""
+    result = {"case": case, "impl": impl, "min_ns": min(samples), "median_ns": statistics.median(samples),
+              "samples": len(samples), "ops": ops}
+    if baseline is not None:
+        result["ratio"] = statistics.median(b / s for s, b in zip(samples, baseline) if s > 0)
+        result["note"] = "ratio paired by round (median of %d; ratio of the medians %.2f×)" % (
+            len(samples), statistics.median(baseline) / result["median_ns"])
+    print(json.dumps(result, ensure_ascii=False), flush=True)
 
 
 def tcp_proxy_creation(impl, address, authkey, samples):
@@ -233,6 +285,7 @@ def main():
     ap.add_argument("--authkey")
     ap.add_argument("--server-pid", type=int, help="the C# server's process (its CPU time is measured)")
     ap.add_argument("--cpython", action="store_true", help="start CPython's own SyncManager server and measure it")
+    ap.add_argument("--paired-with", metavar="NAME", help="also start CPython's server (reported as NAME); samples by rounds, alternately")
     ap.add_argument("--tcp", action="store_true", help="with --cpython: listen on TCP")
     ap.add_argument("--clients", default="1,2,4")
     ap.add_argument("--cases", default=",".join(CASES))
@@ -242,14 +295,16 @@ def main():
     args = ap.parse_args()
     global SERIALIZER
     SERIALIZER = args.serializer
-    samples = 2 if SMOKE else 5
+    paired = args.paired_with is not None
+    samples = 2 if SMOKE else 9 if paired else ROUNDS
     server = None
-    if args.cpython:
-        authkey = b"bench key"
+    if args.cpython or paired:
+        # CPython's server: SyncManager.start() runs it in a process of its own, whose CPU time is measured
+        authkey = b"bench key" if args.cpython else bytes.fromhex(args.authkey)
         server = SyncManager(("127.0.0.1", 0) if args.tcp else None, authkey, serializer=SERIALIZER)
         server.start()
-        address = server.address
-        server_pid = server._process.pid
+    if args.cpython:
+        address, server_pid = server.address, server._process.pid
     else:
         server_pid = args.server_pid
         authkey = bytes.fromhex(args.authkey)
@@ -260,9 +315,12 @@ def main():
         if args.tcp_only:
             tcp_proxy_creation(args.impl, address, authkey, samples)
             return
-        bench(args.impl, address, authkey, [int(c) for c in args.clients.split(",")], selected_cases(args.cases), samples, server_pid)
-        if args.cpython and args.cases == ",".join(CASES):
-            server_start(args.impl, samples)
+        servers = [connect(args.impl, address, authkey, server_pid)]
+        if paired:
+            servers.append(connect(args.paired_with, server.address, authkey, server._process.pid))
+        bench(servers, [int(c) for c in args.clients.split(",")], selected_cases(args.cases), samples)
+        if server is not None and args.cases == ",".join(CASES):
+            server_start(args.paired_with or args.impl, 2 if SMOKE else ROUNDS)
     finally:
         if server is not None:
             server.shutdown()
