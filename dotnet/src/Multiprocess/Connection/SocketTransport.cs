@@ -18,6 +18,9 @@ public sealed class SocketTransport : IConnectionTransport
     /// <summary>The SO_RCVTIMEO (ms) <see cref="TryReadWithin"/> set; 0: none; -1: this fd cannot have one.</summary>
     private int _receiveTimeoutMs;
 
+    /// <summary>Whether the fd is an AF_UNIX socket (known once <see cref="TryReadWithin"/> set SO_RCVTIMEO).</summary>
+    private bool _unix;
+
     /// <summary>Initializes a new instance of the <see cref="SocketTransport"/> class over a connected socket, taking ownership of it.</summary>
     /// <param name="socket">A connected stream socket, or a socket object over a pipe fd.</param>
     /// <exception cref="ArgumentNullException"><paramref name="socket"/> is null.</exception>
@@ -76,8 +79,9 @@ public sealed class SocketTransport : IConnectionTransport
     }
 
     /// <summary>
-    /// Reads what is available, waiting at most <paramref name="timeoutMs"/>: one recv(2) bounded by SO_RCVTIMEO (set
-    /// on the first call) instead of poll(2) and then recv(2). The manager server waits so for a proxy's next request.
+    /// Reads what is available, waiting at most <paramref name="timeoutMs"/>: the manager server's wait for a proxy's
+    /// next request. One recv(2) bounded by SO_RCVTIMEO (set on the first call), except on an AF_UNIX socket whose last
+    /// message the peer has not read yet: there poll(2) for input first (<see cref="RequestWait"/>).
     /// </summary>
     /// <param name="buffer">Where to put the bytes; never empty.</param>
     /// <param name="timeoutMs">How long to wait (more than 0).</param>
@@ -100,10 +104,47 @@ public sealed class SocketTransport : IConnectionTransport
             }
 
             _receiveTimeoutMs = timeoutMs;
+            _unix = SocketNative.IsUnixSocket(_fd);
+        }
+
+        // A thread asleep in recv(2) on an AF_UNIX socket is woken each time the peer reads (frees) one of our messages
+        // (unix_write_space: 'writable', which a recv waiter does not filter), finds nothing and sleeps again; the
+        // client reading our reply pays that wake-up too. poll(2) for POLLIN filters it, but costs a system call and a
+        // high-resolution timer, for nothing once the client has read the reply. So: poll only while the reply is
+        // still unread (docs/manager-server-performance.md, "The server's wait for the next request").
+        if (_unix && RequestWait != RequestWaitMode.Recv
+            && (RequestWait == RequestWaitMode.Poll || SocketNative.UnreadOutput(_fd) != 0)
+            && !SocketNative.WaitReadable(_fd, timeoutMs))
+        {
+            return -1;
         }
 
         return RawRecv(buffer);
     }
+
+    /// <summary>How <see cref="TryReadWithin"/> waits on an AF_UNIX socket.</summary>
+    internal enum RequestWaitMode
+    {
+        /// <summary>poll(2) then recv(2) while the peer has not read our last message, else recv(2) alone (the default).</summary>
+        Auto,
+
+        /// <summary>recv(2) alone, always.</summary>
+        Recv,
+
+        /// <summary>poll(2) then recv(2), always.</summary>
+        Poll,
+    }
+
+    /// <summary>
+    /// Gets the wait <see cref="TryReadWithin"/> uses: <c>MULTIPROCESS_REQUEST_WAIT</c> = <c>auto</c> (or unset),
+    /// <c>recv</c> or <c>poll</c>, read once; the last two are for measuring against the default.
+    /// </summary>
+    internal static RequestWaitMode RequestWait { get; } = Environment.GetEnvironmentVariable("MULTIPROCESS_REQUEST_WAIT") switch
+    {
+        "recv" => RequestWaitMode.Recv,
+        "poll" => RequestWaitMode.Poll,
+        _ => RequestWaitMode.Auto,
+    };
 
     /// <summary>One recv(2) on the fd, kept open meanwhile (the SafeHandle's reference count).</summary>
     /// <returns>The bytes read (0: end of stream), or -1 for EAGAIN.</returns>

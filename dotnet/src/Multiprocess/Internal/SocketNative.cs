@@ -31,6 +31,8 @@ internal static unsafe partial class SocketNative
     public const int SO_RCVTIMEO = 20;
     public const int EAGAIN = 11;
     public const int MSG_NOSIGNAL = 0x4000;
+    public const int SO_DOMAIN = 39;
+    public const int SIOCOUTQ = 0x5411;
 
     /// <summary>struct pollfd.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -52,6 +54,12 @@ internal static unsafe partial class SocketNative
 
     [LibraryImport(LibcShm.Libc, EntryPoint = "send", SetLastError = true)]
     private static partial nint SendNative(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport(LibcShm.Libc, EntryPoint = "getsockopt")]
+    private static partial int GetSockOptNative(int fd, int level, int name, void* value, uint* length);
+
+    [LibraryImport(LibcShm.Libc, EntryPoint = "ioctl")]
+    private static partial int IoctlNative(int fd, nuint request, int* value);
 
     [LibraryImport(LibcShm.Libc, EntryPoint = "setsockopt", SetLastError = true)]
     private static partial int SetSockOptNative(int fd, int level, int name, void* value, uint length);
@@ -77,6 +85,24 @@ internal static unsafe partial class SocketNative
     {
         var tv = new TimeVal { Seconds = milliseconds / 1000, Microseconds = milliseconds % 1000 * 1000L };
         return SetSockOptNative(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, (uint)sizeof(TimeVal)) == 0;
+    }
+
+    /// <summary>Whether the fd is an AF_UNIX socket (SO_DOMAIN); false if it is not a socket.</summary>
+    public static bool IsUnixSocket(int fd)
+    {
+        int domain;
+        var length = (uint)sizeof(int);
+        return GetSockOptNative(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) == 0 && domain == AF_UNIX;
+    }
+
+    /// <summary>
+    /// The bytes this AF_UNIX socket sent that its peer has not read yet (SIOCOUTQ: for a stream socket, what the peer
+    /// has not consumed of the messages still queued to it); -1 if the ioctl failed.
+    /// </summary>
+    public static int UnreadOutput(int fd)
+    {
+        int value;
+        return IoctlNative(fd, SIOCOUTQ, &value) == 0 ? value : -1;
     }
 
     /// <summary>One recv(2), EINTR retried.</summary>
@@ -219,6 +245,33 @@ internal static unsafe partial class SocketNative
         p.Revents = 0;
         var n = PollNative(&p, 1, 0);
         return n > 0 && (p.Revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
+    }
+
+    /// <summary>
+    /// Waits up to <paramref name="milliseconds"/> (more than 0) for one fd to be readable: one poll(2) with that
+    /// timeout; only an interrupted one (EINTR) goes on to wait for the time left through a deadline.
+    /// </summary>
+    /// <returns>Whether the fd is readable (data, end of stream, hang-up or error); false on timeout.</returns>
+    public static bool WaitReadable(int fd, int milliseconds)
+    {
+        PollFd p;
+        p.Fd = fd;
+        p.Events = POLLIN;
+        p.Revents = 0;
+        var start = Stopwatch.GetTimestamp();
+        var rc = PollNative(&p, 1, milliseconds);
+        if (rc >= 0)
+        {
+            return rc > 0;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno != EINTR)
+        {
+            ThrowHelper.ThrowErrno($"poll() on fd {fd}", errno);
+        }
+
+        return PollReadable(fd, start + (long)(milliseconds * (Stopwatch.Frequency / 1000.0)));
     }
 
     /// <summary>Polls one fd for readability until the deadline.</summary>

@@ -1,15 +1,69 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using Multiprocess.Internal;
 using MpConnection = Multiprocess.Connection.Connection;
 
 namespace Multiprocess.Tests.Connection;
 
 /// <summary>
-/// <c>Connection.WaitForInput</c>: the manager server's wait for a proxy's next request, one recv(2) bounded by
-/// SO_RCVTIMEO instead of poll(2) and then recv(2). Once that timeout is set, every later read of the socket must
-/// still wait as long as it takes.
+/// <c>Connection.WaitForInput</c>: the manager server's wait for a proxy's next request, one recv(2) into the
+/// read-ahead buffer bounded by SO_RCVTIMEO, preceded by poll(2) while the peer has not read our last message yet.
+/// Once that timeout is set, every later read of the socket must still wait as long as it takes.
 /// </summary>
 [TestFixture]
-public class WaitForInputTests
+public partial class WaitForInputTests
 {
+    [Test]
+    public void TheWaitSleepsThroughThePeerReadingOurReplies()
+    {
+        // An AF_UNIX socket wakes whoever waits on it each time its peer reads (frees) one of the messages it sent
+        // (unix_write_space, "writable"); a thread asleep in recv(2) wakes then, finds nothing and sleeps again, while
+        // poll(2) for input filters that wake-up. The server's thread waits for a request while its client reads the
+        // previous reply: with a recv(2) wait this thread would wake once per message read below. The replies are still
+        // unread when the wait starts, so it polls (MULTIPROCESS_REQUEST_WAIT=recv makes this test fail: 51 switches).
+        var (readerFd, writerFd) = SocketNative.SocketPair();
+        using var b = MpConnection.FromHandle(writerFd);
+        using var reader = new OwnedFd(readerFd);
+        const int Replies = 50;
+        for (var i = 0; i < Replies; i++)
+        {
+            b.SendBytes("reply"u8);
+        }
+
+        var tid = 0;
+        long before = 0, after = 0;
+        var waited = false;
+        using var asleep = new ManualResetEventSlim();
+        var waiter = new Thread(() =>
+        {
+            tid = GetTid();
+            before = VoluntarySwitches(tid);
+            asleep.Set();
+            waited = b.WaitForInput(TimeSpan.FromSeconds(30));
+            after = VoluntarySwitches(tid);
+        });
+        waiter.Start();
+        Assert.That(asleep.Wait(TimeSpan.FromSeconds(30)), Is.True);
+        Thread.Sleep(50);
+        Span<byte> one = stackalloc byte[4 + 5];
+        for (var i = 0; i < Replies; i++)
+        {
+            // One message per recv(2), so that each read frees one of b's buffers; the pause lets the waiter sleep again.
+            Assert.That(SocketNative.Recv(readerFd, one), Is.EqualTo(one.Length));
+            Assert.That(BinaryPrimitives.ReadInt32BigEndian(one), Is.EqualTo(5));
+            Thread.Sleep(2);
+        }
+
+        Assert.That(SocketNative.Send(readerFd, [0, 0, 0, 7, .. "request"u8]), Is.EqualTo(11));
+        Assert.That(waiter.Join(TimeSpan.FromSeconds(30)), Is.True);
+        Assert.Multiple(() =>
+        {
+            Assert.That(waited, Is.True);
+            Assert.That(b.RecvBytes(), Is.EqualTo("request"u8.ToArray()));
+            Assert.That(after - before, Is.LessThan(Replies / 5), $"voluntary context switches of the waiting thread (tid {tid}) while its peer read {Replies} replies");
+        });
+    }
+
     [Test]
     public void NothingSent_FalseAtTheTimeout_ThenTheMessageIsReadFromTheBuffer()
     {
@@ -59,5 +113,17 @@ public class WaitForInputTests
             Assert.That(b.WaitForInput(TimeSpan.FromSeconds(30)), Is.True);
             Assert.That(() => b.RecvBytes(), Throws.InstanceOf<EndOfStreamException>());
         }
+    }
+
+    [LibraryImport("libc", EntryPoint = "gettid")]
+    private static partial int GetTid();
+
+    private static long VoluntarySwitches(int tid) =>
+        long.Parse(File.ReadLines($"/proc/self/task/{tid}/status").First(l => l.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)).Split(':')[1].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Closes a raw fd (the test's end of a socketpair).</summary>
+    private sealed class OwnedFd(int fd) : IDisposable
+    {
+        public void Dispose() => SocketNative.Close(fd);
     }
 }
