@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Multiprocess.Internal;
 using MpConnection = Multiprocess.Connection.Connection;
+using SocketTransport = Multiprocess.Connection.SocketTransport;
 
 namespace Multiprocess.Tests.Connection;
 
@@ -20,7 +21,22 @@ public partial class WaitForInputTests
         // (unix_write_space, "writable"); a thread asleep in recv(2) wakes then, finds nothing and sleeps again, while
         // poll(2) for input filters that wake-up. The server's thread waits for a request while its client reads the
         // previous reply: with a recv(2) wait this thread would wake once per message read below. The replies are still
-        // unread when the wait starts, so it polls (MULTIPROCESS_REQUEST_WAIT=recv makes this test fail: 51 switches).
+        // unread when the wait starts, so it polls (RequestWaitMode.Recv makes this test fail: 51 switches).
+        // The default wait polls only while other clients are busy too; this test is about the poll's filtering.
+        var mode = SocketTransport.RequestWait;
+        SocketTransport.RequestWait = SocketTransport.RequestWaitMode.Unread;
+        try
+        {
+            SleepsThroughPeerReads();
+        }
+        finally
+        {
+            SocketTransport.RequestWait = mode;
+        }
+    }
+
+    private static void SleepsThroughPeerReads()
+    {
         var (readerFd, writerFd) = SocketNative.SocketPair();
         using var b = MpConnection.FromHandle(writerFd);
         using var reader = new OwnedFd(readerFd);
