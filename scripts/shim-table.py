@@ -1,8 +1,9 @@
 """Prints docs/native.md's "Measured" table from the `shim` suite's CSV (dotnet/benchmarks/results/shim.csv, or the
 file given), so that the table is the last run's figures and nothing else: one row per case, the stdlib's median and
 each shim mode's with its ratio against the stdlib under the same start method and the goal verdict the suite wrote
-(ShimSuite.cs); for the throughput cases also the CPU per call (client + server) and the ratio the machine's cores
-allow at that CPU (bench_shim.py's note). Ends with when each group of rows ran and the machine's load then.
+(ShimSuite.cs); for the throughput cases also the CPU per call (client + server, and the server's kernel part) and
+the ratio the machine's cores allow at that CPU (bench_shim.py's note) and at the kernel CPU (the suite's
+"reachable here"). Ends with when each group of rows ran and the machine's load then.
 
     python3 scripts/shim-table.py [dotnet/benchmarks/results/shim.csv]
 """
@@ -14,6 +15,7 @@ import sys
 SHIM_PROCESS = "multiprocess_dotnet.Manager(), server process (fork)"
 SHIM_INPROCESS = "multiprocess_dotnet.Manager(), in-process server (spawn)"
 CPU_SUFFIXES = (": client CPU per call", ": server CPU per call")
+KERNEL_SUFFIX = ": server kernel CPU per call"
 
 
 def duration(ns):
@@ -40,6 +42,9 @@ def verdict(note):
     cap = re.search(r"ratio the cores allow: ([0-9.]+)x", note)
     if cap:
         parts.append("cores allow %sx" % cap.group(1))
+    reachable = re.search(r"reachable here ≤ ([0-9.]+)×", note)
+    if reachable:
+        parts.append("reachable ≤ %s× at the kernel CPU" % reachable.group(1))
     return "; ".join(parts)
 
 
@@ -51,7 +56,7 @@ def main():
     by = {(r["Case"], r["Implementation"]): r for r in rows}
     cases = []
     for r in rows:
-        if r["Case"] not in cases and not r["Case"].endswith(CPU_SUFFIXES):
+        if r["Case"] not in cases and not r["Case"].endswith(CPU_SUFFIXES + (KERNEL_SUFFIX,)):
             cases.append(r["Case"])
     stdlibs = sorted({r["Implementation"] for r in rows if r["Implementation"].startswith("CPython")},
                      key=lambda name: "spawn" in name)
@@ -96,10 +101,12 @@ def main():
         cpu = []
         for impl in [stdlibs[0], SHIM_PROCESS, SHIM_INPROCESS]:
             client, server = (by.get((case + s, impl)) for s in CPU_SUFFIXES)
+            kernel = by.get((case + KERNEL_SUFFIX, impl))
             cpu.append("%.1f + %.1f µs" % (float(client["MedianNs"]) / 1e3, float(server["MedianNs"]) / 1e3)
+                       + (" (kernel %.1f)" % (float(kernel["MedianNs"]) / 1e3) if kernel else "")
                        if client and server else None)
         if any(cpu):
-            print("| %s: CPU per call, client + server | %s |" % (case, " | ".join(c or "" for c in cpu)))
+            print("| %s: CPU per call, client + server (its kernel part) | %s |" % (case, " | ".join(c or "" for c in cpu)))
     print()
     runs = {}
     for r in rows:

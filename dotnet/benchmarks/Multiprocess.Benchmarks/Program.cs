@@ -5,11 +5,13 @@ using Multiprocess.TestUtilities;
 namespace Multiprocess.Benchmarks;
 
 /// <summary>
-/// <c>multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12] [--cases GROUP]</c>: runs suites side by
-/// side with their peers and writes results/&lt;suite&gt;.csv. Full runs are on demand; CI runs <c>--smoke</c>, which
-/// proves each case works and writes nothing unless --out is given. <c>--cases GROUP</c> runs one group of a suite's
-/// cases (<see cref="IBenchmarkSuite.CaseGroups"/>) and replaces only their rows in the CSV. Every row's note records
-/// the load average around its suite's run (<see cref="MachineLoad"/>).
+/// <c>multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12] [--cases GROUP] [--runs N]</c>: runs suites
+/// side by side with their peers and writes results/&lt;suite&gt;.csv. Full runs are on demand; <c>--smoke</c> proves
+/// each case works and writes nothing unless --out is given. <c>--cases GROUP</c> runs one group of a suite's
+/// cases (<see cref="IBenchmarkSuite.CaseGroups"/>) and replaces only their rows in the CSV. <c>--runs N</c> runs each
+/// suite N times over (fresh servers and peers each time) and writes one row per case: the medians across the runs,
+/// with their spread in the note (<see cref="RunMedians"/>). Every row's note records the load average around its
+/// suite's run(s) (<see cref="MachineLoad"/>).
 /// </summary>
 public static class Program
 {
@@ -47,6 +49,13 @@ public static class Program
         var outDir = Option(args, "--out");
         var version = Option(args, "--python") ?? "3.12";
         var cases = Option(args, "--cases");
+        var runCount = 1;
+        if (args.Contains("--runs") && (!int.TryParse(Option(args, "--runs"), NumberStyles.None, CultureInfo.InvariantCulture, out runCount) || runCount < 1))
+        {
+            Console.Error.WriteLine($"--runs {Option(args, "--runs")}: not a number of runs (1 or more)");
+            return 2;
+        }
+
         var names = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal)
                                          && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal) || args[i - 1] == "--smoke"))
                         .ToList();
@@ -91,8 +100,21 @@ public static class Program
             try
             {
                 var loadBefore = MachineLoad.Now();
-                var rows = suite.Run(context).ToList();
-                var load = MachineLoad.Around(loadBefore);
+                var runs = new List<IReadOnlyList<ResultRow>>();
+                for (var run = 1; run <= runCount; run++)
+                {
+                    var runRows = suite.Run(context).ToList();
+                    ResultsWriter.FillRatios(runRows);
+                    runs.Add(runRows);
+                    if (runCount > 1)
+                    {
+                        Console.WriteLine($"  run {run} of {runCount}: {runRows.Count} rows, load average {MachineLoad.Now()} (1 min)");
+                    }
+                }
+
+                var rows = runCount == 1 ? runs[0].ToList() : RunMedians.Aggregate(runs);
+                suite.Annotate(rows, context);
+                var load = MachineLoad.Around(loadBefore, runCount);
                 var stamp = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
                 foreach (var r in rows)
                 {
@@ -141,13 +163,14 @@ public static class Program
     };
 
     /// <summary>The options a suite run takes (<c>report</c> has its own).</summary>
-    private static readonly string[] KnownOptions = ["--smoke", "--out", "--python", "--cases"];
+    private static readonly string[] KnownOptions = ["--smoke", "--out", "--python", "--cases", "--runs"];
 
     private static void Usage(TextWriter output, IEnumerable<IBenchmarkSuite> suites)
     {
-        output.WriteLine("usage: multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12] [--cases GROUP]");
+        output.WriteLine("usage: multiprocess-bench SUITE|all [--smoke] [--out DIR] [--python 3.12] [--cases GROUP] [--runs N]");
         output.WriteLine("       multiprocess-bench report --out DIR [--junit DIR] [--results DIR] [--readme-chart PNG]");
         output.WriteLine("without --smoke or --out, results go to dotnet/benchmarks/results/SUITE.csv");
+        output.WriteLine("--runs N: N runs of each suite (fresh servers each), one row per case: the medians across the runs, their spread in the note");
         foreach (var suite in suites)
         {
             output.WriteLine($"  {suite.Name}{(suite.CaseGroups.Count == 0 ? "" : $" (--cases {string.Join(" | ", suite.CaseGroups)})")}");

@@ -17,6 +17,17 @@ public interface IBenchmarkSuite
     /// empty: the suite runs whole only.
     /// </summary>
     IReadOnlyList<string> CaseGroups => [];
+
+    /// <summary>
+    /// Adds what the suite judges from a whole set of rows (goals met or not, what the machine allows) to their notes:
+    /// called once on a run's rows, or with <c>--runs N</c> once on the medians across the runs (<see cref="RunMedians"/>),
+    /// so that a verdict always reads the figures it stands next to. The ratios are filled already.
+    /// </summary>
+    /// <param name="rows">The rows to annotate.</param>
+    /// <param name="context">The run.</param>
+    void Annotate(IList<ResultRow> rows, BenchContext context)
+    {
+    }
 }
 
 /// <summary>What a suite needs to know about the run.</summary>

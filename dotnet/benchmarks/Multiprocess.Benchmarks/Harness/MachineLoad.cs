@@ -24,7 +24,8 @@ public static class MachineLoad
 
     /// <summary>Describes the load before a run (<paramref name="before"/>, from <see cref="Now"/>) and now, after it.</summary>
     /// <param name="before">The load average read before the run.</param>
+    /// <param name="runs">How many runs the rows come from (<c>--runs</c>).</param>
     /// <returns>e.g. "load average 1.2 before, 1.5 after the run (1 min), 2 cores".</returns>
-    public static string Around(string before) =>
-        string.Create(CultureInfo.InvariantCulture, $"load average {before} before, {Now()} after the run (1 min), {Environment.ProcessorCount} cores");
+    public static string Around(string before, int runs = 1) =>
+        string.Create(CultureInfo.InvariantCulture, $"load average {before} before, {Now()} after the {(runs == 1 ? "run" : $"{runs} runs")} (1 min), {Environment.ProcessorCount} cores");
 }

@@ -87,17 +87,49 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
         }
 
         ResultsWriter.FillRatios(rows);
+        return rows;
+    }
+
+    /// <summary>
+    /// Each goal row's verdict, and next to it what this machine allows any blocking server, from the same rows
+    /// (<see cref="ReachableBound"/>): throughput at N clients ≤ R × min(2 cores, N) × T / (c + k_C#), CPU ≤ R ×
+    /// s_C# / k_C#, where R is the row's ratio, T the C# server's wall time per call, c the client CPU per call
+    /// against it and k_C# its kernel CPU per call (the "server kernel CPU per call" row).
+    /// </summary>
+    /// <inheritdoc/>
+    public void Annotate(IList<ResultRow> rows, BenchContext context)
+    {
+        var cpython = $"CPython {context.PythonVersion} server";
         foreach (var row in rows.Where(r => r.Implementation == CSharpImpl))
         {
             var goal = Goal(row.Case);
             if (goal > 0)
             {
                 var goalNote = string.Create(CultureInfo.InvariantCulture, $"goal ≥{goal:F1}× {cpython}: {(row.Ratio >= goal ? "met" : "not met")} ({row.Ratio:F2}×)");
+                var bound = BoundNote(rows, row, goal, cpython);
+                goalNote = bound is null ? $"{goalNote}; reachable here: not computed (no kernel CPU row: too few calls for /proc's ticks)" : $"{goalNote}; {bound}";
                 row.Note = row.Note.Length == 0 ? goalNote : $"{goalNote}; {row.Note}";
             }
         }
+    }
 
-        return rows;
+    /// <summary>The reachable bound of a goal row (throughput "case, N clients" or "case, N clients: server CPU per call").</summary>
+    private static string? BoundNote(IList<ResultRow> rows, ResultRow row, double goal, string cpython)
+    {
+        const string CpuRow = ": server CPU per call";
+        var name = row.Case.EndsWith(CpuRow, StringComparison.Ordinal) ? row.Case[..^CpuRow.Length] : row.Case;
+        double Median(string suffix, string impl) => rows.FirstOrDefault(r => r.Case == name + suffix && r.Implementation == impl)?.MedianNs ?? 0;
+        var kernel = Median(": server kernel CPU per call", CSharpImpl);
+        if (row.Case != name)
+        {
+            return ReachableBound.CpuNote(goal, row.Ratio, row.MedianNs, kernel, Median(CpuRow, cpython), CSharpImpl, cpython);
+        }
+
+        var comma = name.LastIndexOf(", ", StringComparison.Ordinal);
+        var clients = int.Parse(name[(comma + 2)..].Split(' ')[0], CultureInfo.InvariantCulture);
+        return ReachableBound.ThroughputNote(
+            goal, Environment.ProcessorCount, clients, row.Ratio, row.MedianNs, Median(": client CPU per call", CSharpImpl), kernel,
+            Median(": client CPU per call", cpython), Median(CpuRow, cpython), CSharpImpl);
     }
 
     /// <summary>
@@ -167,11 +199,17 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
         lines.Select(l =>
         {
             var row = ResultRow.From("manager-server", l.Case, l.Impl, l.Stats);
-            row.Baseline = baseline;
+            // The kernel / user split of a server's CPU is a part of a comparison, not one: no baseline, so the
+            // report's ratio charts (and their summary) leave it out; the CSV keeps the script's paired ratio.
+            row.Baseline = IsSplit(l.Case) ? "" : baseline;
             row.Ratio = l.Stats.Ratio;          // paired by round when the script paired the servers; else 0: FillRatios
             row.Note = l.Stats.Note ?? "";
             return row;
         });
+
+    /// <summary>Whether a row is the kernel or user part of a server's CPU per call.</summary>
+    internal static bool IsSplit(string @case) =>
+        @case.EndsWith(": server kernel CPU per call", StringComparison.Ordinal) || @case.EndsWith(": server user CPU per call", StringComparison.Ordinal);
 
     /// <summary>Server start: in-process (construct + Start, warm) and the command line (process launch to READY).</summary>
     private static IEnumerable<ResultRow> StartTimes(BenchContext context, string cpython)

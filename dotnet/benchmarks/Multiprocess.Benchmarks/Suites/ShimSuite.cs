@@ -12,8 +12,9 @@ namespace Multiprocess.Benchmarks.Suites;
 /// without the workers' spawn and join; Manager() start and shutdown, first in a fresh process (under fork and under
 /// spawn, each against the stdlib under the same start method) and warm; import; the 4-line program (start, one dict
 /// set/get, shutdown) as a whole process, wall time and peak RSS. <c>--cases steady</c> runs the throughput cases
-/// alone (the three managers are started, their start is not timed) and replaces only their rows. Every row's note
-/// says the machine's load around the run (<see cref="MachineLoad"/>).
+/// alone (the three managers are started, their start is not timed) and replaces only their rows. The throughput
+/// rows' notes say what the machine allows (<see cref="Annotate"/>), every row's note the machine's load around the
+/// run (<see cref="MachineLoad"/>, added by the harness).
 /// </summary>
 /// <remarks>The shim is the source tree's <c>python/multiprocess_dotnet</c>, put on the script's path; its engine
 /// must have been published into <c>python/multiprocess_dotnet/_engine</c> by <c>bash wheels/build.sh</c> (or be
@@ -55,17 +56,27 @@ public sealed class ShimSuite : IBenchmarkSuite
             .. context.Cases == SteadyCases ? ["--steady-only"] : Array.Empty<string>(),
         ];
 
-        var loadBefore = MachineLoad.Now();
-        var rows = PythonPeer.Run(context, "bench_shim.py", args, TimeSpan.FromMinutes(context.Smoke ? 5 : 15))
+        // The load around the run is the harness's to note (Program), once per run or per --runs set.
+        return PythonPeer.Run(context, "bench_shim.py", args, TimeSpan.FromMinutes(context.Smoke ? 5 : 15))
             .Select(l =>
             {
                 var row = ResultRow.From(Name, l.Case, l.Impl, l.Stats);
-                row.Baseline = IsFresh(l.Case) && (l.Impl == stdlibSpawn || l.Impl == ShimInprocessImpl) ? stdlibSpawn : stdlib;
+                row.Baseline = ManagerServerSuite.IsSplit(l.Case) ? "" // a part of the CPU, left out of the ratio charts
+                    : IsFresh(l.Case) && (l.Impl == stdlibSpawn || l.Impl == ShimInprocessImpl) ? stdlibSpawn : stdlib;
                 row.Note = l.Stats.Note ?? string.Empty;
                 return row;
             })
             .ToList();
+    }
 
+    /// <summary>
+    /// Each goal row's verdict; for the steady-state throughput rows also the ratio this machine allows any blocking
+    /// server (<see cref="ReachableBound"/>): min(cores, workers) / (client + the shim server's kernel CPU per call)
+    /// against the stdlib's measured ops/s.
+    /// </summary>
+    /// <inheritdoc/>
+    public void Annotate(IList<ResultRow> rows, BenchContext context)
+    {
         foreach (var row in rows.Where(r => r.Implementation is ShimImpl or ShimInprocessImpl))
         {
             var goal = Goal(row.Case);
@@ -78,16 +89,19 @@ public sealed class ShimSuite : IBenchmarkSuite
             var verdict = baseline is null
                 ? goal
                 : string.Create(CultureInfo.InvariantCulture, $"{goal}: {baseline.MedianNs / row.MedianNs:F2}x, {(Met(goal, baseline, row) ? "met" : "not met")}");
+            if (baseline is not null && row.Case.StartsWith(ThroughputCase, StringComparison.Ordinal))
+            {
+                double Median(string suffix, string impl) => rows.FirstOrDefault(r => r.Case == row.Case + suffix && r.Implementation == impl)?.MedianNs ?? 0;
+                var workers = int.Parse(row.Case[ThroughputCase.Length..].Split(' ')[0], CultureInfo.InvariantCulture);
+                var bound = ReachableBound.ThroughputNote(
+                    ThroughputRatio(row.Case), Environment.ProcessorCount, workers, baseline.MedianNs / row.MedianNs, row.MedianNs,
+                    Median(": client CPU per call", row.Implementation), Median(": server kernel CPU per call", row.Implementation),
+                    Median(": client CPU per call", baseline.Implementation), Median(": server CPU per call", baseline.Implementation), "shim server");
+                verdict = $"{verdict}; {bound ?? "reachable here: not computed (no kernel CPU row: too few calls for /proc's ticks)"}";
+            }
+
             row.Note = row.Note.Length == 0 ? verdict : $"{verdict}; {row.Note}";
         }
-
-        var load = MachineLoad.Around(loadBefore);
-        foreach (var row in rows)
-        {
-            row.Note = row.Note.Length == 0 ? load : $"{row.Note}; {load}";
-        }
-
-        return rows;
     }
 
     /// <summary>The goal a shim row is held to, if any: throughput (operations alone), the 4-line program, import and start.</summary>

@@ -2,6 +2,11 @@
 SyncManager server (started here). Prints bench_common JSON lines:
 
 * "<case>, N clients": aggregate wall time per operation over N client processes (ns/op; ops/s = 1e9 / ns)
+* "<case>, N clients: server kernel CPU per call" / "server user CPU per call": that CPU time split between the
+  kernel (system calls, sleeps and wake-ups) and user space, by the kernel share of the server's CPU in the case's
+  samples from /proc/PID/stat read around each (stime / (utime + stime), 10 ms ticks: the note says how many, how
+  precise, and how much CPU the server spent over the case outside its samples); not reported when the samples gave
+  the server under 50 ms of CPU (--smoke)
 * "<case>, N clients: client CPU per call": each client's own CPU time per call (mean over clients)
 * "<case>, N clients: server CPU per call": the server process's CPU time (user + system, all its threads) over
   the sample, divided by the calls of all clients: what the server costs the machine per call
@@ -57,6 +62,38 @@ def server_cpu_ns(pid):
     /proc/PID/stat reports as utime + stime in clock ticks (10 ms), read in nanoseconds through the process's
     CPU-time clock (clock_getcpuclockid(pid): MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED) = (~pid << 3) | 2)."""
     return time.clock_gettime_ns((~pid << 3) | 2)
+
+
+def server_ticks(pid):
+    """The server process's (utime, stime) so far from /proc/PID/stat, in clock ticks (USER_HZ, 10 ms): the kernel's
+    split of its CPU time between user space and the kernel. The split is sampled (the scheduler tick, CONFIG_HZ,
+    finds the process in one mode or the other) and scaled to the precise total, then truncated to 10 ms: useless
+    for one sample of a few ms, usable summed over a case's samples (hundreds of ms of server CPU)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]), int(fields[12])
+
+
+MIN_SPLIT_TICKS = 5             # below 50 ms of server CPU over a case (--smoke) the split is not reported
+
+
+def kernel_share(ticks, samples, outside_ns):
+    """(kernel share of the server's CPU in its samples, the note saying how precise it is), or (None, reason).
+    ticks: (utime, stime) summed over the samples; outside_ns: the server's CPU over the case's rounds outside its
+    own samples (precise), which the share leaves out."""
+    user, system = ticks
+    total = user + system
+    if total < MIN_SPLIT_TICKS:
+        return None, "%d ticks of 10 ms" % total
+    share = system / total
+    # Each sample's utime and stime differences are off by under one tick (both readings truncated: a spread of sd
+    # ~0.41 tick), so their sums over n samples by ~0.41 √n ticks (1 sd); the scheduler tick's sampling of the
+    # split (CONFIG_HZ) adds noise of its own.
+    sd = 100 * 0.41 * samples ** 0.5 / total
+    return share, ("kernel share %.0f %% of the server's CPU in its %d samples (/proc/PID/stat around each: utime %d"
+                   " + stime %d ticks of 10 ms; ±%.0f pts, 1 sd of the ticks' truncation) times the CPU clock's"
+                   " per-sample figures; the server also spent %.1f ms of CPU over the case outside its samples"
+                   % (100 * share, samples, user, system, sd, outside_ns / 1e6))
 
 
 def run_case(case, n, proxies, m, lat):
@@ -199,23 +236,35 @@ def bench(servers, client_counts, cases, rounds):
             n = per_sample(case)
             k = calls(case, n)
             agg, cpu, server, lat = ([[] for _ in servers] for _ in range(4))
+            # the kernel's split of each server's CPU in its samples: (utime, stime) ticks summed over the samples;
+            # and its CPU over the measured rounds, to say how much fell outside its samples
+            ticks = [[0, 0] for _ in servers]
+            span = [0] * len(servers)
             for r in range(rounds + 1):                      # round 0 warms up
+                if r == 1:
+                    span = [-server_cpu_ns(srv["pid"]) for srv in servers]
                 order = range(len(servers)) if r % 2 == 0 else reversed(range(len(servers)))
                 for i in order:
                     start_at = time.monotonic() + START_DELAY
+                    t0 = server_ticks(servers[i]["pid"])
                     s0 = server_cpu_ns(servers[i]["pid"])
                     for c in pipes:
                         c.send((i, case, n, start_at))
                     res = [c.recv() for c in pipes]
                     s1 = server_cpu_ns(servers[i]["pid"])
+                    t1 = server_ticks(servers[i]["pid"])
                     if r == 0:
                         continue
+                    ticks[i][0] += t1[0] - t0[0]
+                    ticks[i][1] += t1[1] - t0[1]
                     wall = max(x[1] for x in res) - min(x[0] for x in res)
                     agg[i].append(wall / (k * clients) * 1e9)
                     cpu[i].append(statistics.mean(x[2] for x in res) / k * 1e9)
                     server[i].append((s1 - s0) / (k * clients))
                     for x in res:
                         lat[i] += x[3]
+            shares = [kernel_share(ticks[i], len(server[i]), span[i] + server_cpu_ns(srv["pid"]) - sum(server[i]) * k * clients)
+                      for i, srv in enumerate(servers)]
             plural = "client" if clients == 1 else "clients"
             name = f"{case}, {clients} {plural}"
             for i, srv in enumerate(servers):
@@ -223,6 +272,15 @@ def bench(servers, client_counts, cases, rounds):
                 paired = i == 0 and len(servers) > 1
                 line(name, srv["impl"], agg[i], agg[-1] if paired else None, k * clients)
                 line(f"{name}: server CPU per call", srv["impl"], server[i], server[-1] if paired else None, k * clients)
+                share, share_note = shares[i]
+                base_share = shares[-1][0]
+                if share is not None:
+                    # user and kernel parts of each sample by the case's share, paired like the total where the
+                    # baseline's share is known too
+                    pair = paired and base_share is not None
+                    for label, part, base_part in (("kernel", share, base_share), ("user", 1 - share, 1 - (base_share or 0))):
+                        line(f"{name}: server {label} CPU per call", srv["impl"], [x * part for x in server[i]],
+                             [x * base_part for x in server[-1]] if pair else None, k * clients, share_note)
                 line(f"{name}: client CPU per call", srv["impl"], cpu[i], cpu[-1] if paired else None, k)
                 lat[i].sort()
                 for label, p in (("p50", 0.5), ("p99", 0.99)):
@@ -237,15 +295,18 @@ def bench(servers, client_counts, cases, rounds):
             p.join(30)
 
 
-def line(case, impl, samples, baseline, ops):
+def line(case, impl, samples, baseline, ops, note=None):
     """A result line; with the baseline's samples of the same rounds, also the paired ratio (median over rounds of
     baseline / this) and, in the note, the ratio of the medians."""
     result = {"case": case, "impl": impl, "min_ns": min(samples), "median_ns": statistics.median(samples),
               "samples": len(samples), "ops": ops}
+    notes = [note] if note else []
     if baseline is not None:
         result["ratio"] = statistics.median(b / s for s, b in zip(samples, baseline) if s > 0)
-        result["note"] = "ratio paired by round (median of %d; ratio of the medians %.2f×)" % (
-            len(samples), statistics.median(baseline) / result["median_ns"])
+        notes.insert(0, "ratio paired by round (median of %d; ratio of the medians %.2f×)" % (
+            len(samples), statistics.median(baseline) / result["median_ns"]))
+    if notes:
+        result["note"] = "; ".join(notes)
     print(json.dumps(result, ensure_ascii=False), flush=True)
 
 

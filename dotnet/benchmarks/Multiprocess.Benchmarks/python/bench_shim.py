@@ -7,6 +7,10 @@ the engine loaded into the program). Prints bench_common JSON lines:
   proxy calls (d[key] = i; d[key]; q.put(i); q.get()) after connecting; aggregate wall time (first worker's start to
   last worker's end) per call, so ops/s = 1e9 / ns. Rounds are interleaved: stdlib, shim (process), shim (in-process).
 * "...: incl. spawn+join": the whole batch seen from the parent, from the first Process.start() to the last join().
+* "...: server kernel CPU per call": the server's CPU per call times its kernel share (stime / (utime + stime)
+  summed over the case's rounds; the note says from what and how precise). The suite's goal notes put the ratio
+  this machine allows any blocking server next to the goal: min(cores, workers) / (client + kernel CPU per call)
+  against the stdlib's measured ops/s (docs/manager-server-performance.md, "What 2 cores allow").
 * "...: client CPU per call", "...: server CPU per call": ns of CPU (utime + stime) per call over the operations,
   all the workers' together (each measures its own loop) and the server's: the server process's from /proc (stdlib,
   shim 'process'), this process's own for the in-process shim (its main thread only waits meanwhile). The
@@ -171,22 +175,23 @@ def warm_starts(make, n_samples):
 
 
 def process_cpu(pid):
-    """utime + stime (s) of process PID, from /proc/PID/stat (all its threads, ended ones included)."""
+    """(utime, stime) (s) of process PID, from /proc/PID/stat (all its threads, ended ones included; 10 ms ticks)."""
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / os.sysconf("SC_CLK_TCK"), int(fields[12]) / os.sysconf("SC_CLK_TCK")
 
 
 def own_cpu():
-    """utime + stime (s) of this process: the in-process shim's server threads (the main thread only waits)."""
+    """(utime, stime) (s) of this process: the in-process shim's server threads (the main thread only waits)."""
     r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+    return r.ru_utime, r.ru_stime
 
 
 def batch(ctx, proxies, server_cpu, workers, iterations):
     """One sample: spawn the workers, let them connect, release them together; returns, per call, ns of the
-    operations alone and of the whole batch (first start() to last join()), and the µs of CPU the workers (clients)
-    and the server spent over the operations (server_cpu(): the server's utime + stime in s)."""
+    operations alone and of the whole batch (first start() to last join()), the µs of CPU the workers (clients)
+    and the server spent over the operations (server_cpu(): the server's (utime, stime) in s), and the server's
+    (utime, stime) over the operations in s, whose sums over a case give its kernel share."""
     d, q = proxies
     ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
     t_start = time.monotonic()
@@ -207,8 +212,9 @@ def batch(ctx, proxies, server_cpu, workers, iterations):
     t_end = time.monotonic()
     calls = CALLS_PER_ITERATION * iterations * workers
     wall = max(s[1] for s in spans) - min(s[0] for s in spans)
+    user, system = s1[0] - s0[0], s1[1] - s0[1]
     return (wall / calls * 1e9, (t_end - t_start) / calls * 1e9, sum(s[2] for s in spans) / calls * 1e6,
-            (s1 - s0) / calls * 1e6)
+            (user + system) / calls * 1e6, (user, system))
 
 
 def cpu_note(client_us, server_us, per_call_ns, workers, one_gil, stdlib_per_call_ns=None):
@@ -298,15 +304,18 @@ def main():
         keys = [(name, w) for name, _, _ in managers for w in worker_counts]
         ops_times, whole_times = {k: [] for k in keys}, {k: [] for k in keys}
         client_cpu, server_cpu = {k: [] for k in keys}, {k: [] for k in keys}
+        server_split = {k: [0.0, 0.0] for k in keys}
         for r in range(rounds + 1):                         # round 0 warms up
             for w in worker_counts:
                 for name, proxies, cpu in managers:         # interleaved: stdlib, shim, shim in-process, stdlib, ...
-                    per_call, whole, client_us, server_us = batch(spawn, proxies, cpu, w, iterations)
+                    per_call, whole, client_us, server_us, split = batch(spawn, proxies, cpu, w, iterations)
                     if r > 0:
                         ops_times[(name, w)].append(per_call)
                         whole_times[(name, w)].append(whole)
                         client_cpu[(name, w)].append(client_us * 1e3)
                         server_cpu[(name, w)].append(server_us * 1e3)
+                        server_split[(name, w)][0] += split[0]
+                        server_split[(name, w)][1] += split[1]
         for w in worker_counts:
             label = "dict set/get + Queue put/get, %d spawned worker%s" % (w, "" if w == 1 else "s")
             calls = CALLS_PER_ITERATION * iterations * w
@@ -321,6 +330,19 @@ def main():
                 # ns of CPU per call (a process's utime+stime ticks every 10 ms: a sample holds 8,000+ calls).
                 report(label + ": client CPU per call", name, stats(client_cpu[k], calls))
                 report(label + ": server CPU per call", name, stats(server_cpu[k], calls))
+                user, system = server_split[k]
+                if user + system >= 0.05:                   # 5 ticks of /proc's 10 ms: below that, no split
+                    share = system / (user + system)
+                    # Summed over the rounds: each sample's utime and stime are off by under a tick (10 ms) at
+                    # both ends, so the sum by under rounds ticks each (the in-process shim's getrusage: µs).
+                    precision = (rounds * 0.01 / (user + system)) if name != args.shim_inprocess_impl else 0
+                    report(label + ": server kernel CPU per call", name,
+                           stats([x * share for x in server_cpu[k]], calls),
+                           note="kernel share %.0f %% of the server's CPU over the rounds (utime %.2f s + stime %.2f s"
+                                " from %s%s; the kernel samples the split every scheduler tick)"
+                                % (100 * share, user, system,
+                                   "getrusage" if name == args.shim_inprocess_impl else "/proc/PID/stat, 10 ms ticks",
+                                   ", share ±%.0f pts at most" % (100 * precision) if precision else ""))
     finally:
         shim_inprocess.shutdown()
         shim.shutdown()

@@ -1,0 +1,70 @@
+using Multiprocess.Benchmarks.Harness;
+
+namespace Multiprocess.Tests.Benchmarks;
+
+/// <summary>
+/// The bound the manager-server and shim benchmarks put next to each goal (docs/manager-server-performance.md, "What
+/// 2 cores allow"): R × min(cores, clients) × T / (c + k) for throughput, (c_b + s_b) / (c + k) if both runs filled
+/// the cores, R × s / k for CPU. Figures in ns, as the result rows hold them.
+/// </summary>
+[TestFixture]
+public sealed class ReachableBoundTests
+{
+    [Test]
+    public void Throughput_IsTheMeasuredRatioRaisedToWhatTheBusyCoresAllowAtClientPlusKernel()
+    {
+        // Measured 1.3× at 21 µs per call on 2 cores (42 µs of core time per call); client 14 + kernel 8 µs = 22:
+        // the server's run could go 42 / 22 times faster, the ratio 1.3 × 42 / 22 = 2.48×.
+        Assert.That(ReachableBound.Throughput(2, 2, 1.3, 21_000, 14_000, 8_000), Is.EqualTo(1.3 * 42 / 22).Within(1e-12));
+        // Four clients still have two cores; one client keeps one busy at most (its calls are one chain).
+        Assert.That(ReachableBound.Throughput(2, 4, 1.3, 21_000, 14_000, 8_000), Is.EqualTo(1.3 * 42 / 22).Within(1e-12));
+        Assert.That(ReachableBound.Throughput(2, 1, 1.3, 21_000, 14_000, 8_000), Is.EqualTo(1.3 * 21 / 22).Within(1e-12));
+        Assert.That(ReachableBound.Throughput(8, 4, 1.3, 21_000, 14_000, 8_000), Is.EqualTo(1.3 * 84 / 22).Within(1e-12));
+    }
+
+    [Test]
+    public void Throughput_EqualsBusyCoresOverClientPlusKernel_AgainstTheBaselinesMeasuredRate()
+    {
+        // R = T_baseline / T: the bound is then min(cores, N) / (c + k) calls/s over the baseline's 1 / T_baseline.
+        const double baselineWall = 27_400, wall = 21_250;
+        Assert.That(ReachableBound.Throughput(2, 2, baselineWall / wall, wall, 14_100, 8_300), Is.EqualTo(2 * baselineWall / (14_100 + 8_300)).Within(1e-9));
+    }
+
+    [Test]
+    public void Throughput_IfBothFillTheCores_IsTheBaselinesCpuPerCallOverClientPlusKernel()
+    {
+        Assert.That(ReachableBound.ThroughputIfBothFillTheCores(20_000, 6_000, 21_000, 24_000), Is.EqualTo(45.0 / 26).Within(1e-12));
+    }
+
+    [Test]
+    public void Cpu_IsTheMeasuredRatioTimesOurServerCpuOverItsKernelPart()
+    {
+        Assert.That(ReachableBound.Cpu(1.6, 8_000, 6_000), Is.EqualTo(1.6 * 8 / 6).Within(1e-12));
+    }
+
+    [TestCase(double.NaN, 8_000, 6_000)]
+    [TestCase(1.6, 0, 6_000)]
+    [TestCase(1.6, 8_000, 0)]
+    public void MissingFigure_GivesNaNAndNoNote(double ratio, double ns, double kernel)
+    {
+        Assert.That(ReachableBound.Throughput(2, 2, ratio, ns, 14_000, kernel), Is.NaN);
+        Assert.That(ReachableBound.Cpu(ratio, ns, kernel), Is.NaN);
+        Assert.That(ReachableBound.ThroughputNote(2, 2, 2, ratio, ns, 14_000, kernel, 21_000, 24_000, "C# server"), Is.Null);
+        Assert.That(ReachableBound.CpuNote(3, ratio, ns, kernel, 13_000, "C# server", "CPython 3.12 server"), Is.Null);
+    }
+
+    [Test]
+    public void Notes_SayTheBoundItsFiguresAndWhenTheGoalIsBeyondIt()
+    {
+        var reachable = ReachableBound.ThroughputNote(2, 2, 2, 1.3, 21_000, 14_000, 8_000, 13_800, 13_500, "C# server");
+        Assert.That(reachable, Does.StartWith("reachable here ≤ 2.48× (the measured 1.30× × 2 busy cores × 21.0 µs per call / (client 14.0 + the C# server's kernel 8.0 µs CPU per call)"));
+        Assert.That(reachable, Does.Contain("; 1.24× if both runs filled the cores: (client 13.8 + server 13.5) / (14.0 + 8.0)"));
+
+        var beyond = ReachableBound.ThroughputNote(2, 2, 2, 1.3, 15_000, 14_000, 8_000, 13_800, 13_500, "C# server");
+        Assert.That(beyond, Does.StartWith("reachable here ≤ 1.77×, the goal is beyond it"));
+
+        Assert.That(ReachableBound.CpuNote(3, 1.6, 8_000, 6_000, 13_000, "C# server", "CPython 3.12 server"),
+            Is.EqualTo("reachable here ≤ 2.13×, the goal is beyond it (the measured 1.60× × the C# server's 8.0 µs / its kernel 6.0 µs CPU per call, the system calls and wake-ups a server with no user-space work still pays; by the medians CPython 3.12 server's 13.0 µs / 6.0 µs = 2.17×)"));
+        Assert.That(ReachableBound.CpuNote(3, 2.5, 8_000, 6_000, 20_000, "C# server", "CPython 3.12 server"), Does.StartWith("reachable here ≤ 3.33× (the measured"));
+    }
+}
