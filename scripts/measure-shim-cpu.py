@@ -8,7 +8,9 @@ machine's load does not stretch as it does wall time (docs/native.md, "Steady st
 One fresh interpreter per (impl, workers) so that each manager is alone in its process: the server's CPU is the
 server process's utime+stime (stdlib, shim 'process') or this process's own (shim 'inprocess': its main thread only
 waits meanwhile); each worker reports its own utime+stime over its loop. Prints one JSON line per (impl, workers):
-medians over the rounds of client and server CPU µs/call (and their system-time part), wall µs/call, and the
+medians over the rounds of client and server CPU µs/call (and their system-time part), context switches per call
+(client_vcsw/client_ivcsw: the workers' voluntary/involuntary, getrusage; server_vcsw/server_ivcsw: summed over the
+server process's threads from /proc/PID/task/*/status), wall µs/call, and the
 throughput the machine allows at most: min(cores, workers) / (client + server CPU per call) (each worker's calls
 are one chain: its code, then the server's), for the stdlib also at most 1 / its server's CPU per call (one GIL).
 /proc's CPU times tick every 10 ms: keep iterations x workers x 4 calls well above 1000.
@@ -60,6 +62,24 @@ def attach(pid, r):
     return tracer
 
 
+def switches_of(pid):
+    """(voluntary, involuntary) context switches of every live thread of process PID (/proc/PID/task/*/status): a
+    thread blocks (voluntary) once per wait it does not find satisfied at once. Threads that ended are not counted;
+    the serving threads live through the rounds."""
+    vol = invol = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches"):
+                        vol += int(line.split()[1])
+                    elif line.startswith("nonvoluntary_ctxt_switches"):
+                        invol += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return vol, invol
+
+
 def self_cpu():
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime, r.ru_stime
@@ -92,10 +112,12 @@ def one(impl, workers, iterations, rounds):
         for _ in range(workers):
             ready.get(timeout=120)
         tracer = attach(server_pid, r)
+        x0 = switches_of(server_pid)
         s0 = server()
         go.set()
         spans = [results.get(timeout=600) for _ in range(workers)]
         s1 = server()
+        x1 = switches_of(server_pid)
         if tracer is not None:
             tracer.send_signal(signal.SIGINT)
             sys.stderr.write("%s, %d workers, server syscalls over %d calls:\n%s\n"
@@ -105,8 +127,11 @@ def one(impl, workers, iterations, rounds):
         calls = CALLS * iterations * workers
         wall = max(s[1] for s in spans) - min(s[0] for s in spans)
         if r > 0:
+            # In-process the main thread's own wait (results.get) is among the server's switches: a few per round.
             out.append((sum(s[2] for s in spans) / calls * 1e6, (s1[0] - s0[0]) / calls * 1e6, wall / calls * 1e6,
-                        sum(s[3] for s in spans) / calls * 1e6, (s1[1] - s0[1]) / calls * 1e6))
+                        sum(s[3] for s in spans) / calls * 1e6, (s1[1] - s0[1]) / calls * 1e6,
+                        sum(s[4] for s in spans) / calls, sum(s[5] for s in spans) / calls,
+                        (x1[0] - x0[0]) / calls, (x1[1] - x0[1]) / calls))
     m.shutdown()
     return out
 
@@ -134,12 +159,14 @@ def main():
             wall = statistics.median(r[2] for r in rows)
             client_sys = statistics.median(r[3] for r in rows)
             server_sys = statistics.median(r[4] for r in rows)
+            switches = {name: round(statistics.median(r[i] for r in rows), 3) for i, name in
+                        ((5, "client_vcsw"), (6, "client_ivcsw"), (7, "server_vcsw"), (8, "server_ivcsw"))}
             bound = min(cores, w) / (client + server) * 1e6      # each worker's calls are one chain
             if impl == "stdlib":
                 bound = min(bound, 1e6 / server)
             print(json.dumps({"impl": impl, "workers": w, "client_us": round(client, 2), "server_us": round(server, 2),
                               "client_sys_us": round(client_sys, 2), "server_sys_us": round(server_sys, 2),
-                              "wall_us": round(wall, 2), "ops_per_s": round(1e6 / wall),
+                              "wall_us": round(wall, 2), "ops_per_s": round(1e6 / wall), **switches,
                               "cpu_bound_ops_per_s": round(bound), "load": os.getloadavg()[0]}), flush=True)
 
 

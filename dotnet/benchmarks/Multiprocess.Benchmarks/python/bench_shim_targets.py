@@ -7,7 +7,8 @@ import time
 def worker(d, q, key, iterations, ready, go, results):
     """Connects (one call on each proxy), reports ready, waits for go, then runs `iterations` rounds of four proxy
     calls (d[key] = i; d[key]; q.put(i); q.get()) and reports its (start, end) on the monotonic clock and its own
-    CPU seconds over the loop (utime+stime for bench_shim.py; stime too for scripts/measure-shim-cpu.py)."""
+    CPU seconds over the loop (utime+stime for bench_shim.py; stime and its voluntary and involuntary context switches
+    too for scripts/measure-shim-cpu.py)."""
     d[key] = -1
     d[key]
     q.put(-1)
@@ -23,4 +24,5 @@ def worker(d, q, key, iterations, ready, go, results):
         q.get()
     t1 = time.monotonic()
     r1 = resource.getrusage(resource.RUSAGE_SELF)
-    results.put((t0, t1, r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime, r1.ru_stime - r0.ru_stime))
+    results.put((t0, t1, r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime, r1.ru_stime - r0.ru_stime,
+                 r1.ru_nvcsw - r0.ru_nvcsw, r1.ru_nivcsw - r0.ru_nivcsw))
