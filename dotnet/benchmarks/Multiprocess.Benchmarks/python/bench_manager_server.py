@@ -276,9 +276,12 @@ def bench(servers, client_counts, cases, rounds):
                 base_share = shares[-1][0]
                 if share is not None:
                     # user and kernel parts of each sample by the case's share, paired like the total where the
-                    # baseline's share is known too
-                    pair = paired and base_share is not None
+                    # baseline's share is known too. A part of 0 ticks (all the ticks fell in the other mode: 100 %
+                    # kernel happens) is no figure to report, nor to divide by.
                     for label, part, base_part in (("kernel", share, base_share), ("user", 1 - share, 1 - (base_share or 0))):
+                        if part <= 0:
+                            continue
+                        pair = paired and base_share is not None and base_part > 0
                         line(f"{name}: server {label} CPU per call", srv["impl"], [x * part for x in server[i]],
                              [x * base_part for x in server[-1]] if pair else None, k * clients, share_note)
                 line(f"{name}: client CPU per call", srv["impl"], cpu[i], cpu[-1] if paired else None, k)
@@ -301,8 +304,9 @@ def line(case, impl, samples, baseline, ops, note=None):
     result = {"case": case, "impl": impl, "min_ns": min(samples), "median_ns": statistics.median(samples),
               "samples": len(samples), "ops": ops}
     notes = [note] if note else []
-    if baseline is not None:
-        result["ratio"] = statistics.median(b / s for s, b in zip(samples, baseline) if s > 0)
+    pairs = [b / s for s, b in zip(samples, baseline) if s > 0] if baseline is not None else []
+    if pairs:
+        result["ratio"] = statistics.median(pairs)
         notes.insert(0, "ratio paired by round (median of %d; ratio of the medians %.2f×)" % (
             len(samples), statistics.median(baseline) / result["median_ns"]))
     if notes:

@@ -331,7 +331,8 @@ def main():
                 report(label + ": client CPU per call", name, stats(client_cpu[k], calls))
                 report(label + ": server CPU per call", name, stats(server_cpu[k], calls))
                 user, system = server_split[k]
-                if user + system >= 0.05:                   # 5 ticks of /proc's 10 ms: below that, no split
+                # 5 ticks of /proc's 10 ms at least, and some in the kernel (else no figure to divide by)
+                if user + system >= 0.05 and system > 0:
                     share = system / (user + system)
                     # Summed over the rounds: each sample's utime and stime are off by under a tick (10 ms) at
                     # both ends, so the sum by under rounds ticks each (the in-process shim's getrusage: µs).
