@@ -5,13 +5,15 @@ optionally what `perf stat` or `strace -c` counts on the server. Cases alternate
 same load on a shared machine (docs/manager-server-performance.md, "list append at 2 and 4 clients").
 
     python3.12 scripts/measure-manager-calls.py [--server serve|cpython] [--clients 2] [--cases dict,list]
-                                                [--calls 3000] [--rounds 6] [--gap 0]
+                                                [--calls 3000] [--rounds 6] [--gap 0] [--waits auto,recv]
 
 --server serve starts dotnet/src/Multiprocess.Cli/bin/Release/net10.0/multiprocess (build it first) on a fresh
 AF_UNIX path. The list is not emptied between rounds (it grows by clients x calls per list round), as in the
 suite, where it grows over a case's 6 samples; --clear empties it before each list round. --gap sleeps that many
 seconds before each round (the suite's samples start >= 50 ms apart, so its connections park between samples:
-SyncManagerServerOptions.ParkAfter).
+SyncManagerServerOptions.ParkAfter). --waits auto,recv,... (with --server serve) starts one server per value of
+MULTIPROCESS_REQUEST_WAIT (SocketTransport.RequestWaitMode) (WAIT@PATH: the CLI at PATH, another build) and runs each round on all of them, the order rotating,
+so the waits are compared under the same load; the summary gives each one's medians.
 
 MEASURE_PERF='sched:sched_waking,context-switches' runs `perf stat -e EVENTS -p SERVER` over each round (counts
 per call); with MEASURE_PERF_ALL=1 over the whole machine (`perf stat -a`: inter-processor interrupts, idle entries;
@@ -57,15 +59,34 @@ def switches(pid):
     return v, i
 
 
-def worker(conn, address, proxies):
+def worker(conn, servers):
+    """One client process, connected to every server: runs case n on server i when sent (i, case, n)."""
     mp.current_process().authkey = AUTHKEY
-    m = SyncManager(address, AUTHKEY)
-    m.connect()
+    managers = []
+    for address, _ in servers:
+        m = SyncManager(address, AUTHKEY)
+        m.connect()
+        managers.append(m)
     while (cmd := conn.recv()) is not None:
-        case, n = cmd
+        i, case, n = cmd
         c0 = time.process_time()
-        run_case(case, n, proxies, m, [])
+        run_case(case, n, servers[i][1], managers[i], [])
         conn.send(time.process_time() - c0)
+
+
+def start_serve(index, wait, cli=None):
+    """`multiprocess serve` (this checkout's build, or cli) on a fresh AF_UNIX path, MULTIPROCESS_REQUEST_WAIT=wait
+    unless None: (process, address)."""
+    address = f"/tmp/measure-calls-{os.getpid()}-{index}.sock"
+    cli = cli or os.path.join(ROOT, "dotnet", "src", "Multiprocess.Cli", "bin", "Release", "net10.0", "multiprocess")
+    env = dict(os.environ)
+    if wait is not None:
+        env["MULTIPROCESS_REQUEST_WAIT"] = wait
+    serve = subprocess.Popen([cli, "serve", "--address", address, "--authkey-hex", AUTHKEY.hex()],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    if not serve.stdout.readline().startswith("READY"):
+        sys.exit("multiprocess serve did not start")
+    return serve, address
 
 
 def start_tool(pid):
@@ -104,74 +125,88 @@ def main():
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--gap", type=float, default=0.0)
     ap.add_argument("--clear", action="store_true")
+    ap.add_argument("--waits", help="with --server serve: one server per MULTIPROCESS_REQUEST_WAIT value, rounds "
+                    "alternating; WAIT@PATH runs the multiprocess CLI at PATH (another build) with that wait")
     a = ap.parse_args()
     cases = selected_cases(a.cases)
     mp.current_process().authkey = AUTHKEY
-    serve = cpython = None
-    if a.server == "serve":
-        address = f"/tmp/measure-calls-{os.getpid()}.sock"
-        cli = os.path.join(ROOT, "dotnet", "src", "Multiprocess.Cli", "bin", "Release", "net10.0", "multiprocess")
-        serve = subprocess.Popen([cli, "serve", "--address", address, "--authkey-hex", AUTHKEY.hex()],
-                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        if not serve.stdout.readline().startswith("READY"):
-            sys.exit("multiprocess serve did not start")
-        pid = serve.pid
-    else:
-        cpython = SyncManager(None, AUTHKEY)
-        cpython.start()
-        address, pid = cpython.address, cpython._process.pid
+    serves, cpython, servers = [], None, []  # servers: (label, address, pid)
     try:
-        m = SyncManager(address, AUTHKEY)
-        m.connect()
-        proxies = (m.dict(), m.list(), m.Queue(), m.Lock(), m.RLock(), m.Semaphore(1), m.Condition())
+        if a.server == "serve":
+            for index, item in enumerate(a.waits.split(",") if a.waits else [None]):
+                wait, _, cli = (item or "").partition("@")
+                serve, address = start_serve(index, wait or None, cli or None)
+                serves.append((serve, address))
+                servers.append((f"serve {item}" if item else "serve", address, serve.pid))
+        else:
+            cpython = SyncManager(None, AUTHKEY)
+            cpython.start()
+            servers.append(("cpython", cpython.address, cpython._process.pid))
+        for label, address, pid in servers:
+            print(f"{label}: pid {pid}, {address}", flush=True)
+        shared, all_proxies = [], []
+        for _, address, _ in servers:
+            m = SyncManager(address, AUTHKEY)
+            m.connect()
+            proxies = (m.dict(), m.list(), m.Queue(), m.Lock(), m.RLock(), m.Semaphore(1), m.Condition())
+            all_proxies.append((m, proxies))
+            shared.append((address, proxies))
         pipes = []
         for _ in range(a.clients):
             parent, child = mp.get_context("fork").Pipe()
-            mp.get_context("fork").Process(target=worker, args=(child, address, proxies), daemon=True).start()
+            mp.get_context("fork").Process(target=worker, args=(child, shared), daemon=True).start()
             pipes.append(parent)
 
-        def round_of(case, n):
+        def round_of(i, case, n):
             for p in pipes:
-                p.send((case, n))
+                p.send((i, case, n))
             return [p.recv() for p in pipes]
 
         warm_until = time.monotonic() + 3  # the runtime's tiered JIT settles in the first seconds
         while time.monotonic() < warm_until:
-            for case in cases:
-                round_of(case, 1000)
-        clear_list(proxies[1])
-        results = {case: [] for case in cases}
-        for _ in range(a.rounds):
-            for case in cases:
-                if a.clear and case.startswith("list"):
-                    clear_list(proxies[1])
-                time.sleep(a.gap)
-                tool = start_tool(pid)
-                k = calls(case, a.calls) * a.clients
-                s0, (v0, i0), t0 = cpu_ns(pid), switches(pid), time.monotonic_ns()
-                client = round_of(case, a.calls)
-                t1, s1, (v1, i1) = time.monotonic_ns(), cpu_ns(pid), switches(pid)
-                extra = stop_tool(tool, k)
-                row = ((s1 - s0) / k / 1e3, statistics.mean(client) / calls(case, a.calls) * 1e6)
-                results[case].append(row)
-                print(f"{case}, {a.clients} clients: wall {(t1 - t0) / k / 1e3:.1f} us/call, server CPU {row[0]:.1f} us/call, "
-                      f"client CPU {row[1]:.1f} us/call, "
-                      f"server switches {(v1 - v0) / k:.2f} voluntary + {(i1 - i0) / k:.2f} involuntary per call, "
-                      f"list length {len(proxies[1])}{extra}", flush=True)
-        for case, rows in results.items():
-            print(f"median of {a.rounds} rounds, {case}, {a.clients} clients ({a.server}): server CPU "
+            for i in range(len(servers)):
+                for case in cases:
+                    round_of(i, case, 1000)
+        for _, proxies in all_proxies:
+            clear_list(proxies[1])
+        results = {(i, case): [] for i in range(len(servers)) for case in cases}
+        for r in range(a.rounds):
+            for j in range(len(servers)):
+                i = (r + j) % len(servers)
+                label, _, pid = servers[i]
+                proxies = all_proxies[i][1]
+                for case in cases:
+                    if a.clear and case.startswith("list"):
+                        clear_list(proxies[1])
+                    time.sleep(a.gap)
+                    tool = start_tool(pid)
+                    k = calls(case, a.calls) * a.clients
+                    s0, (v0, i0), t0 = cpu_ns(pid), switches(pid), time.monotonic_ns()
+                    client = round_of(i, case, a.calls)
+                    t1, s1, (v1, i1) = time.monotonic_ns(), cpu_ns(pid), switches(pid)
+                    extra = stop_tool(tool, k)
+                    row = ((s1 - s0) / k / 1e3, statistics.mean(client) / calls(case, a.calls) * 1e6,
+                           (v1 - v0) / k, (i1 - i0) / k, (t1 - t0) / k / 1e3)
+                    results[(i, case)].append(row)
+                    print(f"{label}: {case}, {a.clients} clients: wall {row[4]:.1f} us/call, server CPU {row[0]:.1f} us/call, "
+                          f"client CPU {row[1]:.1f} us/call, "
+                          f"server switches {row[2]:.2f} voluntary + {row[3]:.2f} involuntary per call, "
+                          f"list length {len(proxies[1])}{extra}", flush=True)
+        for (i, case), rows in results.items():
+            print(f"median of {a.rounds} rounds, {case}, {a.clients} clients ({servers[i][0]}): server CPU "
                   f"{statistics.median(r[0] for r in rows):.1f} us/call (min {min(r[0] for r in rows):.1f}), client CPU "
-                  f"{statistics.median(r[1] for r in rows):.1f} us/call", flush=True)
+                  f"{statistics.median(r[1] for r in rows):.1f} us/call, server switches "
+                  f"{statistics.median(r[2] for r in rows):.2f} + {statistics.median(r[3] for r in rows):.2f}, wall "
+                  f"{statistics.median(r[4] for r in rows):.1f} us/call", flush=True)
         for p in pipes:
             p.send(None)
     finally:
-        if serve is not None:
+        for serve, address in serves:
             serve.kill()
             serve.wait()
             os.unlink(address)
         if cpython is not None:
             cpython.shutdown()
-
 
 if __name__ == "__main__":
     main()
