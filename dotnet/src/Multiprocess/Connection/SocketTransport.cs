@@ -395,6 +395,12 @@ public sealed class SocketTransport : IConnectionTransport
     /// <inheritdoc/>
     public void Dispose()
     {
+        if (_unix && !_disposed)
+        {
+            // A connection closed mid-request (its client died) must not count as busy from then on.
+            ConcurrentRequests.Unix.Served(_fd);
+        }
+
         _disposed = true;
         _socket.Dispose();
     }

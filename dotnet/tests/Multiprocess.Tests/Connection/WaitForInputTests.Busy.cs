@@ -56,6 +56,23 @@ public partial class WaitForInputTests
     }
 
     [Test]
+    public void DefaultWait_AConnectionClosedMidRequest_DoesNotCountAsBusy()
+    {
+        // A client that dies after sending a request leaves it unanswered; closing its connection ends that request,
+        // else every later request of a single client would seem to overlap with it and make the wait poll.
+        WithDefaultWait(fresh =>
+        {
+            using var y = new ServedPair(); // opened first, so its fd is not x's, reused
+            var x = new ServedPair();
+            x.Arrive();
+            x.Dispose();
+            y.Arrive();
+            Assert.That(fresh.Lately(Stopwatch.GetTimestamp()), Is.False, "x's request ended with its connection");
+            return 0;
+        });
+    }
+
+    [Test]
     public void ConcurrentRequests_AnOverlapCountsForTheWindowOnly()
     {
         var r = new ConcurrentRequests(window: 1000);
