@@ -17,8 +17,12 @@ so the waits are compared under the same load; the summary gives each one's medi
 
 MEASURE_PERF='sched:sched_waking,context-switches' runs `perf stat -e EVENTS -p SERVER` over each round (counts
 per call); with MEASURE_PERF_ALL=1 over the whole machine (`perf stat -a`: inter-processor interrupts, idle entries;
-only meaningful when nothing else runs). MEASURE_STRACE=1 runs `strace -c -f -p SERVER` instead (system calls per
-call).
+only meaningful when nothing else runs); MEASURE_PERF_FILTERED='syscalls:sys_enter_poll if timeout_msecs == 1000'
+adds one event counted only when its filter holds (here the waits of blocked acquires, Waiter.AwaitNextRequest: the
+hand-overs). MEASURE_STRACE=1 runs `strace -c -f -p SERVER` instead (system calls per call). MEASURE_RECORD=FILE runs
+`perf record -e cpu-clock -g -p SERVER -o FILE.N` over round N instead (another event with MEASURE_RECORD_EVENT, e.g.
+sched:sched_waking: who wakes whom from where; with DOTNET_PerfMapEnabled=1 in the environment `perf report` names
+the JIT's frames). Each round also prints the clients' context switches per call (all client processes together).
 """
 import argparse
 import glob
@@ -93,8 +97,15 @@ def start_tool(pid):
     if os.environ.get("MEASURE_PERF"):
         scope = ["-a"] if os.environ.get("MEASURE_PERF_ALL") else ["-p", str(pid)]
         cmd = ["perf", "stat", "-x,", "-e", os.environ["MEASURE_PERF"], *scope]
+        if " if " in os.environ.get("MEASURE_PERF_FILTERED", ""):  # one more event, counted when its filter holds
+            event, condition = os.environ["MEASURE_PERF_FILTERED"].split(" if ", 1)
+            cmd[5:5] = ["-e", event, "--filter", condition]
     elif os.environ.get("MEASURE_STRACE"):
         cmd = ["strace", "-c", "-f", "-p", str(pid)]
+    elif os.environ.get("MEASURE_RECORD"):
+        start_tool.n = getattr(start_tool, "n", 0) + 1
+        cmd = ["perf", "record", "-q", "-e", os.environ.get("MEASURE_RECORD_EVENT", "cpu-clock"), "-g",
+               "-o", f"{os.environ['MEASURE_RECORD']}.{start_tool.n}", "-p", str(pid)]
     else:
         return None
     tool = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
@@ -108,6 +119,8 @@ def stop_tool(tool, k):
         return ""
     tool.send_signal(signal.SIGINT)
     err = tool.communicate()[1]
+    if os.environ.get("MEASURE_RECORD") and not os.environ.get("MEASURE_PERF") and not os.environ.get("MEASURE_STRACE"):
+        return ""
     if os.environ.get("MEASURE_PERF"):
         pairs = [(f.split(",")[2].split(":")[-1], float(f.split(",")[0])) for f in err.splitlines() if f[:1].isdigit()]
     else:
@@ -151,11 +164,17 @@ def main():
             proxies = (m.dict(), m.list(), m.Queue(), m.Lock(), m.RLock(), m.Semaphore(1), m.Condition())
             all_proxies.append((m, proxies))
             shared.append((address, proxies))
-        pipes = []
+        pipes, workers = [], []
         for _ in range(a.clients):
             parent, child = mp.get_context("fork").Pipe()
-            mp.get_context("fork").Process(target=worker, args=(child, shared), daemon=True).start()
+            w = mp.get_context("fork").Process(target=worker, args=(child, shared), daemon=True)
+            w.start()
             pipes.append(parent)
+            workers.append(w.pid)
+
+        def client_switches():
+            counts = [switches(w) for w in workers]
+            return sum(c[0] for c in counts), sum(c[1] for c in counts)
 
         def round_of(i, case, n):
             for p in pipes:
@@ -181,9 +200,9 @@ def main():
                     time.sleep(a.gap)
                     tool = start_tool(pid)
                     k = calls(case, a.calls) * a.clients
-                    s0, (v0, i0), t0 = cpu_ns(pid), switches(pid), time.monotonic_ns()
+                    (cv0, ci0), s0, (v0, i0), t0 = client_switches(), cpu_ns(pid), switches(pid), time.monotonic_ns()
                     client = round_of(i, case, a.calls)
-                    t1, s1, (v1, i1) = time.monotonic_ns(), cpu_ns(pid), switches(pid)
+                    t1, s1, (v1, i1), (cv1, ci1) = time.monotonic_ns(), cpu_ns(pid), switches(pid), client_switches()
                     extra = stop_tool(tool, k)
                     row = ((s1 - s0) / k / 1e3, statistics.mean(client) / calls(case, a.calls) * 1e6,
                            (v1 - v0) / k, (i1 - i0) / k, (t1 - t0) / k / 1e3)
@@ -191,6 +210,7 @@ def main():
                     print(f"{label}: {case}, {a.clients} clients: wall {row[4]:.1f} us/call, server CPU {row[0]:.1f} us/call, "
                           f"client CPU {row[1]:.1f} us/call, "
                           f"server switches {row[2]:.2f} voluntary + {row[3]:.2f} involuntary per call, "
+                          f"clients' {(cv1 - cv0) / k:.2f} + {(ci1 - ci0) / k:.2f}, "
                           f"list length {len(proxies[1])}{extra}", flush=True)
         for (i, case), rows in results.items():
             print(f"median of {a.rounds} rounds, {case}, {a.clients} clients ({servers[i][0]}): server CPU "

@@ -62,6 +62,35 @@ public sealed partial class Connection : IWaitable
         return Poll(timeout);
     }
 
+    /// <summary>
+    /// Fills the read-ahead buffer with input known to be there without taking it off a socket
+    /// (<see cref="SocketTransport.PeekReady"/>); <see cref="ConsumePeekedInput"/> takes it off later, and any
+    /// other read first. Does nothing if input is buffered already or the transport cannot.
+    /// </summary>
+    internal void PeekReadyInput()
+    {
+        if (HasBufferedInput || CheckReadable() is not SocketTransport socket)
+        {
+            return;
+        }
+
+        var buffer = PrepareReceiveBuffer();
+        if (socket.PeekReady(buffer.AsSpan(_receiveEnd)) is { } n)
+        {
+            _eofSeen = n == 0;
+            AfterFill(n);
+        }
+    }
+
+    /// <summary>Takes what <see cref="PeekReadyInput"/> left on the socket off it.</summary>
+    internal void ConsumePeekedInput()
+    {
+        if (_transport is SocketTransport socket)
+        {
+            socket.ConsumePeeked();
+        }
+    }
+
     /// <summary>Waits asynchronously up to <paramref name="timeout"/> for input.</summary>
     /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits for ever.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>

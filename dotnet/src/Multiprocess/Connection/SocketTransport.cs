@@ -22,6 +22,9 @@ public sealed class SocketTransport : IConnectionTransport
     /// <summary>Whether the fd is an AF_UNIX socket (known once <see cref="TryReadWithin"/> set SO_RCVTIMEO).</summary>
     private bool _unix;
 
+    /// <summary>Bytes <see cref="PeekReady"/> returned that are still on the socket (taken off before any other read).</summary>
+    private int _peeked;
+
     /// <summary>Initializes a new instance of the <see cref="SocketTransport"/> class over a connected socket, taking ownership of it.</summary>
     /// <param name="socket">A connected stream socket, or a socket object over a pipe fd.</param>
     /// <exception cref="ArgumentNullException"><paramref name="socket"/> is null.</exception>
@@ -57,6 +60,7 @@ public sealed class SocketTransport : IConnectionTransport
     /// <inheritdoc/>
     public int Read(Span<byte> buffer)
     {
+        ConsumePeeked();
         if (_receiveTimeoutMs > 0)
         {
             // SO_RCVTIMEO is set: a wait longer than it fails recv(2) with EAGAIN, which here only means "wait on".
@@ -91,6 +95,7 @@ public sealed class SocketTransport : IConnectionTransport
     /// <exception cref="ObjectDisposedException">The transport is closed.</exception>
     internal int? TryReadWithin(Span<byte> buffer, int timeoutMs)
     {
+        ConsumePeeked();
         if (_receiveTimeoutMs != timeoutMs)
         {
             if (_receiveTimeoutMs < 0 || timeoutMs <= 0)
@@ -130,6 +135,59 @@ public sealed class SocketTransport : IConnectionTransport
         }
 
         return n;
+    }
+
+    /// <summary>
+    /// Reads the input known to be there (poll(2) said so) without taking it off the socket (MSG_PEEK), so that the
+    /// peer, asleep in read() for its reply, is not woken now: on AF_UNIX taking a message off frees the peer's
+    /// buffer and wakes it (unix_write_space), and a peer that wakes before its reply is there sleeps again and is
+    /// woken a second time by the reply. <see cref="ConsumePeeked"/> takes the bytes off once the reply is sent; any
+    /// other read does so first. Only for a socket <see cref="TryReadWithin"/> set up (blocking, SO_RCVTIMEO).
+    /// </summary>
+    /// <returns>The bytes peeked (0: end of stream); null if this transport cannot (not set up, or bytes already peeked).</returns>
+    internal int? PeekReady(Span<byte> buffer)
+    {
+        if (_receiveTimeoutMs <= 0 || _peeked > 0)
+        {
+            return null;
+        }
+
+        var n = RawRecv(buffer, SocketNative.MSG_PEEK);
+        if (n < 0)
+        {
+            return null; // nothing there after all (EAGAIN at SO_RCVTIMEO): the caller reads as usual
+        }
+
+        _peeked = n;
+        if (_unix && n > 0)
+        {
+            ConcurrentRequests.Unix.Arrived(_fd, Stopwatch.GetTimestamp()); // as TryReadWithin counts a request
+        }
+
+        return n;
+    }
+
+    /// <summary>Takes the bytes <see cref="PeekReady"/> returned off the socket (they are in the caller's buffer already).</summary>
+    internal void ConsumePeeked()
+    {
+        if (_peeked == 0)
+        {
+            return;
+        }
+
+        Span<byte> scratch = stackalloc byte[512];
+        while (_peeked > 0)
+        {
+            var n = RawRecv(scratch[..Math.Min(_peeked, scratch.Length)]);
+            if (n <= 0)
+            {
+                // Peeked bytes stay until taken: 0 or EAGAIN here means the socket is not what it was (closed under us).
+                _peeked = 0;
+                throw Failure("recv", new SocketException((int)SocketError.ConnectionReset));
+            }
+
+            _peeked -= n;
+        }
     }
 
     /// <summary>How <see cref="TryReadWithin"/> waits on an AF_UNIX socket.</summary>
@@ -197,14 +255,14 @@ public sealed class SocketTransport : IConnectionTransport
 
     /// <summary>One recv(2) on the fd, kept open meanwhile (the SafeHandle's reference count).</summary>
     /// <returns>The bytes read (0: end of stream), or -1 for EAGAIN.</returns>
-    private int RawRecv(Span<byte> buffer)
+    private int RawRecv(Span<byte> buffer, int flags = 0)
     {
         var handle = _socket.SafeHandle;
         var added = false;
         try
         {
             handle.DangerousAddRef(ref added);
-            var n = SocketNative.Recv(_fd, buffer);
+            var n = SocketNative.Recv(_fd, buffer, flags);
             if (n >= 0)
             {
                 return n;

@@ -105,15 +105,18 @@ internal static unsafe partial class SocketNative
         return IoctlNative(fd, SIOCOUTQ, &value) == 0 ? value : -1;
     }
 
+    /// <summary>recv(2) flag: return the bytes without taking them off the socket.</summary>
+    public const int MSG_PEEK = 0x2;
+
     /// <summary>One recv(2), EINTR retried.</summary>
     /// <returns>The bytes read (0: end of stream), or -errno.</returns>
-    public static int Recv(int fd, Span<byte> buffer)
+    public static int Recv(int fd, Span<byte> buffer, int flags = 0)
     {
         fixed (byte* p = buffer)
         {
             while (true)
             {
-                var n = RecvNative(fd, p, (nuint)buffer.Length, 0);
+                var n = RecvNative(fd, p, (nuint)buffer.Length, flags);
                 if (n >= 0)
                 {
                     return (int)n;

@@ -143,6 +143,29 @@ public class SynchronizationReferentTests
     }
 
     [Test]
+    public void Condition_NotifyWakesTheWaiterAtOnce_NotAtItsNextPeerCheck()
+    {
+        // Waiter pulses its monitor only while a thread sleeps in it (Waiter.PulseIfWaiting): a pulse that missed the
+        // sleeper would leave the wait to its next peer check (Waiter.PeerCheckInterval, 1 s).
+        var a = _h.NewClient("a");
+        var b = _h.NewClient("b");
+        var cond = _h.Create("Condition");
+        for (var round = 0; round < 5; round++)
+        {
+            _h.Return(a, cond, "acquire");
+            var waited = Task.Run(() => _h.Return(a, cond, "wait", 60.0));
+            ServerHarness.WaitUntilBlocked(a);
+            _h.Return(b, cond, "acquire");
+            var notified = Stopwatch.StartNew();
+            _h.Return(b, cond, "notify");
+            _h.Return(b, cond, "release");
+            Assert.That(waited.Wait(30_000) && (bool)waited.Result!, Is.True);
+            Assert.That(notified.ElapsedMilliseconds, Is.LessThan(500), $"round {round}: the notified wait woke only at its peer check");
+            _h.Return(a, cond, "release");
+        }
+    }
+
+    [Test]
     public void Condition_WithALockProxyOfTheServer_UsesThatLock()
     {
         var c = _h.NewClient();

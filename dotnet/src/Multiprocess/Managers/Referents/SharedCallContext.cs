@@ -24,6 +24,7 @@ public sealed class SharedCallContext
     private int _earlyOutcome;
     private IGivesBack? _takenFrom;
     private object? _taken;
+    private bool _inputReady;
 
     /// <summary>Initializes a new instance of the <see cref="SharedCallContext"/> class.</summary>
     /// <param name="clientName">The name the client sent with <c>accept_connection</c>.</param>
@@ -121,6 +122,17 @@ public sealed class SharedCallContext
 
     /// <summary>Waits up to <paramref name="milliseconds"/> for input or hang-up on the client's connection.</summary>
     internal bool WaitForInput(int milliseconds) => _inputWaiter!(milliseconds);
+
+    /// <summary>A blocked acquire answered by its grant saw its client's next request arrive (<see cref="Waiter"/>): the serving loop may read it without waiting.</summary>
+    internal void NoteInputReady() => _inputReady = true;
+
+    /// <summary>Whether <see cref="NoteInputReady"/> was called since the last time (and resets it).</summary>
+    internal bool TakeInputReady()
+    {
+        var ready = _inputReady;
+        _inputReady = false;
+        return ready;
+    }
 
     /// <summary>Claims the reply of the current call for an early send; false if this client cannot be answered so.</summary>
     internal bool ClaimEarlyReply()

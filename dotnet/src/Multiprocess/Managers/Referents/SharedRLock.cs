@@ -37,7 +37,7 @@ internal sealed class SharedRLock : LockReferent
 
             if (--_count == 0)
             {
-                next = HandOver(signal: false);
+                next = HandOver();
             }
         }
 
@@ -46,6 +46,8 @@ internal sealed class SharedRLock : LockReferent
 
     public override object? ReleaseSave(SharedCallContext context)
     {
+        long count;
+        Waiter? next;
         lock (_gate)
         {
             if (_owner != context || _count == 0)
@@ -53,11 +55,15 @@ internal sealed class SharedRLock : LockReferent
                 throw PyErrors.RuntimeError("cannot release un-acquired lock");
             }
 
-            var count = _count;
+            count = _count;
             _count = 0;
-            HandOver();
-            return count;
+            next = HandOver();
         }
+
+        // Granted, not only signaled: a client's blocked acquire waits on its socket (Waiter.AwaitNextRequest), where
+        // a signal is seen only at its next peer check (1 s); the grant answers that client at once.
+        next?.Grant();
+        return count;
     }
 
     public override void AcquireRestore(SharedCallContext context, object? state) =>
@@ -122,29 +128,27 @@ internal sealed class SharedRLock : LockReferent
 
         return _waiters.Await(node, context, deadline, () =>
         {
+            Waiter? next;
             lock (_gate)
             {
                 _count = 0;
-                HandOver();
+                next = HandOver();
             }
+
+            next?.Grant();
         });
     }
 
     /// <summary>
     /// Gives the free lock to the oldest waiter with the count it asked for, or leaves it free (caller holds the
-    /// gate); signals the waiter, or leaves that to the caller (<see cref="Waiter.Grant"/>, outside the gate).
+    /// gate); the caller grants the waiter (<see cref="Waiter.Grant"/>) outside the gate: the grant may send.
     /// </summary>
-    private Waiter? HandOver(bool signal = true)
+    private Waiter? HandOver()
     {
         if (_waiters.Dequeue() is { } next)
         {
             SetOwner(next.Context);
             _count = next.Count;
-            if (signal)
-            {
-                next.Signal();
-            }
-
             return next;
         }
 
@@ -181,7 +185,7 @@ internal sealed class SharedRLock : LockReferent
 
             count = _count;
             _count = 0;
-            next = HandOver(signal: false);
+            next = HandOver();
         }
 
         released(this, count);

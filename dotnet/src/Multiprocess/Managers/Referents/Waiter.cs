@@ -14,6 +14,7 @@ internal sealed class Waiter
     private bool _signaled;
     private bool _aborted;
     private bool _finished;
+    private bool _inMonitorWait; // a thread sleeps in Monitor.Wait(_gate): only then is there anyone to pulse
 
     /// <summary>Gets or sets who waits, for locks that hand ownership straight to a waiter.</summary>
     public SharedCallContext? Context { get; set; }
@@ -41,7 +42,7 @@ internal sealed class Waiter
             // Claimed before the waiter can wake: its thread then skips its own reply.
             early = RepliesTrue && !_finished && Context is { } c && c.ClaimEarlyReply();
             _signaled = true;
-            Monitor.Pulse(_gate);
+            PulseIfWaiting();
         }
 
         if (early)
@@ -61,7 +62,7 @@ internal sealed class Waiter
             }
 
             _signaled = true;
-            Monitor.Pulse(_gate);
+            PulseIfWaiting();
             return true;
         }
     }
@@ -72,7 +73,7 @@ internal sealed class Waiter
         lock (_gate)
         {
             _aborted = true;
-            Monitor.Pulse(_gate);
+            PulseIfWaiting();
         }
     }
 
@@ -103,7 +104,18 @@ internal sealed class Waiter
                         return false;
                     }
 
-                    if (!Monitor.Wait(_gate, ms) && !_signaled && context.IsPeerGone())
+                    _inMonitorWait = true;
+                    bool pulsed;
+                    try
+                    {
+                        pulsed = Monitor.Wait(_gate, ms);
+                    }
+                    finally
+                    {
+                        _inMonitorWait = false;
+                    }
+
+                    if (!pulsed && !_signaled && context.IsPeerGone())
                     {
                         throw new SessionAbortedException();
                     }
@@ -120,6 +132,19 @@ internal sealed class Waiter
             }
 
             context.SetWaiter(null);
+        }
+    }
+
+    /// <summary>
+    /// Wakes the thread in <see cref="Block"/>'s monitor wait, if one is there (caller holds the gate). A grant to a
+    /// waiter asleep on its client's socket (<see cref="AwaitNextRequest"/>) has nobody to pulse, and Monitor.Pulse
+    /// would still give this waiter's fresh gate object a sync block (the runtime's inflated lock) per hand-over.
+    /// </summary>
+    private void PulseIfWaiting()
+    {
+        if (_inMonitorWait)
+        {
+            Monitor.Pulse(_gate);
         }
     }
 
@@ -148,6 +173,12 @@ internal sealed class Waiter
             {
                 if (_signaled)
                 {
+                    if (input)
+                    {
+                        // The client's next request (or hang-up) is there: the serving loop reads it at once.
+                        context.NoteInputReady();
+                    }
+
                     return true;
                 }
             }

@@ -221,7 +221,16 @@ public sealed partial class SyncManagerServer
             {
                 // No per-request TCP_QUICKACK: the reply carries the ACK; only split (large) frames need it (FrameBuffer).
                 input.Reset();
-                if (options.ParkAfter != Timeout.InfiniteTimeSpan)
+                if (context.TakeInputReady())
+                {
+                    // A blocked acquire's wait (Waiter.AwaitNextRequest) saw this request arrive after its grant had
+                    // answered the client: read it now, without asking the socket again (one ioctl, or a poll(2), less),
+                    // and leave it on the socket until our reply is out (Connection.PeekReadyInput): taking it off would
+                    // wake the client, asleep for that reply, and when the reply waits on a hand-over (a release
+                    // answers the next waiter first) the client sleeps again and is woken twice.
+                    connection.PeekReadyInput();
+                }
+                else if (options.ParkAfter != Timeout.InfiniteTimeSpan)
                 {
                     if (!connection.WaitForInput(options.ParkAfter))
                     {
@@ -310,6 +319,7 @@ public sealed partial class SyncManagerServer
                     }
                 }
 
+                connection.ConsumePeekedInput();
                 context.ForgetTaken();
                 requests?.Clear();
 
@@ -426,11 +436,12 @@ public sealed partial class SyncManagerServer
         {
             try
             {
+                connection.ConsumePeekedInput(); // a request left on the socket would read as input at once
                 return connection.Poll(TimeSpan.FromMilliseconds(milliseconds));
             }
-            catch (ObjectDisposedException)
+            catch (Exception e) when (e is ObjectDisposedException or IOException)
             {
-                return true;
+                return true; // the waiter then checks the client (hung up: the call ends) or waits on its monitor
             }
         }
 
