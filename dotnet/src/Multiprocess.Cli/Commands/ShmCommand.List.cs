@@ -20,7 +20,7 @@ internal static partial class ShmCommand
     private static int List(bool json)
     {
         var entries = Directory.Exists(ShmDirectory)
-            ? new DirectoryInfo(ShmDirectory).EnumerateFiles().OrderBy(f => f.Name, StringComparer.Ordinal).Select(Describe).ToList()
+            ? new DirectoryInfo(ShmDirectory).EnumerateFiles().OrderBy(f => f.Name, StringComparer.Ordinal).Select(Describe).OfType<Entry>().ToList()
             : [];
         if (json)
         {
@@ -54,8 +54,20 @@ internal static partial class ShmCommand
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static Entry Describe(FileInfo file)
+    /// <returns>The entry, or null when the file is gone by the time it is looked at (another process unlinked the
+    /// segment or semaphore after the directory was read).</returns>
+    private static Entry? Describe(FileInfo file)
     {
+        long size;
+        try
+        {
+            size = file.Length;   // stat(2) now: the listing only named the file
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+
         // glibc keeps a named semaphore "/mp-x" as the file "sem.mp-x"; everything else is a shm_open segment.
         if (file.Name.StartsWith("sem.", StringComparison.Ordinal))
         {
@@ -71,7 +83,7 @@ internal static partial class ShmCommand
                 // Another user's semaphore, or it vanished meanwhile: list it without a value.
             }
 
-            return new Entry(name, "semaphore", file.Length, value is { } v ? $"value={v}" : "value=?", value, null, null);
+            return new Entry(name, "semaphore", size, value is { } v ? $"value={v}" : "value=?", value, null, null);
         }
 
         try
@@ -81,15 +93,15 @@ internal static partial class ShmCommand
                 && ShareableList.IsShareableList(view.Span, out var layout, out var count, out _))
             {
                 var version = layout == ShareableListLayout.Sizes ? "3.8" : "3.9+";
-                return new Entry(file.Name, "segment", file.Length, $"ShareableList ({count} items, {version} layout)", null, version, count);
+                return new Entry(file.Name, "segment", size, $"ShareableList ({count} items, {version} layout)", null, version, count);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return new Entry(file.Name, "segment", file.Length, "?", null, null, null);
+            return new Entry(file.Name, "segment", size, "?", null, null, null);
         }
 
-        return new Entry(file.Name, "segment", file.Length, "", null, null, null);
+        return new Entry(file.Name, "segment", size, "", null, null, null);
     }
 
     private sealed record Entry(string Name, string Kind, long Size, string Content, int? Value, string? ListLayout, int? ListItems)
