@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Multiprocess.Internal;
 using MpConnection = Multiprocess.Connection.Connection;
 
@@ -10,7 +9,7 @@ namespace Multiprocess.Tests.Connection;
 /// read() for the reply, is not woken before the reply is there; the bytes are taken off after the reply
 /// (<see cref="MpConnection.ConsumePeekedInput"/>), or by any later read first.
 /// </summary>
-public partial class PeekReadyInputTests
+public sealed class PeekReadyInputTests
 {
     private static readonly byte[] Request = [0, 0, 0, 7, .. "request"u8];
 
@@ -19,7 +18,7 @@ public partial class PeekReadyInputTests
     {
         var (clientFd, serverFd) = SocketNative.SocketPair();
         using var server = MpConnection.FromHandle(serverFd);
-        using var client = new OwnedFd(clientFd);
+        using var client = new ThreadSwitches.OwnedFd(clientFd);
         Assert.That(server.WaitForInput(TimeSpan.FromMilliseconds(1)), Is.False, "sets the socket up (SO_RCVTIMEO)");
 
         var tid = 0;
@@ -27,7 +26,7 @@ public partial class PeekReadyInputTests
         var replyLength = 0;
         var sender = new Thread(() =>
         {
-            tid = GetTid();
+            tid = ThreadSwitches.CurrentTid();
             Assert.That(SocketNative.Send(clientFd, Request), Is.EqualTo(Request.Length));
             sent.Set();
             Span<byte> reply = stackalloc byte[4 + 5];
@@ -36,17 +35,17 @@ public partial class PeekReadyInputTests
         sender.Start();
         Assert.That(sent.Wait(TimeSpan.FromSeconds(30)), Is.True);
         Thread.Sleep(50);
-        var asleep = VoluntarySwitches(tid);
+        var asleep = ThreadSwitches.Voluntary(tid);
 
         server.PeekReadyInput();
         Assert.That(server.HasBufferedInput, Is.True, "the request is in the read-ahead buffer");
         Assert.That(server.RecvBytes(), Is.EqualTo("request"u8.ToArray()));
         Thread.Sleep(50);
-        var afterPeek = VoluntarySwitches(tid);
+        var afterPeek = ThreadSwitches.Voluntary(tid);
 
         server.ConsumePeekedInput();
         Thread.Sleep(50);
-        var afterConsume = VoluntarySwitches(tid);
+        var afterConsume = ThreadSwitches.Voluntary(tid);
 
         server.SendBytes("reply"u8);
         Assert.That(sender.Join(TimeSpan.FromSeconds(30)), Is.True);
@@ -65,7 +64,7 @@ public partial class PeekReadyInputTests
     {
         var (clientFd, serverFd) = SocketNative.SocketPair();
         using var server = MpConnection.FromHandle(serverFd);
-        using var client = new OwnedFd(clientFd);
+        using var client = new ThreadSwitches.OwnedFd(clientFd);
         Assert.That(server.WaitForInput(TimeSpan.FromMilliseconds(1)), Is.False);
         Assert.That(SocketNative.Send(clientFd, Request), Is.EqualTo(Request.Length));
         Assert.That(server.Poll(TimeSpan.FromSeconds(30)), Is.True);
@@ -79,17 +78,5 @@ public partial class PeekReadyInputTests
         Assert.That(server.WaitForInput(TimeSpan.FromSeconds(30)), Is.True);
         Assert.That(server.RecvBytes(), Is.EqualTo("third"u8.ToArray()));
         Assert.That(server.Poll(TimeSpan.Zero), Is.False);
-    }
-
-    [LibraryImport("libc", EntryPoint = "gettid")]
-    private static partial int GetTid();
-
-    private static long VoluntarySwitches(int tid) =>
-        long.Parse(File.ReadLines($"/proc/self/task/{tid}/status").First(l => l.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)).Split(':')[1].Trim(), System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>Closes a raw fd (the test's end of a socketpair).</summary>
-    private sealed class OwnedFd(int fd) : IDisposable
-    {
-        public void Dispose() => SocketNative.Close(fd);
     }
 }

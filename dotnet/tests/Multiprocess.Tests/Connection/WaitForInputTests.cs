@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 using Multiprocess.Internal;
 using MpConnection = Multiprocess.Connection.Connection;
 using SocketTransport = Multiprocess.Connection.SocketTransport;
@@ -48,7 +47,7 @@ public partial class WaitForInputTests
     {
         var (readerFd, writerFd) = SocketNative.SocketPair();
         using var b = MpConnection.FromHandle(writerFd);
-        using var reader = new OwnedFd(readerFd);
+        using var reader = new ThreadSwitches.OwnedFd(readerFd);
         for (var i = 0; i < Replies; i++)
         {
             b.SendBytes("reply"u8);
@@ -60,11 +59,11 @@ public partial class WaitForInputTests
         using var asleep = new ManualResetEventSlim();
         var waiter = new Thread(() =>
         {
-            tid = GetTid();
-            before = VoluntarySwitches(tid);
+            tid = ThreadSwitches.CurrentTid();
+            before = ThreadSwitches.Voluntary(tid);
             asleep.Set();
             waited = b.WaitForInput(TimeSpan.FromSeconds(30));
-            after = VoluntarySwitches(tid);
+            after = ThreadSwitches.Voluntary(tid);
         });
         waiter.Start();
         Assert.That(asleep.Wait(TimeSpan.FromSeconds(30)), Is.True);
@@ -135,17 +134,5 @@ public partial class WaitForInputTests
             Assert.That(b.WaitForInput(TimeSpan.FromSeconds(30)), Is.True);
             Assert.That(() => b.RecvBytes(), Throws.InstanceOf<EndOfStreamException>());
         }
-    }
-
-    [LibraryImport("libc", EntryPoint = "gettid")]
-    private static partial int GetTid();
-
-    private static long VoluntarySwitches(int tid) =>
-        long.Parse(File.ReadLines($"/proc/self/task/{tid}/status").First(l => l.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)).Split(':')[1].Trim(), System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>Closes a raw fd (the test's end of a socketpair).</summary>
-    private sealed class OwnedFd(int fd) : IDisposable
-    {
-        public void Dispose() => SocketNative.Close(fd);
     }
 }
