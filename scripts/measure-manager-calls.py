@@ -12,7 +12,7 @@ AF_UNIX path. The list is not emptied between rounds (it grows by clients x call
 suite, where it grows over a case's 6 samples; --clear empties it before each list round. --gap sleeps that many
 seconds before each round (the suite's samples start >= 50 ms apart, so its connections park between samples:
 SyncManagerServerOptions.ParkAfter). --waits auto,recv,... (with --server serve) starts one server per value of
-MULTIPROCESS_REQUEST_WAIT (SocketTransport.RequestWaitMode) (WAIT@PATH: the CLI at PATH, another build) and runs each round on all of them, the order rotating,
+MULTIPROCESS_REQUEST_WAIT (RequestWaitMode, Connection/RequestWait.cs) (WAIT@PATH: the CLI at PATH, another build) and runs each round on all of them, the order rotating,
 so the waits are compared under the same load; the summary gives each one's medians.
 
 MEASURE_PERF='sched:sched_waking,context-switches' runs `perf stat -e EVENTS -p SERVER` over each round (counts

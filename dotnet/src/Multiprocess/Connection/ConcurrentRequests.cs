@@ -6,7 +6,7 @@ namespace Multiprocess.Connection;
 /// Whether several clients are busy at once: a request arrived on one connection while another connection's request
 /// was still being served (arrived, not yet answered), lately. One synchronous client (one thread of one process)
 /// never has two requests out at once, whatever number of managers or connections it uses; two clients running side
-/// by side soon do. <see cref="SocketTransport"/> asks it to choose its wait for the next request
+/// by side soon do. <see cref="RequestWait"/> asks it to choose the wait for the next request
 /// (docs/manager-server-performance.md, "Several clients: which wait").
 /// </summary>
 /// <remarks>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 using Multiprocess.Internal;
 
@@ -86,7 +85,7 @@ public sealed class SocketTransport : IConnectionTransport
     /// <summary>
     /// Reads what is available, waiting at most <paramref name="timeoutMs"/>: the manager server's wait for a proxy's
     /// next request. One recv(2) bounded by SO_RCVTIMEO (set on the first call), except on an AF_UNIX socket whose last
-    /// message the peer has not read yet: there poll(2) for input first (<see cref="RequestWait"/>).
+    /// message the peer has not read yet, or while several clients are busy: there poll(2) for input first (<see cref="RequestWait"/> decides).
     /// </summary>
     /// <param name="buffer">Where to put the bytes; never empty.</param>
     /// <param name="timeoutMs">How long to wait (more than 0).</param>
@@ -113,25 +112,16 @@ public sealed class SocketTransport : IConnectionTransport
             _unix = SocketNative.IsUnixSocket(_fd);
         }
 
-        // A thread asleep in recv(2) on an AF_UNIX socket is woken each time the peer reads (frees) one of our messages
-        // (unix_write_space: 'writable', which a recv waiter does not filter), finds nothing and sleeps again; the
-        // client reading our reply pays that wake-up too. poll(2) for POLLIN filters it, but costs a system call and a
-        // high-resolution timer, for nothing once the client has read the reply. So: poll only while the reply is
-        // still unread, which it nearly always is while other clients are busy (docs/manager-server-performance.md,
-        // "Several clients: which wait").
-        if (_unix)
+        // Whether to poll(2) for input first is RequestWait's decision (why: its remarks).
+        if (_unix && RequestWait.PollsFirst(this, _fd) && !SocketNative.WaitReadable(_fd, timeoutMs))
         {
-            ConcurrentRequests.Unix.Served(_fd);
-            if (PollsBeforeWait() && !SocketNative.WaitReadable(_fd, timeoutMs))
-            {
-                return -1;
-            }
+            return -1;
         }
 
         var n = RawRecv(buffer);
         if (_unix && n > 0)
         {
-            ConcurrentRequests.Unix.Arrived(_fd, Stopwatch.GetTimestamp());
+            RequestWait.Arrived(_fd);
         }
 
         return n;
@@ -161,7 +151,7 @@ public sealed class SocketTransport : IConnectionTransport
         _peeked = n;
         if (_unix && n > 0)
         {
-            ConcurrentRequests.Unix.Arrived(_fd, Stopwatch.GetTimestamp()); // as TryReadWithin counts a request
+            RequestWait.Arrived(_fd); // as TryReadWithin counts a request
         }
 
         return n;
@@ -188,69 +178,6 @@ public sealed class SocketTransport : IConnectionTransport
 
             _peeked -= n;
         }
-    }
-
-    /// <summary>How <see cref="TryReadWithin"/> waits on an AF_UNIX socket.</summary>
-    internal enum RequestWaitMode
-    {
-        /// <summary>
-        /// <see cref="Poll"/> while several clients are busy (two requests on AF_UNIX connections of this process
-        /// were served at once within the last 50 ms: <see cref="ConcurrentRequests"/>), else <see cref="Unread"/> while
-        /// another AF_UNIX connection waited for input within the last millisecond, else recv(2) alone (the default).
-        /// </summary>
-        Auto,
-
-        /// <summary>poll(2) then recv(2) while the peer has not read our last message, else recv(2) alone.</summary>
-        Unread,
-
-        /// <summary>recv(2) alone, always.</summary>
-        Recv,
-
-        /// <summary>poll(2) then recv(2), always.</summary>
-        Poll,
-    }
-
-    /// <summary>
-    /// Gets or sets (tests) the wait <see cref="TryReadWithin"/> uses: <c>MULTIPROCESS_REQUEST_WAIT</c> = <c>auto</c>
-    /// (or unset), <c>unread</c>, <c>recv</c> or <c>poll</c>, read once; the last three are for measuring against the default.
-    /// </summary>
-    internal static RequestWaitMode RequestWait { get; set; } = Environment.GetEnvironmentVariable("MULTIPROCESS_REQUEST_WAIT") switch
-    {
-        "unread" => RequestWaitMode.Unread,
-        "recv" => RequestWaitMode.Recv,
-        "poll" => RequestWaitMode.Poll,
-        _ => RequestWaitMode.Auto,
-    };
-
-    /// <summary>The AF_UNIX transport that last began a <see cref="TryReadWithin"/> wait, and when (Stopwatch ticks).</summary>
-    private static SocketTransport? s_lastUnixWaiter;
-    private static long s_lastUnixWaitAt;
-    private static readonly long s_othersWindow = Stopwatch.Frequency / 1000;
-
-    /// <summary>
-    /// Whether to poll before this wait: with <see cref="RequestWaitMode.Auto"/> when two clients' requests were served
-    /// at once within the last 50 ms (<see cref="ConcurrentRequests"/>), or when another connection began a wait
-    /// within the last millisecond and our last message is unread. Measured on a quiet machine (2026-12-07 08:20, docs/manager-server-performance.md):
-    /// the poll-while-unread wait made the shim with one worker 0.71× the stdlib against 1.26× with recv(2) alone
-    /// (57 against 32 µs per call, four alternating runs), and 3.3–3.6× against 1.9–2.7× with two workers.
-    /// </summary>
-    private bool PollsBeforeWait()
-    {
-        var mode = RequestWait;
-        if (mode == RequestWaitMode.Auto)
-        {
-            var now = Stopwatch.GetTimestamp();
-            var others = !ReferenceEquals(Volatile.Read(ref s_lastUnixWaiter), this) && now - Volatile.Read(ref s_lastUnixWaitAt) < s_othersWindow;
-            Volatile.Write(ref s_lastUnixWaiter, this);
-            Volatile.Write(ref s_lastUnixWaitAt, now);
-            // Two clients' requests served at once lately: several clients are busy for sure, and then the reply is
-            // nearly always still unread when the wait starts (SIOCOUTQ said so in 98-99 % of the waits at 2 and 4
-            // stock dict clients), so poll without the ioctl that would ask. Else the test above (which the waits of
-            // one client passes too, if it uses several connections), with the ioctl.
-            mode = ConcurrentRequests.Unix.Lately(now) ? RequestWaitMode.Poll : others ? RequestWaitMode.Unread : RequestWaitMode.Recv;
-        }
-
-        return mode == RequestWaitMode.Poll || (mode == RequestWaitMode.Unread && SocketNative.UnreadOutput(_fd) != 0);
     }
 
     /// <summary>One recv(2) on the fd, kept open meanwhile (the SafeHandle's reference count).</summary>
@@ -326,7 +253,7 @@ public sealed class SocketTransport : IConnectionTransport
 
             if (_unix)
             {
-                ConcurrentRequests.Unix.Served(_fd);
+                RequestWait.Answered(_fd);
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -369,7 +296,7 @@ public sealed class SocketTransport : IConnectionTransport
 
             if (_unix)
             {
-                ConcurrentRequests.Unix.Served(_fd);
+                RequestWait.Answered(_fd);
             }
         }
         catch (ObjectDisposedException e)
@@ -456,7 +383,7 @@ public sealed class SocketTransport : IConnectionTransport
         if (_unix && !_disposed)
         {
             // A connection closed mid-request (its client died) must not count as busy from then on.
-            ConcurrentRequests.Unix.Served(_fd);
+            RequestWait.Answered(_fd);
         }
 
         _disposed = true;

@@ -120,10 +120,10 @@ public partial class WaitForInputTests
 
     private static long WithDefaultWait(Func<ConcurrentRequests, long> body)
     {
-        var mode = SocketTransport.RequestWait;
+        var mode = RequestWait.Mode;
         var requests = ConcurrentRequests.Unix;
         var fresh = new ConcurrentRequests(Stopwatch.Frequency * 3600); // nothing else's overlaps, and no expiry mid-test
-        SocketTransport.RequestWait = SocketTransport.RequestWaitMode.Auto;
+        RequestWait.Mode = RequestWaitMode.Auto;
         ConcurrentRequests.Unix = fresh;
         try
         {
@@ -132,7 +132,7 @@ public partial class WaitForInputTests
         finally
         {
             ConcurrentRequests.Unix = requests;
-            SocketTransport.RequestWait = mode;
+            RequestWait.Mode = mode;
         }
     }
 

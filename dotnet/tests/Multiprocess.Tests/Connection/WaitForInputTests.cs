@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using Multiprocess.Internal;
 using MpConnection = Multiprocess.Connection.Connection;
+using RequestWait = Multiprocess.Connection.RequestWait;
+using RequestWaitMode = Multiprocess.Connection.RequestWaitMode;
 using SocketTransport = Multiprocess.Connection.SocketTransport;
 
 namespace Multiprocess.Tests.Connection;
@@ -22,15 +24,15 @@ public partial class WaitForInputTests
         // previous reply: with a recv(2) wait this thread would wake once per message read below. The replies are still
         // unread when the wait starts, so it polls (RequestWaitMode.Recv makes this test fail: 51 switches).
         // The default wait polls only while other clients are busy too; this test is about the poll's filtering.
-        var mode = SocketTransport.RequestWait;
-        SocketTransport.RequestWait = SocketTransport.RequestWaitMode.Unread;
+        var mode = RequestWait.Mode;
+        RequestWait.Mode = RequestWaitMode.Unread;
         try
         {
             SleepsThroughPeerReads();
         }
         finally
         {
-            SocketTransport.RequestWait = mode;
+            RequestWait.Mode = mode;
         }
     }
 

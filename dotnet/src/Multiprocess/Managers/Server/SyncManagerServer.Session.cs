@@ -32,12 +32,6 @@ public sealed partial class SyncManagerServer
         private long _lastRequest;
         private int _inHandshake = 1;
 
-        /// <summary>
-        /// Gets or sets (tests) whether the request after a granted acquire is peeked (the default) or read as any other
-        /// (<c>MULTIPROCESS_PEEK_AFTER_GRANT=0</c>, read once: for measuring one against the other).
-        /// </summary>
-        internal static bool PeekAfterGrant { get; set; } = Environment.GetEnvironmentVariable("MULTIPROCESS_PEEK_AFTER_GRANT") != "0";
-
         public string? Peer { get; } = peer;
 
         /// <summary>Gets the peer for the log: its address, or for a local socket the server's fd of it.</summary>
@@ -234,7 +228,7 @@ public sealed partial class SyncManagerServer
                     // and leave it on the socket until our reply is out (Connection.PeekReadyInput): taking it off would
                     // wake the client, asleep for that reply, and when the reply waits on a hand-over (a release
                     // answers the next waiter first) the client sleeps again and is woken twice.
-                    if (PeekAfterGrant)
+                    if (RequestWait.PeekAfterGrant)
                     {
                         connection.PeekReadyInput();
                     }
