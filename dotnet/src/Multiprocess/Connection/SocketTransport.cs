@@ -132,7 +132,7 @@ public sealed class SocketTransport : IConnectionTransport
     /// peer, asleep in read() for its reply, is not woken now: on AF_UNIX taking a message off frees the peer's
     /// buffer and wakes it (unix_write_space), and a peer that wakes before its reply is there sleeps again and is
     /// woken a second time by the reply. <see cref="ConsumePeeked"/> takes the bytes off once the reply is sent; any
-    /// other read does so first. Only for a socket <see cref="TryReadWithin"/> set up (blocking, SO_RCVTIMEO).
+    /// other read or poll does so first. Only for a socket <see cref="TryReadWithin"/> set up (blocking, SO_RCVTIMEO).
     /// </summary>
     /// <returns>The bytes peeked (0: end of stream); null if this transport cannot (not set up, or bytes already peeked).</returns>
     internal int? PeekReady(Span<byte> buffer)
@@ -177,6 +177,34 @@ public sealed class SocketTransport : IConnectionTransport
             }
 
             _peeked -= n;
+        }
+    }
+
+    /// <summary>
+    /// Takes peeked bytes off before the socket is closed: an AF_UNIX socket closed with unread input resets its peer
+    /// (ECONNRESET) instead of ending its stream (EOF), so a client whose peeked request was still being served when
+    /// the server shut down would see ConnectionResetError instead of EOFError. Never waits; the closing thread may
+    /// race the serving thread here, which only reads a connection that is being closed anyway.
+    /// </summary>
+    private void DiscardPeeked()
+    {
+        var peeked = Interlocked.Exchange(ref _peeked, 0);
+        if (peeked <= 0 || _disposed)
+        {
+            return;
+        }
+
+        Span<byte> scratch = stackalloc byte[512];
+        try
+        {
+            while (peeked > 0 && RawRecv(scratch[..Math.Min(peeked, scratch.Length)], SocketNative.MSG_DONTWAIT) is var n and > 0)
+            {
+                peeked -= n;
+            }
+        }
+        catch (IOException)
+        {
+            // The peer reset or went: nothing left to spare it.
         }
     }
 
@@ -337,7 +365,13 @@ public sealed class SocketTransport : IConnectionTransport
             : ThrowHelper.TransportClosed(operation, _fd);
 
     /// <inheritdoc/>
-    public bool Poll(TimeSpan timeout) => SocketNative.PollReadable(_fd, Deadline.From(timeout));
+    public bool Poll(TimeSpan timeout)
+    {
+        // Peeked bytes are the caller's already: they must not read as input again (a blocked acquire's wait for the
+        // next request, a receive's wait for the rest of a frame).
+        ConsumePeeked();
+        return SocketNative.PollReadable(_fd, Deadline.From(timeout));
+    }
 
     /// <inheritdoc/>
     public void AcknowledgeNow()
@@ -386,6 +420,7 @@ public sealed class SocketTransport : IConnectionTransport
             RequestWait.Answered(_fd);
         }
 
+        DiscardPeeked();
         _disposed = true;
         _socket.Dispose();
     }

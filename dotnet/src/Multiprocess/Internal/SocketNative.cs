@@ -108,6 +108,9 @@ internal static unsafe partial class SocketNative
     /// <summary>recv(2) flag: return the bytes without taking them off the socket.</summary>
     public const int MSG_PEEK = 0x2;
 
+    /// <summary>recv(2) flag: do not wait (EAGAIN if nothing is there).</summary>
+    public const int MSG_DONTWAIT = 0x40;
+
     /// <summary>One recv(2), EINTR retried.</summary>
     /// <returns>The bytes read (0: end of stream), or -errno.</returns>
     public static int Recv(int fd, Span<byte> buffer, int flags = 0)

@@ -79,4 +79,99 @@ public sealed class PeekReadyInputTests
         Assert.That(server.RecvBytes(), Is.EqualTo("third"u8.ToArray()));
         Assert.That(server.Poll(TimeSpan.Zero), Is.False);
     }
+
+    [Test]
+    public void APollAfterAPeek_DoesNotSeeThePeekedRequestAgain()
+    {
+        // A blocked acquire's thread polls its client's socket for the next request (Waiter.AwaitNextRequest), and a
+        // receive polls for the rest of a frame: the peeked bytes are the caller's already.
+        using var pair = PeekedPair.Create(Request);
+        Assert.That(pair.Server.RecvBytes(), Is.EqualTo("request"u8.ToArray()));
+        Assert.That(pair.Server.Poll(TimeSpan.FromMilliseconds(20)), Is.False, "the peeked request read as input again");
+        Assert.That(SocketNative.UnreadOutput(pair.ClientFd), Is.EqualTo(0), "taken off the socket by the poll");
+        Assert.That(SocketNative.Send(pair.ClientFd, [0, 0, 0, 4, .. "next"u8]), Is.EqualTo(8));
+        Assert.That(pair.Server.Poll(TimeSpan.FromSeconds(30)), Is.True);
+        Assert.That(pair.Server.RecvBytes(), Is.EqualTo("next"u8.ToArray()));
+    }
+
+    [Test]
+    public void APeekedPartOfAFrame_TheRestIsReadAfterIt_AndNothingTwice()
+    {
+        using var pair = PeekedPair.Create(Request.AsSpan(0, 7).ToArray());
+        var received = Task.Run(() => pair.Server.RecvBytes(null, TimeSpan.FromSeconds(30)));
+        Thread.Sleep(20);
+        Assert.That(SocketNative.Send(pair.ClientFd, Request.AsSpan(7)), Is.EqualTo(Request.Length - 7));
+        Assert.That(received.Wait(TimeSpan.FromSeconds(30)), Is.True);
+        Assert.That(received.Result, Is.EqualTo("request"u8.ToArray()));
+        pair.Server.ConsumePeekedInput();
+        Assert.That(SocketNative.UnreadOutput(pair.ClientFd), Is.EqualTo(0));
+        Assert.That(pair.Server.WaitForInput(TimeSpan.FromMilliseconds(20)), Is.False, "part of the frame read twice");
+    }
+
+    [Test]
+    public void APeekedRequest_ClientGone_ThePeerCheckSeesTheHangUp()
+    {
+        // A blocked call's peer check (IsPeerGone) runs while the request may still be on the socket.
+        using var pair = PeekedPair.Create(Request);
+        Assert.That(pair.Server.RecvBytes(), Is.EqualTo("request"u8.ToArray()));
+        Assert.That(pair.Server.IsPeerClosed(), Is.False);
+        pair.CloseClient();
+        Assert.That(pair.Server.IsPeerClosed(), Is.True);
+    }
+
+    [Test]
+    public void APeekedRequest_ConnectionClosedBeforeTheReply_TheClientSeesEndOfStreamNotAReset()
+    {
+        // The server's shutdown ends its sessions by closing their connections. An AF_UNIX socket closed with input on
+        // it resets its peer (ECONNRESET): a Python client would raise ConnectionResetError instead of EOFError.
+        using var pair = PeekedPair.Create(Request);
+        Assert.That(pair.Server.RecvBytes(), Is.EqualTo("request"u8.ToArray()));
+        pair.Server.Dispose();
+        Span<byte> reply = stackalloc byte[16];
+        Assert.That(SocketNative.Recv(pair.ClientFd, reply), Is.EqualTo(0), "end of stream (a negative value is -errno)");
+    }
+
+    /// <summary>A server connection whose client sent <c>bytes</c>, peeked into its read-ahead buffer.</summary>
+    private sealed class PeekedPair : IDisposable
+    {
+        private bool _clientClosed;
+
+        private PeekedPair(MpConnection server, int clientFd)
+        {
+            Server = server;
+            ClientFd = clientFd;
+        }
+
+        public MpConnection Server { get; }
+
+        public int ClientFd { get; }
+
+        public static PeekedPair Create(byte[] bytes)
+        {
+            var (clientFd, serverFd) = SocketNative.SocketPair();
+            var pair = new PeekedPair(MpConnection.FromHandle(serverFd), clientFd);
+            Assert.That(pair.Server.WaitForInput(TimeSpan.FromMilliseconds(1)), Is.False, "sets the socket up (SO_RCVTIMEO)");
+            Assert.That(SocketNative.Send(clientFd, bytes), Is.EqualTo(bytes.Length));
+            Assert.That(SocketNative.PollReadable(serverFd, Deadline.From(TimeSpan.FromSeconds(30))), Is.True);
+            pair.Server.PeekReadyInput();
+            Assert.That(pair.Server.HasBufferedInput, Is.True, "peeked");
+            Assert.That(SocketNative.UnreadOutput(clientFd), Is.GreaterThan(0), "still on the socket (SIOCOUTQ counts its buffer)");
+            return pair;
+        }
+
+        public void CloseClient()
+        {
+            SocketNative.Close(ClientFd);
+            _clientClosed = true;
+        }
+
+        public void Dispose()
+        {
+            Server.Dispose();
+            if (!_clientClosed)
+            {
+                SocketNative.Close(ClientFd);
+            }
+        }
+    }
 }
