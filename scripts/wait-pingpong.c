@@ -4,7 +4,8 @@
  *   gcc -O2 scripts/wait-pingpong.c -o /tmp/wait-pingpong && /tmp/wait-pingpong MODE CALLS [PAUSE_US]
  *
  * MODE: 0 recv(2), 1 recv(2) under SO_RCVTIMEO 50 ms, 2 poll(2) 50 ms then recv(2), 3 poll(2) without timeout then
- * recv(2). The client sends 60 bytes and reads the 4-byte header, then the 56-byte body, as Python's recv_bytes
+ * recv(2), 4 poll(2) without timeout over the socket and an eventfd (a parker's channel: nobody writes it here)
+ * then recv(2). The client sends 60 bytes and reads the 4-byte header, then the 56-byte body, as Python's recv_bytes
  * does; PAUSE_US (default 0) spins between the two reads, like the interpreter's work between them. Prints wall
  * and CPU time per call and voluntary context switches per call for each side (getrusage). */
 #define _GNU_SOURCE
@@ -14,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,7 +54,13 @@ int main(int argc, char **argv)
             struct timeval tv = {0, 50000};
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         }
+        int efd = eventfd(0, EFD_CLOEXEC);
         for (;;) {
+            if (mode == 4) {
+                struct pollfd p[2] = {{fd, POLLIN, 0}, {efd, POLLIN, 0}};
+                if (poll(p, 2, -1) <= 0 || !(p[0].revents))
+                    continue;
+            }
             if (mode == 2 || mode == 3) {
                 struct pollfd p = {fd, POLLIN, 0};
                 if (poll(&p, 1, mode == 2 ? 50 : -1) == 0)
