@@ -14,6 +14,7 @@ registered callables) are run in this interpreter with dill's pickler both ways 
 """
 from multiprocess import managers as _dill_managers
 
+from . import _proxy
 from . import managers as _managers
 from .managers import DotnetServer, _DotnetServerMixin  # noqa: F401
 
@@ -35,6 +36,11 @@ if hasattr(_dill_managers, "SharedMemoryManager"):
         """multiprocess.managers.SharedMemoryManager with the segment-tracking server in .NET."""
 
         _dotnet_shared_memory = True
+
+
+for _cls in (BaseManager, SyncManager, globals().get("SharedMemoryManager")):
+    if _cls is not None:
+        _proxy.lean_registry(_cls, "multiprocess")   # multiprocess's own proxy types, over the lean client
 
 
 def server_mode(ctx=None):

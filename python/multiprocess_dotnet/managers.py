@@ -26,7 +26,7 @@ import threading
 
 from multiprocessing import managers as _stdlib
 
-from . import _flavour
+from . import _flavour, _proxy
 from ._start import SERVER_MODES, Manager, server_mode  # noqa: F401 (Manager() begins its server before importing us)
 
 __all__ = ["BaseManager", "SyncManager", "SharedMemoryManager", "Manager", "native_typeids", "server_mode"]
@@ -220,6 +220,15 @@ class _DotnetServerMixin:
         library = _flavour.library_of(cls)
         return library, importlib.import_module(library + ".managers")
 
+    @classmethod
+    def register(cls, typeid, callable=None, proxytype=None, exposed=None, method_to_typeid=None,
+                 create_method=True):
+        """The library's register(), with the lean proxy type (_proxy.py) for its AutoProxy and its own proxy
+        classes; a proxy class of yours is kept as it is."""
+        library, managers = cls._dotnet_library()
+        proxytype = _proxy.lean_proxytype(proxytype or managers.AutoProxy, library)
+        super().register(typeid, callable, proxytype, exposed, method_to_typeid, create_method)
+
     def _check_initial(self):
         """The stdlib's errors for a manager that is not in its initial state."""
         managers = self._dotnet_library()[1]
@@ -305,3 +314,7 @@ class SharedMemoryManager(_DotnetServerMixin, _stdlib.SharedMemoryManager):
     through it is unlinked when the manager shuts down."""
 
     _dotnet_shared_memory = True
+
+
+for _cls in (BaseManager, SyncManager, SharedMemoryManager):
+    _proxy.lean_registry(_cls, "multiprocessing")   # the stdlib's own proxy types, over the lean client (_proxy.py)

@@ -52,3 +52,18 @@ class AppendTrue:
 
     def __call__(self):
         self.obj.append(True)
+
+
+def report_proxy_path(d, key):
+    """Stores in d[key] what this child's proxy runs on: (lean class?, connection class, engine loaded?)."""
+    import sys
+    d["warm"] = 1                                   # makes this thread's connection
+    d[key] = ("_dotnet_stock_type" in type(d).__dict__, type(d._tls.connection).__name__,
+              "multiprocess_dotnet._engine" in sys.modules)
+
+
+def use_after_fork(d, key):
+    """In a forked child: the thread-local connection the parent made is gone (ForkAwareLocal), a call makes one."""
+    had = "connection" in d._tls.__dict__
+    d[key] = os.getpid()
+    d[key + "-state"] = (had, type(d._tls.connection).__name__)

@@ -1,0 +1,293 @@
+"""The shim's proxies over the lean client path (multiprocess_dotnet/_proxy.py): the stock proxy classes' behaviour,
+the stock bytes on the wire, a connection that reads header and body with one read(2) and keeps what it read past a
+message, and the pickling rules (a child this process starts rebuilds the lean proxy; any other receiver gets the
+stock pickle). `mp` is the library under test (conftest)."""
+import os
+import pickle
+import socket
+import subprocess
+import sys
+import threading
+
+import pytest
+
+import shim_targets
+from conftest import CHILD_START_METHOD, DILL, LIBRARY, mp
+
+_proxy = pytest.importorskip("multiprocess_dotnet._proxy")
+
+
+@pytest.fixture
+def manager(shim):
+    with shim.Manager() as m:
+        yield m
+
+
+@pytest.fixture
+def pair():
+    """(lean, stock): the two ends of a socketpair, our LeanConnection and the library's stock Connection."""
+    a, b = socket.socketpair()
+    lean = _proxy.connection_class(LIBRARY)(a.detach())
+    stock = mp.connection.Connection(b.detach())
+    yield lean, stock
+    lean.close()
+    stock.close()
+
+
+def _socket_is_empty(conn):
+    with socket.socket(fileno=os.dup(conn.fileno())) as s:
+        s.setblocking(False)
+        try:
+            return s.recv(1, socket.MSG_PEEK) == b""
+        except BlockingIOError:
+            return True
+
+
+def test_shim_proxies_are_the_stock_classes_over_the_lean_connection(manager):
+    d, q = manager.dict(), manager.Queue()
+    assert type(d).__name__ == "DictProxy" and type(d).__mro__[1] is mp.managers.DictProxy
+    assert isinstance(d, mp.managers.DictProxy) and isinstance(q, mp.managers.BaseProxy)
+    assert repr(d).startswith("<DictProxy object, typeid 'dict' at 0x")
+    assert repr(q).startswith("<AutoProxy[Queue] object, typeid 'Queue' at 0x")
+    d["k"] = 1
+    q.put(2)
+    assert (d["k"], q.get()) == (1, 2)
+    assert type(d._tls.connection).__name__ == "LeanConnection"
+    assert isinstance(d._tls.connection, mp.connection.Connection)
+    assert d._tls.connection is q._tls.connection            # one connection per manager and thread, as stock
+    # The library's own managers keep their stock registry.
+    assert mp.managers.SyncManager._registry["dict"][-1] is mp.managers.DictProxy
+    assert mp.managers.SyncManager._registry["Queue"][-1] is mp.managers.AutoProxy
+
+
+def test_errors_and_proxy_results_as_stock(manager):
+    d, lst = manager.dict(), manager.list([1, 2])
+    with pytest.raises(KeyError, match="missing"):
+        d["missing"]
+    with pytest.raises(ValueError):
+        lst.index(99)
+    with pytest.raises(mp.managers.RemoteError, match="no_such_method"):     # '#TRACEBACK', as from CPython's server
+        d._callmethod("no_such_method")
+    d["after"] = "errors"                                     # the connection is still in step
+    assert d["after"] == "errors"
+    pool = manager.Pool(1)                                    # apply_async's reply is '#PROXY' (an AsyncResult)
+    try:
+        result = pool.apply_async(pow, (2, 5))
+        assert result.get(timeout=60) == 32
+        assert "_dotnet_stock_type" in type(result).__dict__
+    finally:
+        pool.terminate()
+
+
+def test_proxy_argument_and_pickles(manager):
+    d, lst = manager.dict(), manager.list([1, 2])
+    d["list"] = lst                                           # a proxy as an argument: the stock pickle
+    back = d["list"]
+    assert back[:] == [1, 2] and type(back) is mp.managers.ListProxy
+    data = pickle.dumps(lst)
+    assert b"multiprocess_dotnet" not in data                 # any receiver can load it
+    spawning = mp.context.set_spawning_popen
+    spawning(object())
+    try:
+        child_data = pickle.dumps(lst)
+    finally:
+        spawning(None)
+    assert b"multiprocess_dotnet._proxy" in child_data        # a child this process starts: the lean proxy
+    lean = pickle.loads(child_data)
+    assert "_dotnet_stock_type" in type(lean).__dict__ and lean[:] == [1, 2]
+
+
+_STOCK_RECEIVER = r"""
+import pickle, sys
+try:
+    import multiprocess_dotnet
+    sys.exit("multiprocess_dotnet is importable here: this is not a stock receiver")
+except ImportError:
+    pass
+import %(library)s as mp
+import %(library)s.managers
+mp.current_process().authkey = bytes.fromhex(sys.argv[2])
+try:
+    d = pickle.loads(bytes.fromhex(sys.argv[1]))
+except ImportError as e:
+    print("ImportError: %%s" %% e)
+    sys.exit(0)
+d["stock"] = type(d).__module__
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("spawning", [False, True], ids=["stock-pickle", "child-pickle"])
+def test_stock_receiver(manager, spawning, child_env):
+    """A process without this package (-S: no site-packages, where the shim is installed) loads the stock pickle
+    and uses the proxy; a pickle made for a child of ours fails there with an ImportError naming the package."""
+    d = manager.dict()
+    if spawning:
+        mp.context.set_spawning_popen(object())
+    try:
+        data = pickle.dumps(d)
+    finally:
+        mp.context.set_spawning_popen(None)
+    env = dict(child_env)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in env["PYTHONPATH"].split(os.pathsep)
+                                        if p and "site-packages" not in p and not os.path.isdir(
+                                            os.path.join(p, "multiprocess_dotnet")))
+    if DILL:
+        pytest.importorskip("dill")
+    out = subprocess.run([sys.executable, "-S", "-c", _STOCK_RECEIVER % {"library": LIBRARY}, data.hex(),
+                          bytes(manager._authkey).hex()], env=env, capture_output=True, text=True, timeout=120)
+    if DILL and "No module named 'multiprocess'" in out.stderr + out.stdout:
+        pytest.skip("multiprocess is installed in site-packages here: no receiver without the shim to run")
+    assert out.returncode == 0, out.stderr
+    if spawning:
+        assert out.stdout.strip() == "ImportError: No module named 'multiprocess_dotnet'"
+    else:
+        assert out.stdout.strip() == "ok"
+        assert d["stock"] == LIBRARY + ".managers"
+
+
+def test_spawned_child_runs_lean_proxies_without_the_engine(manager):
+    d = manager.dict()
+    p = mp.get_context(CHILD_START_METHOD).Process(target=shim_targets.report_proxy_path, args=(d, "child"))
+    p.start()
+    p.join(120)
+    assert p.exitcode == 0
+    lean, connection, engine = d["child"]
+    assert (lean, connection, engine) == (True, "LeanConnection", False)
+
+
+def test_forked_child_makes_its_own_connection(shim, manager):
+    if shim.server_mode(manager._ctx) == "inprocess":
+        pytest.skip("a process with the engine loaded must not fork (_forksafety): this test runs in server mode "
+                    "'process'")
+    d = manager.dict()
+    d["parent"] = 1
+    parent_connection = d._tls.connection
+    p = mp.get_context("fork").Process(target=shim_targets.use_after_fork, args=(d, "child"))
+    p.start()
+    p.join(120)
+    assert p.exitcode == 0
+    had, kind = d["child-state"]
+    assert (had, kind) == (False, "LeanConnection")         # the parent's connection was not inherited
+    assert d["child"] == p.pid and d["parent"] == 1
+    assert d._tls.connection is parent_connection
+
+
+def test_send_writes_the_stock_bytes(pair):
+    lean, stock = pair
+    objects = [("id", "__setitem__", ("k", 1), {}), "x" * 100000, {"a": [1, 2.5, None, (b"b",)]}, list(range(300))]
+    for obj in objects:
+        lean.send(obj)
+        raw = stock.recv_bytes()
+        assert raw == bytes(mp.reduction.ForkingPickler.dumps(obj))
+
+
+class _Registered:
+    def __init__(self, value):
+        self.value = value
+
+
+def test_reducers_registered_after_the_first_send_are_used(pair):
+    lean, stock = pair
+    lean.send("first")                                        # the connection's pickler exists now
+    assert stock.recv() == "first"
+    if DILL:
+        pytest.skip("the dill flavour pickles with a new dill pickler per message (stock dumps)")
+    mp.reduction.ForkingPickler.register(_Registered, lambda r: (str, ("reduced %d" % r.value,)))
+    try:
+        lean.send(_Registered(7))
+        assert stock.recv() == "reduced 7"
+    finally:
+        del mp.reduction.ForkingPickler._extra_reducers[_Registered]
+
+
+def test_bytes_read_past_a_message_are_seen_by_poll_and_recv(pair):
+    lean, stock = pair
+    stock.send("one")
+    stock.send_bytes(b"raw")
+    stock.send(["three"])
+    assert lean.poll(5)
+    assert lean.recv() == "one"                               # one read(2) took all three messages
+    assert _socket_is_empty(lean)
+    assert lean.poll(0)                                       # poll sees the buffered bytes
+    assert lean.recv_bytes() == b"raw"
+    assert lean.poll(0)
+    assert lean.recv() == ["three"]
+    assert not lean.poll(0)
+    stock.send_bytes(b"0123456789")
+    buf = bytearray(16)
+    assert lean.recv_bytes_into(buf, 2) == 10 and bytes(buf[2:12]) == b"0123456789"
+
+
+def test_messages_split_across_reads_and_larger_than_the_buffer(pair):
+    lean, stock = pair
+    big = b"z" * (3 * 65536 + 5)
+    data = bytes(mp.reduction.ForkingPickler.dumps(("small", 1)))
+    frames = len(data).to_bytes(4, "big") + data + len(big).to_bytes(4, "big") + big
+
+    def trickle():                                            # one byte, then the rest in uneven pieces
+        fd = stock.fileno()
+        os.write(fd, frames[:1])
+        for i in range(1, len(frames), 40000):
+            os.write(fd, frames[i:i + 40000])
+    t = threading.Thread(target=trickle)
+    t.start()
+    assert lean.recv() == ("small", 1)
+    assert lean.recv_bytes() == big
+    t.join()
+    stock.send("after")
+    assert lean.recv() == "after"
+
+
+def test_end_of_file(pair):
+    lean, stock = pair
+    os.write(stock.fileno(), b"\0\0\0\x10abc")                # a header promising 16 bytes, then 3
+    stock.close()
+    with pytest.raises(OSError, match="end of file during message"):
+        lean.recv()
+    a, b = socket.socketpair()
+    conn = _proxy.connection_class(LIBRARY)(a.detach())
+    b.close()
+    with pytest.raises(EOFError):
+        conn.recv()
+    conn.close()
+
+
+def test_a_recv_inside_loads_gets_its_own_buffer(pair):
+    """An object whose unpickling calls recv on the same connection (as a __setstate__ calling a proxy of this
+    thread would) must not overwrite the bytes its own loads is reading."""
+    lean, stock = pair
+    stock.send((_Nested(), "after" * 100))                    # "after" is read once the nested recv is done
+    nested, after = lean.recv()
+    assert nested.inner == "inner" * 400 and nested.tail == "tail" * 100 and after == "after" * 100
+    stock.send("next")
+    assert lean.recv() == "next"
+
+
+class _Nested:
+    current = peer = None
+
+    def __init__(self):
+        self.tail = "tail" * 100
+
+    def __reduce__(self):
+        return (_rebuild_nested, (self.tail,))
+
+
+def _rebuild_nested(tail):
+    n = _Nested.__new__(_Nested)
+    conn = _Nested.current
+    conn_peer = _Nested.peer
+    conn_peer.send("inner" * 400)                             # longer than the outer message: would overwrite it
+    n.inner = conn.recv()
+    n.tail = tail
+    return n
+
+
+@pytest.fixture(autouse=True)
+def _nested_connection(request):
+    if "pair" in request.fixturenames:
+        lean, stock = request.getfixturevalue("pair")
+        _Nested.current, _Nested.peer = lean, stock
+    yield
+    _Nested.current = _Nested.peer = None

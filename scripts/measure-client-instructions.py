@@ -1,0 +1,115 @@
+"""Instructions per proxy call of one client (a worker of the `shim` suite's steady-state case): the user-space
+instructions CPython executes for `d[k] = i; d[k]; q.put(i); q.get()` through the proxies, counted by callgrind
+(repeatable on a loaded machine, unlike time; the VM has no hardware counters for `perf stat`).
+
+    PYTHONPATH=python python3.12 scripts/measure-client-instructions.py [--impl stdlib,stock,lean] [--iterations 250,1250]
+
+impl: 'stdlib' (the stdlib's manager and proxies), 'stock' (the shim's server, its proxies pickled as a stock
+receiver gets them: stock proxy and Connection), 'lean' (the shim's server, the proxies as a child the shim's
+manager starts gets them: multiprocess_dotnet/_proxy.py). The server runs in a process of its own (server mode
+'process'). The client runs under `valgrind --tool=callgrind` twice, with the two iteration counts; the difference
+of the totals over the difference of calls is the per-call figure (start-up, imports and connecting cancel out).
+Prints one JSON line per impl. Kernel work (the system calls themselves) is not counted: `--strace` adds the
+client's system calls per call (`strace -c -f` over the same two loop lengths, those above 0.05 per call).
+"""
+import argparse
+import json
+import os
+import pickle
+import re
+import subprocess
+import sys
+import tempfile
+
+CALLS = 4
+
+CHILD = r"""
+import multiprocessing, pickle, sys
+sys.path[:0] = %(path)r
+multiprocessing.current_process().authkey = bytes.fromhex(sys.argv[3])
+d, q = pickle.loads(bytes.fromhex(sys.argv[1]))
+sys.stderr.write("%%s %%s\n" %% (type(d).__module__, type(d._tls.__dict__.get("connection")).__name__))
+n = int(sys.argv[2])
+d["k"] = -1; d["k"]; q.put(-1); q.get()
+for i in range(n):
+    d["k"] = i
+    d["k"]
+    q.put(i)
+    q.get()
+"""
+
+
+def proxies_for(impl, m):
+    """The pickle of (dict, Queue) proxies the child loads. 'lean': pickled while a spawning Popen is set, as
+    Process() pickles its arguments (the shim's _lean_reduce then makes the child rebuild lean proxies); 'stock' and
+    'stdlib': pickled as for any other receiver (stock proxies). The child takes the manager's authkey from argv."""
+    from multiprocessing import context
+    d, q = m.dict(), m.Queue()
+    if impl != "lean":
+        return (d, q), pickle.dumps((d, q))
+    context.set_spawning_popen(object())
+    try:
+        return (d, q), pickle.dumps((d, q))
+    finally:
+        context.set_spawning_popen(None)
+
+
+def callgrind_total(code, data, n, authkey):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "cg.out")
+        subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, sys.executable, "-c", code,
+                        data.hex(), str(n), authkey.hex()], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=900)
+        with open(out) as f:
+            text = f.read()
+    m = re.search(r"^(?:summary|totals):\s+(\d+)", text, re.M)
+    return int(m.group(1))
+
+
+def strace_counts(code, data, n, authkey):
+    """{syscall: calls} of the client over its whole run (strace -c -f)."""
+    out = subprocess.run(["strace", "-c", "-f", sys.executable, "-c", code, data.hex(), str(n), authkey.hex()],
+                         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=900).stderr
+    counts = {}
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) >= 5 and fields[0][0].isdigit() and fields[-1] != "total":
+            counts[fields[-1]] = int(fields[3])
+    return counts
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--impl", default="stdlib,stock,lean")
+    ap.add_argument("--iterations", default="250,1250")
+    ap.add_argument("--strace", action="store_true", help="also the client's system calls per call (strace -c)")
+    args = ap.parse_args()
+    n1, n2 = (int(x) for x in args.iterations.split(","))
+    code = CHILD % {"path": [p for p in sys.path if p]}
+    for impl in args.impl.split(","):
+        if impl == "stdlib":
+            import multiprocessing
+            m = multiprocessing.get_context("spawn").Manager()
+        else:
+            os.environ["MULTIPROCESS_DOTNET_SERVER"] = "process"
+            import multiprocess_dotnet
+            m = multiprocess_dotnet.Manager()
+        try:
+            proxies, data = proxies_for(impl, m)
+            authkey = bytes(m._authkey)
+            t1 = callgrind_total(code, data, n1, authkey)
+            t2 = callgrind_total(code, data, n2, authkey)
+            row = {"impl": impl, "instructions_per_call": round((t2 - t1) / ((n2 - n1) * CALLS))}
+            if args.strace:
+                s1, s2 = strace_counts(code, data, n1, authkey), strace_counts(code, data, n2, authkey)
+                row["syscalls_per_call"] = {k: round((s2.get(k, 0) - s1.get(k, 0)) / ((n2 - n1) * CALLS), 2)
+                                            for k in sorted(set(s1) | set(s2))
+                                            if abs(s2.get(k, 0) - s1.get(k, 0)) >= (n2 - n1) * CALLS * 0.05}
+        finally:
+            m.shutdown()
+        row.update({"iterations": [n1, n2], "load": os.getloadavg()[0]})
+        print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
