@@ -2,7 +2,8 @@
 instructions CPython executes for `d[k] = i; d[k]; q.put(i); q.get()` through the proxies, counted by callgrind
 (repeatable on a loaded machine, unlike time; the VM has no hardware counters for `perf stat`).
 
-    PYTHONPATH=python python3.12 scripts/measure-client-instructions.py [--impl stdlib,stock,lean] [--iterations 250,1250]
+    PYTHONPATH=python python3.12 scripts/measure-client-instructions.py [--impl stdlib,stock,lean]
+                                                                        [--iterations 250,1250] [--strace]
 
 impl: 'stdlib' (the stdlib's manager and proxies), 'stock' (the shim's server, its proxies pickled as a stock
 receiver gets them: stock proxy and Connection), 'lean' (the shim's server, the proxies as a child the shim's
@@ -28,9 +29,10 @@ import multiprocessing, pickle, sys
 sys.path[:0] = %(path)r
 multiprocessing.current_process().authkey = bytes.fromhex(sys.argv[3])
 d, q = pickle.loads(bytes.fromhex(sys.argv[1]))
-sys.stderr.write("%%s %%s\n" %% (type(d).__module__, type(d._tls.__dict__.get("connection")).__name__))
 n = int(sys.argv[2])
 d["k"] = -1; d["k"]; q.put(-1); q.get()
+if type(d._tls.connection).__name__ != sys.argv[4]:
+    sys.exit("the proxies run over a %%s, not a %%s" %% (type(d._tls.connection).__name__, sys.argv[4]))
 for i in range(n):
     d["k"] = i
     d["k"]
@@ -54,21 +56,26 @@ def proxies_for(impl, m):
         context.set_spawning_popen(None)
 
 
-def callgrind_total(code, data, n, authkey):
+def expected_connection(impl):
+    return "LeanConnection" if impl == "lean" else "Connection"
+
+
+def callgrind_total(code, data, n, authkey, impl):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "cg.out")
         subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, sys.executable, "-c", code,
-                        data.hex(), str(n), authkey.hex()], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       timeout=900)
+                        data.hex(), str(n), authkey.hex(), expected_connection(impl)],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=900)
         with open(out) as f:
             text = f.read()
     m = re.search(r"^(?:summary|totals):\s+(\d+)", text, re.M)
     return int(m.group(1))
 
 
-def strace_counts(code, data, n, authkey):
+def strace_counts(code, data, n, authkey, impl):
     """{syscall: calls} of the client over its whole run (strace -c -f)."""
-    out = subprocess.run(["strace", "-c", "-f", sys.executable, "-c", code, data.hex(), str(n), authkey.hex()],
+    out = subprocess.run(["strace", "-c", "-f", sys.executable, "-c", code, data.hex(), str(n), authkey.hex(),
+                          expected_connection(impl)],
                          check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=900).stderr
     counts = {}
     for line in out.splitlines():
@@ -97,11 +104,12 @@ def main():
         try:
             proxies, data = proxies_for(impl, m)
             authkey = bytes(m._authkey)
-            t1 = callgrind_total(code, data, n1, authkey)
-            t2 = callgrind_total(code, data, n2, authkey)
+            t1 = callgrind_total(code, data, n1, authkey, impl)
+            t2 = callgrind_total(code, data, n2, authkey, impl)
             row = {"impl": impl, "instructions_per_call": round((t2 - t1) / ((n2 - n1) * CALLS))}
             if args.strace:
-                s1, s2 = strace_counts(code, data, n1, authkey), strace_counts(code, data, n2, authkey)
+                s1 = strace_counts(code, data, n1, authkey, impl)
+                s2 = strace_counts(code, data, n2, authkey, impl)
                 row["syscalls_per_call"] = {k: round((s2.get(k, 0) - s1.get(k, 0)) / ((n2 - n1) * CALLS), 2)
                                             for k in sorted(set(s1) | set(s2))
                                             if abs(s2.get(k, 0) - s1.get(k, 0)) >= (n2 - n1) * CALLS * 0.05}
