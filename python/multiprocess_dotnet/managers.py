@@ -14,7 +14,9 @@ Two server modes (`server_mode()`; docs/native.md):
   forwards the Python type ids' calls here, where they run on threads of their own.
 MULTIPROCESS_DOTNET_SERVER=process|inprocess chooses one for every manager ('auto', the default, decides as above).
 
-The proxies are CPython's own: they work here, in spawned children, and in any process that connects.
+The proxies are CPython's own classes: they work here, in spawned children, and in any process that connects. The
+managers register them through _proxy.py, which gives them a leaner client path (a subclass of the same name over a
+LeanConnection, the same bytes on the wire) here and in the children this process starts.
 
 The dill flavour: the same classes over `multiprocess`'s managers are in `multiprocess_dotnet.dill_managers`
 (_flavour.py says what differs); `Manager(ctx=multiprocess.get_context())` gives one of them.

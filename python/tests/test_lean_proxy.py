@@ -43,7 +43,7 @@ def _socket_is_empty(conn):
             return True
 
 
-def test_shim_proxies_are_the_stock_classes_over_the_lean_connection(manager):
+def test_shim_proxies_are_the_stock_classes_over_the_lean_connection(shim, manager):
     d, q = manager.dict(), manager.Queue()
     assert type(d).__name__ == "DictProxy" and type(d).__mro__[1] is mp.managers.DictProxy
     assert isinstance(d, mp.managers.DictProxy) and isinstance(q, mp.managers.BaseProxy)
@@ -55,9 +55,12 @@ def test_shim_proxies_are_the_stock_classes_over_the_lean_connection(manager):
     assert type(d._tls.connection).__name__ == "LeanConnection"
     assert isinstance(d._tls.connection, mp.connection.Connection)
     assert d._tls.connection is q._tls.connection            # one connection per manager and thread, as stock
-    # The library's own managers keep their stock registry.
-    assert mp.managers.SyncManager._registry["dict"][-1] is mp.managers.DictProxy
-    assert mp.managers.SyncManager._registry["Queue"][-1] is mp.managers.AutoProxy
+    # The library's own SyncManager keeps its stock registry (looked up through our class's base: install(), which
+    # test_cpython_manager_suite runs at import, rebinds the module's name to ours).
+    stock_manager = shim.SyncManager.__bases__[-1]
+    assert stock_manager.__module__ == LIBRARY + ".managers" and stock_manager.__name__ == "SyncManager"
+    assert stock_manager._registry["dict"][-1] is mp.managers.DictProxy
+    assert stock_manager._registry["Queue"][-1] is mp.managers.AutoProxy
 
 
 def test_errors_and_proxy_results_as_stock(manager):
