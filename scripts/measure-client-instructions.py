@@ -10,10 +10,12 @@ receiver gets them: stock proxy and Connection), 'lean' (the shim's server, the 
 manager starts gets them: multiprocess_dotnet/_proxy.py). The server runs in a process of its own (server mode
 'process'). The client runs under `valgrind --tool=callgrind` twice, with the two iteration counts; the difference
 of the totals over the difference of calls is the per-call figure (start-up, imports and connecting cancel out).
-Prints one JSON line per impl. Kernel work (the system calls themselves) is not counted: `--strace` adds the
+`--library multiprocess` measures the dill flavour (multiprocess_dotnet.dill_managers; PYTHONPATH must reach
+`multiprocess`, e.g. .cache/pyshim/multiprocess). Prints one JSON line per impl. Kernel work (the system calls themselves) is not counted: `--strace` adds the
 client's system calls per call (`strace -c -f` over the same two loop lengths, those above 0.05 per call).
 """
 import argparse
+import importlib
 import json
 import os
 import pickle
@@ -25,9 +27,9 @@ import tempfile
 CALLS = 4
 
 CHILD = r"""
-import multiprocessing, pickle, sys
+import importlib, pickle, sys
 sys.path[:0] = %(path)r
-multiprocessing.current_process().authkey = bytes.fromhex(sys.argv[3])
+importlib.import_module(%(library)r).current_process().authkey = bytes.fromhex(sys.argv[3])
 d, q = pickle.loads(bytes.fromhex(sys.argv[1]))
 n = int(sys.argv[2])
 d["k"] = -1; d["k"]; q.put(-1); q.get()
@@ -41,11 +43,11 @@ for i in range(n):
 """
 
 
-def proxies_for(impl, m):
+def proxies_for(impl, m, library):
     """The pickle of (dict, Queue) proxies the child loads. 'lean': pickled while a spawning Popen is set, as
     Process() pickles its arguments (the shim's _lean_reduce then makes the child rebuild lean proxies); 'stock' and
     'stdlib': pickled as for any other receiver (stock proxies). The child takes the manager's authkey from argv."""
-    from multiprocessing import context
+    context = importlib.import_module(library + ".context")
     d, q = m.dict(), m.Queue()
     if impl != "lean":
         return (d, q), pickle.dumps((d, q))
@@ -90,19 +92,22 @@ def main():
     ap.add_argument("--impl", default="stdlib,stock,lean")
     ap.add_argument("--iterations", default="250,1250")
     ap.add_argument("--strace", action="store_true", help="also the client's system calls per call (strace -c)")
+    ap.add_argument("--library", default="multiprocessing", choices=("multiprocessing", "multiprocess"),
+                    help="multiprocess: the dill flavour (its proxies, dill pickles; multiprocess's own manager "
+                         "for 'stdlib')")
     args = ap.parse_args()
     n1, n2 = (int(x) for x in args.iterations.split(","))
-    code = CHILD % {"path": [p for p in sys.path if p]}
+    code = CHILD % {"path": [p for p in sys.path if p], "library": args.library}
+    library = importlib.import_module(args.library)
     for impl in args.impl.split(","):
         if impl == "stdlib":
-            import multiprocessing
-            m = multiprocessing.get_context("spawn").Manager()
+            m = library.get_context("fork" if args.library == "multiprocess" else "spawn").Manager()
         else:
             os.environ["MULTIPROCESS_DOTNET_SERVER"] = "process"
             import multiprocess_dotnet
-            m = multiprocess_dotnet.Manager()
+            m = multiprocess_dotnet.Manager(ctx=library.get_context())
         try:
-            proxies, data = proxies_for(impl, m)
+            proxies, data = proxies_for(impl, m, args.library)
             authkey = bytes(m._authkey)
             t1 = callgrind_total(code, data, n1, authkey, impl)
             t2 = callgrind_total(code, data, n2, authkey, impl)
@@ -115,7 +120,7 @@ def main():
                                             if abs(s2.get(k, 0) - s1.get(k, 0)) >= (n2 - n1) * CALLS * 0.05}
         finally:
             m.shutdown()
-        row.update({"iterations": [n1, n2], "load": os.getloadavg()[0]})
+        row.update({"library": args.library, "iterations": [n1, n2], "load": os.getloadavg()[0]})
         print(json.dumps(row), flush=True)
 
 
