@@ -2,7 +2,8 @@
 bench_manager_server.run_case), with N forked stock clients sharing one object, against `multiprocess serve` or
 CPython's own SyncManager server: the server's CPU and context switches per call, each client's CPU per call, and
 optionally what `perf stat` or `strace -c` counts on the server. Cases alternate round by round, so each sees the
-same load on a shared machine (docs/manager-server-performance.md, "list append at 2 and 4 clients").
+same load on a shared machine (docs/manager-server-performance.md, "list append at 2 and 4 clients"). The server's
+kernel part ("kernel") is /proc/PID/stat's stime, in clock ticks (10 ms): a median over rounds, not a per-round figure.
 
     python3.12 scripts/measure-manager-calls.py [--server serve|cpython] [--clients 2] [--cases dict,list]
                                                 [--calls 3000] [--rounds 6] [--gap 0] [--waits auto,recv]
@@ -45,6 +46,15 @@ AUTHKEY = b"measure key"
 def cpu_ns(pid):
     """A process's CPU time (user + system, all threads, exited ones too) in ns: its CPU-time clock."""
     return time.clock_gettime_ns((~pid << 3) | 2)
+
+
+def kernel_ns(pid):
+    """A process's kernel CPU time (stime of /proc/PID/stat, all threads, exited ones too) in ns. Clock ticks (10 ms
+    here): over a round of 6,000 calls at ~10 us each the kernel part of the server's CPU per call is known to
+    ~1.7 us, so read it as a median over rounds, or give the rounds more --calls."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[12]) * 1_000_000_000 // os.sysconf("SC_CLK_TCK")
 
 
 def switches(pid):
@@ -201,20 +211,23 @@ def main():
                     tool = start_tool(pid)
                     k = calls(case, a.calls) * a.clients
                     (cv0, ci0), s0, (v0, i0), t0 = client_switches(), cpu_ns(pid), switches(pid), time.monotonic_ns()
+                    sk0 = kernel_ns(pid)
                     client = round_of(i, case, a.calls)
                     t1, s1, (v1, i1), (cv1, ci1) = time.monotonic_ns(), cpu_ns(pid), switches(pid), client_switches()
+                    sk1 = kernel_ns(pid)
                     extra = stop_tool(tool, k)
                     row = ((s1 - s0) / k / 1e3, statistics.mean(client) / calls(case, a.calls) * 1e6,
-                           (v1 - v0) / k, (i1 - i0) / k, (t1 - t0) / k / 1e3)
+                           (v1 - v0) / k, (i1 - i0) / k, (t1 - t0) / k / 1e3, (sk1 - sk0) / k / 1e3)
                     results[(i, case)].append(row)
-                    print(f"{label}: {case}, {a.clients} clients: wall {row[4]:.1f} us/call, server CPU {row[0]:.1f} us/call, "
+                    print(f"{label}: {case}, {a.clients} clients: wall {row[4]:.1f} us/call, server CPU {row[0]:.1f} us/call (kernel {row[5]:.1f}), "
                           f"client CPU {row[1]:.1f} us/call, "
                           f"server switches {row[2]:.2f} voluntary + {row[3]:.2f} involuntary per call, "
                           f"clients' {(cv1 - cv0) / k:.2f} + {(ci1 - ci0) / k:.2f}, "
                           f"list length {len(proxies[1])}{extra}", flush=True)
         for (i, case), rows in results.items():
             print(f"median of {a.rounds} rounds, {case}, {a.clients} clients ({servers[i][0]}): server CPU "
-                  f"{statistics.median(r[0] for r in rows):.1f} us/call (min {min(r[0] for r in rows):.1f}), client CPU "
+                  f"{statistics.median(r[0] for r in rows):.1f} us/call (min {min(r[0] for r in rows):.1f}; kernel "
+                  f"{statistics.median(r[5] for r in rows):.1f}), client CPU "
                   f"{statistics.median(r[1] for r in rows):.1f} us/call, server switches "
                   f"{statistics.median(r[2] for r in rows):.2f} + {statistics.median(r[3] for r in rows):.2f}, wall "
                   f"{statistics.median(r[4] for r in rows):.1f} us/call", flush=True)

@@ -55,6 +55,45 @@ public class DeadQueueWaiterTests
 
     [TestCase("@")]
     [TestCase("127.0.0.1:0")]
+    public void ClientGoneBeforeItsGetIsRead_ItemsWaiting_KeepsThemInOrder(string where)
+    {
+        // The get that finds items at once, read after its client hung up (sent just before a kill, served late):
+        // on TCP the peer check before the take is what keeps the item (a send to the closed peer succeeds); on
+        // AF_UNIX the take is made and the failed reply (EPIPE) gives the item back to the front. Either way the
+        // other client then gets every item, in order. The request is padded with 2 M NONE/POP pairs, so that the
+        // server is still decoding it when the client closes: the close comes microseconds after the write.
+        var address = where == "@" ? $"@dead-waiter-test-{Environment.ProcessId}-{Guid.NewGuid():N}" : where;
+        using var server = new SyncManagerServer(address, Key);
+        server.Start();
+        var ident = Create(server.BoundAddress, Key, "Queue");
+        using var a = Proxy(server.BoundAddress, Key, "a");
+        var slowGet = SlowToDecode(PickleSerializer.Dumps(PyTuple.Create(ident, "get", PyTuple.Empty, new PyDict())), 2_000_000);
+        for (var round = 0; round < 10; round++)
+        {
+            for (var i = 0L; i < 5; i++)
+            {
+                Assert.That(Request(a, ident, "put", PyTuple.Create(i)), Is.EqualTo(None));
+            }
+
+            var before = WaitForConnections(server, c => c <= 1, "only a's connection open");
+            using (var b = Proxy(server.BoundAddress, Key, "b"))
+            {
+                b.SendBytes(slowGet);
+            }
+
+            WaitForConnections(server, c => c <= before, "b's session over");
+            for (var i = 0L; i < 5; i++)
+            {
+                var reply = Request(a, ident, "get", PyTuple.Create(true, 5.0));
+                Assert.That(reply[1], Is.EqualTo(i), () => $"round {round}, item {i}: {PyRepr.Repr(reply)}");
+            }
+
+            Assert.That(Request(a, ident, "qsize")[1], Is.EqualTo(0L), $"round {round}");
+        }
+    }
+
+    [TestCase("@")]
+    [TestCase("127.0.0.1:0")]
     public void ItemWhoseReplyCannotBeSent_GoesBackToTheFront(string where)
     {
         // A live client that leaves its reply unread: the peer check passes, the item is taken, and the send of a
@@ -83,6 +122,40 @@ public class DeadQueueWaiterTests
         Assert.That(((byte[])first!)[^1], Is.EqualTo(7));
         Assert.That(Request(a, ident, "get", PyTuple.Create(true, 5.0))[1], Is.EqualTo(1L));
         Assert.That(Request(a, ident, "qsize")[1], Is.EqualTo(0L));
+    }
+
+    /// <summary>
+    /// The same request behind <paramref name="pairs"/> NONE/POP pairs (a protocol-2 pickle without the FRAME of
+    /// protocol 4): the server decodes the same tuple, later.
+    /// </summary>
+    private static byte[] SlowToDecode(byte[] pickle, int pairs)
+    {
+        // 0x80 PROTO 4, then 0x95 FRAME with its 8-byte length: dropped (FRAME is optional), the body follows.
+        Assert.That(pickle[0], Is.EqualTo(0x80));
+        var body = pickle[2] == 0x95 ? pickle.AsSpan(11) : pickle.AsSpan(2);
+        var padded = new byte[2 + (2 * pairs) + body.Length];
+        padded[0] = 0x80;
+        padded[1] = 4;
+        for (var i = 0; i < pairs; i++)
+        {
+            padded[2 + (2 * i)] = (byte)'N';      // NONE: push None
+            padded[3 + (2 * i)] = (byte)'0';      // POP: discard it
+        }
+
+        body.CopyTo(padded.AsSpan(2 + (2 * pairs)));
+        return padded;
+    }
+
+    private static int WaitForConnections(SyncManagerServer server, Func<int, bool> done, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!done(server.ActiveConnections) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(5);
+        }
+
+        Assert.That(done(server.ActiveConnections), $"{what} within 20 s: {server.ActiveConnections} active connections");
+        return server.ActiveConnections;
     }
 
     private static string Logged(StringWriter log)
