@@ -58,10 +58,11 @@ public class DeadQueueWaiterTests
     public void ClientGoneBeforeItsGetIsRead_ItemsWaiting_KeepsThemInOrder(string where)
     {
         // The get that finds items at once, read after its client hung up (sent just before a kill, served late):
-        // on TCP the peer check before the take is what keeps the item (a send to the closed peer succeeds); on
-        // AF_UNIX the take is made and the failed reply (EPIPE) gives the item back to the front. Either way the
-        // other client then gets every item, in order. The request is padded with 2 M NONE/POP pairs, so that the
-        // server is still decoding it when the client closes: the close comes microseconds after the write.
+        // the peer check before the take keeps the item. On TCP nothing else would (a send to the closed peer
+        // succeeds: without the check this fails at round 0); on AF_UNIX the failed reply (EPIPE) would give it back
+        // to the front (without the check, this passes there only with the give-back). The other client then gets
+        // every item, in order. The request is padded with 2 M NONE/POP pairs, so that the server is still decoding
+        // it when the client closes: the close comes microseconds after the write.
         var address = where == "@" ? $"@dead-waiter-test-{Environment.ProcessId}-{Guid.NewGuid():N}" : where;
         using var server = new SyncManagerServer(address, Key);
         server.Start();

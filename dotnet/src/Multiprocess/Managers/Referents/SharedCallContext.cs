@@ -58,20 +58,6 @@ public sealed class SharedCallContext
     /// <summary>Asks whether the client has hung up; cheap (one poll) but not free: used only after blocking.</summary>
     internal bool IsPeerGone() => _aborted || (_peerGone?.Invoke() ?? false);
 
-    /// <summary>
-    /// Gets or sets whether a reply to a client that hung up fails to send (an AF_UNIX socket: EPIPE once the peer
-    /// closed; on TCP the first send to a closed peer succeeds into a dead connection). Set once per connection.
-    /// </summary>
-    internal bool ReplyFailsIfPeerGone { get; set; }
-
-    /// <summary>
-    /// Asks, right before a take that a failed reply gives back (<see cref="NoteTaken"/>), whether the client has hung
-    /// up. Where its reply would fail (<see cref="ReplyFailsIfPeerGone"/>) the give-back already keeps the item, so
-    /// only an abort is looked at and the poll(2) is spared: a system call on every Queue get that finds an item
-    /// (issue 16, docs/manager-server-performance.md "Queue at 2 and 4 clients: the get's peer check").
-    /// </summary>
-    internal bool IsPeerGoneBeforeTake() => ReplyFailsIfPeerGone ? _aborted : IsPeerGone();
-
     /// <summary>Wakes the call blocked on this connection, if any, and fails it and every later wait.</summary>
     internal void Abort()
     {

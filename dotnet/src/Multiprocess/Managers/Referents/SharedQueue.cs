@@ -6,10 +6,9 @@ namespace Multiprocess.Managers.Referents;
 /// <summary>
 /// <c>queue.Queue(maxsize=0)</c> (type ids <c>Queue</c> and <c>JoinableQueue</c>, AutoProxy), CPython 3.13's
 /// algorithm including <c>shutdown(immediate=False)</c>: three conditions over one mutex, items kept as unpickled
-/// values so they come back as stored. A <c>get</c> whose client hung up takes no item (on TCP the hang-up is looked
-/// for right before the take), and an item whose reply cannot be sent is given back to the front of the queue
-/// (<see cref="IGivesBack"/>; on AF_UNIX that is what keeps it); what is left is a TCP client that dies after the
-/// take: docs/limits.md.
+/// values so they come back as stored. A <c>get</c> whose client hung up takes no item (the hang-up is looked for
+/// right before the take), and an item whose reply cannot be sent is given back to the front of the queue
+/// (<see cref="IGivesBack"/>); what is left is a TCP client that dies after the take: docs/limits.md.
 /// </summary>
 internal sealed class SharedQueue : Referent, IGivesBack
 {
@@ -191,12 +190,13 @@ internal sealed class SharedQueue : Referent, IGivesBack
                 }
             }
 
-            // The request may have been read after its client hung up (a get sent just before a kill, served late).
-            // On TCP the reply's send to that dead peer succeeds, so one poll(2) for POLLRDHUP/POLLHUP here is what
-            // keeps the item. On AF_UNIX that send fails (EPIPE) and the item goes back to the front (GiveBack), so
-            // the poll is skipped there: it cost every get a system call under this mutex
-            // (DeadQueueWaiterTests.ClientGoneBeforeItsGetIsRead_ItemsWaiting_KeepsThemInOrder checks both families).
-            if (!peerChecked && context.IsPeerGoneBeforeTake())
+            // The request may have been read after its client hung up (a get sent just before a kill, served late):
+            // one poll(2) for POLLRDHUP/POLLHUP, so that such a get takes nothing. On AF_UNIX a reply to a closed
+            // peer fails (EPIPE) and the item would be given back anyway; on TCP that send succeeds into a dead
+            // connection, so this check is what keeps the item. Skipping it on AF_UNIX (the give-back keeps the item
+            // there) saved the system call but made 4 clients slower, server and clients both (docs/manager-server-
+            // performance.md, "Queue at 2 and 4 clients: the get's peer check"), so it stays on both families.
+            if (!peerChecked && context.IsPeerGone())
             {
                 throw new SessionAbortedException();
             }

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Multiprocess.Connection;
-using Multiprocess.Internal;
 using Multiprocess.Managers.Protocol;
 using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
@@ -193,7 +192,6 @@ public sealed partial class SyncManagerServer
         private bool ServeClient(string name)
         {
             var context = owner._server.NewContext(name, PeerGone);
-            context.ReplyFailsIfPeerGone = SocketNative.IsUnixSocket(connection.Fileno());
             context.SetReplySender(value => Send(Reply.Return(value)));
             context.SetInputWaiter(AwaitInput);
             _context = context;
