@@ -25,7 +25,6 @@ import threading
 __all__ = ["lean_proxytype", "lean_registry", "leanify", "connection_class", "client_of"]
 
 _BUFFER = 65536                 # the receive buffer: most replies fit, so one read(2) takes header and body
-_PICKLER_KEEP = 1 << 20         # a send buffer grown past this is dropped after the send, not kept for the next
 _header = struct.Struct("!i")   # connection.py _send_bytes: !i length; -1 => !Q follows
 _long_header = struct.Struct("!Q")
 
@@ -50,6 +49,14 @@ class _DispatchTable:
             return copyreg.dispatch_table[cls]
 
 
+class _Writer:
+    """The file a connection's pickler writes into: `write` appends to the connection's list of chunks."""
+    __slots__ = ("write",)
+
+    def __init__(self, write):
+        self.write = write
+
+
 def connection_class(library="multiprocessing"):
     """The LeanConnection class over `library`'s Connection ('multiprocessing' or 'multiprocess')."""
     cls = _connection_classes.get(library)
@@ -67,6 +74,7 @@ def _make_connection_class(library):
     reuse_pickler = library == "multiprocessing"
     readv = os.readv
     write = os.write
+    writev = os.writev
     unpack_from = _header.unpack_from
 
     class LeanConnection(connection.Connection):
@@ -81,7 +89,7 @@ def _make_connection_class(library):
             self._rpos = 0                  # the next message starts here
             self._rend = 0                  # bytes read so far end here
             self._lent = 0                  # recv calls whose body is a view of _rbuf (a nested recv in loads)
-            self._wfile = None
+            self._chunks = None
             self._pickler = None
             self._sending = False
 
@@ -98,10 +106,42 @@ def _make_connection_class(library):
             return self._recv_object()
 
         def _call(self, request):
-            """send(request), then recv(): a proxy's call (LeanProxy._callmethod) with two Python calls."""
-            if self._handle is None:
+            """send(request), then recv(): a proxy's call (_lean_callmethod), the usual case in this one frame."""
+            handle = self._handle
+            if handle is None:
                 self._check_closed()
-            self._send_object(request)
+            pickler = self._pickler
+            if pickler is None or self._sending:
+                self._send_object(request)  # the first send, dill's pickler, or a reducer that sends
+            else:
+                chunks = self._chunks
+                self._sending = True
+                try:
+                    pickler.dump(request)
+                except BaseException:
+                    chunks.clear()          # what a failed dump wrote (a frame) must not go out with the next
+                    raise
+                finally:
+                    self._sending = False
+                    pickler.clear_memo()    # the memo holds the request's objects: let them go now
+                data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                chunks.clear()
+                self._write_message(data)
+            if self._lent or self._rpos != self._rend:
+                return self._recv_object()
+            # The usual reply: nothing buffered, and one read(2) brings exactly one whole message.
+            n = readv(handle, self._rvecs)
+            if n >= 4 and unpack_from(self._rbuf, 0)[0] == n - 4:
+                view = self._rview[4:n]
+                self._lent = 1
+                try:
+                    return loads(view)
+                finally:
+                    self._lent = 0
+                    view.release()
+            if n == 0:
+                raise EOFError
+            self._rpos, self._rend = 0, n
             return self._recv_object()
 
         def _send_object(self, obj):
@@ -109,51 +149,50 @@ def _make_connection_class(library):
                 # dill's pickler, or a reducer that sends on this connection: a pickler of its own
                 self._send_bytes(forking_pickler.dumps(obj))
                 return
-            f = self._wfile
-            if f is None:
-                f = self._wfile = io.BytesIO()
-                self._pickler = forking_pickler(f, None)
-                self._pickler.dispatch_table = _DispatchTable(forking_pickler._extra_reducers)
-            f.seek(0)
-            f.truncate()
-            f.write(b"\0\0\0\0")            # the length, filled in below
+            pickler = self._pickler
+            if pickler is None:
+                # The pickler writes into a list: one bytes object per pickle below 64 KiB (a frame), which goes out
+                # after its length in one write(2).
+                chunks = self._chunks = []
+                pickler = self._pickler = forking_pickler(_Writer(chunks.append), None)
+                pickler.dispatch_table = _DispatchTable(forking_pickler._extra_reducers)
+            chunks = self._chunks
             self._sending = True
             try:
-                self._pickler.dump(obj)
+                pickler.dump(obj)
+            except BaseException:
+                chunks.clear()
+                raise
             finally:
                 self._sending = False
-                self._pickler.clear_memo()  # the memo holds the objects: let them go now
-            n = f.tell() - 4
-            with f.getbuffer() as view:
-                if n > 0x7fffffff:
-                    self._send_bytes(view[4:])
-                else:
-                    _header.pack_into(view, 0, n)
-                    handle = self._handle
-                    sent = write(handle, view)
-                    while sent < n + 4:
-                        sent += write(handle, view[sent:])
-            if n > _PICKLER_KEEP:
-                self._wfile = self._pickler = None
+                pickler.clear_memo()
+            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            chunks.clear()
+            self._write_message(data)
+
+        def _write_message(self, data):
+            """connection.py _send_bytes: !i length (or -1 and !Q for more than 2 GiB), then the bytes; one write(2)
+            where the kernel takes it all."""
+            n = len(data)
+            if n > 0x7fffffff:
+                self._send_bytes(data)
+                return
+            if n <= 16384:
+                message = _header.pack(n) + data
+                sent = write(self._handle, message)
+                if sent == len(message):
+                    return
+                self._send(memoryview(message)[sent:])
+            else:                           # no copy of a large pickle: length and pickle in one writev(2)
+                header = _header.pack(n)
+                sent = writev(self._handle, (header, data))
+                if sent < 4:
+                    self._send(header[sent:])
+                    sent = 4
+                if sent - 4 < n:
+                    self._send(memoryview(data)[sent - 4:])
 
         def _recv_object(self):
-            if self._rpos == self._rend and not self._lent:
-                # The usual reply: nothing buffered, and one read(2) brings exactly one whole message.
-                n = readv(self._handle, self._rvecs)
-                if n == 0:
-                    raise EOFError
-                self._rpos, self._rend = 0, n
-                if n >= 4:
-                    size, = unpack_from(self._rbuf, 0)
-                    if size == n - 4:
-                        self._rpos = self._rend = 0
-                        view = self._rview[4:n]
-                        self._lent += 1
-                        try:
-                            return loads(view)
-                        finally:
-                            self._lent -= 1
-                            view.release()
             view = self._take_message()
             self._lent += 1
             try:

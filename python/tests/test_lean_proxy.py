@@ -35,10 +35,9 @@ def pair():
 
 
 def _socket_is_empty(conn):
-    with socket.socket(fileno=os.dup(conn.fileno())) as s:
-        s.setblocking(False)
+    with socket.socket(fileno=os.dup(conn.fileno())) as s:    # (the dup shares the file's flags: no setblocking)
         try:
-            return s.recv(1, socket.MSG_PEEK) == b""
+            return s.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
         except BlockingIOError:
             return True
 
@@ -183,6 +182,20 @@ def test_send_writes_the_stock_bytes(pair):
         lean.send(obj)
         raw = stock.recv_bytes()
         assert raw == bytes(mp.reduction.ForkingPickler.dumps(obj))
+
+
+def test_a_failed_pickle_sends_nothing(pair):
+    lean, stock = pair
+    # Past one 64 KiB frame, then a generator, which neither pickle nor dill takes (twice that fits the socket's
+    # buffer, so that a stale frame sent with the next message shows as a wrong message, not a blocked send).
+    big_then_bad = ["x" * 70000, (x for x in ())]
+    with pytest.raises(Exception):
+        lean.send(big_then_bad)                               # a 64 KiB frame was written before the failure
+    with pytest.raises(Exception):
+        lean._call(("id", "m", (big_then_bad,), {}))
+    assert _socket_is_empty(stock)
+    lean.send("after")
+    assert stock.poll(10) and stock.recv_bytes() == bytes(mp.reduction.ForkingPickler.dumps("after"))
 
 
 class _Registered:
