@@ -198,6 +198,21 @@ def test_a_failed_pickle_sends_nothing(pair):
     assert stock.poll(10) and stock.recv_bytes() == bytes(mp.reduction.ForkingPickler.dumps("after"))
 
 
+def test_a_connection_argument_goes_through_the_forking_pickler_reducer(pair):
+    """A Connection as an argument: ForkingPickler's reducer (the descriptor duplicated through the resource
+    sharer) must apply with the reused pickler, as with a new one."""
+    lean, stock = pair
+    a, b = mp.Pipe()
+    lean.send(("id", "put", (a,), {}))
+    request = stock.recv()
+    received = request[2][0]
+    assert type(received) is type(a) and received.fileno() != a.fileno()
+    received.send("through the duplicate")
+    assert b.poll(10) and b.recv() == "through the duplicate"
+    for conn in (a, b, received):
+        conn.close()
+
+
 class _Registered:
     def __init__(self, value):
         self.value = value
