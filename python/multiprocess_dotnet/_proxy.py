@@ -70,8 +70,20 @@ def _make_connection_class(library):
     reduction = importlib.import_module(library + ".reduction")
     forking_pickler = reduction.ForkingPickler
     loads = forking_pickler.loads
-    # dill's pickler (multiprocess) is pure Python with per-dump state: it keeps its stock dumps per call.
+    # dill's pickler (multiprocess) is pure Python with per-dump state: no pickler is kept; plain values go through
+    # C's pickle both ways (_plain.py), anything else through dill per message, as before.
     reuse_pickler = library == "multiprocessing"
+    if not reuse_pickler:
+        from . import _plain
+        dill_loads, dill_dumps = loads, forking_pickler.dumps
+
+        def loads(data):
+            return _plain.loads_or(data, dill_loads)
+
+        def dumps(obj):
+            return _plain.dumps_or(obj, dill_dumps)
+    else:
+        dumps = forking_pickler.dumps
     readv = os.readv
     write = os.write
     writev = os.writev
@@ -146,8 +158,8 @@ def _make_connection_class(library):
 
         def _send_object(self, obj):
             if not reuse_pickler or self._sending:
-                # dill's pickler, or a reducer that sends on this connection: a pickler of its own
-                self._send_bytes(forking_pickler.dumps(obj))
+                # the dill flavour, or a reducer that sends on this connection: a pickler of its own
+                self._write_message(dumps(obj))
                 return
             pickler = self._pickler
             if pickler is None:

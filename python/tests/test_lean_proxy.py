@@ -213,6 +213,49 @@ def test_a_connection_argument_goes_through_the_forking_pickler_reducer(pair):
         conn.close()
 
 
+def _plain_corpus():
+    shared = "same"
+    return [("7f00", "__setitem__", ("k", 1), {}), ("7f00", "get", (), {"block": True, "timeout": None}),
+            ("#RETURN", None), ("#RETURN", [1, 2.5, -3, 2 ** 70, b"x", "\u00e9", True, (1, (2, [3, {4: "5"}]))]),
+            ("#ERROR", ("k",)), "s" * 7000, [("x",) * 3] * 5, {"a": {"b": ["c"]}}, (), [], {},
+            [shared, shared, (shared, shared)], {i: "v" for i in range(240)}, list(range(490))]
+
+
+def test_plain_values_pickle_as_dill_does():
+    """The dill flavour's fast path (_plain.py): C's pickle writes what dill writes for plain values, and anything
+    else (a function, a set, a module-like dict, a cycle, a large value) is left to dill."""
+    if not DILL:
+        pytest.skip("the plain-value path is the dill flavour's (multiprocessing pickles with C already)")
+    plain = pytest.importorskip("multiprocess_dotnet._plain")
+    dill_dumps = mp.reduction.ForkingPickler.dumps
+    for obj in _plain_corpus():
+        assert plain.is_plain(obj), obj
+        data = plain.dumps_or(obj, None)
+        assert data == bytes(dill_dumps(obj))
+        assert plain.loads_or(data, None) == obj
+    cycle = []
+    cycle.append(cycle)
+    for obj in [lambda: 1, {1, 2}, {"__name__": "m"}, cycle, {i: "v" for i in range(1000)}, [_Registered(1)], int]:
+        assert not plain.is_plain(obj)
+        assert plain.dumps_or(obj, lambda o: "dill") == "dill"
+    assert plain.dumps_or("s" * 70000, lambda o: "dill") == "dill"                  # past a frame: dill's
+    f = mp.reduction.ForkingPickler.dumps(lambda x: x + 41)
+    assert plain.loads_or(f, mp.reduction.ForkingPickler.loads)(1) == 42        # names a global: dill loads it
+
+
+def test_values_with_globals_round_trip_through_a_proxy(manager):
+    """Through the lean path either way: plain values, and values that need the library's own pickler."""
+    d = manager.dict()
+    for i, obj in enumerate(_plain_corpus()):
+        d[i] = obj
+        assert d[i] == obj
+    d["error"] = ValueError("x")
+    assert type(d["error"]) is ValueError and d["error"].args == ("x",)
+    if DILL:
+        d["f"] = lambda x: x + 1                              # dill pickles it by value
+        assert d["f"](1) == 2
+
+
 class _Registered:
     def __init__(self, value):
         self.value = value
