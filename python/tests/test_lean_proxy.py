@@ -13,8 +13,7 @@ import pytest
 
 import shim_targets
 from conftest import CHILD_START_METHOD, DILL, LIBRARY, mp
-
-_proxy = pytest.importorskip("multiprocess_dotnet._proxy")
+from multiprocess_dotnet import _proxy
 
 
 @pytest.fixture
@@ -119,8 +118,26 @@ print("ok")
 """
 
 
+def _receiver_path(tmp_path, pythonpath):
+    """PYTHONPATH for a receiver without this package: the test's own entries minus every folder that holds it (the
+    venv's site-packages, the source tree), plus, for the dill flavour, a folder of links to `multiprocess`,
+    `_multiprocess` and `dill` alone (they may sit in a site folder beside the shim, or in one -S does not add)."""
+    kept = [p for p in pythonpath.split(os.pathsep)
+            if p and "site-packages" not in p and not os.path.isdir(os.path.join(p, "multiprocess_dotnet"))]
+    if DILL:
+        import importlib.util
+        links = tmp_path / "receiver-path"
+        links.mkdir()
+        for name in ("multiprocess", "_multiprocess", "dill"):
+            spec = importlib.util.find_spec(name)
+            origin = os.path.dirname(spec.origin) if spec.submodule_search_locations else spec.origin
+            os.symlink(origin, links / os.path.basename(origin))
+        kept.insert(0, str(links))
+    return os.pathsep.join(kept)
+
+
 @pytest.mark.parametrize("spawning", [False, True], ids=["stock-pickle", "child-pickle"])
-def test_stock_receiver(manager, spawning, child_env):
+def test_stock_receiver(manager, spawning, child_env, tmp_path):
     """A process without this package (-S: no site-packages, where the shim is installed) loads the stock pickle
     and uses the proxy; a pickle made for a child of ours fails there with an ImportError naming the package."""
     d = manager.dict()
@@ -130,16 +147,9 @@ def test_stock_receiver(manager, spawning, child_env):
         data = pickle.dumps(d)
     finally:
         mp.context.set_spawning_popen(None)
-    env = dict(child_env)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in env["PYTHONPATH"].split(os.pathsep)
-                                        if p and "site-packages" not in p and not os.path.isdir(
-                                            os.path.join(p, "multiprocess_dotnet")))
-    if DILL:
-        pytest.importorskip("dill")
+    env = dict(child_env, PYTHONPATH=_receiver_path(tmp_path, child_env["PYTHONPATH"]))
     out = subprocess.run([sys.executable, "-S", "-c", _STOCK_RECEIVER % {"library": LIBRARY}, data.hex(),
                           bytes(manager._authkey).hex()], env=env, capture_output=True, text=True, timeout=120)
-    if DILL and "No module named 'multiprocess'" in out.stderr + out.stdout:
-        pytest.skip("multiprocess is installed in site-packages here: no receiver without the shim to run")
     assert out.returncode == 0, out.stderr
     if spawning:
         assert out.stdout.strip() == "ImportError: No module named 'multiprocess_dotnet'"
@@ -226,7 +236,7 @@ def test_plain_values_pickle_as_dill_does():
     else (a function, a set, a module-like dict, a cycle, a large value) is left to dill."""
     if not DILL:
         pytest.skip("the plain-value path is the dill flavour's (multiprocessing pickles with C already)")
-    plain = pytest.importorskip("multiprocess_dotnet._plain")
+    from multiprocess_dotnet import _plain as plain
     dill_dumps = mp.reduction.ForkingPickler.dumps
     for obj in _plain_corpus():
         assert plain.is_plain(obj), obj
@@ -265,8 +275,6 @@ def test_reducers_registered_after_the_first_send_are_used(pair):
     lean, stock = pair
     lean.send("first")                                        # the connection's pickler exists now
     assert stock.recv() == "first"
-    if DILL:
-        pytest.skip("the dill flavour pickles with a new dill pickler per message (stock dumps)")
     mp.reduction.ForkingPickler.register(_Registered, lambda r: (str, ("reduced %d" % r.value,)))
     try:
         lean.send(_Registered(7))
