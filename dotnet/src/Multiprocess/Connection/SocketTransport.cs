@@ -165,18 +165,12 @@ public sealed class SocketTransport : IConnectionTransport
             return;
         }
 
-        Span<byte> scratch = stackalloc byte[512];
-        while (_peeked > 0)
+        var peeked = _peeked;
+        _peeked = 0;
+        if (TakeOff(peeked, flags: 0) > 0)
         {
-            var n = RawRecv(scratch[..Math.Min(_peeked, scratch.Length)]);
-            if (n <= 0)
-            {
-                // Peeked bytes stay until taken: 0 or EAGAIN here means the socket is not what it was (closed under us).
-                _peeked = 0;
-                throw Failure("recv", new SocketException((int)SocketError.ConnectionReset));
-            }
-
-            _peeked -= n;
+            // Peeked bytes stay until taken: 0 or EAGAIN here means the socket is not what it was (closed under us).
+            throw Failure("recv", new SocketException((int)SocketError.ConnectionReset));
         }
     }
 
@@ -194,18 +188,27 @@ public sealed class SocketTransport : IConnectionTransport
             return;
         }
 
-        Span<byte> scratch = stackalloc byte[512];
         try
         {
-            while (peeked > 0 && RawRecv(scratch[..Math.Min(peeked, scratch.Length)], SocketNative.MSG_DONTWAIT) is var n and > 0)
-            {
-                peeked -= n;
-            }
+            TakeOff(peeked, SocketNative.MSG_DONTWAIT);
         }
         catch (IOException)
         {
             // The peer reset or went: nothing left to spare it.
         }
+    }
+
+    /// <summary>Reads <paramref name="count"/> bytes already known (peeked) off the socket into a scratch buffer.</summary>
+    /// <returns>How many were left when a recv(2) gave nothing more (0: all taken).</returns>
+    private int TakeOff(int count, int flags)
+    {
+        Span<byte> scratch = stackalloc byte[512];
+        while (count > 0 && RawRecv(scratch[..Math.Min(count, scratch.Length)], flags) is var n and > 0)
+        {
+            count -= n;
+        }
+
+        return count;
     }
 
     /// <summary>One recv(2) on the fd, kept open meanwhile (the SafeHandle's reference count).</summary>
