@@ -5,7 +5,8 @@ the engine loaded into the program). Prints bench_common JSON lines:
 
 * "dict set/get + Queue put/get, N spawned workers": N workers ('spawn' context) each run ITERATIONS rounds of four
   proxy calls (d[key] = i; d[key]; q.put(i); q.get()) after connecting; aggregate wall time (first worker's start to
-  last worker's end) per call, so ops/s = 1e9 / ns. Rounds are interleaved: stdlib, shim (process), shim (in-process).
+  last worker's end) per call, so ops/s = 1e9 / ns. Rounds are interleaved (stdlib, shim (process), shim
+  (in-process)), the order rotating by one place from round to round.
 * "...: incl. spawn+join": the whole batch seen from the parent, from the first Process.start() to the last join().
 * "...: server kernel CPU per call": the server's CPU per call times its kernel share (stime / (utime + stime)
   summed over the case's rounds; the note says from what and how precise). The suite's goal notes put the ratio
@@ -306,8 +307,12 @@ def main():
         client_cpu, server_cpu = {k: [] for k in keys}, {k: [] for k in keys}
         server_split = {k: [0.0, 0.0] for k in keys}
         for r in range(rounds + 1):                         # round 0 warms up
-            for w in worker_counts:
-                for name, proxies, cpu in managers:         # interleaved: stdlib, shim, shim in-process, stdlib, ...
+            for wi, w in enumerate(worker_counts):
+                # Interleaved, and the order rotates from round to round (stdlib, shim, shim in-process; then shim,
+                # shim in-process, stdlib; ...): no implementation always runs right after the same other one, whose
+                # workers and server threads have just stopped, or always first after a change of worker count.
+                shift = (r + wi) % len(managers)
+                for name, proxies, cpu in managers[shift:] + managers[:shift]:
                     per_call, whole, client_us, server_us, split = batch(spawn, proxies, cpu, w, iterations)
                     if r > 0:
                         ops_times[(name, w)].append(per_call)
