@@ -1,4 +1,4 @@
-"""The dill flavour's fast path for plain values (_proxy.py's LeanConnection under `multiprocess`).
+"""The dill flavour's fast path for plain values (_connection.py's LeanConnection under `multiprocess`).
 
 dill pickles and unpickles with pure-Python code: ~190,000 instructions per proxy call, against ~23,000 for the
 whole call with C's pickle (docs/shim-steady-state.md, "The client's path"). For a value made only of exact

@@ -16,7 +16,7 @@ MULTIPROCESS_DOTNET_SERVER=process|inprocess chooses one for every manager ('aut
 
 The proxies are CPython's own classes: they work here, in spawned children, and in any process that connects. The
 managers register them through _proxy.py, which gives them a leaner client path (a subclass of the same name over a
-LeanConnection, the same bytes on the wire) here and in the children this process starts.
+LeanConnection of _connection.py, the same bytes on the wire) here and in the children this process starts.
 
 The dill flavour: the same classes over `multiprocess`'s managers are in `multiprocess_dotnet.dill_managers`
 (_flavour.py says what differs); `Manager(ctx=multiprocess.get_context())` gives one of them.

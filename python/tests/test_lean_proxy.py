@@ -1,7 +1,7 @@
-"""The shim's proxies over the lean client path (multiprocess_dotnet/_proxy.py): the stock proxy classes' behaviour,
-the stock bytes on the wire, a connection that reads header and body with one read(2) and keeps what it read past a
-message, and the pickling rules (a child this process starts rebuilds the lean proxy; any other receiver gets the
-stock pickle). `mp` is the library under test (conftest)."""
+"""The shim's proxies over the lean client path (multiprocess_dotnet/_proxy.py, over _connection.py's connection):
+the stock proxy classes' behaviour, the stock bytes on the wire, a connection that reads header and body with one
+read(2) and keeps what it read past a message, and the pickling rules (a child this process starts rebuilds the
+lean proxy; any other receiver gets the stock pickle). `mp` is the library under test (conftest)."""
 import os
 import pickle
 import socket
@@ -13,7 +13,7 @@ import pytest
 
 import shim_targets
 from conftest import CHILD_START_METHOD, DILL, LIBRARY, mp
-from multiprocess_dotnet import _proxy
+from multiprocess_dotnet import _connection
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def manager(shim):
 def pair():
     """(lean, stock): the two ends of a socketpair, our LeanConnection and the library's stock Connection."""
     a, b = socket.socketpair()
-    lean = _proxy.connection_class(LIBRARY)(a.detach())
+    lean = _connection.connection_class(LIBRARY)(a.detach())
     stock = mp.connection.Connection(b.detach())
     yield lean, stock
     lean.close()
@@ -328,7 +328,7 @@ def test_end_of_file(pair):
     with pytest.raises(OSError, match="end of file during message"):
         lean.recv()
     a, b = socket.socketpair()
-    conn = _proxy.connection_class(LIBRARY)(a.detach())
+    conn = _connection.connection_class(LIBRARY)(a.detach())
     b.close()
     with pytest.raises(EOFError):
         conn.recv()
