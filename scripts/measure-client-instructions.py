@@ -6,13 +6,14 @@ instructions CPython executes for `d[k] = i; d[k]; q.put(i); q.get()` through th
                                                                         [--iterations 250,1250] [--strace]
 
 impl: 'stdlib' (the stdlib's manager and proxies), 'stock' (the shim's server, its proxies pickled as a stock
-receiver gets them: stock proxy and Connection), 'lean' (the shim's server, the proxies as a child the shim's
-manager starts gets them: multiprocess_dotnet/_proxy.py). The server runs in a process of its own (server mode
-'process'). The client runs under `valgrind --tool=callgrind` twice, with the two iteration counts; the difference
-of the totals over the difference of calls is the per-call figure (start-up, imports and connecting cancel out).
-`--library multiprocess` measures the dill flavour (multiprocess_dotnet.dill_managers; PYTHONPATH must reach
-`multiprocess`, e.g. .cache/pyshim/multiprocess). Prints one JSON line per impl. Kernel work (the system calls themselves) is not counted: `--strace` adds the
-client's system calls per call (`strace -c -f` over the same two loop lengths, those above 0.05 per call).
+receiver gets them: stock proxy and Connection), 'lean' (the shim's server, the proxies as a child the shim's manager
+starts gets them: multiprocess_dotnet/_proxy.py over _connection.py). The server runs in a process of its own (server
+mode 'process'; the managers as _shim_managers.py starts them). The client runs under `valgrind --tool=callgrind`
+twice, with the two iteration counts; the difference of the totals over the difference of calls is the per-call
+figure (start-up, imports and connecting cancel out). `--library multiprocess` measures the dill flavour
+(multiprocess_dotnet.dill_managers; PYTHONPATH must reach `multiprocess`, e.g. .cache/pyshim/multiprocess). Prints
+one JSON line per impl. Kernel work (the system calls themselves) is not counted: `--strace` adds the client's system
+calls per call (`strace -c -f` over the same two loop lengths, those above 0.05 per call).
 """
 import argparse
 import importlib
@@ -23,6 +24,8 @@ import re
 import subprocess
 import sys
 import tempfile
+
+import _shim_managers
 
 CALLS = 4
 
@@ -48,7 +51,7 @@ def proxies_for(impl, m, library):
     Process() pickles its arguments (the shim's _lean_reduce then makes the child rebuild lean proxies); 'stock' and
     'stdlib': pickled as for any other receiver (stock proxies). The child takes the manager's authkey from argv."""
     context = importlib.import_module(library + ".context")
-    d, q = m.dict(), m.Queue()
+    d, q = _shim_managers.steady_proxies(m)
     if impl != "lean":
         return (d, q), pickle.dumps((d, q))
     context.set_spawning_popen(object())
@@ -98,14 +101,8 @@ def main():
     args = ap.parse_args()
     n1, n2 = (int(x) for x in args.iterations.split(","))
     code = CHILD % {"path": [p for p in sys.path if p], "library": args.library}
-    library = importlib.import_module(args.library)
     for impl in args.impl.split(","):
-        if impl == "stdlib":
-            m = library.get_context("fork" if args.library == "multiprocess" else "spawn").Manager()
-        else:
-            os.environ["MULTIPROCESS_DOTNET_SERVER"] = "process"
-            import multiprocess_dotnet
-            m = multiprocess_dotnet.Manager(ctx=library.get_context())
+        m = _shim_managers.start("stdlib" if impl == "stdlib" else "process", args.library)
         try:
             proxies, data = proxies_for(impl, m, args.library)
             authkey = bytes(m._authkey)

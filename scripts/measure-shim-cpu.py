@@ -39,6 +39,8 @@ import subprocess
 import sys
 import time
 
+import _shim_managers
+
 # The suite's own worker (its loop, plus its CPU over the loop), so both measure the same calls; spawned children
 # find it through sys.path, which spawn hands them.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "dotnet", "benchmarks",
@@ -160,28 +162,17 @@ def one(impl, workers, iterations, rounds):
     ctx = mp.get_context("spawn")
     other = None
     if os.environ.get("MEASURE_BESIDE") and impl == "inprocess":     # the suite starts the server process first
-        import multiprocess_dotnet
-        os.environ["MULTIPROCESS_DOTNET_SERVER"] = "process"
-        other = multiprocess_dotnet.Manager()
-    if impl == "stdlib":
-        m = ctx.Manager()
-        server = lambda: cpu_of(m._process.pid)  # noqa: E731
-        server_pid = m._process.pid
+        other = _shim_managers.start("process")
+    m = _shim_managers.start(impl)
+    server_pid = _shim_managers.server_pid(m, impl)
+    if impl == "inprocess":
+        server = self_cpu       # this process's own CPU: its main thread only waits meanwhile (module docstring)
     else:
-        os.environ["MULTIPROCESS_DOTNET_SERVER"] = impl
-        import multiprocess_dotnet
-        m = multiprocess_dotnet.Manager()
-        if impl == "process":
-            server = lambda: cpu_of(m._process.pid)  # noqa: E731
-            server_pid = m._process.pid
-        else:
-            server = self_cpu
-            server_pid = os.getpid()
+        server = lambda: cpu_of(server_pid)  # noqa: E731
     if os.environ.get("MEASURE_BESIDE") and impl == "process":
-        os.environ["MULTIPROCESS_DOTNET_SERVER"] = "inprocess"
-        other = multiprocess_dotnet.Manager()
-    beside = (other.dict(), other.Queue()) if other is not None else None
-    d, q = m.dict(), m.Queue()
+        other = _shim_managers.start("inprocess")
+    beside = _shim_managers.steady_proxies(other) if other is not None else None
+    d, q = _shim_managers.steady_proxies(m)
     out = []
     sched = bool(os.environ.get("MEASURE_SCHED"))
     per_thread, counted = {}, 0
