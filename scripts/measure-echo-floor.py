@@ -1,15 +1,17 @@
 """The floor of a blocking server on this machine: what a C server that only echoes costs per call, in total and in
 the kernel, measured as the `manager-server` suite measures its servers (docs/manager-server-performance.md, "The
 floor"). N forked stock clients (multiprocessing.connection.Client, no authkey) each run CALLS x
-`c.send_bytes(b"x" * 60); c.recv_bytes()` per sample against echo.c (below: a thread per connection, recv then send,
-nothing else); the server's CPU clock is read around each sample (clock_gettime of (~pid << 3) | 2) and its
-/proc/PID/stat utime and stime too, summed over the samples for the kernel share (10 ms ticks: the printed tick
-counts say how precise). A server with no user-space work pays about what this one does: the suite's bound
-(`reachable here`) charges the C# server its own kernel CPU per call, which this checks.
+`c.send_bytes(b"x" * 60); c.recv_bytes()` per sample against scripts/echo-floor.c (a thread per connection, poll for
+POLLIN, recv, send, nothing else; --source another server for comparison); the server's CPU clock is read around
+each sample (clock_gettime of (~pid << 3) | 2) and its /proc/PID/stat utime and stime too, summed over the samples
+for the kernel share (10 ms ticks: the printed tick counts say how precise). A server with no user-space work pays
+about what this one does: the suite's bound (`reachable here`) charges the C# server its own kernel CPU per call,
+which this checks. The suite itself samples the same server in the same rounds as the managers since 2026-12-07
+("bare echo server (C)" rows); this script measures it alone, with more calls per sample.
 
-    python3.12 scripts/measure-echo-floor.py [--clients 1,2,4] [--calls 3000] [--samples 9]
+    python3.12 scripts/measure-echo-floor.py [--clients 1,2,4] [--calls 3000] [--samples 9] [--source FILE.c]
 
-Needs gcc; compiles echo.c into a temporary folder, removed afterwards.
+Needs gcc; compiles echo-floor.c into a temporary folder, removed afterwards.
 """
 import argparse
 import multiprocessing as mp
@@ -21,19 +23,8 @@ import tempfile
 import time
 from multiprocessing.connection import Client
 
-ECHO_C = r"""
-#include <pthread.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-static void *serve(void *a) { int fd = (int)(long)a; char buf[65536]; ssize_t n;
-  while ((n = recv(fd, buf, sizeof buf, 0)) > 0) send(fd, buf, n, 0); close(fd); return 0; }
-int main(int c, char **v) { int s = socket(AF_UNIX, SOCK_STREAM, 0); struct sockaddr_un a = {AF_UNIX};
-  strcpy(a.sun_path, v[1]); unlink(v[1]); bind(s, (void *)&a, sizeof a); listen(s, 16); puts("READY"); fflush(stdout);
-  for (;;) { pthread_t t; pthread_create(&t, 0, serve, (void *)(long)accept(s, 0, 0)); } }
-"""
+# The server's one home (the manager-server benchmark compiles and samples the same file in every run)
+ECHO_C = os.path.join(os.path.dirname(os.path.abspath(__file__)), "echo-floor.c")
 
 
 def ticks(pid):
@@ -61,12 +52,11 @@ def main():
     ap.add_argument("--clients", default="1,2,4")
     ap.add_argument("--calls", type=int, default=3000)
     ap.add_argument("--samples", type=int, default=9)
+    ap.add_argument("--source", default=ECHO_C, help="the echo server's C source (default: scripts/echo-floor.c)")
     args = ap.parse_args()
     folder = tempfile.mkdtemp(prefix="echo-floor-")
     try:
-        with open(os.path.join(folder, "echo.c"), "w") as f:
-            f.write(ECHO_C)
-        subprocess.run(["gcc", "-O2", "-pthread", "echo.c", "-o", "echo"], cwd=folder, check=True)
+        subprocess.run(["gcc", "-O2", "-pthread", os.path.abspath(args.source), "-o", "echo"], cwd=folder, check=True)
         address = os.path.join(folder, "echo.sock")
         server = subprocess.Popen([os.path.join(folder, "echo"), address], stdout=subprocess.PIPE)
         try:
@@ -99,7 +89,7 @@ def main():
                     p.join(10)
                 share = system / (user + system) if user + system else float("nan")
                 median = statistics.median(per_call)
-                print("echo.c, %d client%s: server CPU per call min %.1f / median %.1f µs, kernel share %.0f %% (utime %d +"
+                print("echo-floor.c, %d client%s: server CPU per call min %.1f / median %.1f µs, kernel share %.0f %% (utime %d +"
                       " stime %d ticks of 10 ms): kernel %.1f µs; client CPU per call %.1f µs"
                       % (n, "" if n == 1 else "s", min(per_call) / 1e3, median / 1e3, 100 * share, user, system,
                          share * median / 1e3, statistics.median(client) / 1e3), flush=True)
