@@ -106,6 +106,39 @@ public static class ReachableBound
                 $"reachable here ≤ {bound:F2}×{Beyond(goal, bound)} (the measured {ratio:F2}× × the {who}'s {Us(serverNs)} µs / its kernel {Us(kernelNs)} µs CPU per call, the system calls and wake-ups a server with no user-space work still pays; by the medians {baseline}'s {Us(baselineServerNs)} µs / {Us(kernelNs)} µs = {(baselineServerNs > 0 ? baselineServerNs / kernelNs : double.NaN):F2}×)");
     }
 
+    /// <summary>
+    /// The floor clause of a server-CPU goal row: "a server doing nothing (SOURCE, this run): ≤ F×", F the baseline's
+    /// server CPU per call over a bare echo server's (one that only waits, receives and sends back, measured in the same
+    /// rounds: its CPU is the system calls, the sleep and the wake-up any blocking server pays per call). Unlike
+    /// <see cref="CpuNote"/> it does not depend on the measured server's design; where F is below the goal, "the goal
+    /// is beyond any server on this machine". A floor the measured server itself went below (its ratio R above F: the
+    /// echo paid more than it in the same rounds) bounds nothing, and the clause says so instead of a verdict.
+    /// </summary>
+    /// <param name="goal">The goal ratio (3 for ⅓ of the baseline's CPU).</param>
+    /// <param name="ratio">F: the baseline's CPU per call over the echo's, paired by round (the median over rounds).</param>
+    /// <param name="measuredRatio">R: the measured server's ratio (the baseline's CPU over its own), paired alike.</param>
+    /// <param name="baselineServerNs">The baseline server's median CPU per call, ns (for the note).</param>
+    /// <param name="floorServerNs">The echo server's median CPU per call, ns (for the note).</param>
+    /// <param name="baseline">The baseline server's name in the note.</param>
+    /// <param name="who">The measured server's name in the note.</param>
+    /// <param name="source">The echo server's source file in the note.</param>
+    /// <returns>The note, or null when a figure is missing.</returns>
+    public static string? FloorNote(
+        double goal, double ratio, double measuredRatio, double baselineServerNs, double floorServerNs, string baseline, string who, string source)
+    {
+        if (!Known(ratio, baselineServerNs, floorServerNs, 1))
+        {
+            return null;
+        }
+
+        var verdict = measuredRatio > ratio
+            ? string.Create(CultureInfo.InvariantCulture, $", below the {who}'s measured {measuredRatio:F2}×: the echo cost more than it in these rounds, so no floor here (no verdict)")
+            : ratio < goal ? ", the goal is beyond any server on this machine" : "";
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"a server doing nothing ({source}, this run): ≤ {ratio:F2}×{verdict} ({baseline}'s CPU per call over the echo server's, paired by round; by the medians {Us(baselineServerNs)} µs / {Us(floorServerNs)} µs = {baselineServerNs / floorServerNs:F2}×)");
+    }
+
     private static bool Known(double a, double b, double c, double d) =>
         a > 0 && b > 0 && c > 0 && d > 0 && double.IsFinite(a) && double.IsFinite(b) && double.IsFinite(c) && double.IsFinite(d);
 

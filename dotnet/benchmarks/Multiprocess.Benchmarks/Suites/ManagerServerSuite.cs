@@ -14,11 +14,16 @@ namespace Multiprocess.Benchmarks.Suites;
 /// TCP_QUICKACK. Both servers are up at once and each case's samples alternate between them by rounds (9 rounds of
 /// half-size samples); throughput and the CPU rows carry the ratio paired by round (median over rounds of CPython's
 /// sample over ours), the note the ratio of the medians. <c>--cases GROUP</c> runs one group (<see cref="CaseGroups"/>) at 1, 2 and 4 clients on both servers.
+/// The floor, a bare echo server (<see cref="EchoFloor"/>), joins the rounds of the cases with a server-CPU goal, so
+/// that each such verdict also says what a server doing nothing would reach in the same minutes.
 /// </summary>
 public sealed class ManagerServerSuite : IBenchmarkSuite
 {
     private const string CSharpImpl = "C# server";
     private static readonly byte[] Key = "bench key"u8.ToArray();
+
+    /// <summary>The cases with goals (issue 16), by the prefix of their name; the echo floor joins their rounds.</summary>
+    private static readonly string[] s_goalCases = ["dict", "list", "Queue", "Lock"];
 
     /// <summary>The groups of <c>--cases</c>: the prefixes of bench_manager_server.py's cases each runs.</summary>
     private static readonly Dictionary<string, string> s_groups = new()
@@ -30,6 +35,9 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
         ["Queue"] = "Queue",
         ["proxy creation"] = "proxy creation",
     };
+
+    /// <summary>Why this run has no echo floor (gcc missing), for the verdicts; null when it has one.</summary>
+    private string? _floorSkipped;
 
     /// <inheritdoc/>
     public string Name => "manager-server";
@@ -54,11 +62,22 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
         var unixPath = Path.Combine(Path.GetTempPath(), $"bench-mgr-{Environment.ProcessId}.sock");
         try
         {
+            // The floor: the bare echo server, sampled in the goal cases' rounds right after (or before) the two
+            // managers, so a regime of the VM that lasts minutes weighs on it as on them.
+            using var floor = EchoFloor.Start(out _floorSkipped);
+            if (floor is null)
+            {
+                Console.WriteLine($"  {EchoFloor.Name}: skipped, {_floorSkipped}");
+            }
+
+            string[] echo = floor is null
+                ? []
+                : ["--echo-address", floor.Address, "--echo-pid", floor.ProcessId.ToString(CultureInfo.InvariantCulture), "--echo-cases", string.Join(',', s_goalCases)];
             using var serve = StartServe(unixPath);
             try
             {
                 rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py",
-                    ["--impl", CSharpImpl, "--address", unixPath, "--authkey", Convert.ToHexString(Key), "--server-pid", serve.Id.ToString(CultureInfo.InvariantCulture), "--paired-with", cpython, .. subset], timeout), cpython));
+                    ["--impl", CSharpImpl, "--address", unixPath, "--authkey", Convert.ToHexString(Key), "--server-pid", serve.Id.ToString(CultureInfo.InvariantCulture), "--paired-with", cpython, .. subset, .. echo], timeout), cpython));
             }
             finally
             {
@@ -94,7 +113,9 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
     /// Each goal row's verdict, and next to it what this machine allows any blocking server, from the same rows
     /// (<see cref="ReachableBound"/>): throughput at N clients ≤ R × min(2 cores, N) × T / (c + k_C#), CPU ≤ R ×
     /// s_C# / k_C#, where R is the row's ratio, T the C# server's wall time per call, c the client CPU per call
-    /// against it and k_C# its kernel CPU per call (the "server kernel CPU per call" row).
+    /// against it and k_C# its kernel CPU per call (the "server kernel CPU per call" row). A CPU verdict also gets the
+    /// design-independent floor: CPython's server CPU per call over the echo server's, paired by round
+    /// (<see cref="ReachableBound.FloorNote"/>).
     /// </summary>
     /// <inheritdoc/>
     public void Annotate(IList<ResultRow> rows, BenchContext context)
@@ -108,9 +129,24 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
                 var goalNote = string.Create(CultureInfo.InvariantCulture, $"goal ≥{goal:F1}× {cpython}: {(row.Ratio >= goal ? "met" : "not met")} ({row.Ratio:F2}×)");
                 var bound = BoundNote(rows, row, goal, cpython);
                 goalNote = bound is null ? $"{goalNote}; reachable here: not computed (no kernel CPU row: too few calls for /proc's ticks)" : $"{goalNote}; {bound}";
+                if (row.Case.EndsWith(": server CPU per call", StringComparison.Ordinal))
+                {
+                    goalNote = $"{goalNote}; {FloorNote(rows, row, goal, cpython)}";
+                }
                 row.Note = row.Note.Length == 0 ? goalNote : $"{goalNote}; {row.Note}";
             }
         }
+    }
+
+    /// <summary>The floor clause of a server-CPU goal row: from the echo server's row of the same case, or why there is none.</summary>
+    private string FloorNote(IList<ResultRow> rows, ResultRow row, double goal, string cpython)
+    {
+        var echo = rows.FirstOrDefault(r => r.Case == row.Case && r.Implementation == EchoFloor.Name);
+        var baseline = rows.FirstOrDefault(r => r.Case == row.Case && r.Implementation == cpython);
+        var note = echo is null || baseline is null
+            ? null
+            : ReachableBound.FloorNote(goal, echo.Ratio, row.Ratio, baseline.MedianNs, echo.MedianNs, cpython, CSharpImpl, EchoFloor.SourceName);
+        return note ?? $"a server doing nothing ({EchoFloor.SourceName}): not measured in this run ({_floorSkipped ?? $"no {EchoFloor.Name} row with a ratio for this case"})";
     }
 
     /// <summary>The reachable bound of a goal row (throughput "case, N clients" or "case, N clients: server CPU per call").</summary>
@@ -139,9 +175,9 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
     /// </summary>
     private static double Goal(string @case)
     {
-        var core = @case.StartsWith("dict", StringComparison.Ordinal) || @case.StartsWith("list", StringComparison.Ordinal)
-                   || @case.StartsWith("Queue", StringComparison.Ordinal);
-        var isLock = @case.StartsWith("Lock", StringComparison.Ordinal);
+        var prefix = s_goalCases.FirstOrDefault(p => @case.StartsWith(p, StringComparison.Ordinal));
+        var isLock = prefix == "Lock";
+        var core = prefix is not null && !isLock;
         if (@case.EndsWith(": server CPU per call", StringComparison.Ordinal))
         {
             return core || isLock ? 3 : 0;
@@ -200,8 +236,9 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
         {
             var row = ResultRow.From("manager-server", l.Case, l.Impl, l.Stats);
             // The kernel / user split of a server's CPU is a part of a comparison, not one: no baseline, so the
-            // report's ratio charts (and their summary) leave it out; the CSV keeps the script's paired ratio.
-            row.Baseline = IsSplit(l.Case) ? "" : baseline;
+            // report's ratio charts (and their summary) leave it out; the CSV keeps the script's paired ratio. The
+            // echo floor neither: it is no implementation to compare; its ratio is CPython's CPU over its own.
+            row.Baseline = IsSplit(l.Case) || l.Impl == EchoFloor.Name ? "" : baseline;
             row.Ratio = l.Stats.Ratio;          // paired by round when the script paired the servers; else 0: FillRatios
             row.Note = l.Stats.Note ?? "";
             return row;

@@ -13,6 +13,11 @@ SyncManager server (started here). Prints bench_common JSON lines:
 * "<case>, N clients: latency p50" / "latency p99": one call's round trip as a client sees it (over all samples)
 * "server start": SyncManager().start() (CPython only; the C# side times its own start)
 * "m.dict() over TCP, 1 client": proxy creation latency (3 connections) on a TCP address
+* with --echo-address: the floor, a bare echo server (scripts/echo-floor.c, which the C# suite compiles and starts)
+  sampled in the same rounds as the two managers in the cases --echo-cases names: per case "<case>, N clients: server
+  CPU per call" as "bare echo server (C)", its "ratio" CPython's sample over the echo's of the same round (median over
+  rounds); per client count, over all those cases' samples, "bare echo server (C), N clients: server CPU per call"
+  and its kernel / user split
 
 --paired-with NAME (with --address/--authkey/--server-pid) also starts CPython's server (its own process, reported
 as NAME) and runs every case's samples on the two servers by rounds, alternately (C#, CPython, CPython, C#, ...):
@@ -23,19 +28,25 @@ its own of the same round (paired), and a note with the ratio of the two medians
 --serializer xmlrpclib makes every manager (the clients' and CPython's server) use the XML-RPC serializer
 (`SyncManager(..., serializer='xmlrpclib')`) instead of pickle.
 
+--echo-address PATH --echo-pid PID --echo-cases PREFIX,... (with --paired-with) adds the echo server (above) to those
+cases' rounds, after the unmeasured one: C#, CPython, echo, then echo, CPython, C#, ... Each echo sample is ECHO_CALLS
+`send_bytes(b"x" * 60); recv_bytes()` per client (a frame about a dict request's size) on a plain Client(PATH).
+
 usage: bench_manager_server.py --impl NAME (--address ADDR --authkey HEX --server-pid PID [--paired-with NAME] | --cpython)
-                               [--clients 1,2,4] [--cases PREFIX,...] [--tcp-only] [--serializer pickle|xmlrpclib] [--smoke]
+                               [--clients 1,2,4] [--cases PREFIX,...] [--tcp-only] [--serializer pickle|xmlrpclib]
+                               [--echo-address PATH --echo-pid PID --echo-cases PREFIX,...] [--smoke]
 """
 import argparse
-import json
 import multiprocessing as mp
 import os
 import statistics
 import sys
 import time
+from multiprocessing.connection import Client
 from multiprocessing.managers import SyncManager
 
 from bench_common import SMOKE, report
+from bench_server_cpu import kernel_share, line, server_cpu_ns, server_ticks
 
 SERIALIZER = "pickle"          # --serializer: every SyncManager made here uses it
 WARMUP_SECONDS = 3.0
@@ -56,44 +67,8 @@ CASES = {
     "proxy creation m.dict()": 150,
 }
 
-
-def server_cpu_ns(pid):
-    """The server process's CPU time so far, user + system over all its threads, dead ones included: the sum that
-    /proc/PID/stat reports as utime + stime in clock ticks (10 ms), read in nanoseconds through the process's
-    CPU-time clock (clock_getcpuclockid(pid): MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED) = (~pid << 3) | 2)."""
-    return time.clock_gettime_ns((~pid << 3) | 2)
-
-
-def server_ticks(pid):
-    """The server process's (utime, stime) so far from /proc/PID/stat, in clock ticks (USER_HZ, 10 ms): the kernel's
-    split of its CPU time between user space and the kernel. The split is sampled (the scheduler tick, CONFIG_HZ,
-    finds the process in one mode or the other) and scaled to the precise total, then truncated to 10 ms: useless
-    for one sample of a few ms, usable summed over a case's samples (hundreds of ms of server CPU)."""
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]), int(fields[12])
-
-
-MIN_SPLIT_TICKS = 5             # below 50 ms of server CPU over a case (--smoke) the split is not reported
-
-
-def kernel_share(ticks, samples, outside_ns):
-    """(kernel share of the server's CPU in its samples, the note saying how precise it is), or (None, reason).
-    ticks: (utime, stime) summed over the samples; outside_ns: the server's CPU over the case's rounds outside its
-    own samples (precise), which the share leaves out."""
-    user, system = ticks
-    total = user + system
-    if total < MIN_SPLIT_TICKS:
-        return None, "%d ticks of 10 ms" % total
-    share = system / total
-    # Each sample's utime and stime differences are off by under one tick (both readings truncated: a spread of sd
-    # ~0.41 tick), so their sums over n samples by ~0.41 √n ticks (1 sd); the scheduler tick's sampling of the
-    # split (CONFIG_HZ) adds noise of its own.
-    sd = 100 * 0.41 * samples ** 0.5 / total
-    return share, ("kernel share %.0f %% of the server's CPU in its %d samples (/proc/PID/stat around each: utime %d"
-                   " + stime %d ticks of 10 ms; ±%.0f pts, 1 sd of the ticks' truncation) times the CPU clock's"
-                   " per-sample figures; the server also spent %.1f ms of CPU over the case outside its samples"
-                   % (100 * share, samples, user, system, sd, outside_ns / 1e6))
+ECHO_IMPL = "bare echo server (C)"
+ECHO_CALLS = 1500               # per client per echo sample: as many as a paired dict, list or Queue sample
 
 
 def run_case(case, n, proxies, m, lat):
@@ -148,6 +123,17 @@ def run_case(case, n, proxies, m, lat):
         raise ValueError(case)
 
 
+def run_echo(c, n):
+    """n calls on the echo server: a frame of 60 bytes out and back, about what a proxy's dict request weighs."""
+    for _ in range(n):
+        c.send_bytes(b"x" * 60)
+        c.recv_bytes()
+
+
+def echo_calls():
+    return max(3, ECHO_CALLS // 20) if SMOKE else ECHO_CALLS
+
+
 def calls(case, n):
     """How many calls run_case makes for n."""
     if case in ("dict set/get", "Queue put/get") or "acquire/release" in case:
@@ -156,9 +142,13 @@ def calls(case, n):
 
 
 def worker(conn, servers):
-    """One client process: connected to every server (address, authkey, proxies); runs the samples it is sent."""
+    """One client process: connected to every server (address, authkey, proxies; authkey None: the echo server, a
+    plain Client without handshake); runs the samples it is sent."""
     managers = []
     for address, authkey, _ in servers:
+        if authkey is None:
+            managers.append(Client(address))
+            continue
         mp.current_process().authkey = authkey
         m = SyncManager(address, authkey, serializer=SERIALIZER)
         m.connect()
@@ -168,12 +158,17 @@ def worker(conn, servers):
         if cmd is None:
             break
         i, case, n, start_at = cmd
-        mp.current_process().authkey = servers[i][1]
+        echo = servers[i][1] is None
+        if not echo:
+            mp.current_process().authkey = servers[i][1]
         while time.monotonic() < start_at:
             time.sleep(0.001)
         lat = []
         c0, t0 = time.process_time(), time.monotonic()
-        run_case(case, n, servers[i][2], managers[i], lat)
+        if echo:
+            run_echo(managers[i], n)
+        else:
+            run_case(case, n, servers[i][2], managers[i], lat)
         t1, c1 = time.monotonic(), time.process_time()
         conn.send((t0, t1, c1 - c0, lat))
 
@@ -205,9 +200,25 @@ def per_sample(case):
 SERVERS = []
 
 
-def bench(servers, client_counts, cases, rounds):
+def sample(pipes, i, case, n, pid):
+    """One sample on server i: every client runs n calls of the case, started together; returns the clients' results
+    and the server's CPU (ns) and (utime, stime) ticks over the sample."""
+    start_at = time.monotonic() + START_DELAY
+    t0 = server_ticks(pid)
+    s0 = server_cpu_ns(pid)
+    for c in pipes:
+        c.send((i, case, n, start_at))
+    res = [c.recv() for c in pipes]
+    s1 = server_cpu_ns(pid)
+    t1 = server_ticks(pid)
+    return res, s1 - s0, (t1[0] - t0[0], t1[1] - t0[1])
+
+
+def bench(servers, client_counts, cases, rounds, echo=None):
     """Every case at every client count on every server: rounds of one sample per server, the order alternating
-    (0 1, 1 0, 0 1, ...), after one unmeasured round. With one server this is the plain sequence of samples."""
+    (0 1, 1 0, 0 1, ...), after one unmeasured round. With one server this is the plain sequence of samples. echo
+    (--echo-address): the bare echo server joins the measured rounds of echo["cases"], last then first (0 1 e,
+    e 1 0)."""
     SERVERS[:] = servers
     # Untimed rounds of every case first, for at least WARMUP_SECONDS: a server measured from its start would count
     # the C# runtime's tiered JIT (methods recompiled optimized in the background, ~100 ms after their first calls,
@@ -224,6 +235,9 @@ def bench(servers, client_counts, cases, rounds):
             break
     ctx = mp.get_context("fork")
     shared = [(srv["address"], srv["authkey"], srv["proxies"]) for srv in servers]
+    if echo is not None:
+        shared.append((echo["address"], None, None))
+    e, base = len(servers), len(servers) - 1           # the echo's index; the baseline's (the last server)
     for clients in client_counts:
         pipes, procs = [], []
         for _ in range(clients):
@@ -232,48 +246,49 @@ def bench(servers, client_counts, cases, rounds):
             p.start()
             pipes.append(parent)
             procs.append(p)
+        plural = "client" if clients == 1 else "clients"
+        # the echo's samples over this client count's cases, their ticks, and its CPU since they began
+        floor = {"samples": [], "ticks": [0, 0], "since": server_cpu_ns(echo["pid"]) if echo else 0}
         for case in cases:
             n = per_sample(case)
             k = calls(case, n)
-            agg, cpu, server, lat = ([[] for _ in servers] for _ in range(4))
+            with_echo = echo is not None and case in echo["cases"]
+            agg, cpu, server, lat = ([[] for _ in range(e + 1)] for _ in range(4))
             # the kernel's split of each server's CPU in its samples: (utime, stime) ticks summed over the samples;
             # and its CPU over the measured rounds, to say how much fell outside its samples
-            ticks = [[0, 0] for _ in servers]
+            ticks = [[0, 0] for _ in range(e + 1)]
             span = [0] * len(servers)
-            for r in range(rounds + 1):                      # round 0 warms up
+            for r in range(rounds + 1):                      # round 0 warms up (the echo has nothing to warm)
                 if r == 1:
                     span = [-server_cpu_ns(srv["pid"]) for srv in servers]
-                order = range(len(servers)) if r % 2 == 0 else reversed(range(len(servers)))
-                for i in order:
-                    start_at = time.monotonic() + START_DELAY
-                    t0 = server_ticks(servers[i]["pid"])
-                    s0 = server_cpu_ns(servers[i]["pid"])
-                    for c in pipes:
-                        c.send((i, case, n, start_at))
-                    res = [c.recv() for c in pipes]
-                    s1 = server_cpu_ns(servers[i]["pid"])
-                    t1 = server_ticks(servers[i]["pid"])
+                measured = list(range(len(servers))) + ([e] if with_echo and r > 0 else [])
+                for i in measured if r % 2 == 0 else reversed(measured):
+                    echo_sample = i == e
+                    res, spent, dt = sample(pipes, i, case, echo_calls() if echo_sample else n,
+                                            echo["pid"] if echo_sample else servers[i]["pid"])
                     if r == 0:
                         continue
-                    ticks[i][0] += t1[0] - t0[0]
-                    ticks[i][1] += t1[1] - t0[1]
+                    ticks[i][0] += dt[0]
+                    ticks[i][1] += dt[1]
+                    if echo_sample:
+                        server[i].append(spent / (echo_calls() * clients))
+                        continue
                     wall = max(x[1] for x in res) - min(x[0] for x in res)
                     agg[i].append(wall / (k * clients) * 1e9)
                     cpu[i].append(statistics.mean(x[2] for x in res) / k * 1e9)
-                    server[i].append((s1 - s0) / (k * clients))
+                    server[i].append(spent / (k * clients))
                     for x in res:
                         lat[i] += x[3]
             shares = [kernel_share(ticks[i], len(server[i]), span[i] + server_cpu_ns(srv["pid"]) - sum(server[i]) * k * clients)
                       for i, srv in enumerate(servers)]
-            plural = "client" if clients == 1 else "clients"
             name = f"{case}, {clients} {plural}"
             for i, srv in enumerate(servers):
                 # the first server's lines are paired with the last one's (the baseline) samples of the same rounds
                 paired = i == 0 and len(servers) > 1
-                line(name, srv["impl"], agg[i], agg[-1] if paired else None, k * clients)
-                line(f"{name}: server CPU per call", srv["impl"], server[i], server[-1] if paired else None, k * clients)
+                line(name, srv["impl"], agg[i], agg[base] if paired else None, k * clients)
+                line(f"{name}: server CPU per call", srv["impl"], server[i], server[base] if paired else None, k * clients)
                 share, share_note = shares[i]
-                base_share = shares[-1][0]
+                base_share = shares[base][0]
                 if share is not None:
                     # user and kernel parts of each sample by the case's share, paired like the total where the
                     # baseline's share is known too. A part of 0 ticks (all the ticks fell in the other mode: 100 %
@@ -283,8 +298,8 @@ def bench(servers, client_counts, cases, rounds):
                             continue
                         pair = paired and base_share is not None and base_part > 0
                         line(f"{name}: server {label} CPU per call", srv["impl"], [x * part for x in server[i]],
-                             [x * base_part for x in server[-1]] if pair else None, k * clients, share_note)
-                line(f"{name}: client CPU per call", srv["impl"], cpu[i], cpu[-1] if paired else None, k)
+                             [x * base_part for x in server[base]] if pair else None, k * clients, share_note)
+                line(f"{name}: client CPU per call", srv["impl"], cpu[i], cpu[base] if paired else None, k)
                 lat[i].sort()
                 for label, p in (("p50", 0.5), ("p99", 0.99)):
                     v = percentile(lat[i], p)
@@ -292,26 +307,31 @@ def bench(servers, client_counts, cases, rounds):
                 if case == "list append":
                     mp.current_process().authkey = srv["authkey"]
                     clear_list(srv["proxies"][1])
+            if with_echo:
+                # the floor of this case: its ratio is the baseline's CPU over the echo's, round by round
+                line(f"{name}: server CPU per call", ECHO_IMPL, server[e], server[base], echo_calls() * clients)
+                floor["samples"] += server[e]
+                floor["ticks"][0] += ticks[e][0]
+                floor["ticks"][1] += ticks[e][1]
+        if floor["samples"]:
+            echo_floor(f"{ECHO_IMPL}, {clients} {plural}", floor, server_cpu_ns(echo["pid"]), echo_calls() * clients)
         for c in pipes:
             c.send(None)
         for p in procs:
             p.join(30)
 
 
-def line(case, impl, samples, baseline, ops, note=None):
-    """A result line; with the baseline's samples of the same rounds, also the paired ratio (median over rounds of
-    baseline / this) and, in the note, the ratio of the medians."""
-    result = {"case": case, "impl": impl, "min_ns": min(samples), "median_ns": statistics.median(samples),
-              "samples": len(samples), "ops": ops}
-    notes = [note] if note else []
-    pairs = [b / s for s, b in zip(samples, baseline) if s > 0] if baseline is not None else []
-    if pairs:
-        result["ratio"] = statistics.median(pairs)
-        notes.insert(0, "ratio paired by round (median of %d; ratio of the medians %.2f×)" % (
-            len(samples), statistics.median(baseline) / result["median_ns"]))
-    if notes:
-        result["note"] = "; ".join(notes)
-    print(json.dumps(result, ensure_ascii=False), flush=True)
+def echo_floor(name, floor, cpu_now, ops):
+    """The echo's lines over all its samples of one client count: its CPU per call and, where its ticks allow, the
+    kernel / user split, as the servers' lines of a case."""
+    samples = floor["samples"]
+    line(f"{name}: server CPU per call", ECHO_IMPL, samples, None, ops)
+    outside = cpu_now - floor["since"] - sum(samples) * ops
+    share, note = kernel_share(floor["ticks"], len(samples), outside, "this client count's cases")
+    if share is not None:
+        for label, part in (("kernel", share), ("user", 1 - share)):
+            if part > 0:
+                line(f"{name}: server {label} CPU per call", ECHO_IMPL, [x * part for x in samples], None, ops, note)
 
 
 def tcp_proxy_creation(impl, address, authkey, samples):
@@ -356,8 +376,13 @@ def main():
     ap.add_argument("--cases", default=",".join(CASES))
     ap.add_argument("--tcp-only", action="store_true")
     ap.add_argument("--serializer", default="pickle", choices=("pickle", "xmlrpclib"))
+    ap.add_argument("--echo-address", help="with --paired-with: the bare echo server's AF_UNIX path (echo-floor.c)")
+    ap.add_argument("--echo-pid", type=int, help="its process (its CPU time is measured)")
+    ap.add_argument("--echo-cases", default="", help="the case prefixes whose rounds it joins")
     ap.add_argument("--smoke", action="store_true")
     args = ap.parse_args()
+    if args.echo_address is not None and (args.paired_with is None or args.echo_pid is None):
+        ap.error("--echo-address needs --paired-with and --echo-pid: the floor is sampled in the paired rounds")
     global SERIALIZER
     SERIALIZER = args.serializer
     paired = args.paired_with is not None
@@ -383,7 +408,10 @@ def main():
         servers = [connect(args.impl, address, authkey, server_pid)]
         if paired:
             servers.append(connect(args.paired_with, server.address, authkey, server._process.pid))
-        bench(servers, [int(c) for c in args.clients.split(",")], selected_cases(args.cases), samples)
+        echo = None
+        if args.echo_address is not None:
+            echo = {"address": args.echo_address, "pid": args.echo_pid, "cases": selected_cases(args.echo_cases)}
+        bench(servers, [int(c) for c in args.clients.split(",")], selected_cases(args.cases), samples, echo)
         if server is not None and args.cases == ",".join(CASES):
             server_start(args.paired_with or args.impl, 2 if SMOKE else ROUNDS)
     finally:

@@ -5,7 +5,8 @@ namespace Multiprocess.Tests.Benchmarks;
 /// <summary>
 /// The bound the manager-server and shim benchmarks put next to each goal (docs/manager-server-performance.md, "What
 /// 2 cores allow"): R × min(cores, clients) × T / (c + k) for throughput, (c_b + s_b) / (c + k) if both runs filled
-/// the cores, R × s / k for CPU. Figures in ns, as the result rows hold them.
+/// the cores, R × s / k for CPU; and the floor next to each CPU goal, the baseline's CPU over a bare echo server's of
+/// the same rounds. Figures in ns, as the result rows hold them.
 /// </summary>
 [TestFixture]
 public sealed class ReachableBoundTests
@@ -51,6 +52,46 @@ public sealed class ReachableBoundTests
         Assert.That(ReachableBound.Cpu(ratio, ns, kernel), Is.NaN);
         Assert.That(ReachableBound.ThroughputNote(2, 2, 2, ratio, ns, 14_000, kernel, 21_000, 24_000, "C# server"), Is.Null);
         Assert.That(ReachableBound.CpuNote(3, ratio, ns, kernel, 13_000, "C# server", "CPython 3.12 server"), Is.Null);
+    }
+
+    [TestCase(double.NaN, 13_400, 6_500)]
+    [TestCase(0, 13_400, 6_500)]
+    [TestCase(2.0, 0, 6_500)]
+    [TestCase(2.0, 13_400, 0)]
+    [TestCase(2.0, 13_400, double.PositiveInfinity)]
+    public void FloorNote_MissingFigure_GivesNoNote(double ratio, double baselineNs, double echoNs)
+    {
+        Assert.That(ReachableBound.FloorNote(3, ratio, 1.5, baselineNs, echoNs, "CPython 3.12 server", "C# server", "echo-floor.c"), Is.Null);
+    }
+
+    [Test]
+    public void FloorNote_BelowTheGoal_SaysTheGoalIsBeyondAnyServerOnThisMachine()
+    {
+        // CPython's server in its cheap regime (13.4 µs per call) against an echo server at 6.5 µs: even a server
+        // doing nothing would be 2.04× (paired) cheaper, below the goal of 3×.
+        Assert.That(
+            ReachableBound.FloorNote(3, 2.04, 1.68, 13_400, 6_500, "CPython 3.12 server", "C# server", "echo-floor.c"),
+            Is.EqualTo("a server doing nothing (echo-floor.c, this run): ≤ 2.04×, the goal is beyond any server on this machine (CPython 3.12 server's CPU per call over the echo server's, paired by round; by the medians 13.4 µs / 6.5 µs = 2.06×)"));
+    }
+
+    [TestCase(3.0, "3.00")]
+    [TestCase(3.9, "3.90")]
+    public void FloorNote_AtOrAboveTheGoal_GivesTheFloorWithoutAVerdict(double ratio, string printed)
+    {
+        var note = ReachableBound.FloorNote(3, ratio, 2.9, 25_800, 6_500, "CPython 3.12 server", "C# server", "echo-floor.c");
+        Assert.That(note, Does.StartWith($"a server doing nothing (echo-floor.c, this run): ≤ {printed}× (CPython 3.12 server's CPU per call"));
+        Assert.That(note, Does.EndWith("by the medians 25.8 µs / 6.5 µs = 3.97×)"));
+        Assert.That(note, Does.Not.Contain("beyond"));
+    }
+
+    [Test]
+    public void FloorNote_TheMeasuredServerBelowTheEcho_SaysNoFloorAndGivesNoVerdict()
+    {
+        // The C# server 1.68× cheaper than CPython's in rounds where the echo server was only 0.48× as cheap (a
+        // loaded VM, 2026-12-07 15:55): the echo paid more than the server it should bound, so it bounds nothing.
+        var note = ReachableBound.FloorNote(3, 0.48, 1.68, 15_200, 30_300, "CPython 3.12 server", "C# server", "echo-floor.c");
+        Assert.That(note, Does.StartWith("a server doing nothing (echo-floor.c, this run): ≤ 0.48×, below the C# server's measured 1.68×: the echo cost more than it in these rounds, so no floor here (no verdict) ("));
+        Assert.That(note, Does.Not.Contain("beyond"));
     }
 
     [Test]
