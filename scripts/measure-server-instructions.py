@@ -7,11 +7,18 @@ counters zeroed, instrumentation on for a fixed count of calls, off, dumped. Pri
 server threads, the whole process: runtime, GC and kernel-call wrappers included, the kernel itself not).
 
     python3.12 scripts/measure-server-instructions.py [--cli PATH] [--calls 4000] [--warmup 2000] [--cases dict,list,...]
+                                                      [--clients 1]
+
+--clients N runs each case's loop in N forked client processes at once on the same objects (the calls split between
+them): with 2 or more the Lock case contends, and its count is that of the hand-over path (a release answering the
+next waiter, the waiter's wait on its socket), not the uncontended one. Under valgrind the server is so slow that
+nearly every acquire waits.
 
 Load-independent (it counts instructions, not time); valgrind makes the server ~50x slower, so 4,000 calls per case
 take about a minute on this 2-core VM.
 """
 import argparse
+import multiprocessing as mp
 import os
 import re
 import subprocess
@@ -29,6 +36,14 @@ CASES = {
 }
 
 
+def client(conn, objs):
+    """A forked client: runs each (loop, n) it is sent on the inherited proxies, answers when done."""
+    while (job := conn.recv()) is not None:
+        source, n = job
+        exec(compile(source, "loop", "exec"), dict(objs, n=n))
+        conn.send(True)
+
+
 def main():
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     p = argparse.ArgumentParser()
@@ -36,6 +51,7 @@ def main():
     p.add_argument("--calls", type=int, default=4000)
     p.add_argument("--warmup", type=int, default=2000)
     p.add_argument("--cases", default=",".join(CASES))
+    p.add_argument("--clients", type=int, default=1)
     a = p.parse_args()
 
     work = tempfile.mkdtemp(prefix="mp-callgrind-")
@@ -55,23 +71,43 @@ def main():
         m.connect()
         objs = {"d": m.dict(), "l": m.list(), "q": m.Queue(), "lk": m.Lock()}
 
+        # Clients: this process alone, or N forked ones (their proxies reconnect after the fork), each running the
+        # loop it is sent over a pipe with its share of the iterations.
+        pipes = []
+        for _ in range(a.clients if a.clients > 1 else 0):
+            parent, child = mp.get_context("fork").Pipe()
+            mp.get_context("fork").Process(target=client, args=(child, objs), daemon=True).start()
+            pipes.append(parent)
+
+        def run(source, n):
+            if not pipes:
+                exec(compile(source, "loop", "exec"), dict(objs, n=n))
+                return
+            for pipe in pipes:
+                pipe.send((source, n // len(pipes)))
+            for pipe in pipes:
+                pipe.recv()
+
         def control(*args):
             subprocess.run(["callgrind_control", *args, str(server.pid)], check=True, stdout=subprocess.DEVNULL)
 
         for part, name in enumerate(a.cases.split(","), start=1):
             body, per = CASES[name]
-            loop = compile(f"for i in range(n):\n    {body}\n", name, "exec")
-            exec(loop, dict(objs, n=a.warmup))
+            loop = f"for i in range(n):\n    {body}\n"
+            run(loop, a.warmup)
             control("-z")
             control("-i", "on")
-            exec(loop, dict(objs, n=a.calls // per))
+            run(loop, a.calls // per)
             control("-i", "off")
             control("-d", name)
             # callgrind_control returns once the dump is written: cg.out.1, .2, ... in the order asked.
             text = open(os.path.join(work, f"cg.out.{part}")).read()
             total = int(re.search(r"^totals: (\d+)", text, re.M).group(1))
-            calls = (a.calls // per) * per
-            print(f"{name}: {total / calls:,.0f} instructions per call ({total:,} over {calls} calls; `{body}`)", flush=True)
+            calls = (a.calls // per // max(len(pipes), 1)) * max(len(pipes), 1) * per
+            print(f"{name}: {total / calls:,.0f} instructions per call ({total:,} over {calls} calls; `{body}`, "
+                  f"{max(len(pipes), 1)} client(s))", flush=True)
+        for pipe in pipes:
+            pipe.send(None)
     finally:
         server.terminate()
         server.wait(60)
