@@ -18,10 +18,15 @@ internal sealed class SharedRLock : LockReferent
 {
     private readonly object _gate = new();
     private readonly HandoffQueue _waiters;
+    private readonly Action<SharedCallContext> _giveBack;
     private SharedCallContext? _owner;
     private long _count;
 
-    public SharedRLock() => _waiters = new HandoffQueue(_gate);
+    public SharedRLock()
+    {
+        _waiters = new HandoffQueue(_gate);
+        _giveBack = GiveBack; // once per lock: a closure made per wait cost each hand-over an allocation
+    }
 
     protected override string PythonTypeName => "_thread.RLock";
 
@@ -126,17 +131,20 @@ internal sealed class SharedRLock : LockReferent
             node.Value.RepliesTrue = repliesTrue;
         }
 
-        return _waiters.Await(node, context, deadline, () =>
-        {
-            Waiter? next;
-            lock (_gate)
-            {
-                _count = 0;
-                next = HandOver();
-            }
+        return _waiters.Await(node, context, deadline, _giveBack);
+    }
 
-            next?.Grant();
-        });
+    /// <summary>A waiter that was handed the lock cannot use it (its client is gone): the next waiter gets it.</summary>
+    private void GiveBack(SharedCallContext context)
+    {
+        Waiter? next;
+        lock (_gate)
+        {
+            _count = 0;
+            next = HandOver();
+        }
+
+        next?.Grant();
     }
 
     /// <summary>

@@ -16,6 +16,7 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
 
     private readonly object _gate = new();
     private readonly HandoffQueue _waiters;
+    private readonly Action<SharedCallContext> _giveBack;
     private readonly bool _bounded;
     private readonly long _initial;
     private long _value;
@@ -26,6 +27,7 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
         _initial = value;
         _bounded = bounded;
         _waiters = new HandoffQueue(_gate);
+        _giveBack = _ => ReleaseN(1); // once per semaphore: a closure made per wait cost each hand-over an allocation
     }
 
     /// <summary><c>Semaphore(value=1)</c> / <c>BoundedSemaphore(value=1)</c>.</summary>
@@ -98,7 +100,7 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
             node.Value.RepliesTrue = repliesTrue;
         }
 
-        return _waiters.Await(node, context, deadline, () => ReleaseN(1));
+        return _waiters.Await(node, context, deadline, _giveBack);
     }
 
     public void Release(SharedCallContext context) => ReleaseN(1);
@@ -137,7 +139,8 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
             throw PyErrors.ValueError("n must be one or more");
         }
 
-        List<Waiter>? granted = null;
+        Waiter? first = null;
+        List<Waiter>? more = null; // release(n > 1) that wakes several: the common hand-over to one waiter allocates nothing
         lock (_gate)
         {
             if (_bounded && _value + n > _initial)
@@ -148,13 +151,21 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
             // Each released unit goes straight to a waiter if there is one.
             for (; n > 0 && _waiters.Dequeue() is { } next; n--)
             {
-                (granted ??= []).Add(next);
+                if (first is null)
+                {
+                    first = next;
+                }
+                else
+                {
+                    (more ??= []).Add(next);
+                }
             }
 
             _value += n;
         }
 
-        // Outside the gate: a grant may answer the waiter's client.
-        granted?.ForEach(static w => w.Grant());
+        // Outside the gate, oldest first: a grant may answer the waiter's client.
+        first?.Grant();
+        more?.ForEach(static w => w.Grant());
     }
 }

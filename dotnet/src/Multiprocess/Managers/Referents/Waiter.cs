@@ -1,3 +1,5 @@
+using Multiprocess.Managers.Python;
+
 namespace Multiprocess.Managers.Referents;
 
 /// <summary>
@@ -47,7 +49,7 @@ internal sealed class Waiter
 
         if (early)
         {
-            Context!.SendEarlyReply(true);
+            Context!.SendEarlyReply(PyValues.Box(true)); // the shared box: a bare `true` was boxed anew per hand-over
         }
     }
 

