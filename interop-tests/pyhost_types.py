@@ -110,6 +110,9 @@ class Sleeper:
     def square(self, x):
         return x * x
 
+    def pid(self):
+        return os.getpid()                        # the host serving this object (the test kills it by this id)
+
     def sleep_marked(self, marker, seconds):
         open(marker, "w").close()                # the test waits for the file, not for a guessed time
         time.sleep(seconds)
