@@ -4,7 +4,7 @@ namespace Multiprocess.Benchmarks.Harness;
 
 /// <summary>
 /// The floor of a blocking server on this machine: the bare echo server <c>scripts/echo-floor.c</c> (a thread per
-/// connection, recv then send, nothing else; copied next to this program as <c>native/echo-floor.c</c>), compiled
+/// connection: poll for input, recv, send, nothing else; copied next to this program as <c>native/echo-floor.c</c>), compiled
 /// with gcc at run time into a temporary folder and started on an AF_UNIX path there. <c>manager-server</c> samples it
 /// in the same rounds as the two managers, so the verdicts read a floor of the same minutes
 /// (docs/manager-server-performance.md, "The floor in every run"). Disposing kills it and removes the folder.
