@@ -235,7 +235,8 @@ def test_plain_values_pickle_as_dill_does():
     """The dill flavour's fast path (_plain.py): C's pickle writes what dill writes for plain values, and anything
     else (a function, a set, a module-like dict, a cycle, a large value) is left to dill."""
     if not DILL:
-        pytest.skip("the plain-value path is the dill flavour's (multiprocessing pickles with C already)")
+        pytest.skip("the plain-value path serves only multiprocess's (dill) managers, tested in shimmp312 and shimmp314: "
+                    "multiprocessing pickles with C already")
     from multiprocess_dotnet import _plain as plain
     dill_dumps = mp.reduction.ForkingPickler.dumps
     for obj in _plain_corpus():

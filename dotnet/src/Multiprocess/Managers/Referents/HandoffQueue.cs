@@ -4,9 +4,10 @@ namespace Multiprocess.Managers.Referents;
 /// Waiters of a lock-like object that is handed over directly: a release gives ownership to the oldest waiter
 /// instead of freeing it, so a client that releases and at once re-acquires queues behind the others (FIFO, no
 /// barging) and no waiter is woken only to find the lock taken again. A waiter that cannot use what it was given
-/// (its client hung up, the server stops) gives it back.
+/// (its client hung up, the server stops) gives it back: <c>giveBack</c>, called with that waiter's context, made
+/// once per lock so that a wait allocates no closure.
 /// </summary>
-internal sealed class HandoffQueue(object gate)
+internal sealed class HandoffQueue(object gate, Action<SharedCallContext> giveBack)
 {
     private readonly WaitList _waiters = new();
 
@@ -25,12 +26,11 @@ internal sealed class HandoffQueue(object gate)
     public Waiter? Dequeue() => _waiters.TakeFirst();
 
     /// <summary>
-    /// Sleeps (without the gate) until ownership is handed over (true) or the deadline passes (false).
-    /// <paramref name="giveBack"/> releases what was handed over when the call is abandoned (called with the waiter's
-    /// context); each lock makes it once, so a wait allocates no closure.
+    /// Sleeps (without the gate) until ownership is handed over (true) or the deadline passes (false); what was handed
+    /// over to a call that is abandoned goes back through the queue's giveBack.
     /// </summary>
     /// <exception cref="SessionAbortedException">The client hung up or the server is stopping.</exception>
-    public bool Await(LinkedListNode<Waiter> node, SharedCallContext context, Deadline deadline, Action<SharedCallContext> giveBack)
+    public bool Await(LinkedListNode<Waiter> node, SharedCallContext context, Deadline deadline)
     {
         try
         {

@@ -10,14 +10,9 @@ internal sealed class SharedLock : LockReferent
 {
     private readonly object _gate = new();
     private readonly HandoffQueue _waiters;
-    private readonly Action<SharedCallContext> _giveBack;
     private bool _locked;
 
-    public SharedLock()
-    {
-        _waiters = new HandoffQueue(_gate);
-        _giveBack = Release; // once per lock: a closure made per wait cost each hand-over an allocation
-    }
+    public SharedLock() => _waiters = new HandoffQueue(_gate, Release);
 
     protected override string PythonTypeName => "_thread.lock";
 
@@ -41,7 +36,7 @@ internal sealed class SharedLock : LockReferent
             node.Value.RepliesTrue = repliesTrue;
         }
 
-        return _waiters.Await(node, context, deadline, _giveBack);
+        return _waiters.Await(node, context, deadline);
     }
 
     public override void Release(SharedCallContext context)

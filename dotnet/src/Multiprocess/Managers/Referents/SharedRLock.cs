@@ -18,15 +18,10 @@ internal sealed class SharedRLock : LockReferent
 {
     private readonly object _gate = new();
     private readonly HandoffQueue _waiters;
-    private readonly Action<SharedCallContext> _giveBack;
     private SharedCallContext? _owner;
     private long _count;
 
-    public SharedRLock()
-    {
-        _waiters = new HandoffQueue(_gate);
-        _giveBack = GiveBack; // once per lock: a closure made per wait cost each hand-over an allocation
-    }
+    public SharedRLock() => _waiters = new HandoffQueue(_gate, GiveBack);
 
     protected override string PythonTypeName => "_thread.RLock";
 
@@ -131,7 +126,7 @@ internal sealed class SharedRLock : LockReferent
             node.Value.RepliesTrue = repliesTrue;
         }
 
-        return _waiters.Await(node, context, deadline, _giveBack);
+        return _waiters.Await(node, context, deadline);
     }
 
     /// <summary>A waiter that was handed the lock cannot use it (its client is gone): the next waiter gets it.</summary>

@@ -16,7 +16,6 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
 
     private readonly object _gate = new();
     private readonly HandoffQueue _waiters;
-    private readonly Action<SharedCallContext> _giveBack;
     private readonly bool _bounded;
     private readonly long _initial;
     private long _value;
@@ -26,8 +25,7 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
         _value = value;
         _initial = value;
         _bounded = bounded;
-        _waiters = new HandoffQueue(_gate);
-        _giveBack = _ => ReleaseN(1); // once per semaphore: a closure made per wait cost each hand-over an allocation
+        _waiters = new HandoffQueue(_gate, _ => ReleaseN(1));
     }
 
     /// <summary><c>Semaphore(value=1)</c> / <c>BoundedSemaphore(value=1)</c>.</summary>
@@ -100,7 +98,7 @@ internal sealed class SharedSemaphore : Referent, ILockReferent
             node.Value.RepliesTrue = repliesTrue;
         }
 
-        return _waiters.Await(node, context, deadline, _giveBack);
+        return _waiters.Await(node, context, deadline);
     }
 
     public void Release(SharedCallContext context) => ReleaseN(1);
