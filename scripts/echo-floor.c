@@ -1,6 +1,6 @@
 /* The floor of a blocking server on this machine: a server that only echoes (a thread per connection, poll(2) for
  * POLLIN, recv(2), send(2), nothing else), so its CPU per call is the system calls, the sleep and the wake-up that any
- * server pays for a request and its reply (docs/manager-server-performance.md, "The floor: a bare echo server", "The
+ * server pays for a request and its reply (docs/manager-server/floor.md, "The floor: a bare echo server", "The
  * floor in every run"). The poll comes first because a thread asleep in recv(2) is also woken each time the client
  * reads (part of) the previous reply (unix_write_space), which a poll for POLLIN filters: the C# server's wait does
  * the same while its reply is unread. Measured 2026-12-07 15:57 (scripts/measure-echo-floor.py, 1 and 2 clients,

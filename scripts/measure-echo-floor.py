@@ -1,5 +1,5 @@
 """The floor of a blocking server on this machine: what a C server that only echoes costs per call, in total and in
-the kernel, measured as the `manager-server` suite measures its servers (docs/manager-server-performance.md, "The
+the kernel, measured as the `manager-server` suite measures its servers (docs/manager-server/floor.md, "The
 floor"). N forked stock clients (multiprocessing.connection.Client, no authkey) each run CALLS x
 `c.send_bytes(b"x" * 60); c.recv_bytes()` per sample against scripts/echo-floor.c (a thread per connection, poll for
 POLLIN, recv, send, nothing else; --source another server for comparison); the server's CPU clock is read around

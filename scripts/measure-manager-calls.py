@@ -2,8 +2,9 @@
 bench_manager_server.run_case), with N forked stock clients sharing one object, against `multiprocess serve` or
 CPython's own SyncManager server: the server's CPU and context switches per call, each client's CPU per call, and
 optionally what `perf stat` or `strace -c` counts on the server. Cases alternate round by round, so each sees the
-same load on a shared machine (docs/manager-server-performance.md, "list append at 2 and 4 clients"). The server's
-kernel part ("kernel") is /proc/PID/stat's stime, in clock ticks (10 ms): a median over rounds, not a per-round figure.
+same load on a shared machine (docs/manager-server/several-clients-queue-list.md, "list append at 2 and 4
+clients"). The server's kernel part ("kernel") is /proc/PID/stat's stime, in clock ticks (10 ms): a median over
+rounds, not a per-round figure.
 
     python3.12 scripts/measure-manager-calls.py [--server serve|cpython] [--clients 2] [--cases dict,list]
                                                 [--calls 3000] [--rounds 6] [--gap 0] [--waits auto,recv]

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""User-space instructions per call of the C# manager server (docs/manager-server-performance.md, "The per-call path").
+"""User-space instructions per call of the C# manager server (docs/manager-server/where-the-cpu-goes.md, "The
+per-call path").
 
 Runs `multiprocess serve` under callgrind (JIT without tiers, so the count repeats: DOTNET_TieredCompilation=0) with
 instrumentation off, connects this interpreter as a stock SyncManager client, and per case: warm-up calls, then

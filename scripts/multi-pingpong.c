@@ -1,5 +1,5 @@
 /* N synchronous clients against one server: what a thread per connection costs the server per call against threads
- * that serve every ready connection from one epoll set (docs/manager-server-performance.md, "Several busy
+ * that serve every ready connection from one epoll set (docs/manager-server/several-clients.md, "Several busy
  * connections: one epoll set instead of a sleep per call").
  *
  *   gcc -O2 -pthread scripts/multi-pingpong.c -o /tmp/multi-pingpong

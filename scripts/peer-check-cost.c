@@ -1,7 +1,7 @@
 // What one "has the peer hung up?" check costs on an AF_UNIX stream socket that is still open, without reading:
 // poll(2) for POLLIN|POLLRDHUP with a zero timeout (SocketNative.IsPeerClosed) against recv(2) with
 // MSG_PEEK|MSG_DONTWAIT, and getppid(2) as the bare system call. CPU time per call from getrusage, three repetitions.
-// docs/manager-server-performance.md, "Queue at 2 and 4 clients: the get's peer check".
+// docs/manager-server/several-clients-queue-list.md, "Queue at 2 and 4 clients: the get's peer check".
 //
 //   gcc -O2 -o /tmp/peer-check-cost scripts/peer-check-cost.c && /tmp/peer-check-cost 1000000
 #define _GNU_SOURCE

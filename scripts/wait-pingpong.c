@@ -1,5 +1,5 @@
 /* A C ping-pong over an AF_UNIX stream socketpair: what each way of waiting for the next request costs a server
- * that does nothing else (docs/manager-server-performance.md, "The server's wait for the next request").
+ * that does nothing else (docs/manager-server/request-wait.md, "The server's wait for the next request").
  *
  *   gcc -O2 scripts/wait-pingpong.c -o /tmp/wait-pingpong && /tmp/wait-pingpong MODE CALLS [PAUSE_US]
  *

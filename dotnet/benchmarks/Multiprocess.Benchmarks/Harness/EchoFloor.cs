@@ -7,7 +7,7 @@ namespace Multiprocess.Benchmarks.Harness;
 /// connection: poll for input, recv, send, nothing else; copied next to this program as <c>native/echo-floor.c</c>), compiled
 /// with gcc at run time into a temporary folder and started on an AF_UNIX path there. <c>manager-server</c> samples it
 /// in the same rounds as the two managers, so the verdicts read a floor of the same minutes
-/// (docs/manager-server-performance.md, "The floor in every run"). Disposing kills it and removes the folder.
+/// (docs/manager-server/floor.md, "The floor in every run"). Disposing kills it and removes the folder.
 /// </summary>
 public sealed class EchoFloor : IDisposable
 {

@@ -11,7 +11,7 @@ the engine loaded into the program). Prints bench_common JSON lines:
 * "...: server kernel CPU per call": the server's CPU per call times its kernel share (stime / (utime + stime)
   summed over the case's rounds; the note says from what and how precise). The suite's goal notes put the ratio
   this machine allows any blocking server next to the goal: min(cores, workers) / (client + kernel CPU per call)
-  against the stdlib's measured ops/s (docs/manager-server-performance.md, "What 2 cores allow").
+  against the stdlib's measured ops/s (docs/manager-server/throughput-bound.md, "What 2 cores allow").
 * "...: client CPU per call", "...: server CPU per call": ns of CPU (utime + stime) per call over the operations,
   all the workers' together (each measures its own loop) and the server's: the server process's from /proc (stdlib,
   shim 'process'), this process's own for the in-process shim (its main thread only waits meanwhile). The

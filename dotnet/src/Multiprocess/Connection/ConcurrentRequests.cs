@@ -7,7 +7,7 @@ namespace Multiprocess.Connection;
 /// was still being served (arrived, not yet answered), lately. One synchronous client (one thread of one process)
 /// never has two requests out at once, whatever number of managers or connections it uses; two clients running side
 /// by side soon do. <see cref="RequestWait"/> asks it to choose the wait for the next request
-/// (docs/manager-server-performance.md, "Several clients: which wait").
+/// (docs/manager-server/several-clients.md, "Several clients: which wait").
 /// </summary>
 /// <remarks>
 /// The other test, "another connection began a wait within the last millisecond", fails for two clients whenever one

@@ -9,7 +9,8 @@ namespace Multiprocess.Connection;
 /// input first. Its inputs: whether two clients' requests were served at once lately (<see cref="ConcurrentRequests"/>,
 /// fed through <see cref="Arrived"/> and <see cref="Answered"/>), when another connection last began a wait, and
 /// whether our last message is still unread (SIOCOUTQ). Measurements behind each rule:
-/// docs/manager-server-performance.md, "The server's wait for the next request" and the sections after it.
+/// docs/manager-server/request-wait.md, "The server's wait for the next request" and after it, and
+/// docs/manager-server/several-clients.md.
 /// </summary>
 /// <remarks>
 /// Why a choice at all: a thread asleep in recv(2) on an AF_UNIX socket is woken each time the peer reads (frees) one
@@ -37,7 +38,7 @@ internal static class RequestWait
     /// socket is peeked and taken off only after the reply (the default), or read as any other
     /// (<c>MULTIPROCESS_PEEK_AFTER_GRANT=0</c>, read once: for measuring one against the other). Taking it off wakes
     /// the client, asleep for that reply; when the reply waits on a hand-over (a release answers the next waiter
-    /// first) the client sleeps again and is woken twice (docs/manager-server-performance.md, "Lock hand-over": 8–15 %
+    /// first) the client sleeps again and is woken twice (docs/manager-server/lock-handover.md: 8–15 %
     /// more contended Lock throughput with the peek in the quiet A/B of 10:59).
     /// </summary>
     internal static bool PeekAfterGrant { get; set; } = Environment.GetEnvironmentVariable("MULTIPROCESS_PEEK_AFTER_GRANT") != "0";

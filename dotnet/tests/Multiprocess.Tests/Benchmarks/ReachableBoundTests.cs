@@ -3,10 +3,10 @@ using Multiprocess.Benchmarks.Harness;
 namespace Multiprocess.Tests.Benchmarks;
 
 /// <summary>
-/// The bound the manager-server and shim benchmarks put next to each goal (docs/manager-server-performance.md, "What
-/// 2 cores allow"): R × min(cores, clients) × T / (c + k) for throughput, (c_b + s_b) / (c + k) if both runs filled
-/// the cores, R × s / k for CPU; and the floor next to each CPU goal, the baseline's CPU over a bare echo server's of
-/// the same rounds. Figures in ns, as the result rows hold them.
+/// The bound the manager-server and shim benchmarks put next to each goal (docs/manager-server/throughput-bound.md,
+/// "What 2 cores allow"): R × min(cores, clients) × T / (c + k) for throughput, (c_b + s_b) / (c + k) if both runs
+/// filled the cores, R × s / k for CPU; and the floor next to each CPU goal, the baseline's CPU over a bare echo
+/// server's of the same rounds. Figures in ns, as the result rows hold them.
 /// </summary>
 [TestFixture]
 public sealed class ReachableBoundTests

@@ -194,8 +194,9 @@ internal sealed class SharedQueue : Referent, IGivesBack
             // one poll(2) for POLLRDHUP/POLLHUP, so that such a get takes nothing. On AF_UNIX a reply to a closed
             // peer fails (EPIPE) and the item would be given back anyway; on TCP that send succeeds into a dead
             // connection, so this check is what keeps the item. Skipping it on AF_UNIX (the give-back keeps the item
-            // there) saved the system call but made 4 clients slower (their CPU and the wall time per call; docs/manager-
-            // server-performance.md, "Queue at 2 and 4 clients: the get's peer check"), so it stays on both families.
+            // there) saved the system call but made 4 clients slower (their CPU and the wall time per call;
+            // docs/manager-server/several-clients-queue-list.md, "Queue at 2 and 4 clients: the get's peer check"), so
+            // it stays on both families.
             if (!peerChecked && context.IsPeerGone())
             {
                 throw new SessionAbortedException();
