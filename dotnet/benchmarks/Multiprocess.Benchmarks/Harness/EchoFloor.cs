@@ -20,10 +20,10 @@ public sealed class EchoFloor : IDisposable
     private static readonly TimeSpan s_compileTimeout = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly Process _process;
+    private readonly ServerProcess _process;
     private readonly string _folder;
 
-    private EchoFloor(Process process, string folder, string address)
+    private EchoFloor(ServerProcess process, string folder, string address)
     {
         _process = process;
         _folder = folder;
@@ -34,7 +34,7 @@ public sealed class EchoFloor : IDisposable
     public string Address { get; }
 
     /// <summary>Gets its process id (its CPU time is what the rows report).</summary>
-    public int ProcessId => _process.Id;
+    public int ProcessId => _process.Pid;
 
     /// <summary>
     /// Compiles and starts the echo server; returns null with <paramref name="skipped"/> saying why when gcc is not on
@@ -69,7 +69,7 @@ public sealed class EchoFloor : IDisposable
             var binary = Path.Combine(folder, "echo-floor");
             Compile(gcc, source, binary);
             var address = Path.Combine(folder, "echo.sock");
-            return new EchoFloor(Launch(binary, address), folder, address);
+            return new EchoFloor(ServerProcess.Start(binary, [address], new ServerProcessOptions { ReadyTimeout = s_startTimeout }), folder, address);
         }
         catch
         {
@@ -83,16 +83,10 @@ public sealed class EchoFloor : IDisposable
     {
         try
         {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-            }
-
-            _process.WaitForExit();
+            _process.Dispose();   // kills it by pid
         }
         finally
         {
-            _process.Dispose();
             Directory.Delete(_folder, recursive: true);
         }
     }
@@ -119,39 +113,5 @@ public sealed class EchoFloor : IDisposable
         {
             throw new InvalidOperationException($"{gcc} -O2 -pthread {source} exited with {p.ExitCode}: {output.Result}{errors.Result}");
         }
-    }
-
-    /// <summary>Starts the compiled server and waits for its READY line.</summary>
-    private static Process Launch(string binary, string address)
-    {
-        var psi = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(address);
-        var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {binary}");
-        var errors = p.StandardError.ReadToEndAsync();
-        var ready = p.StandardOutput.ReadLineAsync();
-        string? failure = null;
-        if (!ready.Wait(s_startTimeout))
-        {
-            failure = $"printed nothing within {s_startTimeout}";
-        }
-        else if (ready.Result != "READY")
-        {
-            failure = $"printed {(ready.Result is null ? "nothing before it exited" : $"'{ready.Result}'")} instead of READY";
-        }
-
-        if (failure is null)
-        {
-            return p;
-        }
-
-        if (!p.HasExited)
-        {
-            p.Kill();
-        }
-
-        p.WaitForExit();
-        var message = $"{binary} {address} {failure}: {errors.Result}";
-        p.Dispose();
-        throw failure.StartsWith("printed nothing within", StringComparison.Ordinal) ? new TimeoutException(message) : new InvalidOperationException(message);
     }
 }

@@ -50,19 +50,40 @@ public static class PythonPeer
             RedirectStandardInput = redirectStdin,
             UseShellExecute = false,
         };
-        psi.ArgumentList.Add(Path.Combine(context.ScriptDirectory, script));
-        foreach (var a in args)
+        foreach (var a in Arguments(context, script, args))
         {
             psi.ArgumentList.Add(a);
         }
 
-        if (context.Smoke)
-        {
-            psi.ArgumentList.Add("--smoke");
-        }
-
         return Process.Start(psi) ?? throw new InvalidOperationException($"could not start {context.Python}");
     }
+
+    /// <summary>
+    /// A peer script the suite talks to: it prints one line when ready (its address, or its implementation's name), then
+    /// answers on stdout what the suite writes to its stdin, and ends when its stdin closes (10 s, then killed with its
+    /// children: a CPython manager's server process).
+    /// </summary>
+    public static ServerProcessOptions Talking { get; } = new()
+    {
+        ReadyPrefix = "",
+        ReadyTimeout = TimeSpan.FromSeconds(60),
+        RedirectStandardInput = true,
+        ExitGrace = TimeSpan.FromSeconds(10),
+        KillDescendants = true,
+    };
+
+    /// <summary>
+    /// Starts the script as a peer the suite talks to and waits for its ready line (<see cref="ServerProcess"/>: the
+    /// timeout, the error and the stop by pid).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">It exited before its ready line.</exception>
+    /// <exception cref="TimeoutException">No ready line in time; it was killed.</exception>
+    public static ServerProcess StartServer(BenchContext context, string script, IEnumerable<string> args, ServerProcessOptions options) =>
+        ServerProcess.Start(context.Python, Arguments(context, script, args), options);
+
+    /// <summary>The script's path, its arguments, and <c>--smoke</c> in a smoke run.</summary>
+    private static IEnumerable<string> Arguments(BenchContext context, string script, IEnumerable<string> args) =>
+        args.Prepend(Path.Combine(context.ScriptDirectory, script)).Concat(context.Smoke ? ["--smoke"] : []);
 
     /// <summary>Parses one result line.</summary>
     public static (string Case, string Impl, Stats Stats) Parse(string line)

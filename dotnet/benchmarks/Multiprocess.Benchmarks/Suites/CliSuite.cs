@@ -52,36 +52,11 @@ public sealed class CliSuite : IBenchmarkSuite
         return rows;
     }
 
-    /// <summary>Starts <c>serve</c> on a free port, times it to its READY line, then stops it (SIGTERM: stdin closed is not a stop signal).</summary>
+    /// <summary>Starts <c>serve</c> on a free port, times it to its READY line, then stops it (SIGKILL, by pid).</summary>
     private static double StartToReady(string path)
     {
-        var psi = new ProcessStartInfo(path)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { "serve", "--address", "127.0.0.1:0", "--authkey-hex", "6b6579" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
         var watch = Stopwatch.StartNew();
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {path}");
-        _ = p.StandardError.ReadToEndAsync();
-        string? line;
-        while ((line = p.StandardOutput.ReadLine()) is not null && !line.StartsWith("READY", StringComparison.Ordinal))
-        {
-        }
-
-        var ns = watch.Elapsed.TotalNanoseconds;
-        if (line is null)
-        {
-            throw new InvalidOperationException($"{path} serve exited without READY (exit {(p.WaitForExit(5000) ? p.ExitCode : -1)})");
-        }
-
-        p.Kill();
-        p.WaitForExit(10_000);
-        return ns;
+        using var p = ServerProcess.Start(path, ["serve", "--address", "127.0.0.1:0", "--authkey-hex", "6b6579"]);
+        return watch.Elapsed.TotalNanoseconds;
     }
 }

@@ -79,18 +79,13 @@ public sealed partial class ConnectionSuite
         {
             pyClient.StandardInput.Close();
             pyServer.StandardInput.Close();
-            csServer.Kill();
+            csServer.Stop();
             if (!pyClient.WaitForExit(TimeSpan.FromSeconds(10)))
             {
                 pyClient.Kill();
             }
 
-            if (!pyServer.WaitForExit(TimeSpan.FromSeconds(10)))
-            {
-                pyServer.Kill();
-            }
-
-            csServer.WaitForExit();
+            pyServer.Stop();   // its stdin is closed: waits up to 10 s for its exit, then the kill
             folder.Delete(recursive: true);
         }
     }
@@ -103,7 +98,7 @@ public sealed partial class ConnectionSuite
     /// 2,000-connect warm-up and an idle second; /proc/PID/task/*/schedstat, thread ".NET Tiered Com").
     /// </summary>
     /// <returns>How many batches it took; 0: not settled within <see cref="ConnectWarmupBatches"/>.</returns>
-    private static int WarmUp(BenchContext context, ConnectPair[] pairs, byte[] key, params Process[] servers)
+    private static int WarmUp(BenchContext context, ConnectPair[] pairs, byte[] key, params ServerProcess[] servers)
     {
         for (var batch = 0; batch < (context.Smoke ? 1 : ConnectWarmupBatches); batch++)
         {
@@ -122,16 +117,16 @@ public sealed partial class ConnectionSuite
     }
 
     /// <summary>Whether the servers and this process each use less than <see cref="IdleCpuNs"/> in the next <see cref="s_idleWindow"/>.</summary>
-    private static bool IsIdle(Process[] servers)
+    private static bool IsIdle(ServerProcess[] servers)
     {
-        var before = servers.Select(s => CpuClock.Of(s.Id)).Append(CpuClock.Self()).ToArray();
+        var before = servers.Select(s => CpuClock.Of(s.Pid)).Append(CpuClock.Self()).ToArray();
         Thread.Sleep(s_idleWindow);
-        var after = servers.Select(s => CpuClock.Of(s.Id)).Append(CpuClock.Self()).ToArray();
+        var after = servers.Select(s => CpuClock.Of(s.Pid)).Append(CpuClock.Self()).ToArray();
         return before.Zip(after).All(p => p.Second - p.First < IdleCpuNs);
     }
 
     /// <summary>One client ↔ server pairing and its samples (ns per connect).</summary>
-    private sealed class ConnectPair(string label, Process? pythonClient, ConnectionAddress address, Process server, Process otherServer)
+    private sealed class ConnectPair(string label, Process? pythonClient, ConnectionAddress address, ServerProcess server, ServerProcess otherServer)
     {
         private readonly List<double> _wall = [];
         private readonly List<double> _clientCpu = [];
@@ -165,11 +160,11 @@ public sealed partial class ConnectionSuite
         /// <summary>One measured sample of <paramref name="n"/> connects.</summary>
         public void Sample(byte[] key, int n)
         {
-            var serverCpu = CpuClock.Of(server.Id);
-            var otherCpu = CpuClock.Of(otherServer.Id);
+            var serverCpu = CpuClock.Of(server.Pid);
+            var otherCpu = CpuClock.Of(otherServer.Pid);
             var (wall, clientCpu) = Batch(key, n);
-            _serverCpu.Add((double)(CpuClock.Of(server.Id) - serverCpu) / n);
-            _otherServerCpu += CpuClock.Of(otherServer.Id) - otherCpu;
+            _serverCpu.Add((double)(CpuClock.Of(server.Pid) - serverCpu) / n);
+            _otherServerCpu += CpuClock.Of(otherServer.Pid) - otherCpu;
             _connects += n;
             _wall.Add((double)wall / n);
             _clientCpu.Add((double)clientCpu / n);

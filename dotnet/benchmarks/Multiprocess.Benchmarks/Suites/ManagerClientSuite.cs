@@ -37,58 +37,45 @@ public sealed class ManagerClientSuite : IBenchmarkSuite
     /// <inheritdoc/>
     public IEnumerable<ResultRow> Run(BenchContext context)
     {
-        using var server = PythonPeer.Start(context, Script, ["server"], redirectStdin: true);
+        // The CPython manager server prints its address, the CPython client its implementation's name.
+        using var server = PythonPeer.StartServer(context, Script, ["server"], PythonPeer.Talking);
+        var address = server.ReadyLine;
+        using var python = PythonPeer.StartServer(context, Script, ["client", address], PythonPeer.Talking);
+        var baseline = python.ReadyLine;
+        var rows = new List<ResultRow>();
+        // The default client, and one that blocks at once for its reply as Python's does (no receive polling).
+        // Plus calls pipelined in batches of 32 (ManagerBatch): the same calls, fewer round-trip waits.
+        (string Impl, ManagerOptions Options, int Batch)[] variants =
+        [
+            ("C# client", ManagerOptions.Default, 0),
+            ("C# client (no spin)", new ManagerOptions { ReceiveSpin = TimeSpan.Zero }, 0),
+            ("C# client (batches of 32)", ManagerOptions.Default, 32),
+        ];
+        var managers = variants.Select(v => new SyncManager(address, s_authKey, v.Options)).ToList();
         try
         {
-            var address = server.StandardOutput.ReadLine()
-                          ?? throw new InvalidOperationException($"the manager server exited: {server.StandardError.ReadToEnd()}");
-            using var python = PythonPeer.Start(context, Script, ["client", address], redirectStdin: true);
-            var baseline = python.StandardOutput.ReadLine()
-                           ?? throw new InvalidOperationException($"the Python client exited: {python.StandardError.ReadToEnd()}");
-            var rows = new List<ResultRow>();
-            // The default client, and one that blocks at once for its reply as Python's does (no receive polling).
-            // Plus calls pipelined in batches of 32 (ManagerBatch): the same calls, fewer round-trip waits.
-            (string Impl, ManagerOptions Options, int Batch)[] variants =
-            [
-                ("C# client", ManagerOptions.Default, 0),
-                ("C# client (no spin)", new ManagerOptions { ReceiveSpin = TimeSpan.Zero }, 0),
-                ("C# client (batches of 32)", ManagerOptions.Default, 32),
-            ];
-            var managers = variants.Select(v => new SyncManager(address, s_authKey, v.Options)).ToList();
-            try
+            var clients = managers.Select((m, i) => { m.Connect(); return new CSharpClient(m, variants[i].Batch); }).ToList();
+            foreach (var (key, @case, callsPerOp) in s_cases)
             {
-                var clients = managers.Select((m, i) => { m.Connect(); return new CSharpClient(m, variants[i].Batch); }).ToList();
-                foreach (var (key, @case, callsPerOp) in s_cases)
+                var ops = Math.Max(1, context.Ops(2000) / callsPerOp);
+                var samples = context.Samples(15);
+                var stats = Interleaved(samples, ops, [n => PythonBatch(python, key, n), .. clients.Select(c => (Func<long, double>)(n => c.Run(key, n)))]);
+                rows.Add(Row(@case, baseline, baseline, stats[0]));
+                for (var i = 0; i < variants.Length; i++)
                 {
-                    var ops = Math.Max(1, context.Ops(2000) / callsPerOp);
-                    var samples = context.Samples(15);
-                    var stats = Interleaved(samples, ops, [n => PythonBatch(python, key, n), .. clients.Select(c => (Func<long, double>)(n => c.Run(key, n)))]);
-                    rows.Add(Row(@case, baseline, baseline, stats[0]));
-                    for (var i = 0; i < variants.Length; i++)
-                    {
-                        var row = Row(@case, variants[i].Impl, baseline, stats[i + 1]);
-                        row.Note = stats[0].MedianNs / stats[i + 1].MedianNs >= 2 ? "goal (2x ops/s) met" : "goal (2x ops/s) not met";
-                        rows.Add(row);
-                    }
+                    var row = Row(@case, variants[i].Impl, baseline, stats[i + 1]);
+                    row.Note = stats[0].MedianNs / stats[i + 1].MedianNs >= 2 ? "goal (2x ops/s) met" : "goal (2x ops/s) not met";
+                    rows.Add(row);
                 }
             }
-            finally
-            {
-                managers.ForEach(m => m.Dispose());
-            }
-
-            python.StandardInput.Close();
-            python.WaitForExit(10_000);
-            return rows;
         }
         finally
         {
-            server.StandardInput.Close();
-            if (!server.WaitForExit(10_000))
-            {
-                server.Kill(entireProcessTree: true);
-            }
+            managers.ForEach(m => m.Dispose());
         }
+
+        python.Stop();
+        return rows;
     }
 
     /// <summary>One warm-up batch each, then rounds of one sample per implementation, in turn, so all see the same load.</summary>
@@ -111,11 +98,11 @@ public sealed class ManagerClientSuite : IBenchmarkSuite
         return perOp.Select(p => Stats.FromSamples(p, ops)).ToArray();
     }
 
-    private static double PythonBatch(Process python, string key, long ops)
+    private static double PythonBatch(ServerProcess python, string key, long ops)
     {
         python.StandardInput.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key} {ops}"));
         python.StandardInput.Flush();
-        var line = python.StandardOutput.ReadLine() ?? throw new InvalidOperationException($"the Python client exited: {python.StandardError.ReadToEnd()}");
+        var line = python.StandardOutput.ReadLine() ?? throw python.Ended();
         return double.Parse(line, CultureInfo.InvariantCulture);
     }
 

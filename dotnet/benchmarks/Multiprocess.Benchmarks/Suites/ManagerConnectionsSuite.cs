@@ -6,6 +6,7 @@ using Multiprocess.Connection;
 using Multiprocess.Managers.Client;
 using Multiprocess.Managers.Client.Proxies;
 using Multiprocess.Pickle;
+using Multiprocess.TestUtilities;
 
 namespace Multiprocess.Benchmarks.Suites;
 
@@ -39,36 +40,23 @@ public sealed class ManagerConnectionsSuite : IBenchmarkSuite
         var rows = new List<ResultRow>();
 
         var path = Path.Combine(Path.GetTempPath(), $"bench-conns-{Environment.ProcessId}.sock");
-        var serve = StartServe(path, counts[^1] + 1_000);
-        try
+        using (var serve = ServerProcess.Start(EngineCommands.Cli, ["serve", "--address", path, "--authkey-hex", Convert.ToHexString(Key),
+                   "--max-connections", (counts[^1] + 1_000).ToString(CultureInfo.InvariantCulture)]))
         {
-            rows.AddRange(Measure(ConnectionAddress.Parse(path), serve.Id, counts, CSharpImpl, cpython));
-        }
-        finally
-        {
-            Stop(serve);
+            rows.AddRange(Measure(ConnectionAddress.Parse(path), serve.Pid, counts, CSharpImpl, cpython));
         }
 
-        var py = PythonPeer.Start(context, "bench_manager_connections.py", ["--authkey", Convert.ToHexString(Key)], redirectStdin: true);
-        try
+        // CPython's server prints "READY ADDRESS PID" and ends when its stdin closes (30 s, then killed with its children).
+        using (var py = PythonPeer.StartServer(context, "bench_manager_connections.py", ["--authkey", Convert.ToHexString(Key)],
+                   new ServerProcessOptions { ReadyTimeout = TimeSpan.FromSeconds(60), RedirectStandardInput = true, ExitGrace = TimeSpan.FromSeconds(30), KillDescendants = true }))
         {
-            var ready = py.StandardOutput.ReadLine()?.Split(' ');
-            if (ready is not { Length: 3 } || ready[0] != "READY")
+            var ready = py.ReadyLine.Split(' ');
+            if (ready.Length != 3)
             {
-                throw new InvalidOperationException($"bench_manager_connections.py did not start: {py.StandardError.ReadToEnd()}");
+                throw new InvalidOperationException($"{py.Command} printed '{py.ReadyLine}', not 'READY ADDRESS PID'");
             }
 
             rows.AddRange(Measure(ConnectionAddress.Parse(ready[1]), int.Parse(ready[2], CultureInfo.InvariantCulture), counts, cpython, cpython));
-        }
-        finally
-        {
-            py.StandardInput.Close();
-            if (!py.WaitForExit(30_000))
-            {
-                py.Kill(entireProcessTree: true);
-            }
-
-            py.Dispose();
         }
 
         return rows;
@@ -233,39 +221,6 @@ public sealed class ManagerConnectionsSuite : IBenchmarkSuite
         }
 
         return (rss, threads);
-    }
-
-    private static Process StartServe(string address, int maxConnections)
-    {
-        var cli = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Multiprocess.Cli", "bin", "Release", "net10.0", "multiprocess"));
-        var psi = new ProcessStartInfo(cli) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "serve", "--address", address, "--authkey-hex", Convert.ToHexString(Key), "--max-connections", maxConnections.ToString(CultureInfo.InvariantCulture) })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {cli}");
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginErrorReadLine();
-        var line = p.StandardOutput.ReadLine();
-        if (line is null || !line.StartsWith("READY ", StringComparison.Ordinal))
-        {
-            p.Kill();
-            throw new InvalidOperationException($"multiprocess serve did not start: {line}");
-        }
-
-        return p;
-    }
-
-    private static void Stop(Process p)
-    {
-        if (!p.HasExited)
-        {
-            p.Kill();
-        }
-
-        p.WaitForExit();
-        p.Dispose();
     }
 
     /// <summary>Raises this process's RLIMIT_NOFILE (inherited by the servers it starts) to what the run needs, within the hard limit.</summary>

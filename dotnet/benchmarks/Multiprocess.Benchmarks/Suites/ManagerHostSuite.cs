@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using Multiprocess.Benchmarks.Harness;
+using Multiprocess.TestUtilities;
 
 namespace Multiprocess.Benchmarks.Suites;
 
@@ -28,43 +28,16 @@ public sealed class ManagerHostSuite : IBenchmarkSuite
         var timeout = TimeSpan.FromMinutes(context.Smoke ? 3 : 15);
         var rows = new List<ResultRow>();
         var loadBefore = MachineLoad.Now();
-        var cli = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Multiprocess.Cli", "bin", "Release", "net10.0", "multiprocess");
-        if (!File.Exists(cli))
-        {
-            throw new FileNotFoundException($"manager-pyhost runs `multiprocess serve`: build the CLI first ({cli})");
-        }
-
-        var psi = new ProcessStartInfo(cli) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // The host imports the registered class from the benchmark's scripts; the stop kills it with serve.
         var address = Path.Combine(Path.GetTempPath(), $"bench-pyhost-{Environment.ProcessId}.sock");
-        foreach (var a in new[] { "serve", "--address", address, "--authkey-hex", Convert.ToHexString(Key), "--python", context.Python,
-                     "--register", "Tally=bench_manager_pyhost:Tally" })
+        using (var serve = ServerProcess.Start(
+                   EngineCommands.Cli,
+                   ["serve", "--address", address, "--authkey-hex", Convert.ToHexString(Key), "--python", context.Python, "--register", "Tally=bench_manager_pyhost:Tally"],
+                   new ServerProcessOptions { ReadyTimeout = TimeSpan.FromSeconds(60), KillDescendants = true, Environment = new Dictionary<string, string> { ["PYTHONPATH"] = context.ScriptDirectory } }))
         {
-            psi.ArgumentList.Add(a);
-        }
-
-        // The host imports the registered class from the benchmark's scripts.
-        psi.Environment["PYTHONPATH"] = context.ScriptDirectory;
-
-        using (var serve = Process.Start(psi)!)
-        {
-            var log = serve.StandardError.ReadToEndAsync();
-            try
-            {
-                var line = serve.StandardOutput.ReadLine();
-                if (line is null || !line.StartsWith("READY ", StringComparison.Ordinal))
-                {
-                    throw new InvalidOperationException($"multiprocess serve did not start: {line}");
-                }
-
-                rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_pyhost.py",
-                    ["--impl", CSharpImpl, "--address", line[6..].Trim(), "--authkey", Convert.ToHexString(Key), "--server-pid", serve.Id.ToString(CultureInfo.InvariantCulture)],
-                    timeout), cpython));
-            }
-            finally
-            {
-                serve.Kill(entireProcessTree: true);
-                serve.WaitForExit();
-            }
+            rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_pyhost.py",
+                ["--impl", CSharpImpl, "--address", serve.ReadyLine[6..].Trim(), "--authkey", Convert.ToHexString(Key), "--server-pid", serve.Pid.ToString(CultureInfo.InvariantCulture)],
+                timeout), cpython));
         }
 
         rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_pyhost.py", ["--impl", cpython, "--cpython"], timeout), cpython));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Multiprocess.Benchmarks.Harness;
 using Multiprocess.Managers.Server;
+using Multiprocess.TestUtilities;
 
 namespace Multiprocess.Benchmarks.Suites;
 
@@ -73,16 +74,10 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
             string[] echo = floor is null
                 ? []
                 : ["--echo-address", floor.Address, "--echo-pid", floor.ProcessId.ToString(CultureInfo.InvariantCulture), "--echo-cases", string.Join(',', s_goalCases)];
+            // Disposed also when the clients failed: a server left running would outlive the suite.
             using var serve = StartServe(unixPath);
-            try
-            {
-                rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py",
-                    ["--impl", CSharpImpl, "--address", unixPath, "--authkey", Convert.ToHexString(Key), "--server-pid", serve.Id.ToString(CultureInfo.InvariantCulture), "--paired-with", cpython, .. subset, .. echo], timeout), cpython));
-            }
-            finally
-            {
-                StopServe(serve);   // also when the clients failed: a server left running would outlive the suite
-            }
+            rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py",
+                ["--impl", CSharpImpl, "--address", unixPath, "--authkey", Convert.ToHexString(Key), "--server-pid", serve.Pid.ToString(CultureInfo.InvariantCulture), "--paired-with", cpython, .. subset, .. echo], timeout), cpython));
         }
         finally
         {
@@ -191,45 +186,9 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
         return core ? 2 : isLock ? 1.5 : 0;
     }
 
-    private static string CliPath()
-    {
-        var cli = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Multiprocess.Cli", "bin", "Release", "net10.0", "multiprocess"));
-        return File.Exists(cli) ? cli : throw new FileNotFoundException($"manager-server measures `multiprocess serve`; build it first (dotnet build -c Release): {cli} is missing", cli);
-    }
-
-    /// <summary>Starts <c>multiprocess serve</c> on <paramref name="address"/> and waits for its READY line.</summary>
-    private static Process StartServe(string address)
-    {
-        var psi = new ProcessStartInfo(CliPath()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "serve", "--address", address, "--authkey-hex", Convert.ToHexString(Key) })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        var p = Process.Start(psi)!;
-        p.ErrorDataReceived += (_, _) => { }; // connection log lines: drained, not kept
-        p.BeginErrorReadLine();
-        var line = p.StandardOutput.ReadLine();
-        if (line is null || !line.StartsWith("READY ", StringComparison.Ordinal))
-        {
-            p.Kill();
-            p.WaitForExit();
-            p.Dispose();
-            throw new InvalidOperationException($"multiprocess serve --address {address} did not start: {line}");
-        }
-
-        return p;
-    }
-
-    private static void StopServe(Process serve)
-    {
-        if (!serve.HasExited)
-        {
-            serve.Kill();
-        }
-
-        serve.WaitForExit();
-    }
+    /// <summary>Starts <c>multiprocess serve</c> on <paramref name="address"/> and waits for its READY line (its connection log lines on stderr: drained).</summary>
+    private static ServerProcess StartServe(string address) =>
+        ServerProcess.Start(EngineCommands.Cli, ["serve", "--address", address, "--authkey-hex", Convert.ToHexString(Key)]);
 
     private static IEnumerable<ResultRow> Rows(IEnumerable<(string Case, string Impl, Stats Stats)> lines, string baseline) =>
         lines.Select(l =>
@@ -262,26 +221,12 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
             samples);
         yield return WithBaseline(ResultRow.From("manager-server", "server start", CSharpImpl + " (in-process)", inProcess), cpython);
 
-        var cli = CliPath();
         var times = new List<double>();
         for (var i = 0; i < samples; i++)
         {
-            var psi = new ProcessStartInfo(cli) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { "serve", "--address", $"@bench-cli-{Environment.ProcessId}-{i}", "--authkey-hex", Convert.ToHexString(Key) })
-            {
-                psi.ArgumentList.Add(a);
-            }
-
             var sw = Stopwatch.StartNew();
-            using var p = Process.Start(psi)!;
-            var line = p.StandardOutput.ReadLine();
+            using var p = StartServe($"@bench-cli-{Environment.ProcessId}-{i}");
             times.Add(sw.Elapsed.TotalNanoseconds);
-            p.Kill();
-            p.WaitForExit();
-            if (line is null || !line.StartsWith("READY ", StringComparison.Ordinal))
-            {
-                throw new InvalidOperationException($"multiprocess serve did not start: {line}");
-            }
         }
 
         yield return WithBaseline(ResultRow.From("manager-server", "server start", CSharpImpl + " (multiprocess serve, to READY)", Stats.FromSamples(times, 1)), cpython);

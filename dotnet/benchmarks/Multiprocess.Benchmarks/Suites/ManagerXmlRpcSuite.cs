@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using Multiprocess.Benchmarks.Harness;
+using Multiprocess.TestUtilities;
 
 namespace Multiprocess.Benchmarks.Suites;
 
@@ -28,40 +28,12 @@ public sealed class ManagerXmlRpcSuite : IBenchmarkSuite
         var rows = new List<ResultRow>();
         var timeout = TimeSpan.FromMinutes(context.Smoke ? 3 : 20);
         string[] common = ["--serializer", "xmlrpclib", "--clients", "1,2", "--cases", Cases];
-        var cli = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Multiprocess.Cli", "bin", "Release", "net10.0", "multiprocess"));
-        if (!File.Exists(cli))
-        {
-            throw new FileNotFoundException($"manager-xmlrpc measures `multiprocess serve`; build it first (dotnet build -c Release): {cli} is missing", cli);
-        }
-
         var path = Path.Combine(Path.GetTempPath(), $"bench-xmlrpc-{Environment.ProcessId}.sock");
-        var psi = new ProcessStartInfo(cli) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "serve", "--address", path, "--authkey-hex", Convert.ToHexString(Key), "--no-python" })
+        using (var serve = ServerProcess.Start(EngineCommands.Cli, ["serve", "--address", path, "--authkey-hex", Convert.ToHexString(Key), "--no-python"]))
         {
-            psi.ArgumentList.Add(a);
-        }
-
-        using (var serve = Process.Start(psi)!)
-        {
-            serve.ErrorDataReceived += (_, _) => { }; // connection log lines: drained, not kept
-            serve.BeginErrorReadLine();
-            try
-            {
-                var line = serve.StandardOutput.ReadLine();
-                if (line is null || !line.StartsWith("READY ", StringComparison.Ordinal))
-                {
-                    throw new InvalidOperationException($"multiprocess serve --address {path} did not start: {line}");
-                }
-
-                rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py",
-                    ["--impl", CSharpImpl, "--address", path, "--authkey", Convert.ToHexString(Key), "--server-pid", serve.Id.ToString(CultureInfo.InvariantCulture), .. common],
-                    timeout), cpython));
-            }
-            finally
-            {
-                serve.Kill();
-                serve.WaitForExit();
-            }
+            rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py",
+                ["--impl", CSharpImpl, "--address", path, "--authkey", Convert.ToHexString(Key), "--server-pid", serve.Pid.ToString(CultureInfo.InvariantCulture), .. common],
+                timeout), cpython));
         }
 
         rows.AddRange(Rows(PythonPeer.Run(context, "bench_manager_server.py", ["--impl", cpython, "--cpython", .. common], timeout), cpython));

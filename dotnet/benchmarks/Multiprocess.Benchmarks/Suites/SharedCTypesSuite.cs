@@ -31,63 +31,50 @@ public sealed class SharedCTypesSuite : IBenchmarkSuite
     public IEnumerable<ResultRow> Run(BenchContext context)
     {
         ResourceTracker.Default.Launcher = ResourceTrackerLauncher.Engine(EngineCommands.Cli);
-        using var server = PythonPeer.Start(context, Script, ["server"], redirectStdin: true);
-        try
+        // The CPython manager server prints its address, the CPython client its implementation's name.
+        using var server = PythonPeer.StartServer(context, Script, ["server"], PythonPeer.Talking);
+        var address = server.ReadyLine;
+        using var python = PythonPeer.StartServer(context, Script, ["client", address], PythonPeer.Talking);
+        var impl = python.ReadyLine;
+        using var manager = new SyncManager(address, s_authKey);
+        manager.Connect();
+        using var managed = manager.Value("i", 0L);
+        using var shared = new SharedValue<int>(0);
+
+        var samples = context.Samples(15);
+        var sharedOps = context.Ops(200_000);
+        var managerOps = context.Ops(1_000);
+        var stats = Interleaved(
+            samples,
+            [
+                (sharedOps, n => PythonBatch(python, "shared", n)),
+                (sharedOps, n => Time(() => SharedIncrements(shared, n))),
+                (managerOps, n => PythonBatch(python, "manager", n)),
+                (managerOps, n => Time(() => ManagerIncrements(managed, n))),
+            ]);
+        python.Stop();
+
+        var rows = new List<ResultRow>
         {
-            var address = server.StandardOutput.ReadLine()
-                          ?? throw new InvalidOperationException($"the manager server exited: {server.StandardError.ReadToEnd()}");
-            using var python = PythonPeer.Start(context, Script, ["client", address], redirectStdin: true);
-            var impl = python.StandardOutput.ReadLine()
-                       ?? throw new InvalidOperationException($"the Python client exited: {python.StandardError.ReadToEnd()}");
-            using var manager = new SyncManager(address, s_authKey);
-            manager.Connect();
-            using var managed = manager.Value("i", 0L);
-            using var shared = new SharedValue<int>(0);
+            Row(SharedCase, impl, impl, stats[0]),
+            Row(SharedCase, "C#", impl, stats[1]),
+            Row(ManagerCase, impl, impl, stats[2]),
+            Row(ManagerCase, "C#", impl, stats[3]),
+        };
+        rows[0].Note = string.Create(CultureInfo.InvariantCulture, $"{stats[2].MedianNs / stats[0].MedianNs:F0}x faster than the manager Value");
+        rows[1].Note = string.Create(CultureInfo.InvariantCulture, $"{stats[3].MedianNs / stats[1].MedianNs:F0}x faster than the manager Value");
 
-            var samples = context.Samples(15);
-            var sharedOps = context.Ops(200_000);
-            var managerOps = context.Ops(1_000);
-            var stats = Interleaved(
-                samples,
-                [
-                    (sharedOps, n => PythonBatch(python, "shared", n)),
-                    (sharedOps, n => Time(() => SharedIncrements(shared, n))),
-                    (managerOps, n => PythonBatch(python, "manager", n)),
-                    (managerOps, n => Time(() => ManagerIncrements(managed, n))),
-                ]);
-            python.StandardInput.Close();
-            python.WaitForExit(10_000);
-
-            var rows = new List<ResultRow>
-            {
-                Row(SharedCase, impl, impl, stats[0]),
-                Row(SharedCase, "C#", impl, stats[1]),
-                Row(ManagerCase, impl, impl, stats[2]),
-                Row(ManagerCase, "C#", impl, stats[3]),
-            };
-            rows[0].Note = string.Create(CultureInfo.InvariantCulture, $"{stats[2].MedianNs / stats[0].MedianNs:F0}x faster than the manager Value");
-            rows[1].Note = string.Create(CultureInfo.InvariantCulture, $"{stats[3].MedianNs / stats[1].MedianNs:F0}x faster than the manager Value");
-
-            // The issue's comparison as ratios: in each language, the shared Value against the manager Value (the same
-            // samples as above, baseline = the manager row).
-            foreach (var (lang, sharedStats, managerStats) in new[] { (impl, stats[0], stats[2]), ("C#", stats[1], stats[3]) })
-            {
-                var viaShared = Row(VersusCase, $"{lang}, shared Value", $"{lang}, manager Value", sharedStats);
-                var viaManager = Row(VersusCase, $"{lang}, manager Value", "", managerStats);
-                viaShared.Note = viaManager.Note = "the samples above";
-                rows.AddRange([viaShared, viaManager]);
-            }
-
-            return rows;
-        }
-        finally
+        // The issue's comparison as ratios: in each language, the shared Value against the manager Value (the same
+        // samples as above, baseline = the manager row).
+        foreach (var (lang, sharedStats, managerStats) in new[] { (impl, stats[0], stats[2]), ("C#", stats[1], stats[3]) })
         {
-            server.StandardInput.Close();
-            if (!server.WaitForExit(10_000))
-            {
-                server.Kill(entireProcessTree: true);
-            }
+            var viaShared = Row(VersusCase, $"{lang}, shared Value", $"{lang}, manager Value", sharedStats);
+            var viaManager = Row(VersusCase, $"{lang}, manager Value", "", managerStats);
+            viaShared.Note = viaManager.Note = "the samples above";
+            rows.AddRange([viaShared, viaManager]);
         }
+
+        return rows;
     }
 
     private static void SharedIncrements(SharedValue<int> value, long n)
@@ -136,11 +123,11 @@ public sealed class SharedCTypesSuite : IBenchmarkSuite
         return perOp.Select((p, j) => Stats.FromSamples(p, implementations[j].Ops)).ToArray();
     }
 
-    private static double PythonBatch(Process python, string key, long ops)
+    private static double PythonBatch(ServerProcess python, string key, long ops)
     {
         python.StandardInput.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key} {ops}"));
         python.StandardInput.Flush();
-        var line = python.StandardOutput.ReadLine() ?? throw new InvalidOperationException($"the Python client exited: {python.StandardError.ReadToEnd()}");
+        var line = python.StandardOutput.ReadLine() ?? throw python.Ended();
         return double.Parse(line, CultureInfo.InvariantCulture);
     }
 
