@@ -91,7 +91,8 @@ public static class Program
             version,
             "multiprocess-bench " + string.Join(' ', args.Select(RelativeToRepo)),
             Path.Combine(AppContext.BaseDirectory, "python"),
-            cases);
+            cases,
+            runCount);
 
         var failed = 0;
         foreach (var suite in selected)

@@ -37,7 +37,11 @@ public interface IBenchmarkSuite
 /// <param name="Command">The command line of this run, recorded in every row.</param>
 /// <param name="ScriptDirectory">Where the Python peer scripts are.</param>
 /// <param name="Cases">The one group of cases to run (one of the suite's <see cref="IBenchmarkSuite.CaseGroups"/>), or null for all.</param>
-public sealed record BenchContext(bool Smoke, string Python, string PythonVersion, string Command, string ScriptDirectory, string? Cases = null)
+/// <param name="Runs">
+/// How many runs the rows <see cref="IBenchmarkSuite.Annotate"/> sees stand for (<c>--runs N</c>): above 1, their
+/// figures and ratios are medians across the runs (<see cref="RunMedians"/>), and a verdict says so.
+/// </param>
+public sealed record BenchContext(bool Smoke, string Python, string PythonVersion, string Command, string ScriptDirectory, string? Cases = null, int Runs = 1)
 {
     /// <summary>Picks the sample count: few in smoke mode.</summary>
     public int Samples(int full) => Smoke ? 2 : full;

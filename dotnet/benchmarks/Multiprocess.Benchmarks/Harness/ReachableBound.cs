@@ -109,7 +109,8 @@ public static class ReachableBound
     /// <summary>
     /// The floor clause of a server-CPU goal row: "a server doing nothing (SOURCE, this run): ≤ F×", F the baseline's
     /// server CPU per call over a bare echo server's (one that only waits, receives and sends back, measured in the same
-    /// rounds: its CPU is the system calls, the sleep and the wake-up any blocking server pays per call). Unlike
+    /// rounds: its CPU is the system calls, the sleep and the wake-up any blocking server pays per call). Under
+    /// <c>--runs N</c> F is the median of the N runs' paired ratios and the clause says "SOURCE, the median of N runs". Unlike
     /// <see cref="CpuNote"/> it does not depend on the measured server's design; where F is below the goal, "the goal
     /// is beyond any server on this machine". A floor the measured server itself went below (its ratio R above F: the
     /// echo paid more than it in the same rounds) bounds nothing, and the clause says so instead of a verdict.
@@ -122,9 +123,10 @@ public static class ReachableBound
     /// <param name="baseline">The baseline server's name in the note.</param>
     /// <param name="who">The measured server's name in the note.</param>
     /// <param name="source">The echo server's source file in the note.</param>
+    /// <param name="runs">How many runs the figures are the medians of (1: one run's).</param>
     /// <returns>The note, or null when a figure is missing.</returns>
     public static string? FloorNote(
-        double goal, double ratio, double measuredRatio, double baselineServerNs, double floorServerNs, string baseline, string who, string source)
+        double goal, double ratio, double measuredRatio, double baselineServerNs, double floorServerNs, string baseline, string who, string source, int runs = 1)
     {
         if (!Known(ratio, baselineServerNs, floorServerNs, 1))
         {
@@ -136,8 +138,14 @@ public static class ReachableBound
             : ratio < goal ? ", the goal is beyond any server on this machine" : "";
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"a server doing nothing ({source}, this run): ≤ {ratio:F2}×{verdict} ({baseline}'s CPU per call over the echo server's, paired by round; by the medians {Us(baselineServerNs)} µs / {Us(floorServerNs)} µs = {baselineServerNs / floorServerNs:F2}×)");
+            $"a server doing nothing ({source}, {RunsPhrase(runs)}): ≤ {ratio:F2}×{verdict} ({baseline}'s CPU per call over the echo server's, paired by round{(runs > 1 ? $", the median of the {runs} runs' ratios" : "")}; by the medians {Us(baselineServerNs)} µs / {Us(floorServerNs)} µs = {baselineServerNs / floorServerNs:F2}×)");
     }
+
+    /// <summary>What a note's figures come from: "this run", or "the median of N runs" under <c>--runs N</c>.</summary>
+    /// <param name="runs">How many runs.</param>
+    /// <returns>The phrase.</returns>
+    private static string RunsPhrase(int runs) =>
+        runs > 1 ? string.Create(CultureInfo.InvariantCulture, $"the median of {runs} runs") : "this run";
 
     private static bool Known(double a, double b, double c, double d) =>
         a > 0 && b > 0 && c > 0 && d > 0 && double.IsFinite(a) && double.IsFinite(b) && double.IsFinite(c) && double.IsFinite(d);

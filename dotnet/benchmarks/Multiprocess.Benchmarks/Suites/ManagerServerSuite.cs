@@ -126,7 +126,7 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
                 goalNote = bound is null ? $"{goalNote}; reachable here: not computed (no kernel CPU row: too few calls for /proc's ticks)" : $"{goalNote}; {bound}";
                 if (row.Case.EndsWith(": server CPU per call", StringComparison.Ordinal))
                 {
-                    goalNote = $"{goalNote}; {FloorNote(rows, row, goal, cpython)}";
+                    goalNote = $"{goalNote}; {FloorNote(rows, row, goal, cpython, context.Runs)}";
                 }
                 row.Note = row.Note.Length == 0 ? goalNote : $"{goalNote}; {row.Note}";
             }
@@ -134,14 +134,14 @@ public sealed class ManagerServerSuite : IBenchmarkSuite
     }
 
     /// <summary>The floor clause of a server-CPU goal row: from the echo server's row of the same case, or why there is none.</summary>
-    private string FloorNote(IList<ResultRow> rows, ResultRow row, double goal, string cpython)
+    private string FloorNote(IList<ResultRow> rows, ResultRow row, double goal, string cpython, int runs)
     {
         var echo = rows.FirstOrDefault(r => r.Case == row.Case && r.Implementation == EchoFloor.Name);
         var baseline = rows.FirstOrDefault(r => r.Case == row.Case && r.Implementation == cpython);
         var note = echo is null || baseline is null
             ? null
-            : ReachableBound.FloorNote(goal, echo.Ratio, row.Ratio, baseline.MedianNs, echo.MedianNs, cpython, CSharpImpl, EchoFloor.SourceName);
-        return note ?? $"a server doing nothing ({EchoFloor.SourceName}): not measured in this run ({_floorSkipped ?? $"no {EchoFloor.Name} row with a ratio for this case"})";
+            : ReachableBound.FloorNote(goal, echo.Ratio, row.Ratio, baseline.MedianNs, echo.MedianNs, cpython, CSharpImpl, EchoFloor.SourceName, runs);
+        return note ?? $"a server doing nothing ({EchoFloor.SourceName}): not measured in {(runs > 1 ? "these runs" : "this run")} ({_floorSkipped ?? $"no {EchoFloor.Name} row with a ratio for this case"})";
     }
 
     /// <summary>The reachable bound of a goal row (throughput "case, N clients" or "case, N clients: server CPU per call").</summary>

@@ -74,6 +74,15 @@ public sealed class ReachableBoundTests
             Is.EqualTo("a server doing nothing (echo-floor.c, this run): ≤ 2.04×, the goal is beyond any server on this machine (CPython 3.12 server's CPU per call over the echo server's, paired by round; by the medians 13.4 µs / 6.5 µs = 2.06×)"));
     }
 
+    [Test]
+    public void FloorNote_UnderRuns_SaysTheMedianOfTheRuns_NotThisRun()
+    {
+        // --runs 7: F is the median of the seven runs' paired ratios, the figures the medians across the runs.
+        Assert.That(
+            ReachableBound.FloorNote(3, 3.86, 2.71, 24_900, 6_400, "CPython 3.12 server", "C# server", "echo-floor.c", runs: 7),
+            Is.EqualTo("a server doing nothing (echo-floor.c, the median of 7 runs): ≤ 3.86× (CPython 3.12 server's CPU per call over the echo server's, paired by round, the median of the 7 runs' ratios; by the medians 24.9 µs / 6.4 µs = 3.89×)"));
+    }
+
     [TestCase(3.0, "3.00")]
     [TestCase(3.9, "3.90")]
     public void FloorNote_AtOrAboveTheGoal_GivesTheFloorWithoutAVerdict(double ratio, string printed)
