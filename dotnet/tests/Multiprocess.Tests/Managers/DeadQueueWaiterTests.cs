@@ -1,3 +1,4 @@
+using Multiprocess.Managers.Referents;
 using Multiprocess.Managers.Server;
 using Multiprocess.Pickle;
 using Multiprocess.Internal;
@@ -53,9 +54,27 @@ public class DeadQueueWaiterTests
         }
     }
 
-    [TestCase("@")]
-    [TestCase("127.0.0.1:0")]
-    public void ClientGoneBeforeItsGetIsRead_ItemsWaiting_KeepsThemInOrder(string where)
+    [TestCase("@", true)]
+    [TestCase("127.0.0.1:0", true)]
+    [TestCase("@", false)]
+    [TestCase("127.0.0.1:0", false)]
+    [NonParallelizable] // sets the process-wide SharedCallContext.PeerCheckBeforeEveryTake
+    public void ClientGoneBeforeItsGetIsRead_ItemsWaiting_KeepsThemInOrder(string where, bool checkEveryTake)
+    {
+        // checkEveryTake false: MULTIPROCESS_QUEUE_PEER_CHECK=tcp, the check kept where the give-back cannot keep the item.
+        var saved = SharedCallContext.PeerCheckBeforeEveryTake;
+        SharedCallContext.PeerCheckBeforeEveryTake = checkEveryTake;
+        try
+        {
+            ItemsWaiting_ClientGoneBeforeItsGetIsRead(where);
+        }
+        finally
+        {
+            SharedCallContext.PeerCheckBeforeEveryTake = saved;
+        }
+    }
+
+    private static void ItemsWaiting_ClientGoneBeforeItsGetIsRead(string where)
     {
         // The get that finds items at once, read after its client hung up (sent just before a kill, served late):
         // the peer check before the take keeps the item. On TCP nothing else would (a send to the closed peer
@@ -91,6 +110,40 @@ public class DeadQueueWaiterTests
 
             Assert.That(Request(a, ident, "qsize")[1], Is.EqualTo(0L), $"round {round}");
         }
+    }
+
+    [TestCase(false, 1, 0L)]
+    [TestCase(true, 0, 1L)]
+    public void GetFindingAnItem_WithReplyFailsIfPeerGone_DoesNotAskThePeer(bool replyFails, int polls, long taken)
+    {
+        // With MULTIPROCESS_QUEUE_PEER_CHECK=tcp a get that finds an item at once asks whether its client hung up
+        // right before the take (a poll(2) on the client's socket) only where a reply to a dead client would succeed
+        // (TCP); where it fails (AF_UNIX: EPIPE) the give-back keeps the item and the system call is spared. Here the
+        // client is gone: asked, the get takes nothing; not asked, it takes the item, which its failed reply then
+        // gives back (the socket test above, run with the switch on both families).
+        using var h = new ServerHarness();
+        var asked = 0;
+        var client = h.Server.NewContext("b", () =>
+        {
+            asked++;
+            return true;
+        });
+        client.ReplyFailsIfPeerGone = replyFails;
+        var q = h.Create("Queue");
+        h.Return(h.NewClient("a"), q, "put", 1L);
+        string outcome;
+        try
+        {
+            outcome = PyRepr.Repr(h.Server.ServeRequest(PyTuple.Create(q, "get", PyTuple.Empty, new PyDict()), client));
+        }
+        catch (SessionAbortedException)
+        {
+            outcome = "aborted";
+        }
+
+        Assert.That(asked, Is.EqualTo(polls), "peer checks before the take");
+        Assert.That(outcome, Is.EqualTo(taken == 1 ? "('#RETURN', 1)" : "aborted"));
+        Assert.That(h.Return(h.NewClient("c"), q, "qsize"), Is.EqualTo(1L - taken));
     }
 
     [TestCase("@")]

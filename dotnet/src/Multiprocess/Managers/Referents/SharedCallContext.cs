@@ -58,6 +58,29 @@ public sealed class SharedCallContext
     /// <summary>Asks whether the client has hung up; cheap (one poll) but not free: used only after blocking.</summary>
     internal bool IsPeerGone() => _aborted || (_peerGone?.Invoke() ?? false);
 
+    /// <summary>
+    /// Gets or sets (tests) whether a Queue get that finds an item asks the client's socket before every take (the
+    /// default), or only where a failed reply would not give the item back (<c>MULTIPROCESS_QUEUE_PEER_CHECK=tcp</c>,
+    /// read once: TCP asks, AF_UNIX relies on the give-back). Not the default: without the check the 4-client Queue
+    /// case cost the server up to ~1 µs more per call in paired rounds, twice (docs/manager-server/queue-lock-one-client.md);
+    /// the switch is there to settle that in a quiet window.
+    /// </summary>
+    internal static bool PeerCheckBeforeEveryTake { get; set; } = Environment.GetEnvironmentVariable("MULTIPROCESS_QUEUE_PEER_CHECK") != "tcp";
+
+    /// <summary>
+    /// Gets or sets whether a reply to a client that hung up fails to send (an AF_UNIX socket: EPIPE once the peer
+    /// closed; on TCP the first send to a closed peer succeeds into a dead connection). Set once per connection, and
+    /// only when <see cref="PeerCheckBeforeEveryTake"/> is off.
+    /// </summary>
+    internal bool ReplyFailsIfPeerGone { get; set; }
+
+    /// <summary>
+    /// Asks, right before a take that a failed reply gives back (<see cref="NoteTaken"/>), whether the client has hung
+    /// up. Where its reply would fail (<see cref="ReplyFailsIfPeerGone"/>) the give-back already keeps the item, so
+    /// only an abort is looked at and the poll(2) is spared: the one system call the Queue path makes beyond dict's.
+    /// </summary>
+    internal bool IsPeerGoneBeforeTake() => ReplyFailsIfPeerGone ? _aborted : IsPeerGone();
+
     /// <summary>Wakes the call blocked on this connection, if any, and fails it and every later wait.</summary>
     internal void Abort()
     {

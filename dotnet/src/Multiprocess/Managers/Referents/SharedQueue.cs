@@ -193,11 +193,10 @@ internal sealed class SharedQueue : Referent, IGivesBack
             // The request may have been read after its client hung up (a get sent just before a kill, served late):
             // one poll(2) for POLLRDHUP/POLLHUP, so that such a get takes nothing. On AF_UNIX a reply to a closed
             // peer fails (EPIPE) and the item would be given back anyway; on TCP that send succeeds into a dead
-            // connection, so this check is what keeps the item. Skipping it on AF_UNIX (the give-back keeps the item
-            // there) saved the system call but made 4 clients slower (their CPU and the wall time per call;
-            // docs/manager-server/several-clients-queue-list.md, "Queue at 2 and 4 clients: the get's peer check"), so
-            // it stays on both families.
-            if (!peerChecked && context.IsPeerGone())
+            // connection, so this check is what keeps the item. It stays on both families by default: skipping it on
+            // AF_UNIX (MULTIPROCESS_QUEUE_PEER_CHECK=tcp) saves the system call but cost 4 clients more CPU in paired
+            // rounds, twice (docs/manager-server/queue-lock-one-client.md).
+            if (!peerChecked && context.IsPeerGoneBeforeTake())
             {
                 throw new SessionAbortedException();
             }

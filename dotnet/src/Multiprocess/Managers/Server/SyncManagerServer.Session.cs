@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Multiprocess.Connection;
+using Multiprocess.Internal;
 using Multiprocess.Managers.Protocol;
 using Multiprocess.Managers.Referents;
 using Multiprocess.Pickle;
@@ -191,6 +192,9 @@ public sealed partial class SyncManagerServer
         private bool ServeClient(string name)
         {
             var context = owner._server.NewContext(name, PeerGone);
+            // With MULTIPROCESS_QUEUE_PEER_CHECK=tcp: on AF_UNIX a reply to a client that hung up fails (EPIPE), so
+            // what a call took for it is given back without asking the socket first (IsPeerGoneBeforeTake).
+            context.ReplyFailsIfPeerGone = !SharedCallContext.PeerCheckBeforeEveryTake && SocketNative.IsUnixSocket(connection.Fileno());
             // A grant's early True goes out as SendReturn sends every True: the pickle's bytes copied, not the reply
             // tuple made and pickled again (~2,600 instructions and an allocation per hand-over).
             context.SetReplySender(SendReturn);
