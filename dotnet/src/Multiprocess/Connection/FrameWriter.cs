@@ -63,6 +63,19 @@ internal sealed class FrameWriter : IBufferWriter<byte>
         return _buffer.AsSpan(_end);
     }
 
+    /// <summary>Appends bytes (a reply pickled once): the copy alone, without the interface calls of <c>IBufferWriter.Write</c>.</summary>
+    /// <param name="bytes">The bytes.</param>
+    public void Write(ReadOnlySpan<byte> bytes)
+    {
+        if (_buffer.Length - _end < bytes.Length)
+        {
+            Reserve(bytes.Length);
+        }
+
+        bytes.CopyTo(_buffer.AsSpan(_end));
+        _end += bytes.Length;
+    }
+
     /// <summary>Writes the header into the room in front of the payload and returns the whole frame.</summary>
     internal Span<byte> Frame()
     {

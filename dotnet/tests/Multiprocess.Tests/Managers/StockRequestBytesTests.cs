@@ -61,7 +61,7 @@ public class StockRequestBytesTests
         }
     }
 
-    private static string[] RunPython(string version, string script)
+    internal static string[] RunPython(string version, string script)
     {
         using var process = Process.Start(new ProcessStartInfo(PythonInterpreters.Get(version), ["-c", script])
         {

@@ -11,28 +11,6 @@ internal static class Reply
 {
     public static PyTuple ReturnNone { get; } = PyTuple.Create(ReplyKind.Return, null);
 
-    /// <summary>
-    /// <c>('#RETURN', None)</c>, <c>('#RETURN', True)</c> and <c>('#RETURN', False)</c> pickled as the server pickles
-    /// every reply: the answers to each <c>append</c>, <c>__setitem__</c>, <c>put</c>, <c>release</c> and
-    /// <c>acquire</c>, sent as these bytes instead of pickled again each time.
-    /// </summary>
-    /// <returns>False for any other result (it is pickled).</returns>
-    public static bool TryGetReturnPickle(object? result, out ReadOnlySpan<byte> pickle)
-    {
-        pickle = result switch
-        {
-            null => s_returnNonePickle,
-            true => s_returnTruePickle,
-            false => s_returnFalsePickle,
-            _ => default,
-        };
-        return !pickle.IsEmpty;
-    }
-
-    private static readonly byte[] s_returnNonePickle = PickleSerializer.Dumps(ReturnNone);
-    private static readonly byte[] s_returnTruePickle = PickleSerializer.Dumps(PyTuple.Create(ReplyKind.Return, true));
-    private static readonly byte[] s_returnFalsePickle = PickleSerializer.Dumps(PyTuple.Create(ReplyKind.Return, false));
-
     public static PyTuple Return(object? value) => value is null ? ReturnNone : PyTuple.Create(ReplyKind.Return, value);
 
     public static PyTuple Error(PyException exception) => PyTuple.Create(ReplyKind.Error, exception);
