@@ -20,6 +20,7 @@ internal sealed class ObjectTable
     private readonly Dictionary<string, long> _idToRefcount = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SharedEntry> _idToLocalProxyObj = new(StringComparer.Ordinal);
     private readonly Dictionary<object, string> _identOf = new(ReferenceEqualityComparer.Instance);
+    private int _version;
 
     /// <summary>Gets <c>number_of_objects()</c>: <c>len(id_to_refcount)</c>.</summary>
     public int NumberOfObjects
@@ -56,12 +57,19 @@ internal sealed class ObjectTable
             }
 
             _idToObj[ident] = new SharedEntry(ident, type.TypeId, original, obj, exposed.Set, type.MethodToTypeid);
+            Changed();
             _idToRefcount.TryAdd(ident, 0);
         }
 
         Incref(ident);
         return (ident, exposed.Tuple);
     }
+
+    /// <summary>
+    /// Gets a number that changes after every change of what <see cref="TryGet"/> finds (an object added, replaced or
+    /// dropped): an entry found while it had a value is still the one to call while it has it (<see cref="LastCalled"/>).
+    /// </summary>
+    public int Version => Volatile.Read(ref _version);
 
     /// <summary>Finds the object a method call names: <c>id_to_obj</c>, then <c>id_to_local_proxy_obj</c>.</summary>
     public bool TryGet(string ident, out SharedEntry entry) =>
@@ -81,6 +89,7 @@ internal sealed class ObjectTable
                 // Only a proxy stored inside the server still refers to it: track it again.
                 _idToRefcount[ident] = 1;
                 _idToObj[ident] = local;
+                Changed();
                 _identOf[local.Original] = ident;
             }
             else
@@ -120,7 +129,9 @@ internal sealed class ObjectTable
             }
 
             _idToRefcount.Remove(ident);
-            if (_idToObj.TryRemove(ident, out var entry) && !_idToLocalProxyObj.ContainsKey(ident))
+            var removed = _idToObj.TryRemove(ident, out var entry);
+            Changed();
+            if (removed && entry is not null && !_idToLocalProxyObj.ContainsKey(ident))
             {
                 _identOf.Remove(entry.Original);
                 dropped = entry.Object as IDisposable;
@@ -148,12 +159,16 @@ internal sealed class ObjectTable
             if (_idToObj.TryGetValue(ident, out var entry))
             {
                 _idToLocalProxyObj.TryAdd(ident, entry);
+                Changed();
                 return true;
             }
         }
 
         return false;
     }
+
+    /// <summary>After the change (not before: a lookup between the two would be taken for current).</summary>
+    private void Changed() => Interlocked.Increment(ref _version);
 
     /// <summary><c>get_methods(token)</c>: <c>tuple(id_to_obj[token.id][1])</c>.</summary>
     /// <exception cref="KeyNotFoundException">Unknown ident.</exception>

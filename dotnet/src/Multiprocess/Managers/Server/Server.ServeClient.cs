@@ -29,7 +29,7 @@ internal sealed partial class Server
         try
         {
             var (ident, method, args, kwargs) = ManagerRequest.FromPython(request);
-            return ServeCall(ident, method, args, kwargs, lent: false, context, out result);
+            return ServeCall(ident, method, args, kwargs, lent: false, context, last: null, out result);
         }
         catch (UnserializableException e)
         {
@@ -50,15 +50,16 @@ internal sealed partial class Server
     /// <param name="methodName">The method name.</param>
     /// <param name="args">The positional arguments, lent for the call.</param>
     /// <param name="context">The client's connection.</param>
+    /// <param name="last">The connection's last call targets (<see cref="LastCalled"/>).</param>
     /// <param name="result">The method's result when the reply is null.</param>
     /// <returns>The reply, or null for <c>('#RETURN', result)</c>.</returns>
     /// <exception cref="SessionAbortedException">The call was blocked and the client hung up (no reply is possible).</exception>
-    public PyTuple? ServeRequest(string ident, string methodName, PyTuple args, SharedCallContext context, out object? result)
+    public PyTuple? ServeRequest(string ident, string methodName, PyTuple args, SharedCallContext context, LastCalled last, out object? result)
     {
         result = null;
         try
         {
-            return ServeCall(ident, methodName, args, ManagerRequest.NoKeywords, lent: true, context, out result);
+            return ServeCall(ident, methodName, args, ManagerRequest.NoKeywords, lent: true, context, last, out result);
         }
         catch (UnserializableException e)
         {
@@ -71,20 +72,42 @@ internal sealed partial class Server
     }
 
     /// <summary>serve_client's body after <c>ident, methodname, args, kwds = request</c>: look up, check exposed, call, reply.</summary>
-    private PyTuple? ServeCall(object? ident, object? method, PyTuple args, PyDict kwargs, bool lent, SharedCallContext context, out object? result)
+    private PyTuple? ServeCall(object? ident, object? method, PyTuple args, PyDict kwargs, bool lent, SharedCallContext context, LastCalled? last, out object? result)
     {
         result = null;
-        if (ident is not string id || !Objects.TryGet(id, out var entry))
+        var version = Objects.Version;
+        SharedEntry entry;
+        string name;
+        string? typeId;
+        bool lendable;
+        if (last is not null && last.TryGet((string)ident!, (string)method!, version, out entry, out typeId))
         {
-            throw new PyRaisedException(PyException.Builtin("KeyError", ident));
+            // The connection's last calls named these very strings, and the table has not changed since.
+            name = (string)method!;
+            lendable = true;
+        }
+        else
+        {
+            if (ident is not string id || !Objects.TryGet(id, out entry!))
+            {
+                throw new PyRaisedException(PyException.Builtin("KeyError", ident));
+            }
+
+            if (method is not string n || !entry.Exposed.Contains(n) || !entry.Object.HasMethod(n))
+            {
+                return Fallback(entry, method);
+            }
+
+            name = n;
+            typeId = entry.MethodToTypeid is not null && entry.MethodToTypeid.TryGetValue(name, out var t) && t.Length > 0 ? t : null;
+            lendable = ReadsArgumentsOnly(entry.Object);
+            if (lendable)
+            {
+                last?.Remember(id, entry, version, name, typeId);
+            }
         }
 
-        if (method is not string name || !entry.Exposed.Contains(name) || !entry.Object.HasMethod(name))
-        {
-            return Fallback(entry, method);
-        }
-
-        if (lent && !ReadsArgumentsOnly(entry.Object))
+        if (lent && !lendable)
         {
             // A registered or Python-hosted object may keep what it is given (a C# method storing its params, a
             // callback): give it its own args tuple and kwds dict, as the general unpickler would have.
@@ -109,7 +132,7 @@ internal sealed partial class Server
             return Reply.Error(PyException.FromException(e));
         }
 
-        if (entry.MethodToTypeid is not null && entry.MethodToTypeid.TryGetValue(name, out var typeId) && typeId.Length > 0)
+        if (typeId is not null)
         {
             var (rident, rexposed) = CreateFromResult(typeId, result, context);
             return Reply.Proxy(rexposed, Token.Write(ManagerLibrary.Multiprocessing, typeId, Address, rident));

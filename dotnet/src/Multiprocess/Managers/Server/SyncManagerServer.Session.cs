@@ -28,6 +28,7 @@ public sealed partial class SyncManagerServer
         private bool _xml;   // serializer='xmlrpclib': this connection's requests and replies are XML-RPC documents
         private FrameBuffer? _input;
         private RequestUnpickler? _requests;   // the stock request shape, decoded without allocating (pickle only)
+        private readonly LastCalled _lastCalled = new();   // the object and methods this connection called last
         private string _name = "";
         private long _lastRequest;
         private int _inHandshake = 1;
@@ -279,7 +280,7 @@ public sealed partial class SyncManagerServer
                     // its error names the offset) goes through the general unpickler. Scalars carry no proxy.
                     if (requests is not null && requests.TryLoad(frame, out var ident, out var methodName, out var args))
                     {
-                        reply = server.ServeRequest(ident, methodName, args, context, out result);
+                        reply = server.ServeRequest(ident, methodName, args, context, _lastCalled, out result);
                     }
                     else
                     {
