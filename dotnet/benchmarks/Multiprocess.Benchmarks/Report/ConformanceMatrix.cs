@@ -43,9 +43,12 @@ public sealed class ConformanceMatrix
     public IReadOnlyList<EnvColumn> Columns { get; }
 
     /// <summary>Builds the matrix of a run's test cases.</summary>
-    public static ConformanceMatrix Build(IReadOnlyCollection<TestCase> cases)
+    /// <param name="cases">Every test case of the run.</param>
+    /// <param name="envs">Every env that wrote results, also one that ran no test (it gets a column of empty cells:
+    /// an env that collected nothing is worth seeing, not hiding).</param>
+    public static ConformanceMatrix Build(IReadOnlyCollection<TestCase> cases, IEnumerable<string>? envs = null)
     {
-        var columns = cases.Select(c => c.Env).Distinct().Select(Column)
+        var columns = cases.Select(c => c.Env).Concat(envs ?? []).Distinct().Select(Column)
             .OrderBy(c => c.GroupOrder).ThenBy(c => SortKey(c.Env), StringComparer.Ordinal).ToList();
         var placed = cases.SelectMany(c => Capabilities.RowsOf(c.Id).Select(row => (Row: row, Case: c))).ToList();
         var rows = placed.Select(p => p.Row).Distinct().OrderBy(Capabilities.Order).ThenBy(r => r, StringComparer.Ordinal).ToList();

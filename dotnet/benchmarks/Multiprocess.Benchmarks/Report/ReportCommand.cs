@@ -42,7 +42,12 @@ public static class ReportCommand
 
         Directory.CreateDirectory(outDir);
         var cases = TestResults.ReadFolder(junit);
-        var matrix = ConformanceMatrix.Build(cases);
+        var envs = TestResults.Envs(junit);
+        var matrix = ConformanceMatrix.Build(cases, envs);
+        foreach (var empty in envs.Where(e => !cases.Any(c => c.Env == e)))
+        {
+            Console.WriteLine($"  {empty}: its JUnit XML holds no test case (a column of empty cells)");
+        }
 
         var charts = new List<ChartEntry>();
         var summary = new List<RatioBar>();

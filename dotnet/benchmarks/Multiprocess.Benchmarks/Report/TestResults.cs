@@ -24,6 +24,10 @@ public sealed record TestCase(string Env, string Id, Outcome Outcome, string Mes
 /// </summary>
 public static class TestResults
 {
+    /// <summary>The envs of a folder's results: each <c>*.xml</c>'s name without <c>.xml</c>, in ordinal order.</summary>
+    public static List<string> Envs(string folder) =>
+        Directory.GetFiles(folder, "*.xml").Order(StringComparer.Ordinal).Select(f => Path.GetFileNameWithoutExtension(f)).ToList();
+
     /// <summary>Reads every <c>*.xml</c> of a folder; the env is the file name without <c>.xml</c>.</summary>
     /// <exception cref="InvalidDataException">A file is not JUnit XML (names the file).</exception>
     public static List<TestCase> ReadFolder(string folder)
