@@ -43,27 +43,10 @@ internal static class ReturnPickle
     // TUPLE2, MEMOIZE, STOP.
     private const int TailLength = 3;
 
-    // The whole pickle for None, True and False (FRAME length 14): copied, nothing to compute.
-    private static ReadOnlySpan<byte> ReturnNone =>
-    [
-        Opcodes.PROTO, 4, Opcodes.FRAME, 14, 0, 0, 0, 0, 0, 0, 0,
-        Opcodes.SHORT_BINUNICODE, 7, (byte)'#', (byte)'R', (byte)'E', (byte)'T', (byte)'U', (byte)'R', (byte)'N', Opcodes.MEMOIZE,
-        Opcodes.NONE, Opcodes.TUPLE2, Opcodes.MEMOIZE, Opcodes.STOP,
-    ];
-
-    private static ReadOnlySpan<byte> ReturnTrue =>
-    [
-        Opcodes.PROTO, 4, Opcodes.FRAME, 14, 0, 0, 0, 0, 0, 0, 0,
-        Opcodes.SHORT_BINUNICODE, 7, (byte)'#', (byte)'R', (byte)'E', (byte)'T', (byte)'U', (byte)'R', (byte)'N', Opcodes.MEMOIZE,
-        Opcodes.NEWTRUE, Opcodes.TUPLE2, Opcodes.MEMOIZE, Opcodes.STOP,
-    ];
-
-    private static ReadOnlySpan<byte> ReturnFalse =>
-    [
-        Opcodes.PROTO, 4, Opcodes.FRAME, 14, 0, 0, 0, 0, 0, 0, 0,
-        Opcodes.SHORT_BINUNICODE, 7, (byte)'#', (byte)'R', (byte)'E', (byte)'T', (byte)'U', (byte)'R', (byte)'N', Opcodes.MEMOIZE,
-        Opcodes.NEWFALSE, Opcodes.TUPLE2, Opcodes.MEMOIZE, Opcodes.STOP,
-    ];
+    // The whole pickle for None, True and False, made once from the same parts as any other: copied per reply.
+    private static readonly byte[] s_returnNone = Constant(Opcodes.NONE);
+    private static readonly byte[] s_returnTrue = Constant(Opcodes.NEWTRUE);
+    private static readonly byte[] s_returnFalse = Constant(Opcodes.NEWFALSE);
 
     private static ReadOnlySpan<byte> Head =>
     [
@@ -80,13 +63,13 @@ internal static class ReturnPickle
         // The replies of append, __setitem__, put, release, acquire: the most frequent by far, and constant.
         if (value is null)
         {
-            output.Write(ReturnNone);
+            output.Write(s_returnNone);
             return true;
         }
 
         if (value is bool b)
         {
-            output.Write(b ? ReturnTrue : ReturnFalse);
+            output.Write(b ? s_returnTrue : s_returnFalse);
             return true;
         }
 
@@ -135,16 +118,34 @@ internal static class ReturnPickle
                 return false;
         }
 
+        output.Advance(Frame(span, n));
+        return true;
+    }
+
+    /// <summary>The pickle of <c>('#RETURN', value)</c> for a value of one opcode (None, True, False).</summary>
+    private static byte[] Constant(byte opcode)
+    {
+        var pickle = new byte[HeadLength + 1 + TailLength];
+        pickle[HeadLength] = opcode;
+        Frame(pickle, 1);
+        return pickle;
+    }
+
+    /// <summary>
+    /// Writes the head before and the tail after a value of <paramref name="valueLength"/> bytes already at
+    /// <see cref="HeadLength"/>, and FRAME's length; returns the pickle's length.
+    /// </summary>
+    private static int Frame(Span<byte> span, int valueLength)
+    {
         Head.CopyTo(span);
-        var end = HeadLength + n;
+        var end = HeadLength + valueLength;
         span[end] = Opcodes.TUPLE2;
         span[end + 1] = Opcodes.MEMOIZE;
         span[end + 2] = Opcodes.STOP;
         end += TailLength;
         // FRAME's length: everything after its 9 bytes, STOP included (CPython's pickler frames STOP too).
         BinaryPrimitives.WriteUInt64LittleEndian(span[FrameLengthAt..], (ulong)(end - FrameStart));
-        output.Advance(end);
-        return true;
+        return end;
     }
 
     /// <summary>save_long for protocol 2+: the smallest of BININT1, BININT2, BININT, else LONG1 (as <c>PickleWriter.WriteInt</c>).</summary>
