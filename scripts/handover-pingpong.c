@@ -50,6 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pingpong-clients.h"
+
 #define MAXC 64
 #define REQ 60      /* request frame: 4-byte header + 56-byte body; body[0] 'A' acquire, 'R' release */
 #define REPLY 24    /* reply frame: 4-byte header + 20-byte body, about a pickled ('#RETURN', True) */
@@ -77,24 +79,11 @@ static double thread_cpu_us(void)
 }
 static const char reply_true[REPLY] = {0, 0, 0, 20, 'T'}, reply_none[REPLY] = {0, 0, 0, 20, 'N'};
 
-static double now_us(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
-
 static double cpu_us(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
-
-static void spin(double us)
-{
-    for (double until = now_us() + us; now_us() < until;)
-        ;
 }
 
 static void send_all(int fd, const char *p, int n)
@@ -299,9 +288,29 @@ static void stat_times(double *user_us, double *sys_us)
     *sys_us = st * tick;
 }
 
-struct client_report { double cpu; long nvcsw; };
+static int iters;
+static double pause_us, work_us, hold_us;
 
-static double tv_us(struct timeval t) { return t.tv_sec * 1e6 + t.tv_usec; }
+/* A stock-like client: acquire, release, ...; each call sends its frame, reads the reply's header, pauses, reads and
+ * checks its body, works, and holds the lock HOLD_US longer after its True. */
+static void client_loop(int fd, int c)
+{
+    (void)c;
+    char acquire[REQ] = {0, 0, 0, REQ - 4, 'A'}, release[REQ] = {0, 0, 0, REQ - 4, 'R'}, buf[REPLY];
+    for (int i = 0; i < 2 * iters; i++) {
+        send_all(fd, i % 2 ? release : acquire, REQ);
+        if (recv(fd, buf, 4, MSG_WAITALL) != 4)
+            abort();
+        if (pause_us > 0)
+            spin(pause_us);
+        if (recv(fd, buf + 4, REPLY - 4, MSG_WAITALL) != REPLY - 4 || buf[4] != (i % 2 ? 'N' : 'T'))
+            abort();
+        if (work_us > 0)
+            spin(work_us);
+        if (hold_us > 0 && i % 2 == 0)
+            spin(hold_us);
+    }
+}
 
 int main(int argc, char **argv)
 {
@@ -316,18 +325,16 @@ int main(int argc, char **argv)
     mode_b = argv[1][0] == 'B';
     time_reads = getenv("TIME_READS") && atoi(getenv("TIME_READS"));
     nconn = atoi(argv[2]);
-    int iters = atoi(argv[3]);
-    double pause = argc > 4 ? atof(argv[4]) : 3, work = argc > 5 ? atof(argv[5]) : 15;
+    iters = atoi(argv[3]);
+    pause_us = argc > 4 ? atof(argv[4]) : 3, work_us = argc > 5 ? atof(argv[5]) : 15;
     serve_work = argc > 6 ? atof(argv[6]) : 2;
-    double hold = argc > 7 ? atof(argv[7]) : 0;
+    hold_us = argc > 7 ? atof(argv[7]) : 0;
     if (nconn < 1 || nconn > MAXC || iters < 1) {
         fprintf(stderr, "CLIENTS must be 1..%d (got %s), ITERATIONS >= 1 (got %s)\n", MAXC, argv[2], argv[3]);
         return 2;
     }
     double calls = 2.0 * iters * nconn;
-    int sv[MAXC][2], start[2], report[2], ready[2], srv_report[2];
-    if (pipe(start) || pipe(report) || pipe(ready) || pipe(srv_report))
-        return perror("pipe"), 1;
+    int sv[MAXC][2];
     for (int i = 0; i < nconn; i++)
         if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]))
             return perror("socketpair"), 1;
@@ -365,62 +372,10 @@ int main(int argc, char **argv)
     for (int i = 0; i < nconn; i++)
         close(sv[i][1]);
 
-    for (int c = 0; c < nconn; c++) {
-        if (fork() == 0) {
-            int fd = sv[c][0];
-            char acquire[REQ] = {0, 0, 0, REQ - 4, 'A'}, release[REQ] = {0, 0, 0, REQ - 4, 'R'}, buf[REPLY], go;
-            for (int i = 0; i < nconn; i++)
-                if (i != c)
-                    close(sv[i][0]);
-            write(ready[1], "r", 1);
-            if (read(start[0], &go, 1) != 1)
-                _exit(1);
-            struct rusage r0, r1;
-            getrusage(RUSAGE_SELF, &r0);
-            for (int i = 0; i < 2 * iters; i++) {
-                send_all(fd, i % 2 ? release : acquire, REQ);
-                if (recv(fd, buf, 4, MSG_WAITALL) != 4)
-                    abort();
-                if (pause > 0)
-                    spin(pause);
-                if (recv(fd, buf + 4, REPLY - 4, MSG_WAITALL) != REPLY - 4 || buf[4] != (i % 2 ? 'N' : 'T'))
-                    abort();
-                if (work > 0)
-                    spin(work);
-                if (hold > 0 && i % 2 == 0)
-                    spin(hold);
-            }
-            getrusage(RUSAGE_SELF, &r1);
-            struct client_report rep = {tv_us(r1.ru_utime) - tv_us(r0.ru_utime) + tv_us(r1.ru_stime) - tv_us(r0.ru_stime),
-                                        r1.ru_nvcsw - r0.ru_nvcsw};
-            write(report[1], &rep, sizeof rep);
-            shutdown(fd, SHUT_WR);
-            _exit(0);
-        }
-    }
-    for (int i = 0; i < nconn; i++)
-        close(sv[i][0]);
-    close(report[1]);   /* a client that died unreported ends the read below instead of hanging it */
-    close(ready[1]);
-    alarm(600);
-    char r;
-    for (int i = 0; i < nconn; i++)
-        if (read(ready[0], &r, 1) != 1)
-            return 1;
-    double t0 = now_us();
-    for (int i = 0; i < nconn; i++)
-        write(start[1], "g", 1);
-    struct client_report sum = {0, 0};
-    for (int i = 0; i < nconn; i++) {
-        struct client_report rep;
-        if (read(report[0], &rep, sizeof rep) != sizeof rep) {
-            fprintf(stderr, "a client ended without its report\n");
-            return 1;
-        }
-        sum.cpu += rep.cpu;
-        sum.nvcsw += rep.nvcsw;
-    }
-    double wall = now_us() - t0;
+    struct client_report sum;
+    double wall;
+    if (run_clients(nconn, sv, client_loop, &sum, &wall))
+        return 1;
     int status;
     waitpid(server, &status, 0);
     while (wait(0) > 0)
@@ -429,6 +384,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "the server failed (status %d)\n", status);
         return 1;
     }
-    printf("cli_cpu=%.2f cli_vcsw=%.3f rtps=%.0f\n", sum.cpu / calls, (double)sum.nvcsw / calls, calls * 1e6 / wall);
+    printf("cli_cpu=%.2f cli_vcsw=%.3f rtps=%.0f\n", (sum.user + sum.sys) / calls, (double)sum.nvcsw / calls, calls * 1e6 / wall);
     return 0;
 }

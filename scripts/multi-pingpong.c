@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pingpong-clients.h"
+
 #define MAXC 64
 
 static int mode_tpc_poll, mode_tpc_recv, mode_lt, mode_oneshot;
@@ -40,21 +42,6 @@ static double serve_work;   /* SERVE_US: user-space work per request (the C# ser
 static int server_fd[MAXC];
 static int open_conns;
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static double tv_us(struct timeval t) { return t.tv_sec * 1e6 + t.tv_usec; }
-
-static double now_us(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
-
-static void spin(double us)
-{
-    for (double until = now_us() + us; now_us() < until;)
-        ;
-}
 
 static void *serve_one(void *arg)   /* thread per connection */
 {
@@ -117,7 +104,26 @@ static void *serve_ready(void *arg)   /* one of THREADS threads on one epoll set
     return 0;
 }
 
-struct client_report { double user, sys; long nvcsw; };
+static int calls;
+static double pause_us, work_us;
+
+/* A stock-like client: send a 60-byte request, read the reply's header, pause, read its body, work. */
+static void client_loop(int fd, int c)
+{
+    (void)c;
+    char buf[256] = {0};
+    for (int i = 0; i < calls; i++) {
+        send(fd, buf, 60, 0);
+        if (recv(fd, buf, 4, MSG_WAITALL) != 4)
+            abort();
+        if (pause_us > 0)
+            spin(pause_us);
+        if (recv(fd, buf, 56, MSG_WAITALL) != 56)
+            abort();
+        if (work_us > 0)
+            spin(work_us);
+    }
+}
 
 int main(int argc, char **argv)
 {
@@ -135,9 +141,9 @@ int main(int argc, char **argv)
         return 2;
     }
     nconn = atoi(argv[2]);
-    int calls = atoi(argv[3]);
+    calls = atoi(argv[3]);
     int threads = argc > 4 ? atoi(argv[4]) : 1;
-    double pause = argc > 5 ? atof(argv[5]) : 3, work = argc > 6 ? atof(argv[6]) : 0;
+    pause_us = argc > 5 ? atof(argv[5]) : 3, work_us = argc > 6 ? atof(argv[6]) : 0;
     serve_work = argc > 7 ? atof(argv[7]) : 0;
     if (mode_lt && threads > 1) {
         /* two threads handed the same ready fd could both see its end of stream and count it gone twice */
@@ -148,9 +154,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "CLIENTS must be 1..%d, CALLS >= 1, THREADS 1..%d\n", MAXC, MAXC);
         return 2;
     }
-    int sv[MAXC][2], start[2], report[2], ready[2];
-    if (pipe(start) || pipe(report) || pipe(ready))
-        return perror("pipe"), 1;
+    int sv[MAXC][2];
     for (int i = 0; i < nconn; i++)
         if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]))
             return perror("socketpair"), 1;
@@ -193,61 +197,11 @@ int main(int argc, char **argv)
     for (int i = 0; i < nconn; i++)
         close(sv[i][1]);
 
-    for (int c = 0; c < nconn; c++) {
-        if (fork() == 0) {
-            int fd = sv[c][0];
-            char buf[256] = {0}, go;
-            for (int i = 0; i < nconn; i++)
-                if (i != c)
-                    close(sv[i][0]);
-            write(ready[1], "r", 1);
-            if (read(start[0], &go, 1) != 1)
-                _exit(1);
-            struct rusage r0, r1;
-            getrusage(RUSAGE_SELF, &r0);
-            for (int i = 0; i < calls; i++) {
-                send(fd, buf, 60, 0);
-                if (recv(fd, buf, 4, MSG_WAITALL) != 4)
-                    abort();
-                if (pause > 0)
-                    spin(pause);
-                if (recv(fd, buf, 56, MSG_WAITALL) != 56)
-                    abort();
-                if (work > 0)
-                    spin(work);
-            }
-            getrusage(RUSAGE_SELF, &r1);
-            struct client_report rep = {tv_us(r1.ru_utime) - tv_us(r0.ru_utime), tv_us(r1.ru_stime) - tv_us(r0.ru_stime),
-                                        r1.ru_nvcsw - r0.ru_nvcsw};
-            write(report[1], &rep, sizeof rep);
-            shutdown(fd, SHUT_WR);
-            _exit(0);
-        }
-    }
-    for (int i = 0; i < nconn; i++)
-        close(sv[i][0]);
-    close(report[1]);   /* a client that died unreported ends the read below instead of hanging it */
-    close(ready[1]);
-    alarm(600);
-    char r;
-    for (int i = 0; i < nconn; i++)
-        if (read(ready[0], &r, 1) != 1)
-            return 1;
-    double t0 = now_us();
-    for (int i = 0; i < nconn; i++)
-        write(start[1], "g", 1);
-    struct client_report sum = {0, 0, 0};
-    for (int i = 0; i < nconn; i++) {
-        struct client_report rep;
-        if (read(report[0], &rep, sizeof rep) != sizeof rep) {
-            fprintf(stderr, "a client ended without its report\n");
-            return 1;
-        }
-        sum.user += rep.user;
-        sum.sys += rep.sys;
-        sum.nvcsw += rep.nvcsw;
-    }
-    double wall = now_us() - t0, per = (double)calls * nconn;
+    struct client_report sum;
+    double wall;
+    if (run_clients(nconn, sv, client_loop, &sum, &wall))
+        return 1;
+    double per = (double)calls * nconn;
     waitpid(server, 0, 0);
     while (wait(0) > 0)
         ;
